@@ -1,0 +1,33 @@
+package io.veil.jobs;
+
+import java.util.Map;
+
+/**
+ * What a party's job run produced, for printing and scripting.
+ *
+ * @param jobId job id
+ * @param party this party
+ * @param inputRows rows read from this party's input
+ * @param result result figures (also in the receipt)
+ * @param outputLocation where output was written, or null
+ * @param ledgerPath the ledger holding the receipt
+ * @param receiptHash hex hash of the receipt
+ */
+public record JobOutcome(
+    String jobId, String party, long inputRows, Map<String, String> result, String outputLocation,
+    String ledgerPath, String receiptHash) {
+
+  /** Lines for the console. */
+  public String summary() {
+    StringBuilder b = new StringBuilder();
+    b.append("job ").append(jobId).append(" finished for ").append(party).append('\n');
+    b.append("  job id:            ").append(jobId).append('\n');
+    b.append("  input rows:        ").append(inputRows).append('\n');
+    b.append("  distinct keys:     ").append(result.get("distinctKeys")).append('\n');
+    b.append("  peer's keys:       ").append(result.get("peerDistinctKeys")).append('\n');
+    b.append("  intersection size: ").append(result.getOrDefault("intersectionSize", "(not a recipient)")).append('\n');
+    b.append("  output:            ").append(outputLocation == null ? "(none)" : outputLocation).append('\n');
+    b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)");
+    return b.toString();
+  }
+}

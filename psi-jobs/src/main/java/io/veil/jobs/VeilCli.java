@@ -1,0 +1,166 @@
+package io.veil.jobs;
+
+import io.veil.PeerTimeoutException;
+import io.veil.PolicyRefusedException;
+import io.veil.ProtocolException;
+import io.veil.VeilException;
+import io.veil.connectors.kafka.EmbeddedKafkaBroker;
+import io.veil.connectors.kafka.KafkaChannel;
+import io.veil.crypto.PartySecret;
+import io.veil.jobs.internal.Args;
+import io.veil.jobs.demo.PsiDemo;
+import io.veil.ledger.LedgerCli;
+import io.veil.spec.JobSpec;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code veil} command line. Also the spark-submit entry point:
+ * {@code spark-submit --class io.veil.jobs.VeilCli veil-psi-jobs-<v>.jar run --spec psi.yaml --party bank_a ...}
+ * (the {@code run} word may be left out).
+ *
+ * <p>Exit codes: 0 success, 1 job failed (bad input, policy refusal, peer problem), 2 usage error.
+ */
+public final class VeilCli {
+  static final String USAGE = String.join("\n",
+      "usage: veil <command> [options]",
+      "",
+      "  run        run this party's side of a job",
+      "             --spec FILE --party ID --key FILE --policy FILE [--period P] [--ledger FILE]",
+      "             [--bootstrap-servers HOST:PORT] [--master URL] [--jdbc-password-file FILE]",
+      "             [--conf veil.channel.kafka.<client property>=V ...]",
+      "  keygen     create a party key file and print its public key: --party ID --out FILE",
+      "  spec-hash  print a spec's contract hash and job id: --spec FILE [--period P]",
+      "  verify     check a receipt ledger: --ledger FILE --signer ed25519:...",
+      "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
+      "  demo       two banks intersect their customers on this machine (see README)",
+      "  help       this text");
+
+  private VeilCli() {}
+
+  public static void main(String[] argv) {
+    if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("spark.master") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:io/veil/jobs/veil-cli-log4j2.properties");
+    }
+    int code = run(argv, System.out, System.err);
+    if (code != 0 || !(argv.length > 0 && argv[0].equals("broker"))) {
+      System.exit(code);
+    }
+  }
+
+  /** Runs a command; returns the exit code. */
+  public static int run(String[] argv, PrintStream out, PrintStream err) {
+    String command = argv.length == 0 ? "help" : argv[0];
+    int from = 1;
+    if (command.startsWith("--")) {
+      command = "run";
+      from = 0;
+    }
+    try {
+      switch (command) {
+        case "run" -> {
+          return runJob(Args.parse("run", argv, from, Set.of("spec", "party", "key", "policy", "period", "ledger",
+              "bootstrap-servers", "master", "jdbc-password-file")), out);
+        }
+        case "keygen" -> {
+          Args a = Args.parse("keygen", argv, from, Set.of("party", "out"));
+          PartySecret s = PartySecret.generate(a.require("party"), new SecureRandom());
+          s.write(Path.of(a.require("out")));
+          out.println(s.identity().publicKey().encoded());
+          return 0;
+        }
+        case "spec-hash" -> {
+          Args a = Args.parse("spec-hash", argv, from, Set.of("spec", "period"));
+          JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
+          out.println("contract hash: " + spec.contractHash());
+          out.println("job id:        " + spec.jobId());
+          return 0;
+        }
+        case "verify" -> {
+          return LedgerCli.run(argv, out, err);
+        }
+        case "broker" -> {
+          EmbeddedKafkaBroker.main(Arrays.copyOfRange(argv, from, argv.length));
+          return 0;
+        }
+        case "demo" -> {
+          return PsiDemo.run(Arrays.copyOfRange(argv, from, argv.length), out);
+        }
+        case "help", "--help", "-h" -> {
+          out.println(USAGE);
+          return 0;
+        }
+        default -> {
+          err.println("veil: unknown command '" + command + "'\n" + USAGE);
+          return 2;
+        }
+      }
+    } catch (PolicyRefusedException | PeerTimeoutException | ProtocolException e) {
+      err.println("veil: " + kind(e) + ": " + e.getMessage());
+      return 1;
+    } catch (VeilException e) {
+      err.println("veil: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static String kind(VeilException e) {
+    if (e instanceof PolicyRefusedException) {
+      return "policy refused";
+    }
+    if (e instanceof PeerTimeoutException) {
+      return "peer timeout";
+    }
+    return "protocol error";
+  }
+
+  private static int runJob(Args a, PrintStream out) {
+    VeilConf conf = new VeilConf(a.conf(), new SparkConf());
+    java.util.Map<String, String> channelOptions = new java.util.TreeMap<>(conf.channelOptions());
+    a.get("bootstrap-servers").ifPresent(b -> channelOptions.put("bootstrap.servers", b));
+    if (!channelOptions.containsKey("bootstrap.servers")) {
+      throw new io.veil.InvalidInputException("Cannot run the job: no Kafka is configured. Pass "
+          + "--bootstrap-servers HOST:PORT (a Kafka both parties reach), or start one on this machine with "
+          + "'veil broker'.");
+    }
+    String party = a.require("party");
+    PsiJob.Settings settings = new PsiJob.Settings(
+        Path.of(a.require("spec")),
+        party,
+        a.get("period").orElse(null),
+        Path.of(a.get("key").orElseGet(() -> conf.require(VeilConf.KEY_FILE, "--key"))),
+        Path.of(a.get("policy").orElseGet(() -> conf.require(VeilConf.POLICY_FILE, "--policy"))),
+        Path.of(a.get("ledger").orElseGet(() -> conf.get(VeilConf.LEDGER_PATH).orElse("veil-ledger-" + party + ".jsonl"))),
+        KafkaChannel.fromOptions(channelOptions),
+        a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null));
+    SparkSession spark = session(a.get("master").orElse(null), party);
+    try {
+      JobOutcome outcome = PsiJob.run(spark, settings);
+      out.println(outcome.summary());
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static SparkSession session(String master, String party) {
+    SparkConf sc = new SparkConf();
+    SparkSession.Builder b = SparkSession.builder().appName("veil-" + party);
+    if (master != null) {
+      b = b.master(master);
+    } else if (!sc.contains("spark.master")) {
+      b = b.master("local[2]");
+      master = "local[2]";
+    }
+    if (master != null && master.startsWith("local")) {
+      b = b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8");
+    }
+    return b.getOrCreate();
+  }
+}

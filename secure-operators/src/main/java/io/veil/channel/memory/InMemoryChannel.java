@@ -1,0 +1,163 @@
+package io.veil.channel.memory;
+
+import io.veil.channel.Channel;
+import io.veil.channel.ControlTransport;
+import io.veil.channel.StreamReader;
+import io.veil.channel.StreamWriter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link Channel} held in this JVM's memory, for tests and simulations where every party and
+ * Spark's executors share one JVM (Spark local mode). Instances with the same name share state.
+ */
+public final class InMemoryChannel implements Channel {
+  private static final long serialVersionUID = 1L;
+  private static final Map<String, Space> SPACES = new ConcurrentHashMap<>();
+
+  private final String name;
+
+  public InMemoryChannel(String name) {
+    this.name = name;
+  }
+
+  /** Drops all state of the channel named {@code name}. */
+  public static void reset(String name) {
+    SPACES.remove(name);
+  }
+
+  private Space space() {
+    return SPACES.computeIfAbsent(name, n -> new Space());
+  }
+
+  /** All records ever written to every stream and control log of this channel (for leak scans). */
+  public List<byte[]> allRecords() {
+    Space s = space();
+    List<byte[]> out = new ArrayList<>();
+    synchronized (s) {
+      s.streams.values().forEach(parts -> parts.forEach(out::addAll));
+      s.logs.values().forEach(out::addAll);
+    }
+    return out;
+  }
+
+  /** Appends a raw record to a stream partition, bypassing any framing (for tampering tests). */
+  public void inject(String stream, int partition, byte[] record) {
+    Space s = space();
+    synchronized (s) {
+      s.streams.get(stream).get(partition).add(record);
+    }
+  }
+
+  @Override
+  public ControlTransport openControl(String log) {
+    Space s = space();
+    return new ControlTransport() {
+      private int cursor;
+
+      @Override
+      public void send(byte[] message) {
+        synchronized (s) {
+          s.logs.computeIfAbsent(log, k -> new ArrayList<>()).add(message.clone());
+          s.notifyAll();
+        }
+      }
+
+      @Override
+      public List<byte[]> poll(long maxWaitMs) {
+        long deadline = System.currentTimeMillis() + maxWaitMs;
+        synchronized (s) {
+          List<byte[]> l = s.logs.computeIfAbsent(log, k -> new ArrayList<>());
+          while (l.size() == cursor) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+              return List.of();
+            }
+            try {
+              s.wait(left);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return List.of();
+            }
+          }
+          List<byte[]> out = new ArrayList<>(l.subList(cursor, l.size()));
+          cursor = l.size();
+          return out;
+        }
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public void createStreams(Collection<String> streams, int partitions) {
+    Space s = space();
+    synchronized (s) {
+      for (String stream : streams) {
+        List<List<byte[]>> parts = s.streams.get(stream);
+        if (parts == null) {
+          parts = new ArrayList<>();
+          for (int i = 0; i < partitions; i++) {
+            parts.add(new ArrayList<>());
+          }
+          s.streams.put(stream, parts);
+        } else if (parts.size() != partitions) {
+          throw new IllegalStateException("stream " + stream + " has " + parts.size() + " partitions");
+        }
+      }
+    }
+  }
+
+  @Override
+  public StreamWriter openWriter(String stream, int partition) {
+    Space s = space();
+    return new StreamWriter() {
+      @Override
+      public void write(byte[] record) {
+        synchronized (s) {
+          s.streams.get(stream).get(partition).add(record.clone());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public StreamReader openReader(String stream, int partition) {
+    Space s = space();
+    List<byte[]> snapshot;
+    synchronized (s) {
+      snapshot = new ArrayList<>(s.streams.get(stream).get(partition));
+    }
+    return new StreamReader() {
+      @Override
+      public Iterator<byte[]> records() {
+        return snapshot.iterator();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public String describe() {
+    return "in-memory channel '" + name + "'";
+  }
+
+  private static final class Space {
+    final Map<String, List<List<byte[]>>> streams = new java.util.HashMap<>();
+    final Map<String, List<byte[]>> logs = new java.util.HashMap<>();
+  }
+}

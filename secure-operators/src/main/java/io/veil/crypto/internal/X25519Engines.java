@@ -1,0 +1,107 @@
+package io.veil.crypto.internal;
+
+import io.veil.InvalidInputException;
+import io.veil.VeilException;
+import java.util.Locale;
+
+/**
+ * Chooses the {@link X25519Engine}: native libsodium when it loads, else pure-Java BouncyCastle.
+ *
+ * <p>The system property {@value #PROPERTY} ({@code auto}, {@code java} or {@code native}; default
+ * {@code auto}) forces one. Both engines compute the same function and pass the same test vectors;
+ * the choice only affects speed. Nothing secret is logged: only which engine was chosen and, if
+ * the native one could not be loaded, why.
+ */
+public final class X25519Engines {
+  /** System property selecting the engine: {@code auto} (default), {@code java} or {@code native}. */
+  public static final String PROPERTY = "veil.crypto.x25519";
+
+  private static final System.Logger LOG = System.getLogger(X25519Engines.class.getName());
+
+  private X25519Engines() {}
+
+  /** The pure-Java BouncyCastle engine; always available. */
+  public static X25519Engine java() {
+    return JavaX25519Engine.INSTANCE;
+  }
+
+  /** Whether the native libsodium engine is usable on this machine. */
+  public static boolean nativeAvailable() {
+    try {
+      return Libsodium.isAvailable();
+    } catch (LinkageError e) { // JNA itself missing from the class path
+      return false;
+    }
+  }
+
+  /**
+   * The native libsodium engine.
+   *
+   * @throws VeilException if it cannot be loaded here
+   */
+  public static X25519Engine nativeEngine() {
+    if (!nativeAvailable()) {
+      String reason;
+      try {
+        reason = Libsodium.unavailableReason();
+      } catch (LinkageError e) {
+        reason = e.toString();
+      }
+      throw new VeilException(
+          "Cannot use the native X25519 engine: libsodium could not be loaded ("
+              + reason + "). Put lazysodium-java and JNA on the class path, "
+              + "or set -D" + PROPERTY + "=java (or auto) to use the pure-Java engine.");
+    }
+    return SodiumX25519Engine.INSTANCE;
+  }
+
+  /** Native if available, else Java. */
+  public static X25519Engine auto() {
+    return nativeAvailable() ? SodiumX25519Engine.INSTANCE : JavaX25519Engine.INSTANCE;
+  }
+
+  /**
+   * The engine for a mode: {@code auto}, {@code java} or {@code native} (case-insensitive; null or
+   * blank means {@code auto}).
+   *
+   * @throws InvalidInputException for any other value
+   * @throws VeilException if {@code native} is requested but unavailable
+   */
+  public static X25519Engine forMode(String mode) {
+    String m = mode == null ? "" : mode.trim().toLowerCase(Locale.ROOT);
+    X25519Engine engine;
+    switch (m) {
+      case "":
+      case "auto":
+        engine = auto();
+        break;
+      case "java":
+        engine = java();
+        break;
+      case "native":
+        engine = nativeEngine();
+        break;
+      default:
+        throw new InvalidInputException(
+            "Cannot choose an X25519 engine: " + PROPERTY + "='" + mode + "' is not one of auto, java, native. "
+                + "Fix or remove the system property.");
+    }
+    LOG.log(System.Logger.Level.DEBUG, "X25519 engine for mode ''{0}'': {1}", m.isEmpty() ? "auto" : m, engine.name());
+    return engine;
+  }
+
+  /**
+   * The engine selected by the system property {@value #PROPERTY}, resolved on first successful
+   * call and then reused.
+   */
+  public static X25519Engine configured() {
+    X25519Engine engine = configured;
+    if (engine == null) {
+      engine = forMode(System.getProperty(PROPERTY));
+      configured = engine;
+    }
+    return engine;
+  }
+
+  private static volatile X25519Engine configured;
+}

@@ -1,0 +1,243 @@
+package io.veil.psi.internal;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.veil.ProtocolException;
+import io.veil.channel.ControlLog;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Type;
+import io.veil.psi.PsiContext;
+import io.veil.psi.PsiMode;
+import io.veil.psi.PsiOptions;
+import io.veil.psi.PsiResult;
+import io.veil.psi.PsiResult.RoundSummary;
+import io.veil.spark.SparkErrors;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * Driver side of two-party ECDH-PSI (Meadows 1986; Huberman, Franklin, Hogg 1999) with
+ * per-party recipients. See {@link io.veil.psi.PsiOperator} for the protocol and its leakage.
+ */
+public final class PsiProtocol {
+  public static final String STEP_BLIND_1 = "blind-1";
+  public static final String STEP_BLIND_2 = "blind-2";
+  /** Name of the normalised-key column added while the operator runs. */
+  public static final String KEY_COLUMN = "__veil_key";
+  private static final Logger LOG = LoggerFactory.getLogger(PsiProtocol.class);
+  private static final HexFormat HEX = HexFormat.of();
+  private static final StructType HASH_SCHEMA =
+      new StructType().add("h", DataTypes.BinaryType, false);
+  private static final StructType HASH_KEY_SCHEMA =
+      new StructType().add("h", DataTypes.BinaryType, false).add(KEY_COLUMN, DataTypes.BinaryType, false);
+
+  private PsiProtocol() {}
+
+  /** Stream carrying {@code from}'s blinded set. */
+  public static String firstStream(String jobId, String from) {
+    return jobId + "." + STEP_BLIND_1 + "." + from;
+  }
+
+  /** Stream carrying {@code from}'s answers to {@code to}. */
+  public static String secondStream(String jobId, String from, String to) {
+    return jobId + "." + STEP_BLIND_2 + "." + from + "-" + to;
+  }
+
+  /**
+   * Comparison hash length: 40 bits of margin over log2(nA) + log2(nB), so the chance that any
+   * pair of different elements collides is at most nA * nB / 2^(bits) <= 2^-40; at least 8 bytes.
+   */
+  public static int comparisonBytes(long nMine, long nPeer) {
+    int bits = 40 + ceilLog2(Math.max(1, nMine)) + ceilLog2(Math.max(1, nPeer));
+    return Math.min(32, Math.max(8, (bits + 7) / 8));
+  }
+
+  private static int ceilLog2(long n) {
+    return n <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(n - 1);
+  }
+
+  public static PsiResult run(SparkSession spark, Dataset<Row> input, PsiOptions o, PsiContext c) {
+    String step = "prepare";
+    try {
+      return new Run(spark, input, o, c).execute();
+    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
+      RuntimeException err = SparkErrors.unwrap(e);
+      if (err instanceof ProtocolException pe) {
+        step = pe.step();
+      }
+      try {
+        c.control().publish(Type.ABORT, step, Map.of("reason", String.valueOf(err.getMessage())));
+      } catch (RuntimeException ignored) {
+        err.addSuppressed(ignored);
+      }
+      throw err;
+    }
+  }
+
+  private static final class Run {
+    private final SparkSession spark;
+    private final JavaSparkContext jsc;
+    private final Dataset<Row> input;
+    private final PsiOptions o;
+    private final PsiContext c;
+    private final int partitions;
+    private final boolean iReceive;
+    private final boolean peerReceives;
+    private final List<RoundSummary> rounds = new ArrayList<>();
+
+    Run(SparkSession spark, Dataset<Row> input, PsiOptions o, PsiContext c) {
+      this.spark = spark;
+      this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      this.input = input;
+      this.o = o;
+      this.c = c;
+      this.partitions = o.partitions();
+      this.iReceive = o.recipients().contains(c.me());
+      this.peerReceives = o.recipients().contains(c.peer());
+    }
+
+    PsiResult execute() {
+      String jobId = c.jobId();
+      String me = c.me();
+      String peer = c.peer();
+      ControlLog control = c.control();
+      c.channel().createStreams(List.of(
+          firstStream(jobId, me), firstStream(jobId, peer),
+          secondStream(jobId, me, peer), secondStream(jobId, peer, me)), partitions);
+
+      // Normalise and encode keys; NULL keys are counted and dropped.
+      UserDefinedFunction encode =
+          org.apache.spark.sql.functions.udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType);
+      Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
+      Dataset<Row> withKey =
+          input.withColumn(KEY_COLUMN, encode.apply(struct(keyCols))).persist(StorageLevel.MEMORY_AND_DISK());
+      Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
+      long inputRows = counts.getLong(0);
+      long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      LOG.info("Veil job {}: {} input rows, {} with a NULL key dropped", jobId, inputRows, nullKeyRows);
+
+      // Step 1: blind own distinct keys, send them in an order given by the blinded values.
+      long t0 = System.nanoTime();
+      JavaRDD<Row> keys = withKey.select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct().javaRDD();
+      JavaRDD<SentBatch> sent = keys.mapPartitionsToPair(new PsiTasks.BlindOwn(jobId, c.key()))
+          .repartitionAndSortWithinPartitions(
+              new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
+          .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId, firstStream(jobId, me), me,
+              c.key(), PsiTasks.POINT_BYTES, o.batchRows(), iReceive && o.mode() == PsiMode.ROWS), true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      RoundStats mine1 = RoundStats.fromBatches(partitions, sent.map(PsiProtocol::withoutLocals).collect());
+      control.publish(Type.ROUND_COMPLETE, STEP_BLIND_1, mine1.toBody());
+      record(STEP_BLIND_1, me, peer, mine1);
+      LOG.info("Veil job {}: step {} sent {} blinded keys to {} in {} ms", jobId, STEP_BLIND_1,
+          mine1.totalElements(), peer, (System.nanoTime() - t0) / 1_000_000);
+
+      ControlMessage m1 = control.await(peer, Type.ROUND_COMPLETE, STEP_BLIND_1, o.peerTimeoutMs(),
+          "its blinded set (step " + STEP_BLIND_1 + ")");
+      RoundStats peer1 = RoundStats.fromBody(m1.body(), partitions, peer, STEP_BLIND_1);
+      record(STEP_BLIND_1, peer, me, peer1);
+      int ell = comparisonBytes(mine1.totalElements(), peer1.totalElements());
+
+      // Step 2: blind the peer's set; answer in place (rows) or shuffled (cardinality).
+      t0 = System.nanoTime();
+      boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
+      JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
+      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(c.channel(), jobId,
+              me, peer, c.peerKey(), c.key(), firstStream(jobId, peer), STEP_BLIND_1, peer1, ell,
+              answerInPlace ? secondStream(jobId, me, peer) : null), true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      List<SentBatch> blindedStats = peerBlinded.map(PsiProtocol::withoutLocals).collect();
+      if (peerReceives) {
+        RoundStats mine2;
+        if (answerInPlace) {
+          mine2 = RoundStats.fromBatches(partitions, blindedStats);
+        } else {
+          List<SentBatch> shuffled = peerBlinded
+              .flatMapToPair(b -> java.util.Arrays.stream(b.locals())
+                  .map(h -> new Tuple2<byte[], byte[]>(h, null)).iterator())
+              .repartitionAndSortWithinPartitions(
+                  new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
+              .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId,
+                  secondStream(jobId, me, peer), me, c.key(), ell, o.batchRows(), false), true)
+              .collect();
+          mine2 = RoundStats.fromBatches(partitions, shuffled);
+        }
+        control.publish(Type.ROUND_COMPLETE, STEP_BLIND_2, mine2.toBody());
+        record(STEP_BLIND_2, me, peer, mine2);
+        LOG.info("Veil job {}: step {} answered {} of {}'s keys in {} ms", jobId, STEP_BLIND_2,
+            mine2.totalElements(), peer, (System.nanoTime() - t0) / 1_000_000);
+      }
+
+      long intersection = -1;
+      Optional<Dataset<Row>> rows = Optional.empty();
+      if (iReceive) {
+        ControlMessage m2 = control.await(peer, Type.ROUND_COMPLETE, STEP_BLIND_2, o.peerTimeoutMs(),
+            "its answers (step " + STEP_BLIND_2 + ")");
+        RoundStats peer2 = RoundStats.fromBody(m2.body(), partitions, peer, STEP_BLIND_2);
+        if (peer2.totalElements() != mine1.totalElements()) {
+          throw new ProtocolException(peer, STEP_BLIND_2,
+              "Cannot accept " + peer + "'s answers in step '" + STEP_BLIND_2 + "': it answered "
+                  + peer2.totalElements() + " elements but " + mine1.totalElements()
+                  + " were sent. The job was aborted.");
+        }
+        record(STEP_BLIND_2, peer, me, peer2);
+        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(c.channel(), jobId,
+            peer, c.peerKey(), secondStream(jobId, peer, me), STEP_BLIND_2, peer2, ell), true);
+        Dataset<Row> peerSet = spark.createDataFrame(
+            peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
+            HASH_SCHEMA);
+        if (o.mode() == PsiMode.ROWS) {
+          JavaRDD<Row> mine = sent.zipPartitions(answers, new PsiTasks.MatchAnswers(peer, STEP_BLIND_2))
+              .map(t -> RowFactory.create(t._1(), t._2()));
+          Dataset<Row> mineDf = spark.createDataFrame(mine, HASH_KEY_SCHEMA);
+          Dataset<Row> matched = mineDf
+              .join(peerSet, mineDf.col("h").equalTo(peerSet.col("h")), "left_semi")
+              .select(KEY_COLUMN)
+              .persist(StorageLevel.MEMORY_AND_DISK());
+          intersection = matched.count();
+          rows = Optional.of(withKey.join(matched, withKey.col(KEY_COLUMN).equalTo(matched.col(KEY_COLUMN)),
+              "left_semi").drop(KEY_COLUMN));
+        } else {
+          Dataset<Row> answered = spark.createDataFrame(
+              answers.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
+              HASH_SCHEMA);
+          intersection = answered.join(peerSet, answered.col("h").equalTo(peerSet.col("h")), "left_semi").count();
+        }
+        LOG.info("Veil job {}: intersection has {} keys", jobId, intersection);
+      }
+      return new PsiResult(rows, intersection, inputRows, nullKeyRows, mine1.totalElements(),
+          peer1.totalElements(), ell, List.copyOf(rounds));
+    }
+
+    private void record(String step, String from, String to, RoundStats s) {
+      rounds.add(new RoundSummary(step, from, to, s.totalBatches(), s.totalElements(),
+          HEX.formatHex(s.roundDigest())));
+    }
+  }
+
+  private static SentBatch withoutLocals(SentBatch b) {
+    return new SentBatch(b.partition(), b.seq(), b.count(), b.digest(), null);
+  }
+}

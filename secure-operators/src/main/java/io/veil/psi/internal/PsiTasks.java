@@ -1,0 +1,360 @@
+package io.veil.psi.internal;
+
+import io.veil.ProtocolException;
+import io.veil.channel.BatchCodec;
+import io.veil.channel.BatchCodec.Batch;
+import io.veil.channel.BatchCollector;
+import io.veil.channel.Channel;
+import io.veil.channel.RoundDigest;
+import io.veil.channel.StreamReader;
+import io.veil.channel.StreamWriter;
+import io.veil.crypto.IdentityKeys;
+import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.InvalidPointException;
+import io.veil.crypto.PartySecret;
+import io.veil.crypto.PsiCipher;
+import io.veil.psi.KeyNormalization;
+import io.veil.spark.KeyRef;
+import java.io.ByteArrayOutputStream;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import scala.Tuple2;
+
+/** The executor-side pieces of PSI: serializable functions holding no key material. */
+final class PsiTasks {
+  static final int POINT_BYTES = PsiCipher.POINT_BYTES;
+  private static final byte[] CMP_DOMAIN = "veil-psi-cmp/v1".getBytes(StandardCharsets.UTF_8);
+
+  private PsiTasks() {}
+
+  /**
+   * Encodes a row's key columns (already cast to string) into the element that gets hashed: for
+   * each component a 4-byte big-endian length and its normalised UTF-8 bytes, so composite keys
+   * are unambiguous. Returns null when any component is NULL.
+   */
+  static final class EncodeKey implements UDF1<Row, byte[]> {
+    private static final long serialVersionUID = 1L;
+    private final KeyNormalization normalization;
+
+    EncodeKey(KeyNormalization normalization) {
+      this.normalization = normalization;
+    }
+
+    @Override
+    public byte[] call(Row row) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+      for (int i = 0; i < row.length(); i++) {
+        if (row.isNullAt(i)) {
+          return null;
+        }
+        byte[] v = normalization.apply(row.getString(i)).getBytes(StandardCharsets.UTF_8);
+        out.write(v.length >>> 24);
+        out.write(v.length >>> 16);
+        out.write(v.length >>> 8);
+        out.write(v.length);
+        out.writeBytes(v);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  /** Hashes each own key to the curve and blinds it: (blinded point, key). */
+  static final class BlindOwn implements PairFlatMapFunction<Iterator<Row>, byte[], byte[]> {
+    private static final long serialVersionUID = 1L;
+    private final String jobId;
+    private final KeyRef key;
+
+    BlindOwn(String jobId, KeyRef key) {
+      this.jobId = jobId;
+      this.key = key;
+    }
+
+    @Override
+    public Iterator<Tuple2<byte[], byte[]>> call(Iterator<Row> rows) {
+      PsiCipher cipher = PsiCipher.create(key.resolve().blindingKey(jobId));
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return rows.hasNext();
+        }
+
+        @Override
+        public Tuple2<byte[], byte[]> next() {
+          byte[] k = rows.next().getAs(0);
+          byte[] point = new byte[POINT_BYTES];
+          cipher.hashAndBlind(k, point, 0);
+          return new Tuple2<>(point, k);
+        }
+      };
+    }
+  }
+
+  /**
+   * Writes one data-plane partition (= the Spark partition index) as signed batches of
+   * {@code batchRows} elements; returns what was written, keeping each element's local value when
+   * asked (for mapping answers back).
+   */
+  static final class SendBatches
+      implements Function2<Integer, Iterator<Tuple2<byte[], byte[]>>, Iterator<SentBatch>> {
+    private static final long serialVersionUID = 1L;
+    private final Channel channel;
+    private final String jobId;
+    private final String stream;
+    private final String me;
+    private final KeyRef key;
+    private final int elementBytes;
+    private final int batchRows;
+    private final boolean keepLocals;
+
+    SendBatches(Channel channel, String jobId, String stream, String me, KeyRef key,
+        int elementBytes, int batchRows, boolean keepLocals) {
+      this.channel = channel;
+      this.jobId = jobId;
+      this.stream = stream;
+      this.me = me;
+      this.key = key;
+      this.elementBytes = elementBytes;
+      this.batchRows = batchRows;
+      this.keepLocals = keepLocals;
+    }
+
+    @Override
+    public Iterator<SentBatch> call(Integer partition, Iterator<Tuple2<byte[], byte[]>> elements) {
+      IdentityKeys signer = key.resolve().identity();
+      List<SentBatch> out = new ArrayList<>();
+      try (StreamWriter writer = channel.openWriter(stream, partition)) {
+        int seq = 0;
+        byte[] payload = new byte[batchRows * elementBytes];
+        List<byte[]> locals = new ArrayList<>(batchRows);
+        int count = 0;
+        while (elements.hasNext()) {
+          Tuple2<byte[], byte[]> e = elements.next();
+          System.arraycopy(e._1(), 0, payload, count * elementBytes, elementBytes);
+          if (keepLocals) {
+            locals.add(e._2());
+          }
+          count++;
+          if (count == batchRows || !elements.hasNext()) {
+            byte[] record = BatchCodec.encode(
+                jobId, stream, me, partition, seq, elementBytes, payload, count, signer);
+            writer.write(record);
+            out.add(new SentBatch(partition, seq, count, RoundDigest.batchDigest(record),
+                keepLocals ? locals.toArray(new byte[0][]) : null));
+            seq++;
+            count = 0;
+            locals.clear();
+          }
+        }
+        writer.flush();
+      }
+      return out.iterator();
+    }
+  }
+
+  /**
+   * Reads the peer's blinded elements of one partition, validates every point, blinds it again
+   * with this party's key and truncates it to the comparison hash. Optionally answers the peer in
+   * place (same partition, sequence and order: rows mode). Returns one entry per received batch
+   * whose locals are the comparison hashes.
+   */
+  static final class BlindPeer implements Function2<Integer, Iterator<Integer>, Iterator<SentBatch>> {
+    private static final long serialVersionUID = 1L;
+    private final Channel channel;
+    private final String jobId;
+    private final String me;
+    private final String peer;
+    private final IdentityPublicKey peerKey;
+    private final KeyRef key;
+    private final String inStream;
+    private final String step;
+    private final RoundStats announced;
+    private final int comparisonBytes;
+    private final String answerStream; // null: do not answer in place
+
+    BlindPeer(Channel channel, String jobId, String me, String peer, IdentityPublicKey peerKey,
+        KeyRef key, String inStream, String step, RoundStats announced, int comparisonBytes,
+        String answerStream) {
+      this.channel = channel;
+      this.jobId = jobId;
+      this.me = me;
+      this.peer = peer;
+      this.peerKey = peerKey;
+      this.key = key;
+      this.inStream = inStream;
+      this.step = step;
+      this.announced = announced;
+      this.comparisonBytes = comparisonBytes;
+      this.answerStream = answerStream;
+    }
+
+    @Override
+    public Iterator<SentBatch> call(Integer partition, Iterator<Integer> ignored) {
+      List<Batch> batches = readPartition(channel, jobId, inStream, peer, peerKey, partition,
+          POINT_BYTES, step, announced);
+      PartySecret secret = key.resolve();
+      PsiCipher cipher = PsiCipher.create(secret.blindingKey(jobId));
+      List<SentBatch> out = new ArrayList<>(batches.size());
+      StreamWriter writer = answerStream == null ? null : channel.openWriter(answerStream, partition);
+      try {
+        byte[] point = new byte[POINT_BYTES];
+        MessageDigest sha = sha256();
+        for (Batch b : batches) {
+          byte[][] hashes = new byte[b.count()][];
+          byte[] payload = new byte[b.count() * comparisonBytes];
+          for (int i = 0; i < b.count(); i++) {
+            try {
+              cipher.blindPeerPoint(b.payload(), i * POINT_BYTES, point, 0);
+            } catch (InvalidPointException e) {
+              throw new ProtocolException(peer, step,
+                  "Cannot blind " + peer + "'s elements in step '" + step + "': element " + i
+                      + " of batch " + b.seq() + " in partition " + partition
+                      + " is not a valid curve point (" + e.getMessage() + "). The job was aborted and "
+                      + "nothing was revealed; " + peer + " is misbehaving or corrupted.");
+            }
+            hashes[i] = comparisonHash(sha, point, comparisonBytes);
+            System.arraycopy(hashes[i], 0, payload, i * comparisonBytes, comparisonBytes);
+          }
+          byte[] digest = null;
+          if (writer != null) {
+            byte[] record = BatchCodec.encode(jobId, answerStream, me, partition, b.seq(),
+                comparisonBytes, payload, b.count(), secret.identity());
+            writer.write(record);
+            digest = RoundDigest.batchDigest(record);
+          }
+          out.add(new SentBatch(partition, b.seq(), b.count(), digest, hashes));
+        }
+        if (writer != null) {
+          writer.flush();
+        }
+      } finally {
+        if (writer != null) {
+          writer.close();
+        }
+      }
+      return out.iterator();
+    }
+  }
+
+  /** Reads the peer's answers (comparison hashes) of one partition, in sequence order. */
+  static final class ReadAnswers implements Function2<Integer, Iterator<Integer>, Iterator<SentBatch>> {
+    private static final long serialVersionUID = 1L;
+    private final Channel channel;
+    private final String jobId;
+    private final String peer;
+    private final IdentityPublicKey peerKey;
+    private final String stream;
+    private final String step;
+    private final RoundStats announced;
+    private final int comparisonBytes;
+
+    ReadAnswers(Channel channel, String jobId, String peer, IdentityPublicKey peerKey, String stream,
+        String step, RoundStats announced, int comparisonBytes) {
+      this.channel = channel;
+      this.jobId = jobId;
+      this.peer = peer;
+      this.peerKey = peerKey;
+      this.stream = stream;
+      this.step = step;
+      this.announced = announced;
+      this.comparisonBytes = comparisonBytes;
+    }
+
+    @Override
+    public Iterator<SentBatch> call(Integer partition, Iterator<Integer> ignored) {
+      List<SentBatch> out = new ArrayList<>();
+      for (Batch b : readPartition(channel, jobId, stream, peer, peerKey, partition,
+          comparisonBytes, step, announced)) {
+        byte[][] hashes = new byte[b.count()][];
+        for (int i = 0; i < b.count(); i++) {
+          hashes[i] = new byte[comparisonBytes];
+          System.arraycopy(b.payload(), i * comparisonBytes, hashes[i], 0, comparisonBytes);
+        }
+        out.add(new SentBatch(partition, b.seq(), b.count(), null, hashes));
+      }
+      return out.iterator();
+    }
+  }
+
+  /**
+   * Matches the peer's in-place answers with what this party sent, batch by batch: yields
+   * (comparison hash, own key) pairs. Any difference in shape is a protocol error.
+   */
+  static final class MatchAnswers
+      implements org.apache.spark.api.java.function.FlatMapFunction2<
+          Iterator<SentBatch>, Iterator<SentBatch>, Tuple2<byte[], byte[]>> {
+    private static final long serialVersionUID = 1L;
+    private final String peer;
+    private final String step;
+
+    MatchAnswers(String peer, String step) {
+      this.peer = peer;
+      this.step = step;
+    }
+
+    @Override
+    public Iterator<Tuple2<byte[], byte[]>> call(Iterator<SentBatch> sent, Iterator<SentBatch> answers) {
+      List<Tuple2<byte[], byte[]>> out = new ArrayList<>();
+      while (sent.hasNext() || answers.hasNext()) {
+        if (!sent.hasNext() || !answers.hasNext()) {
+          throw shapeMismatch();
+        }
+        SentBatch s = sent.next();
+        SentBatch a = answers.next();
+        if (s.partition() != a.partition() || s.seq() != a.seq() || s.count() != a.count()) {
+          throw shapeMismatch();
+        }
+        for (int i = 0; i < s.count(); i++) {
+          out.add(new Tuple2<>(a.locals()[i], s.locals()[i]));
+        }
+      }
+      return out.iterator();
+    }
+
+    private ProtocolException shapeMismatch() {
+      return new ProtocolException(peer, step,
+          "Cannot match " + peer + "'s answers in step '" + step + "': they do not have the shape "
+              + "of what was sent (batches or counts differ). The job was aborted.");
+    }
+  }
+
+  static List<Batch> readPartition(Channel channel, String jobId, String stream, String sender,
+      IdentityPublicKey senderKey, int partition, int elementBytes, String step, RoundStats announced) {
+    BatchCollector collector = new BatchCollector(sender, step, partition);
+    try (StreamReader reader = channel.openReader(stream, partition)) {
+      Iterator<byte[]> records = reader.records();
+      while (records.hasNext()) {
+        byte[] record = records.next();
+        collector.add(BatchCodec.decode(record, jobId, stream, sender, senderKey, partition,
+            elementBytes, step), record);
+      }
+    }
+    return collector.complete(announced.batches(partition), announced.elements(partition),
+        announced.digest(partition));
+  }
+
+  static byte[] comparisonHash(MessageDigest sha, byte[] point, int bytes) {
+    sha.reset();
+    sha.update(CMP_DOMAIN);
+    sha.update(point);
+    byte[] full = sha.digest();
+    byte[] out = new byte[bytes];
+    System.arraycopy(full, 0, out, 0, bytes);
+    return out;
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

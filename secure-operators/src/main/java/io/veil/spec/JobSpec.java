@@ -1,0 +1,373 @@
+package io.veil.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.veil.InvalidInputException;
+import io.veil.crypto.IdentityPublicKey;
+import io.veil.psi.KeyNormalization;
+import io.veil.psi.PsiMode;
+import io.veil.psi.PsiOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * A job spec: which operator runs between which parties, on which inputs, with which output and
+ * privacy settings. Immutable.
+ *
+ * <p>The <b>contract hash</b> is SHA-256 over the canonical form: the spec with every default made
+ * explicit and the period filled in, as JSON with sorted keys and no insignificant white space.
+ * Two parties that read specs differing in anything that matters get different contract hashes.
+ * The <b>job id</b> is derived from the contract hash, so each period of a periodic job is a
+ * distinct, idempotently re-runnable job.
+ *
+ * <p>See {@code cluster-configs/examples/psi.yaml} for an annotated example.
+ */
+public final class JobSpec {
+  public static final int VERSION = 1;
+  private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
+  private static final Set<String> FILE_FORMATS = Set.of("csv", "parquet", "json", "orc");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .build();
+
+  private final String name;
+  private final String period;
+  private final String operator;
+  private final List<PartySpec> parties;
+  private final PsiSpec psi;
+  private final long peerTimeoutMs;
+  private final String canonicalJson;
+  private final String contractHash;
+
+  private JobSpec(String name, String period, String operator, List<PartySpec> parties, PsiSpec psi,
+      long peerTimeoutMs) {
+    this.name = name;
+    this.period = period;
+    this.operator = operator;
+    this.parties = List.copyOf(parties);
+    this.psi = psi;
+    this.peerTimeoutMs = peerTimeoutMs;
+    this.canonicalJson = canonical();
+    this.contractHash = HexFormat.of().formatHex(sha256(canonicalJson.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Reads and validates a YAML spec file; {@code periodOverride} (may be null) replaces its period. */
+  public static JobSpec read(Path file, String periodOverride) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new InvalidInputException("Cannot read job spec " + file + ": " + e.getClass().getSimpleName()
+          + ". Check the --spec path.", e);
+    }
+    return parse(text, file.toString(), periodOverride);
+  }
+
+  /** Parses and validates YAML text. */
+  public static JobSpec parse(String yaml, String source, String periodOverride) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (IOException e) {
+      throw new InvalidInputException("Cannot read job spec " + source + ": it is not valid YAML ("
+          + e.getMessage().lines().findFirst().orElse("") + "). Fix the syntax.", e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidInputException("Cannot read job spec " + source + ": it is empty or not a mapping. "
+          + "See cluster-configs/examples/psi.yaml.");
+    }
+    SpecReader r = new SpecReader("job spec " + source);
+    r.allowOnly(root, "", Set.of("version", "name", "period", "operator", "parties", "psi", "peerTimeoutMs"));
+    int version = r.integer(root, "", "version", VERSION, 1, Integer.MAX_VALUE);
+    if (version != VERSION) {
+      throw r.error("version", "is " + version + " but this Veil reads version " + VERSION);
+    }
+    String name = r.string(root, "", "name", null);
+    if (!NAME.matcher(name).matches()) {
+      throw r.error("name", "must be 1-101 characters of letters, digits, '.', '_' or '-'");
+    }
+    String period = periodOverride != null ? periodOverride : r.optionalString(root, "period");
+    if (period != null && !NAME.matcher(period).matches()) {
+      throw r.error("period", "must be letters, digits, '.', '_' or '-' (e.g. 2026-11)");
+    }
+    String operator = r.string(root, "", "operator", null).toLowerCase(Locale.ROOT);
+    if (!operator.equals("psi")) {
+      throw r.error("operator", "is '" + operator + "' but this Veil runs: psi");
+    }
+    long peerTimeoutMs = r.longValue(root, "", "peerTimeoutMs", PsiOptions.DEFAULT_PEER_TIMEOUT_MS, 1000);
+
+    JsonNode partiesNode = root.get("parties");
+    if (partiesNode == null || !partiesNode.isArray() || partiesNode.isEmpty()) {
+      throw r.error("parties", "must be a non-empty list");
+    }
+    List<PartySpec> parties = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    Set<IdentityPublicKey> keys = new HashSet<>();
+    int i = 0;
+    for (JsonNode p : partiesNode) {
+      String path = "parties[" + i++ + "]";
+      r.allowOnly(p, path, Set.of("id", "publicKey", "input", "output"));
+      String id = r.string(p, path, "id", null);
+      if (!ID.matcher(id).matches()) {
+        throw r.error(path + ".id", "must be lower-case letters, digits, '_' or '-' (got '" + id + "')");
+      }
+      if (!ids.add(id)) {
+        throw r.error(path + ".id", "repeats party '" + id + "'; each party appears once");
+      }
+      IdentityPublicKey key;
+      try {
+        key = IdentityPublicKey.parse(r.string(p, path, "publicKey", null));
+      } catch (InvalidInputException e) {
+        throw r.error(path + ".publicKey", "is not a valid key: " + e.getMessage());
+      }
+      if (!keys.add(key)) {
+        throw r.error(path + ".publicKey", "is the same key as another party's");
+      }
+      parties.add(new PartySpec(id, key, readInput(r, p, path + ".input"), readOutput(r, p, path + ".output")));
+    }
+
+    JsonNode psiNode = r.object(root, "", "psi", false);
+    r.allowOnly(psiNode, "psi", Set.of("mode", "recipients", "normalize", "partitions", "batchRows"));
+    PsiMode mode;
+    String modeText = r.string(psiNode, "psi", "mode", "rows").toUpperCase(Locale.ROOT);
+    try {
+      mode = PsiMode.valueOf(modeText);
+    } catch (IllegalArgumentException e) {
+      throw r.error("psi.mode", "must be 'rows' or 'cardinality'");
+    }
+    List<String> recipients = r.strings(psiNode, "psi", "recipients", false);
+    if (recipients == null) {
+      recipients = parties.stream().map(PartySpec::id).toList();
+    }
+    for (String rec : recipients) {
+      if (!ids.contains(rec)) {
+        throw r.error("psi.recipients", "names '" + rec + "', which is not a party of the spec");
+      }
+    }
+    if (recipients.isEmpty()) {
+      throw r.error("psi.recipients", "is empty; name at least one party that receives the output");
+    }
+    JsonNode norm = psiNode == null ? null : r.object(psiNode, "psi", "normalize", false);
+    r.allowOnly(norm, "psi.normalize", Set.of("trim", "case"));
+    KeyNormalization.CaseMode caseMode;
+    try {
+      caseMode = KeyNormalization.CaseMode.valueOf(
+          r.string(norm, "psi.normalize", "case", "none").toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw r.error("psi.normalize.case", "must be 'none', 'lower' or 'upper'");
+    }
+    KeyNormalization normalization = new KeyNormalization(r.bool(norm, "psi.normalize", "trim", true), caseMode);
+    int partitions = r.integer(psiNode, "psi", "partitions", PsiOptions.DEFAULT_PARTITIONS, 1, 10_000);
+    int batchRows = r.integer(psiNode, "psi", "batchRows", PsiOptions.DEFAULT_BATCH_ROWS, 1, 1 << 20);
+
+    if (parties.size() != 2) {
+      throw r.error("parties", "lists " + parties.size() + " parties but PSI runs between exactly 2");
+    }
+    int keyCount = -1;
+    for (PartySpec p : parties) {
+      if (p.input() == null) {
+        throw r.error("parties[" + p.id() + "].input", "is required for PSI");
+      }
+      int n = p.input().keyColumns().size();
+      if (keyCount >= 0 && n != keyCount) {
+        throw r.error("parties[" + p.id() + "].input.keyColumns",
+            "has " + n + " columns but the other party has " + keyCount + "; composite keys must match in length");
+      }
+      keyCount = n;
+      if (recipients.contains(p.id()) && mode == PsiMode.ROWS && p.output() == null) {
+        throw r.error("parties[" + p.id() + "].output", "is required: " + p.id() + " receives intersection rows");
+      }
+    }
+    return new JobSpec(name, period, operator, parties,
+        new PsiSpec(mode, List.copyOf(recipients), normalization, partitions, batchRows), peerTimeoutMs);
+  }
+
+  private static InputSpec readInput(SpecReader r, JsonNode party, String path) {
+    JsonNode in = r.object(party, path.substring(0, path.lastIndexOf('.')), "input", false);
+    if (in == null) {
+      return null;
+    }
+    r.allowOnly(in, path, Set.of("format", "path", "table", "options", "keyColumns", "columns", "schema"));
+    String format = r.string(in, path, "format", null).toLowerCase(Locale.ROOT);
+    String p = r.optionalString(in, "path");
+    String table = r.optionalString(in, "table");
+    if (FILE_FORMATS.contains(format)) {
+      if (p == null) {
+        throw r.error(path + ".path", "is required for format " + format);
+      }
+    } else if (format.equals("table") || format.equals("jdbc")) {
+      if (table == null) {
+        throw r.error(path + ".table", "is required for format " + format);
+      }
+    } else {
+      throw r.error(path + ".format", "is '" + format + "'; use one of csv, parquet, json, orc, jdbc, table");
+    }
+    Map<String, String> options = new TreeMap<>(r.stringMap(in, path, "options"));
+    for (String k : options.keySet()) {
+      if (k.toLowerCase(Locale.ROOT).contains("password")) {
+        throw r.error(path + ".options." + k, "would put a secret into the spec that every party sees; "
+            + "give it to your own job only (--jdbc-password-file)");
+      }
+    }
+    List<String> keyColumns = r.strings(in, path, "keyColumns", true);
+    if (keyColumns.isEmpty()) {
+      throw r.error(path + ".keyColumns", "is empty; name at least one key column");
+    }
+    List<String> columns = r.strings(in, path, "columns", false);
+    Map<String, String> schema = new LinkedHashMap<>(r.stringMap(in, path, "schema"));
+    return new InputSpec(format, p, table, options, keyColumns, columns, schema);
+  }
+
+  private static OutputSpec readOutput(SpecReader r, JsonNode party, String path) {
+    JsonNode out = r.object(party, path.substring(0, path.lastIndexOf('.')), "output", false);
+    if (out == null) {
+      return null;
+    }
+    r.allowOnly(out, path, Set.of("path", "format"));
+    String format = r.string(out, path, "format", "parquet").toLowerCase(Locale.ROOT);
+    if (!format.equals("parquet") && !format.equals("csv")) {
+      throw r.error(path + ".format", "must be parquet or csv");
+    }
+    return new OutputSpec(r.string(out, path, "path", null), format);
+  }
+
+  private String canonical() {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("version", VERSION);
+    m.put("name", name);
+    m.put("period", period);
+    m.put("operator", operator);
+    m.put("peerTimeoutMs", peerTimeoutMs);
+    List<Object> ps = new ArrayList<>();
+    for (PartySpec p : parties) {
+      Map<String, Object> pm = new TreeMap<>();
+      pm.put("id", p.id());
+      pm.put("publicKey", p.publicKey().encoded());
+      if (p.input() != null) {
+        InputSpec in = p.input();
+        Map<String, Object> im = new TreeMap<>();
+        im.put("format", in.format());
+        im.put("path", in.path());
+        im.put("table", in.table());
+        im.put("options", new TreeMap<>(in.options()));
+        im.put("keyColumns", in.keyColumns());
+        im.put("columns", in.columns());
+        im.put("schema", new TreeMap<>(in.schema()));
+        pm.put("input", im);
+      }
+      if (p.output() != null) {
+        pm.put("output", Map.of("path", p.output().path(), "format", p.output().format()));
+      }
+      ps.add(pm);
+    }
+    m.put("parties", ps);
+    Map<String, Object> psiMap = new TreeMap<>();
+    psiMap.put("mode", psi.mode().name().toLowerCase(Locale.ROOT));
+    psiMap.put("recipients", psi.recipients());
+    psiMap.put("normalize", Map.of("trim", psi.normalization().trim(),
+        "case", psi.normalization().caseMode().name().toLowerCase(Locale.ROOT)));
+    psiMap.put("partitions", psi.partitions());
+    psiMap.put("batchRows", psi.batchRows());
+    m.put("psi", psiMap);
+    try {
+      return CANONICAL.writeValueAsString(m);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Optional<String> period() {
+    return Optional.ofNullable(period);
+  }
+
+  public String operator() {
+    return operator;
+  }
+
+  public List<PartySpec> parties() {
+    return parties;
+  }
+
+  public PsiSpec psi() {
+    return psi;
+  }
+
+  public long peerTimeoutMs() {
+    return peerTimeoutMs;
+  }
+
+  /** The canonical JSON the contract hash is computed over. */
+  public String canonicalJson() {
+    return canonicalJson;
+  }
+
+  /** Hex SHA-256 of {@link #canonicalJson()}. */
+  public String contractHash() {
+    return contractHash;
+  }
+
+  /** 32 hex characters: SHA-256("veil-job/v1|" + contract hash); the period is part of the contract. */
+  public String jobId() {
+    String material = "veil-job/v1|" + contractHash;
+    return HexFormat.of().formatHex(sha256(material.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+  }
+
+  /** Name of the job's control log, shared by every attempt of the same job name and period. */
+  public String controlLogName() {
+    return "ctl." + name + (period == null ? "" : "." + period);
+  }
+
+  public PartySpec party(String id) {
+    return parties.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow(() ->
+        new InvalidInputException("Cannot run job '" + name + "' as '" + id + "': the spec's parties are "
+            + String.join(", ", parties.stream().map(PartySpec::id).toList()) + ". Fix --party."));
+  }
+
+  /** Party ids to pinned keys. */
+  public Map<String, IdentityPublicKey> partyKeys() {
+    Map<String, IdentityPublicKey> m = new LinkedHashMap<>();
+    parties.forEach(p -> m.put(p.id(), p.publicKey()));
+    return m;
+  }
+
+  /** PSI options as seen by party {@code me}. */
+  public PsiOptions psiOptions(String me) {
+    return new PsiOptions(party(me).input().keyColumns(), psi.normalization(), psi.mode(),
+        Set.copyOf(psi.recipients()), psi.partitions(), psi.batchRows(), peerTimeoutMs);
+  }
+}

@@ -1,0 +1,172 @@
+package io.veil.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.veil.InvalidInputException;
+import io.veil.PolicyRefusedException;
+import io.veil.crypto.IdentityPublicKey;
+import io.veil.psi.PsiMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A party's local policy: what it is willing to approve. Checked before the party signs a job's
+ * contract; a refusal names the rule that refused.
+ *
+ * <pre>
+ * party: bank_a
+ * peers:                       # who this party computes with, and their pinned keys
+ *   - id: bank_b
+ *     publicKey: ed25519:...
+ * operators: [psi]             # operators allowed
+ * psiModes: [rows, cardinality] # optional, default both
+ * outputRecipients: [bank_a, bank_b] # who may receive outputs
+ * columns: [id]                # optional: columns of our input a job may use (keys and outputs)
+ * inputPaths: [data/]          # optional: path prefixes our input may come from
+ * </pre>
+ */
+public final class PartyPolicy {
+  private final String source;
+  private final String party;
+  private final Map<String, IdentityPublicKey> peers;
+  private final Set<String> operators;
+  private final Set<String> psiModes;
+  private final Set<String> outputRecipients;
+  private final List<String> columns;
+  private final List<String> inputPaths;
+
+  private PartyPolicy(String source, String party, Map<String, IdentityPublicKey> peers, Set<String> operators,
+      Set<String> psiModes, Set<String> outputRecipients, List<String> columns, List<String> inputPaths) {
+    this.source = source;
+    this.party = party;
+    this.peers = Map.copyOf(peers);
+    this.operators = Set.copyOf(operators);
+    this.psiModes = Set.copyOf(psiModes);
+    this.outputRecipients = Set.copyOf(outputRecipients);
+    this.columns = columns;
+    this.inputPaths = inputPaths;
+  }
+
+  public static PartyPolicy read(Path file) {
+    try {
+      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (IOException e) {
+      throw new InvalidInputException("Cannot read policy " + file + ": " + e.getClass().getSimpleName()
+          + ". Check the --policy path.", e);
+    }
+  }
+
+  public static PartyPolicy parse(String yaml, String source) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+    } catch (IOException e) {
+      throw new InvalidInputException("Cannot read policy " + source + ": it is not valid YAML. Fix the syntax.", e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidInputException("Cannot read policy " + source + ": it is empty or not a mapping. "
+          + "See cluster-configs/examples/policy-bank_a.yaml.");
+    }
+    SpecReader r = new SpecReader("policy " + source);
+    r.allowOnly(root, "", Set.of("party", "peers", "operators", "psiModes", "outputRecipients", "columns",
+        "inputPaths"));
+    String party = r.string(root, "", "party", null);
+    Map<String, IdentityPublicKey> peers = new LinkedHashMap<>();
+    JsonNode ps = root.get("peers");
+    if (ps != null && !ps.isNull()) {
+      if (!ps.isArray()) {
+        throw r.error("peers", "must be a list");
+      }
+      int i = 0;
+      for (JsonNode p : ps) {
+        String path = "peers[" + i++ + "]";
+        r.allowOnly(p, path, Set.of("id", "publicKey"));
+        peers.put(r.string(p, path, "id", null), IdentityPublicKey.parse(r.string(p, path, "publicKey", null)));
+      }
+    }
+    List<String> operators = r.strings(root, "", "operators", true);
+    List<String> modes = r.strings(root, "", "psiModes", false);
+    List<String> recipients = r.strings(root, "", "outputRecipients", true);
+    return new PartyPolicy(source, party, peers,
+        Set.copyOf(operators.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
+        modes == null ? Set.of("rows", "cardinality")
+            : Set.copyOf(modes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
+        Set.copyOf(recipients), r.strings(root, "", "columns", false), r.strings(root, "", "inputPaths", false));
+  }
+
+  public String party() {
+    return party;
+  }
+
+  /** Throws {@link PolicyRefusedException} naming the first rule the spec breaks. */
+  public void check(JobSpec spec, String me) {
+    if (!party.equals(me)) {
+      throw refuse("it is the policy of '" + party + "', not of '" + me + "'", "pass your own --policy");
+    }
+    if (!operators.contains(spec.operator())) {
+      throw refuse("operator '" + spec.operator() + "' is not in 'operators' " + operators,
+          "add it to the policy if you accept it");
+    }
+    String mode = spec.psi().mode().name().toLowerCase(Locale.ROOT);
+    if (spec.psi().mode() != null && !psiModes.contains(mode)) {
+      throw refuse("PSI mode '" + mode + "' is not in 'psiModes' " + psiModes, "add it or change the spec");
+    }
+    for (PartySpec p : spec.parties()) {
+      if (p.id().equals(me)) {
+        continue;
+      }
+      IdentityPublicKey allowed = peers.get(p.id());
+      if (allowed == null) {
+        throw refuse("peer '" + p.id() + "' is not in 'peers'", "add it with its public key if you trust it");
+      }
+      if (!allowed.equals(p.publicKey())) {
+        throw refuse("the spec pins a different public key for '" + p.id() + "' than the policy",
+            "verify the key with " + p.id() + " out of band");
+      }
+    }
+    for (String rec : spec.psi().recipients()) {
+      if (!outputRecipients.contains(rec)) {
+        throw refuse("output recipient '" + rec + "' is not in 'outputRecipients' " + outputRecipients,
+            "add it if that party may learn the result");
+      }
+    }
+    PartySpec mine = spec.party(me);
+    if (mine.input() != null && columns != null) {
+      for (String c : mine.input().keyColumns()) {
+        if (!columns.contains(c)) {
+          throw refuse("key column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
+        }
+      }
+      if (mine.input().columns() != null) {
+        for (String c : mine.input().columns()) {
+          if (!columns.contains(c)) {
+            throw refuse("column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
+          }
+        }
+      }
+    }
+    if (mine.input() != null && inputPaths != null && mine.input().path() != null
+        && inputPaths.stream().noneMatch(pref -> mine.input().path().startsWith(pref))) {
+      throw refuse("input path '" + mine.input().path() + "' is outside 'inputPaths' " + inputPaths,
+          "allow that location or change the spec");
+    }
+  }
+
+  private PolicyRefusedException refuse(String why, String fix) {
+    return new PolicyRefusedException("Cannot approve the job under policy " + source + ": " + why + ". "
+        + Character.toUpperCase(fix.charAt(0)) + fix.substring(1) + ".");
+  }
+
+  /** True if the mode is allowed (for tests and tooling). */
+  boolean allowsMode(PsiMode mode) {
+    return psiModes.contains(mode.name().toLowerCase(Locale.ROOT));
+  }
+}

@@ -1,0 +1,164 @@
+package io.veil.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.veil.InvalidInputException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Strict reading of a YAML tree: unknown fields and wrong types are errors naming the field path
+ * and the file, so a typo never silently becomes a default.
+ */
+final class SpecReader {
+  private final String source;
+
+  SpecReader(String source) {
+    this.source = source;
+  }
+
+  void allowOnly(JsonNode node, String path, Set<String> allowed) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    if (!node.isObject()) {
+      throw error(path, "must be a mapping");
+    }
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (!allowed.contains(n)) {
+        throw new InvalidInputException("Cannot read " + source + ": unknown field '" + join(path, n)
+            + "'. Allowed here: " + String.join(", ", allowed.stream().sorted().toList()) + ".");
+      }
+    }
+  }
+
+  JsonNode object(JsonNode parent, String path, String field, boolean required) {
+    JsonNode n = parent.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw error(join(path, field), "is required");
+      }
+      return null;
+    }
+    if (!n.isObject()) {
+      throw error(join(path, field), "must be a mapping");
+    }
+    return n;
+  }
+
+  String string(JsonNode parent, String path, String field, String dflt) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      if (dflt == null) {
+        throw error(join(path, field), "is required");
+      }
+      return dflt;
+    }
+    if (!n.isValueNode() || n.isBinary()) {
+      throw error(join(path, field), "must be a text value");
+    }
+    return n.asText();
+  }
+
+  String optionalString(JsonNode parent, String field) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  int integer(JsonNode parent, String path, String field, int dflt, int min, int max) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.canConvertToInt() || !n.isIntegralNumber()) {
+      throw error(join(path, field), "must be an integer");
+    }
+    int v = n.asInt();
+    if (v < min || v > max) {
+      throw error(join(path, field), "must be between " + min + " and " + max + " (got " + v + ")");
+    }
+    return v;
+  }
+
+  long longValue(JsonNode parent, String path, String field, long dflt, long min) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isIntegralNumber()) {
+      throw error(join(path, field), "must be an integer");
+    }
+    long v = n.asLong();
+    if (v < min) {
+      throw error(join(path, field), "must be at least " + min);
+    }
+    return v;
+  }
+
+  boolean bool(JsonNode parent, String path, String field, boolean dflt) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isBoolean()) {
+      throw error(join(path, field), "must be true or false");
+    }
+    return n.asBoolean();
+  }
+
+  List<String> strings(JsonNode parent, String path, String field, boolean required) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw error(join(path, field), "is required");
+      }
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    if (n.isTextual()) {
+      out.add(n.asText());
+      return out;
+    }
+    if (!n.isArray()) {
+      throw error(join(path, field), "must be a list");
+    }
+    for (JsonNode e : n) {
+      if (!e.isValueNode()) {
+        throw error(join(path, field), "must be a list of text values");
+      }
+      out.add(e.asText());
+    }
+    return out;
+  }
+
+  Map<String, String> stringMap(JsonNode parent, String path, String field) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    Map<String, String> out = new LinkedHashMap<>();
+    if (n == null || n.isNull()) {
+      return out;
+    }
+    if (!n.isObject()) {
+      throw error(join(path, field), "must be a mapping");
+    }
+    n.fields().forEachRemaining(e -> {
+      if (!e.getValue().isValueNode()) {
+        throw error(join(path, field + "." + e.getKey()), "must be a text value");
+      }
+      out.put(e.getKey(), e.getValue().asText());
+    });
+    return out;
+  }
+
+  InvalidInputException error(String path, String problem) {
+    return new InvalidInputException("Cannot read " + source + ": '" + path + "' " + problem + ".");
+  }
+
+  static String join(String path, String field) {
+    return path.isEmpty() ? field : path + "." + field;
+  }
+}

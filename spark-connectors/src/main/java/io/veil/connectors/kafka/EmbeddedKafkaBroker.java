@@ -1,0 +1,355 @@
+package io.veil.connectors.kafka;
+
+import io.veil.VeilException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+
+/**
+ * A real single-node Apache Kafka 3.9 broker in KRaft mode (combined broker and controller, node id
+ * 1), listening on loopback only, for demos, tests and "every party on one machine" runs.
+ *
+ * <p>It formats its log directory the way {@code kafka-storage.sh format} does (keeping an existing
+ * format, so a broker restarts over the same directory with its data) and runs
+ * {@code KafkaRaftServer} in this JVM. Every replication factor and {@code min.insync.replicas}
+ * is 1, automatic topic creation is off (the channel creates its topics), and ports are picked
+ * free at start unless given. Kafka 3.9 can share a JVM with Spark 3.5; to keep a broker out of a
+ * Spark driver, run {@link #main} as a child process instead.
+ *
+ * <p>It has no authentication and no TLS: anyone who can reach 127.0.0.1 on this host can read and
+ * write every topic. Use a real cluster with TLS and SASL when parties are on different hosts.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker().start()) {
+ *   KafkaChannel channel = new KafkaChannel(
+ *       KafkaChannelConfig.builder().bootstrapServers(broker.bootstrapServers()).build());
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe; {@link #close()} may be called from a shutdown hook.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  /** The line {@link #main} prints, followed by a space and the bootstrap servers, when ready. */
+  public static final String READY_LINE_PREFIX = "VEIL-KAFKA-READY";
+
+  private static final String HOST = "127.0.0.1";
+  private static final int START_ATTEMPTS = 3;
+  private static final String QUIET_LOG_CONFIG =
+      "io/veil/connectors/kafka/embedded-broker-log4j2.properties";
+
+  private final Path requestedLogDir; // nullable: use a temporary directory
+  private final int requestedPort; // 0: pick a free port
+  private Path logDir;
+  private boolean deleteLogDirOnClose;
+  private KafkaRaftServer server;
+  private int port;
+  private boolean closed;
+
+  /** A broker on a free port with a temporary log directory, deleted on {@link #close()}. */
+  public EmbeddedKafkaBroker() {
+    this(null, 0);
+  }
+
+  /**
+   * A broker with the given log directory (created if missing, kept on close; {@code null} for a
+   * temporary one) and client port ({@code 0} to pick a free one).
+   */
+  public EmbeddedKafkaBroker(Path logDir, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, was " + port);
+    }
+    this.requestedLogDir = logDir;
+    this.requestedPort = port;
+  }
+
+  /**
+   * Formats storage if needed, starts the broker and waits until it is ready to serve clients
+   * (registered and unfenced).
+   *
+   * @return this broker
+   * @throws VeilException if it cannot start (for example the given port is taken)
+   */
+  public EmbeddedKafkaBroker start() {
+    if (server != null || closed) {
+      throw new IllegalStateException("start() may be called once");
+    }
+    try {
+      if (requestedLogDir == null) {
+        logDir = Files.createTempDirectory("veil-kafka-");
+        deleteLogDirOnClose = true;
+      } else {
+        logDir = Files.createDirectories(requestedLogDir.toAbsolutePath());
+      }
+    } catch (IOException e) {
+      throw new VeilException("Cannot start the embedded Kafka broker: cannot create log directory "
+          + (requestedLogDir == null
+              ? "in " + System.getProperty("java.io.tmpdir") : requestedLogDir)
+          + " (" + e.getMessage() + "). Give a writable directory.", e);
+    }
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      int clientPort = requestedPort != 0 ? requestedPort : freePort();
+      int controllerPort = freePort();
+      try {
+        startOnce(clientPort, controllerPort);
+        port = clientPort;
+        return this;
+      } catch (NoClassDefFoundError e) {
+        deleteTempDir();
+        throw new VeilException("Cannot start the embedded Kafka broker: class " + e.getMessage()
+            + " is not on the class path. Put org.apache.kafka:kafka_2.12:3.9.x with its "
+            + "dependencies and scala-library 2.12 (Spark provides it) on the class path, or use a "
+            + "Kafka cluster through option '" + KafkaChannelConfig.BOOTSTRAP_SERVERS + "'.", e);
+      } catch (RuntimeException e) {
+        last = e;
+        stopServer();
+        // A port picked free can be taken by someone else before the broker binds it: retry.
+        if (!causedByBind(e) || requestedPort != 0) {
+          break;
+        }
+      }
+    }
+    deleteTempDir();
+    boolean bind = last != null && causedByBind(last);
+    throw new VeilException("Cannot start the embedded Kafka broker on " + HOST
+        + (requestedPort != 0 ? ":" + requestedPort : "") + " with log directory " + logDir + ": "
+        + (last == null ? "unknown error" : messages(last)) + ". "
+        + (bind ? "Free the port or pick another one." : "Check the log directory and the "
+        + "messages logged above."), last);
+  }
+
+  /** The distinct messages of a failure and its causes, outermost first. */
+  private static String messages(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+      String m = c.getMessage() == null ? c.getClass().getSimpleName()
+          : c.getMessage().replaceAll("[.\\s]+$", "");
+      if (sb.indexOf(m) < 0) {
+        sb.append(sb.length() == 0 ? "" : ": ").append(m);
+      }
+    }
+    return sb.toString();
+  }
+
+  private void startOnce(int clientPort, int controllerPort) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+    p.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":"
+        + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", logDir.toString());
+    p.put("auto.create.topics.enable", "false");
+    p.put("num.partitions", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // A small footprint: one machine may run this next to two Spark drivers.
+    p.put("num.network.threads", "2");
+    p.put("num.io.threads", "2");
+    p.put("background.threads", "2");
+    p.put("num.recovery.threads.per.data.dir", "1");
+    p.put("log.cleaner.threads", "1");
+    p.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
+    p.put("log.cleaner.io.buffer.size", Integer.toString(256 * 1024));
+
+    KafkaConfig config = KafkaConfig.fromProps(p, false);
+    format();
+    server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup(); // returns once the broker is unfenced and serving
+  }
+
+  /** Formats the log directory like {@code kafka-storage.sh format}, unless already formatted. */
+  private void format() {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return; // a restart: KafkaRaftServer checks the existing format (cluster id, node id)
+    }
+    try (PrintStream silent = new PrintStream(OutputStream.nullOutputStream(), true,
+        StandardCharsets.UTF_8)) {
+      new Formatter()
+          .setPrintStream(silent)
+          .setNodeId(1)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setControllerListenerName("CONTROLLER")
+          .setMetadataLogDirectory(logDir.toString())
+          .addDirectory(logDir.toString())
+          .run();
+    } catch (Exception e) {
+      throw new VeilException("Cannot format the embedded Kafka broker's log directory " + logDir
+          + ": " + e.getMessage() + ". Give an empty directory or one formatted by this broker.",
+          e);
+    }
+  }
+
+  /** {@code 127.0.0.1:<port>}; valid after {@link #start()}. */
+  public String bootstrapServers() {
+    checkStarted();
+    return HOST + ":" + port;
+  }
+
+  /** The client port; valid after {@link #start()}. */
+  public int port() {
+    checkStarted();
+    return port;
+  }
+
+  /**
+   * The directories holding the broker's data: topic partitions are subdirectories
+   * {@code <topic>-<partition>} with raw {@code .log} segment files.
+   */
+  public List<Path> logDirs() {
+    checkStarted();
+    return List.of(logDir);
+  }
+
+  private void checkStarted() {
+    if (server == null) {
+      throw new IllegalStateException("the broker is not running; call start() first");
+    }
+  }
+
+  /** Shuts the broker down cleanly and deletes the log directory if it was a temporary one. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopServer();
+    deleteTempDir();
+  }
+
+  private void stopServer() {
+    if (server != null) {
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } finally {
+        server = null;
+      }
+    }
+  }
+
+  private void deleteTempDir() {
+    if (deleteLogDirOnClose && logDir != null) {
+      try (Stream<Path> files = Files.walk(logDir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> {
+          try {
+            Files.deleteIfExists(f);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      } catch (IOException | UncheckedIOException e) {
+        // best effort: a temporary directory left behind is harmless
+      }
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new VeilException("Cannot start the embedded Kafka broker: no free port on " + HOST
+          + " (" + e.getMessage() + "). Check the loopback interface.", e);
+    }
+  }
+
+  private static boolean causedByBind(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof BindException
+          || (c.getMessage() != null && c.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Runs a broker as a process: {@code [--log-dir DIR] [--port PORT]}. Prints exactly one line,
+   * {@code VEIL-KAFKA-READY <bootstrap servers>}, to standard output when ready, and runs until
+   * standard input is closed or the process is terminated. Logs warnings and errors only, to
+   * standard error (unless {@code log4j2.configurationFile} is set). Exit status 0 after a clean
+   * shutdown, 1 if it could not start, 2 on bad arguments.
+   */
+  public static void main(String[] args) {
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:" + QUIET_LOG_CONFIG);
+    }
+    Path logDir = null;
+    int port = 0;
+    try {
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--log-dir":
+            logDir = Paths.get(args[++i]);
+            break;
+          case "--port":
+            port = Integer.parseInt(args[++i]);
+            break;
+          default:
+            throw new IllegalArgumentException("unknown argument " + args[i]);
+        }
+      }
+    } catch (RuntimeException e) {
+      System.err.println("Cannot start the embedded Kafka broker: bad arguments ("
+          + e.getMessage() + "). Usage: EmbeddedKafkaBroker [--log-dir DIR] [--port PORT].");
+      System.exit(2);
+      return;
+    }
+
+    long startNanos = System.nanoTime();
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, port);
+    try {
+      broker.start();
+    } catch (RuntimeException e) {
+      System.err.println(e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Thread hook = new Thread(broker::close, "veil-kafka-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.println(READY_LINE_PREFIX + " " + broker.bootstrapServers());
+    System.out.flush();
+    System.err.println("Embedded Kafka broker ready at " + broker.bootstrapServers() + " in "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms, log directory "
+        + broker.logDir + "; close standard input or terminate the process to stop it.");
+    try {
+      while (System.in.read() != -1) {
+        // input is ignored; end of input means stop
+      }
+    } catch (IOException e) {
+      // treat a broken stdin like a closed one
+    }
+    broker.close();
+    System.exit(0);
+  }
+}

@@ -1,0 +1,213 @@
+package io.veil.connectors.kafka.internal;
+
+import io.veil.InvalidInputException;
+import io.veil.VeilException;
+import io.veil.connectors.kafka.KafkaChannelConfig;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Every error message of the Kafka channel, in the form
+ * "Cannot &lt;do X&gt;: &lt;why&gt;. &lt;How to fix&gt;." Messages name options and topics, never
+ * property values that could be secrets.
+ */
+public final class KafkaErrors {
+  private KafkaErrors() {}
+
+  // ---- configuration ----
+
+  public static InvalidInputException badOption(String key, String why, String fix) {
+    return new InvalidInputException(
+        "Cannot configure the Kafka channel: option '" + key + "' " + why + ". " + fix + ".");
+  }
+
+  public static InvalidInputException unknownOption(String key) {
+    return new InvalidInputException("Cannot configure the Kafka channel: '" + key
+        + "' is not a channel option. Use one of " + KafkaChannelConfig.BOOTSTRAP_SERVERS + ", "
+        + KafkaChannelConfig.TOPIC_PREFIX + ", " + KafkaChannelConfig.REPLICATION_FACTOR + ", "
+        + KafkaChannelConfig.RETENTION_MS + ", " + KafkaChannelConfig.MAX_BATCH_BYTES + ", "
+        + KafkaChannelConfig.TIMEOUT_MS + ", " + KafkaChannelConfig.KAFKA_PROPERTIES_FILE
+        + ", or kafka.<property> for a Kafka client property.");
+  }
+
+  public static InvalidInputException secretOption(String fullKey) {
+    return new InvalidInputException("Cannot use option '" + fullKey + "': it holds a secret, and "
+        + "channel options travel in Spark closures, plans and event logs. Put the property in the "
+        + "Kafka client properties file named by option '"
+        + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "' instead.");
+  }
+
+  public static InvalidInputException unknownKafkaProperty(String fullKey) {
+    return new InvalidInputException("Cannot use option '" + fullKey + "': '"
+        + fullKey.substring(KafkaChannelConfig.KAFKA_PREFIX.length())
+        + "' is not a Kafka 3.9 producer, consumer or admin client property. Check its spelling "
+        + "against the Kafka client documentation, or put non-standard (plugin) properties in the "
+        + "file named by option '" + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "'.");
+  }
+
+  public static InvalidInputException refusedProperty(String source, String why, String fix) {
+    return new InvalidInputException(
+        "Cannot use Kafka " + source + ": " + why + ". " + fix + ".");
+  }
+
+  public static InvalidInputException propertiesFile(String path, String host, String why,
+      Throwable cause) {
+    return new InvalidInputException("Cannot read the Kafka client properties file '" + path
+        + "' (option '" + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "') on host " + host + ": "
+        + why + ". Make the file readable at that path on every host that runs a driver or "
+        + "executor, for example ship it with spark-submit --files and give its bare file name.",
+        cause);
+  }
+
+  public static InvalidInputException badName(String name) {
+    return new InvalidInputException("Cannot use stream or control log name '" + name
+        + "': names must be non-empty and use only the characters [A-Za-z0-9._-]. Choose another "
+        + "name.");
+  }
+
+  public static InvalidInputException badTopicName(String topic, String prefixOption, int max) {
+    return new InvalidInputException("Cannot use Kafka topic '" + topic + "': Kafka allows topic "
+        + "names of at most " + max + " characters other than '.' and '..'. Use a shorter name "
+        + "or a shorter option '" + prefixOption + "'.");
+  }
+
+  // ---- client creation ----
+
+  /** A Kafka client could not be created (bad pass-through value, unresolvable servers). */
+  public static InvalidInputException clientCreation(String client, KafkaChannelConfig config,
+      Throwable cause) {
+    return new InvalidInputException("Cannot create a Kafka " + client + " for "
+        + config.describe() + ": " + rootMessage(cause) + ". Check option '"
+        + KafkaChannelConfig.BOOTSTRAP_SERVERS + "' (every host must resolve from this host), the "
+        + "kafka.* options and the file named by '" + KafkaChannelConfig.KAFKA_PROPERTIES_FILE
+        + "'.",
+        cause);
+  }
+
+  // ---- topics ----
+
+  public static InvalidInputException partitionMismatch(String topic, int existing, int wanted,
+      KafkaChannelConfig config) {
+    return new InvalidInputException("Cannot use Kafka topic '" + topic + "' with " + wanted
+        + " partition(s): it already exists on " + config.describe() + " with " + existing
+        + " partition(s). Both parties must ask for the same partition count; if the topic is left "
+        + "over from an earlier run with other settings, delete it or change option '"
+        + KafkaChannelConfig.TOPIC_PREFIX + "'.");
+  }
+
+  public static InvalidInputException noSuchPartition(String action, String topic, int partition,
+      int count) {
+    return new InvalidInputException("Cannot " + action + ": topic '" + topic + "' has " + count
+        + " partition(s), numbered 0 to " + (count - 1) + ", not " + partition + ". Use a "
+        + "partition number below the count given to createStreams.");
+  }
+
+  public static VeilException missingTopic(String action, String topic, KafkaChannelConfig config) {
+    return new VeilException("Cannot " + action + ": topic '" + topic + "' does not exist on "
+        + config.describe() + ". Call createStreams for it first, and check that both parties use "
+        + "the same option '" + KafkaChannelConfig.TOPIC_PREFIX + "'.");
+  }
+
+  public static VeilException topicNotReady(String topic, KafkaChannelConfig config) {
+    return new VeilException("Cannot use Kafka topic '" + topic + "': it was not visible with a "
+        + "leader for every partition on " + config.describe() + " within "
+        + config.timeoutMs() + " ms. Check the brokers' health, or raise option '"
+        + KafkaChannelConfig.TIMEOUT_MS + "'.");
+  }
+
+  public static InvalidInputException recordTooLarge(String action, int size,
+      KafkaChannelConfig config) {
+    return new InvalidInputException("Cannot " + action + ": the record has " + size
+        + " bytes, more than option '" + KafkaChannelConfig.MAX_BATCH_BYTES + "' = "
+        + config.maxBatchBytes() + ". Write smaller batches, or raise '"
+        + KafkaChannelConfig.MAX_BATCH_BYTES + "' on both parties before the topics are created.");
+  }
+
+  public static VeilException closed(String what) {
+    return new VeilException("Cannot use the Kafka " + what + ": it is closed. Open a new one.");
+  }
+
+  public static VeilException interrupted(String action) {
+    return new VeilException("Cannot " + action + ": the thread was interrupted. Nothing to fix "
+        + "unless the job was not meant to be cancelled.");
+  }
+
+  // ---- failures reported by Kafka ----
+
+  /** Translates a failure of a Kafka call into an error that says what to check. */
+  public static VeilException kafkaFailure(String action, KafkaChannelConfig config,
+      Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof VeilException) {
+      return (VeilException) t;
+    }
+    String where = config.describe();
+    if (t instanceof TimeoutException) {
+      return new VeilException("Cannot " + action + ": no answer from " + where + " within "
+          + config.timeoutMs() + " ms (" + t.getMessage() + "). Check that option '"
+          + KafkaChannelConfig.BOOTSTRAP_SERVERS + "' is right, that the brokers are running and "
+          + "reachable from this host, that kafka.security.protocol matches the brokers' listener, "
+          + "and that the topic exists; or raise option '" + KafkaChannelConfig.TIMEOUT_MS + "'.",
+          t);
+    }
+    if (t instanceof AuthenticationException) {
+      return new VeilException("Cannot " + action + ": " + where + " rejected this client's "
+          + "credentials (" + t.getClass().getSimpleName() + ": " + t.getMessage() + "). Check the "
+          + "SASL/TLS settings in the kafka.* options and the file named by option '"
+          + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "'.", t);
+    }
+    if (t instanceof AuthorizationException) {
+      return new VeilException("Cannot " + action + ": the Kafka principal is not authorised ("
+          + t.getClass().getSimpleName() + ": " + t.getMessage() + "). Ask the administrator of "
+          + where + " for the ACLs the channel needs: Describe and Read on the peer's topics, "
+          + "Describe and Write (and Create, unless topics are created for you) on this party's, "
+          + "IdempotentWrite on the cluster for Kafka before 3.0.", t);
+    }
+    if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException) {
+      return new VeilException("Cannot " + action + ": the record is larger than the topic or "
+          + "broker accepts (" + t.getMessage() + "). Both parties must use the same option '"
+          + KafkaChannelConfig.MAX_BATCH_BYTES + "'; the topic keeps the max.message.bytes of the "
+          + "party that created it.", t);
+    }
+    if (t instanceof InvalidReplicationFactorException) {
+      return new InvalidInputException("Cannot " + action + ": " + t.getMessage() + ". Set option '"
+          + KafkaChannelConfig.REPLICATION_FACTOR + "' to at most the number of brokers, or -1 for "
+          + "the broker default.", t);
+    }
+    if (t instanceof UnknownTopicOrPartitionException) {
+      return new VeilException("Cannot " + action + ": " + t.getMessage() + " on " + where
+          + ". Call createStreams first, and check that both parties use the same option '"
+          + KafkaChannelConfig.TOPIC_PREFIX + "'.", t);
+    }
+    return new VeilException("Cannot " + action + ": " + where + " failed with "
+        + t.getClass().getSimpleName() + ": " + t.getMessage() + ". Check the brokers' health and "
+        + "logs, and the channel options.", t);
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof ExecutionException || t instanceof CompletionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    StringBuilder sb = new StringBuilder(String.valueOf(t.getMessage()));
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+      if (root.getMessage() != null && !sb.toString().contains(root.getMessage())) {
+        sb.append(": ").append(root.getMessage());
+      }
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,172 @@
+package io.veil.connectors.kafka.internal;
+
+import io.veil.VeilException;
+import io.veil.connectors.kafka.KafkaChannelConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** Creates the channel's topics (idempotently) and waits until they can be used. */
+public final class TopicAdmin {
+  private TopicAdmin() {}
+
+  /**
+   * Makes sure every topic exists with exactly {@code partitions} partitions and a leader for each,
+   * creating missing ones with the channel's topic settings. Safe to call concurrently from both
+   * parties. If this principal may not create topics, topics created by someone else are accepted.
+   */
+  public static void ensureTopics(KafkaChannelConfig config, Collection<String> topics,
+      int partitions) {
+    Set<String> names = new LinkedHashSet<>(topics);
+    if (names.isEmpty()) {
+      return;
+    }
+    String action = "create Kafka topics " + names + " with " + partitions + " partition(s)";
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
+    Admin admin = createAdmin(config);
+    try {
+      AuthorizationException createDenied = create(admin, config, names, partitions, action);
+      waitUntilUsable(admin, config, names, partitions, deadline, createDenied, action);
+    } catch (KafkaException e) {
+      throw KafkaErrors.kafkaFailure(action, config, e);
+    } finally {
+      admin.close(closeTimeout(config));
+    }
+  }
+
+  static Admin createAdmin(KafkaChannelConfig config) {
+    try {
+      return Admin.create(ClientProperties.admin(config));
+    } catch (KafkaException e) {
+      throw KafkaErrors.clientCreation("admin client", config, e);
+    }
+  }
+
+  /** Creates the topics; returns the authorization failure if creating was not allowed. */
+  private static AuthorizationException create(Admin admin, KafkaChannelConfig config,
+      Set<String> names, int partitions, String action) {
+    Map<String, String> topicConfigs = new HashMap<>();
+    topicConfigs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+        Integer.toString(config.maxRecordBytes()));
+    topicConfigs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.retentionMs()));
+    topicConfigs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    Optional<Short> replication = config.replicationFactor() == -1
+        ? Optional.empty() : Optional.of((short) config.replicationFactor());
+    List<NewTopic> newTopics = new ArrayList<>();
+    for (String name : names) {
+      newTopics.add(new NewTopic(name, Optional.of(partitions), replication).configs(topicConfigs));
+    }
+    AuthorizationException denied = null;
+    Map<String, KafkaFuture<Void>> results = admin.createTopics(newTopics).values();
+    for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
+      try {
+        get(e.getValue(), config, action);
+      } catch (ExecutionException ex) {
+        Throwable cause = ex.getCause();
+        if (cause instanceof TopicExistsException) {
+          continue; // the peer (or an earlier run) created it; checked below
+        }
+        if (cause instanceof AuthorizationException) {
+          denied = (AuthorizationException) cause; // maybe created by an administrator
+          continue;
+        }
+        throw KafkaErrors.kafkaFailure(action, config, cause);
+      }
+    }
+    return denied;
+  }
+
+  private static void waitUntilUsable(Admin admin, KafkaChannelConfig config, Set<String> names,
+      int partitions, long deadline, AuthorizationException createDenied, String action) {
+    long sleepMs = 20;
+    while (true) {
+      Map<String, TopicDescription> described = new HashMap<>();
+      Throwable lastFailure = null;
+      for (Map.Entry<String, KafkaFuture<TopicDescription>> e
+          : admin.describeTopics(names).topicNameValues().entrySet()) {
+        try {
+          described.put(e.getKey(), get(e.getValue(), config, action));
+        } catch (ExecutionException ex) {
+          if (!(ex.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw KafkaErrors.kafkaFailure(action, config, ex.getCause());
+          }
+          lastFailure = ex.getCause();
+        }
+      }
+      boolean ready = described.size() == names.size();
+      for (TopicDescription d : described.values()) {
+        if (d.partitions().size() != partitions) {
+          throw KafkaErrors.partitionMismatch(d.name(), d.partitions().size(), partitions, config);
+        }
+        for (TopicPartitionInfo p : d.partitions()) {
+          ready &= p.leader() != null && !p.leader().isEmpty();
+        }
+      }
+      if (ready) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        if (createDenied != null) {
+          throw KafkaErrors.kafkaFailure(action, config, createDenied);
+        }
+        Set<String> missing = new LinkedHashSet<>(names);
+        missing.removeAll(described.keySet());
+        String topic = missing.isEmpty() ? described.keySet().iterator().next()
+            : missing.iterator().next();
+        VeilException e = KafkaErrors.topicNotReady(topic, config);
+        if (lastFailure != null) {
+          e.addSuppressed(lastFailure);
+        }
+        throw e;
+      }
+      sleep(sleepMs, action);
+      sleepMs = Math.min(sleepMs * 2, 250);
+    }
+  }
+
+  /** Waits for a future, bounded in case the admin client's own timeout does not fire. */
+  private static <T> T get(KafkaFuture<T> future, KafkaChannelConfig config, String action)
+      throws ExecutionException {
+    try {
+      return future.get(config.timeoutMs() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw KafkaErrors.interrupted(action);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw KafkaErrors.kafkaFailure(action, config,
+          new org.apache.kafka.common.errors.TimeoutException("no result", e));
+    }
+  }
+
+  private static void sleep(long ms, String action) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw KafkaErrors.interrupted(action);
+    }
+  }
+
+  /** How long to wait when closing a client: short, it only releases connections. */
+  static Duration closeTimeout(KafkaChannelConfig config) {
+    return Duration.ofMillis(Math.min(config.timeoutMs(), 5_000));
+  }
+}

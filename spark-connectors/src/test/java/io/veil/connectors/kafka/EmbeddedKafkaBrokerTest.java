@@ -1,0 +1,116 @@
+package io.veil.connectors.kafka;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veil.channel.StreamReader;
+import io.veil.channel.StreamWriter;
+import io.veil.connectors.kafka.internal.SharedProducers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Life cycle of the in-process broker: start, raw log files, restart, clean close. */
+class EmbeddedKafkaBrokerTest {
+
+  private static KafkaChannel channelTo(EmbeddedKafkaBroker broker) {
+    return new KafkaChannel(KafkaChannelConfig.builder()
+        .bootstrapServers(broker.bootstrapServers()).timeoutMs(10_000).build());
+  }
+
+  private static void write(KafkaChannel channel, String stream, byte[] record) {
+    try (StreamWriter w = channel.openWriter(stream, 0)) {
+      w.write(record);
+    }
+  }
+
+  private static List<byte[]> read(KafkaChannel channel, String stream) {
+    List<byte[]> out = new ArrayList<>();
+    try (StreamReader r = channel.openReader(stream, 0)) {
+      r.records().forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  private static List<Path> segmentFiles(Path partitionDir) {
+    try (Stream<Path> files = Files.list(partitionDir)) {
+      return files.filter(f -> f.toString().endsWith(".log")).collect(Collectors.toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Test
+  void servesOnLoopbackExposesRawLogFilesAndDeletesItsTemporaryDirectory() throws Exception {
+    long start = System.nanoTime();
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker().start();
+    long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    System.err.println("EmbeddedKafkaBroker in-process start: " + startMs + " ms");
+    Path logDir;
+    try {
+      assertThat(broker.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
+      assertThat(broker.logDirs()).hasSize(1);
+      logDir = broker.logDirs().get(0);
+      assertThat(logDir.resolve("meta.properties")).exists();
+
+      KafkaChannel channel = channelTo(broker);
+      channel.createStreams(List.of("scan"), 1);
+      byte[] marker = "VEIL-MARKER-7f3a9c".getBytes(UTF_8);
+      write(channel, "scan", marker);
+
+      // A test can scan what Kafka stored on disk, byte for byte.
+      Path partitionDir = logDir.resolve("veil.scan-0");
+      assertThat(partitionDir).isDirectory();
+      boolean found = false;
+      for (Path segment : segmentFiles(partitionDir)) {
+        found |= contains(Files.readAllBytes(segment), marker);
+      }
+      assertThat(found).as("marker in a raw segment file").isTrue();
+    } finally {
+      SharedProducers.closeIdle();
+      broker.close();
+    }
+    assertThat(logDir).doesNotExist();
+    broker.close(); // idempotent
+  }
+
+  @Test
+  void restartsOverAGivenLogDirectoryWithItsData(@TempDir Path dir) {
+    Path logDir = dir.resolve("kafka");
+    try (EmbeddedKafkaBroker first = new EmbeddedKafkaBroker(logDir, 0).start()) {
+      KafkaChannel channel = channelTo(first);
+      channel.createStreams(List.of("kept"), 1);
+      write(channel, "kept", new byte[] {4, 2});
+      SharedProducers.closeIdle();
+    }
+    assertThat(logDir.resolve("meta.properties")).exists();
+    try (EmbeddedKafkaBroker second = new EmbeddedKafkaBroker(logDir, 0).start()) {
+      KafkaChannel channel = channelTo(second);
+      channel.createStreams(List.of("kept"), 1);
+      assertThat(read(channel, "kept")).containsExactly(new byte[] {4, 2});
+      SharedProducers.closeIdle();
+    }
+    assertThat(logDir).as("a given log directory is kept").isDirectory();
+  }
+}
