@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -98,13 +99,15 @@ public final class LedgerVerifier {
     long maxSeqSoFar = -1;
     ParsedLine maxLine = null;
     List<LedgerEntry> entries = new ArrayList<>();
+    // Periodic jobs repeat the same contract and approvals on every run: check each once.
+    Map<Receipt.Approval, Map<String, Boolean>> approvalMemo = new HashMap<>();
     for (ParsedLine p : lines) {
       int sortKey = 2 * p.lineNumber() + 1;
       if (!p.terminated()) {
         problems.add(sortKey, problem(Kind.INCOMPLETE_LAST_LINE, p,
             "incomplete last line (" + p.bytes().length + " bytes without a newline): a write was "
                 + "interrupted (crash, full disk) or bytes were added by hand. If no one edited the "
-                + "file, 'veil ledger repair --ledger FILE' sets the incomplete line aside."));
+                + "file, 'veil ledger repair --ledger " + ledgerFile + "' sets the incomplete line aside."));
         continue;
       }
       if (p.seqHint() != null) {
@@ -137,7 +140,7 @@ public final class LedgerVerifier {
                 + "from what Veil writes): it was edited."));
       }
       checkLink(p, bySeq, problems, sortKey);
-      for (Problem q : entryProblems(e, p.location(), p.lineNumber(), expectedSigner)) {
+      for (Problem q : entryProblems(e, p.location(), p.lineNumber(), expectedSigner, approvalMemo)) {
         problems.add(sortKey, q);
       }
       String party = e.receipt().party();
@@ -172,10 +175,11 @@ public final class LedgerVerifier {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(expectedSigner, "expectedSigner");
     String location = "entry " + entry.seq() + " (job " + Hashes.abbreviate(entry.jobId()) + ")";
-    return entryProblems(entry, location, 0, expectedSigner);
+    return entryProblems(entry, location, 0, expectedSigner, new HashMap<>());
   }
 
-  private List<Problem> entryProblems(LedgerEntry e, String location, int line, IdentityPublicKey signer) {
+  private List<Problem> entryProblems(LedgerEntry e, String location, int line, IdentityPublicKey signer,
+      Map<Receipt.Approval, Map<String, Boolean>> approvalMemo) {
     List<Problem> out = new ArrayList<>();
     Receipt r = e.receipt();
     if (!e.receiptHashMatches()) {
@@ -207,7 +211,9 @@ public final class LedgerVerifier {
             "the approval of party '" + a.party() + "' (the receipt's own party) lists key "
                 + a.publicKey() + ", not receipt.partyKey " + r.partyKey() + "."));
       }
-      if (!a.verifies(contractHash)) {
+      boolean valid = approvalMemo.computeIfAbsent(a, k -> new HashMap<>())
+          .computeIfAbsent(r.contractHash(), h -> a.verifies(contractHash));
+      if (!valid) {
         out.add(problem(Kind.BAD_APPROVAL, e, line, location,
             "approval by party '" + a.party() + "' (" + a.publicKey()
                 + ") is not a valid signature over the contract hash " + Hashes.abbreviate(r.contractHash())

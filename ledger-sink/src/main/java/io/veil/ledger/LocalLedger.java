@@ -3,6 +3,7 @@ package io.veil.ledger;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.ledger.internal.Fields;
 import io.veil.ledger.internal.Hashes;
 import io.veil.ledger.internal.LedgerErrors;
 import io.veil.ledger.internal.LedgerFile;
@@ -296,7 +297,7 @@ public final class LocalLedger implements LedgerSink {
     ParsedLine p = ParsedLine.parse(new LedgerFile.RawLine(-1, tail, true));
     LedgerEntry e = p.entry();
     if (e == null || !p.canonical() || !e.receiptHashMatches() || !e.entryHashMatches()
-        || !e.signatureValidFor(IdentityPublicKey.parse(e.signer()))) {
+        || !e.signatureValidFor(Fields.publicKey(e.signer()))) {
       return false;
     }
     LedgerFile.RawLine before = LedgerFile.readLastLine(raf, keep);

@@ -177,7 +177,7 @@ public record Receipt(
 
   /** The writer's public key. */
   public IdentityPublicKey partyPublicKey() {
-    return IdentityPublicKey.parse(partyKey);
+    return Fields.publicKey(partyKey);
   }
 
   private static List<Approval> sortedApprovals(List<Approval> approvals) {
@@ -286,7 +286,7 @@ public record Receipt(
 
     /** True if {@link #signature()} is {@link #publicKey()}'s signature over {@code contractHash}. */
     public boolean verifies(byte[] contractHash) {
-      return IdentityPublicKey.parse(publicKey).verify(contractHash, Hashes.unhex(signature));
+      return Fields.publicKey(publicKey).verify(contractHash, Hashes.unhex(signature));
     }
   }
 

@@ -59,9 +59,12 @@ public final class VerificationReport {
     return lines;
   }
 
-  /** The last line's entry as a head to record for the next verify, if it could be read. */
+  /**
+   * The last entry's seq and entryHash, to record and pass to the next verify; empty unless the
+   * ledger verified (a failing ledger's head is not worth recording) or if it has no entries.
+   */
   public Optional<LedgerHead> head() {
-    return Optional.ofNullable(head);
+    return ok() ? Optional.ofNullable(head) : Optional.empty();
   }
 
   public Path ledger() {
@@ -75,7 +78,7 @@ public final class VerificationReport {
     sb.append("Signer:  ").append(expectedSigner).append('\n');
     sb.append("Entries: ").append(entries.size()).append(" readable of ").append(lines)
         .append(lines == 1 ? " line" : " lines").append('\n');
-    if (head != null) {
+    if (head != null && ok()) {
       sb.append("Head:    ").append(head).append('\n');
     }
     if (ok()) {

@@ -165,7 +165,9 @@ public final class PsiJob {
         if (!m.from().equals(peer)) {
           continue;
         }
-        if (log.isCurrentAbort(m)) {
+        boolean freshApprovalAbort = m.type() == Type.ABORT && m.step().equals("approval")
+            && m.timestampMs() >= log.openedAtMs();
+        if (log.isCurrentAbort(m) || freshApprovalAbort) {
           throw new ProtocolException(peer, "approval", "Cannot start job " + spec.jobId() + ": " + peer
               + " aborted it: " + m.bodyString("reason"));
         }
@@ -177,11 +179,10 @@ public final class PsiJob {
         ControlMessage hello = latest.get();
         if (!hello.jobId().equals(spec.jobId())) {
           String reason = "the specs differ: " + peer + " approved contract " + hello.contractHash().substring(0, 16)
-              + "... but " + log.me() + " has " + spec.contractHash().substring(0, 16) + "...";
+              + "... but " + log.me() + " has " + spec.contractHash().substring(0, 16) + "...; compare both specs "
+              + "with 'veil spec-hash --spec <file>' (and the --period), agree on one, and re-run both parties";
           log.publish(Type.ABORT, "approval", Map.of("reason", reason));
-          throw new InvalidInputException("Cannot start job '" + spec.name() + "': " + reason
-              + ". Compare both specs with 'veil spec-hash --spec <file>' (and the --period), agree on one, "
-              + "and re-run both parties.");
+          throw new InvalidInputException("Cannot start job '" + spec.name() + "': " + reason + ".");
         }
         String sig = hello.bodyString("approval");
         if (sig == null || !Approval.verify(spec.party(peer).publicKey(), spec.contractHash(), sig)) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityPublicKey;
 import io.veil.psi.KeyNormalization;
@@ -46,7 +45,12 @@ public final class JobSpec {
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
   private static final Set<String> FILE_FORMATS = Set.of("csv", "parquet", "json", "orc");
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /**
+   * Reader options whose name contains one of these hold secrets (JDBC {@code password}, Hadoop
+   * options such as {@code fs.s3a.secret.key} or {@code fs.s3a.session.token}, which Spark passes
+   * from reader options to the file system) and must not be in a spec every party reads.
+   */
+  private static final List<String> SECRET_OPTION_WORDS = List.of("password", "secret", "token", "credential");
   static final ObjectMapper CANONICAL =
       JsonMapper.builder()
           .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
@@ -90,7 +94,7 @@ public final class JobSpec {
   public static JobSpec parse(String yaml, String source, String periodOverride) {
     JsonNode root;
     try {
-      root = YAML.readTree(yaml);
+      root = SpecReader.YAML.readTree(yaml);
     } catch (IOException e) {
       throw new InvalidInputException("Cannot read job spec " + source + ": it is not valid YAML ("
           + e.getMessage().lines().findFirst().orElse("") + "). Fix the syntax.", e);
@@ -226,10 +230,15 @@ public final class JobSpec {
       throw r.error(path + ".format", "is '" + format + "'; use one of csv, parquet, json, orc, jdbc, table");
     }
     Map<String, String> options = new TreeMap<>(r.stringMap(in, path, "options"));
-    for (String k : options.keySet()) {
-      if (k.toLowerCase(Locale.ROOT).contains("password")) {
-        throw r.error(path + ".options." + k, "would put a secret into the spec that every party sees; "
-            + "give it to your own job only (--jdbc-password-file)");
+    for (Map.Entry<String, String> o : options.entrySet()) {
+      String k = o.getKey().toLowerCase(Locale.ROOT);
+      boolean secretName = SECRET_OPTION_WORDS.stream().anyMatch(k::contains);
+      boolean secretInValue = o.getValue().toLowerCase(Locale.ROOT).contains("password=");
+      if (secretName || secretInValue) {
+        throw r.error(path + ".options." + o.getKey(), (secretInValue ? "holds a password in its value, which "
+            : "") + "would put a secret into the spec that every party sees; give it to your own job only "
+            + "(a JDBC password with --jdbc-password-file, storage credentials in the cluster's Hadoop "
+            + "configuration)");
       }
     }
     List<String> keyColumns = r.strings(in, path, "keyColumns", true);

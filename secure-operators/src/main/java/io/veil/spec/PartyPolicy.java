@@ -1,8 +1,6 @@
 package io.veil.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.veil.InvalidInputException;
 import io.veil.PolicyRefusedException;
 import io.veil.crypto.IdentityPublicKey;
@@ -30,8 +28,19 @@ import java.util.Set;
  * psiModes: [rows, cardinality] # optional, default both
  * outputRecipients: [bank_a, bank_b] # who may receive outputs
  * columns: [id]                # optional: columns of our input a job may use (keys and outputs)
- * inputPaths: [data/]          # optional: path prefixes our input may come from
+ * inputPaths: [data/]          # optional: prefixes of the locations our input may come from
  * </pre>
+ *
+ * <p>With {@code columns} set, a spec must list the columns it keeps from this party's input
+ * ({@code input.columns}; {@code []} for the keys only): leaving it out keeps every column, which
+ * the policy cannot check.
+ *
+ * <p>With {@code inputPaths} set, the input's location must start with one of the prefixes, and
+ * the prefix must end at a separator of that location: the path for file inputs ({@code /}), the
+ * table name for {@code table} inputs ({@code .}), the {@code url} option for {@code jdbc} inputs
+ * ({@code /}, {@code ?} or {@code ;}). So {@code data/bank_a} covers {@code data/bank_a/x.csv} but
+ * not {@code data/bank_a_hr}. A path containing {@code ..} is refused outright: Hadoop resolves it,
+ * so it could leave the allowed directory.
  */
 public final class PartyPolicy {
   private final String source;
@@ -67,9 +76,10 @@ public final class PartyPolicy {
   public static PartyPolicy parse(String yaml, String source) {
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+      root = SpecReader.YAML.readTree(yaml);
     } catch (IOException e) {
-      throw new InvalidInputException("Cannot read policy " + source + ": it is not valid YAML. Fix the syntax.", e);
+      throw new InvalidInputException("Cannot read policy " + source + ": it is not valid YAML ("
+          + e.getMessage().lines().findFirst().orElse("") + "). Fix the syntax.", e);
     }
     if (root == null || !root.isObject()) {
       throw new InvalidInputException("Cannot read policy " + source + ": it is empty or not a mapping. "
@@ -89,7 +99,16 @@ public final class PartyPolicy {
       for (JsonNode p : ps) {
         String path = "peers[" + i++ + "]";
         r.allowOnly(p, path, Set.of("id", "publicKey"));
-        peers.put(r.string(p, path, "id", null), IdentityPublicKey.parse(r.string(p, path, "publicKey", null)));
+        String id = r.string(p, path, "id", null);
+        IdentityPublicKey key;
+        try {
+          key = IdentityPublicKey.parse(r.string(p, path, "publicKey", null));
+        } catch (InvalidInputException e) {
+          throw r.error(path + ".publicKey", "is not a valid key: " + e.getMessage());
+        }
+        if (peers.put(id, key) != null) {
+          throw r.error(path + ".id", "repeats peer '" + id + "'; list each peer once, with the key you verified");
+        }
       }
     }
     List<String> operators = r.strings(root, "", "operators", true);
@@ -145,19 +164,60 @@ public final class PartyPolicy {
           throw refuse("key column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
         }
       }
-      if (mine.input().columns() != null) {
-        for (String c : mine.input().columns()) {
-          if (!columns.contains(c)) {
-            throw refuse("column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
-          }
+      if (mine.input().columns() == null) {
+        throw refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but 'columns' "
+            + "allows only " + columns, "list the columns to keep in the spec's input.columns ([] for the keys only)");
+      }
+      for (String c : mine.input().columns()) {
+        if (!columns.contains(c)) {
+          throw refuse("column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
         }
       }
     }
-    if (mine.input() != null && inputPaths != null && mine.input().path() != null
-        && inputPaths.stream().noneMatch(pref -> mine.input().path().startsWith(pref))) {
-      throw refuse("input path '" + mine.input().path() + "' is outside 'inputPaths' " + inputPaths,
+    if (mine.input() != null && inputPaths != null) {
+      checkLocation(mine.input());
+    }
+  }
+
+  private void checkLocation(InputSpec in) {
+    String kind;
+    String location;
+    String separators;
+    if (in.path() != null) {
+      kind = "input path";
+      location = in.path();
+      separators = "/";
+      if (location.contains("..")) {
+        throw refuse("input path '" + location + "' contains '..', which can leave the directories in 'inputPaths' "
+            + inputPaths, "give the path without '..'");
+      }
+    } else if (in.format().equals("jdbc")) {
+      kind = "JDBC url";
+      location = in.options().get("url");
+      separators = "/?;";
+    } else {
+      kind = "input table";
+      location = in.table();
+      separators = ".";
+    }
+    if (location == null) {
+      throw refuse("the " + kind + " is not set, so the input cannot be checked against 'inputPaths' " + inputPaths,
+          "set it in the spec");
+    }
+    if (inputPaths.stream().noneMatch(prefix -> within(location, prefix, separators))) {
+      throw refuse(kind + " '" + location + "' is outside 'inputPaths' " + inputPaths,
           "allow that location or change the spec");
     }
+  }
+
+  /** True if {@code location} starts with {@code prefix} and the prefix ends at a separator. */
+  static boolean within(String location, String prefix, String separators) {
+    if (prefix.isEmpty() || !location.startsWith(prefix)) {
+      return false;
+    }
+    return location.length() == prefix.length()
+        || separators.indexOf(prefix.charAt(prefix.length() - 1)) >= 0
+        || separators.indexOf(location.charAt(prefix.length())) >= 0;
   }
 
   private PolicyRefusedException refuse(String why, String fix) {

@@ -1,6 +1,9 @@
 package io.veil.spec;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.veil.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,6 +17,13 @@ import java.util.Set;
  * and the file, so a typo never silently becomes a default.
  */
 final class SpecReader {
+  /**
+   * YAML reader for specs and policies. A key repeated in one mapping is an error: otherwise the
+   * last value would silently win, and a reviewer reading the first would approve something else.
+   */
+  static final ObjectMapper YAML =
+      new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
   private final String source;
 
   SpecReader(String source) {

@@ -4,12 +4,16 @@ import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityPublicKey;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Field validation for receipts and ledger entries. Messages name the field (qualified, e.g.
  * "receipt.contractHash") and the rule, never the value (values may be job data).
  */
 public final class Fields {
+  private static final int MAX_CACHED_KEYS = 1024;
+  private static final ConcurrentHashMap<String, IdentityPublicKey> VALID_KEYS = new ConcurrentHashMap<>();
+
   private Fields() {}
 
   public static String requireText(String value, String field) {
@@ -55,6 +59,9 @@ public final class Fields {
   /** The canonical text form of an Ed25519 key, exactly as {@link IdentityPublicKey#encoded()}. */
   public static String requirePublicKey(String value, String field) {
     requireText(value, field);
+    if (VALID_KEYS.containsKey(value)) {
+      return value;
+    }
     IdentityPublicKey key;
     try {
       key = IdentityPublicKey.parse(value);
@@ -66,7 +73,31 @@ public final class Fields {
       throw invalid(field, "is not in canonical form (ed25519: followed by unpadded base64url)",
           "Use the exact text printed by 'veil keygen'.");
     }
+    remember(value, key);
     return value;
+  }
+
+  /**
+   * Parses a key already checked by {@link #requirePublicKey}. Full Ed25519 point validation costs
+   * about as much as a signature check, and a ledger repeats the same few keys on every line, so
+   * parsed keys (public values) are cached.
+   */
+  public static IdentityPublicKey publicKey(String canonicalText) {
+    IdentityPublicKey key = VALID_KEYS.get(canonicalText);
+    if (key == null) {
+      key = IdentityPublicKey.parse(canonicalText);
+      if (key.encoded().equals(canonicalText)) {
+        remember(canonicalText, key);
+      }
+    }
+    return key;
+  }
+
+  private static void remember(String text, IdentityPublicKey key) {
+    if (VALID_KEYS.size() >= MAX_CACHED_KEYS) {
+      VALID_KEYS.clear();
+    }
+    VALID_KEYS.put(text, key);
   }
 
   /** An ISO-8601 UTC instant in {@link Instant#toString()} form, e.g. 2024-05-01T10:00:00Z. */

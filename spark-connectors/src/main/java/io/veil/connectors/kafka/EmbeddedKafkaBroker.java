@@ -308,15 +308,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     int port = 0;
     try {
       for (int i = 0; i < args.length; i++) {
-        switch (args[i]) {
-          case "--log-dir":
-            logDir = Paths.get(args[++i]);
-            break;
-          case "--port":
-            port = Integer.parseInt(args[++i]);
-            break;
-          default:
-            throw new IllegalArgumentException("unknown argument " + args[i]);
+        String arg = args[i];
+        if (!arg.equals("--log-dir") && !arg.equals("--port")) {
+          throw new IllegalArgumentException("unknown argument '" + arg + "'");
+        }
+        if (i + 1 == args.length) {
+          throw new IllegalArgumentException(arg + " needs a value");
+        }
+        String value = args[++i];
+        if (arg.equals("--log-dir")) {
+          logDir = Paths.get(value);
+        } else {
+          port = Integer.parseInt(value);
+          if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("--port must be 1..65535, was " + port);
+          }
         }
       }
     } catch (RuntimeException e) {

@@ -24,37 +24,32 @@ class EmbeddedKafkaBrokerMainTest {
 
   private static Process startChild(Path logDir) throws Exception {
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC",
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
         "-cp", System.getProperty("java.class.path"),
         EmbeddedKafkaBroker.class.getName(), "--log-dir", logDir.toString()));
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.redirectError(stderrFile(logDir).toFile()); // shown by readyLine if the child fails
     return pb.start();
   }
 
-  /** Reads the first stdout line within 60 s; checks it is the only thing printed so far. */
-  private static String readyLine(Process child) throws Exception {
+  private static Path stderrFile(Path logDir) {
+    return logDir.resolveSibling("child.stderr");
+  }
+
+  /** Reads the first stdout line within 60 s and checks it is the READY line. */
+  private static String readyLine(Process child, Path logDir) throws Exception {
     BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), UTF_8));
-    return CompletableFuture.supplyAsync(() -> {
+    String line = CompletableFuture.supplyAsync(() -> {
       try {
         return out.readLine();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }).get(60, TimeUnit.SECONDS);
-  }
-
-  private static long rssKb(Process child) {
-    try {
-      for (String line : Files.readAllLines(Paths.get("/proc/" + child.pid() + "/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (Exception e) {
-      // not Linux: no figure
-    }
-    return -1;
+    assertThat(line)
+        .as("READY line; child stderr:%n%s", Files.readString(stderrFile(logDir)))
+        .matches("VEIL-KAFKA-READY 127\\.0\\.0\\.1:\\d+");
+    return line;
   }
 
   @Test
@@ -62,14 +57,10 @@ class EmbeddedKafkaBrokerMainTest {
     assertThat(System.getProperty("java.class.path").split(File.pathSeparator))
         .as("surefire must pass the real class path (useManifestOnlyJar=false)")
         .anyMatch(e -> e.contains("kafka_2.12"));
-    long start = System.nanoTime();
-    Process child = startChild(dir.resolve("kafka"));
+    Path logDir = dir.resolve("kafka");
+    Process child = startChild(logDir);
     try {
-      String line = readyLine(child);
-      long readyMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertThat(line).matches("VEIL-KAFKA-READY 127\\.0\\.0\\.1:\\d+");
-      System.err.println("EmbeddedKafkaBroker child: READY after " + readyMs + " ms (JVM start "
-          + "included), RSS " + rssKb(child) / 1024 + " MiB");
+      String line = readyLine(child, logDir);
       String bootstrap = line.substring("VEIL-KAFKA-READY ".length());
 
       KafkaChannel channel = new KafkaChannel(KafkaChannelConfig.builder()
@@ -83,8 +74,6 @@ class EmbeddedKafkaBrokerMainTest {
         r.records().forEachRemaining(b -> got.add(new String(b, UTF_8)));
       }
       assertThat(got).containsExactly("over the child broker");
-      System.err.println("EmbeddedKafkaBroker child: RSS after use " + rssKb(child) / 1024
-          + " MiB");
     } finally {
       SharedProducers.closeIdle();
       child.destroy(); // SIGTERM: the shutdown hook closes the broker
@@ -94,9 +83,10 @@ class EmbeddedKafkaBrokerMainTest {
 
   @Test
   void childProcessStopsCleanlyWhenStdinCloses(@TempDir Path dir) throws Exception {
-    Process child = startChild(dir.resolve("kafka"));
+    Path logDir = dir.resolve("kafka");
+    Process child = startChild(logDir);
     try {
-      assertThat(readyLine(child)).startsWith(EmbeddedKafkaBroker.READY_LINE_PREFIX + " ");
+      assertThat(readyLine(child, logDir)).startsWith(EmbeddedKafkaBroker.READY_LINE_PREFIX + " ");
       child.getOutputStream().close();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exits when stdin closes").isTrue();
       assertThat(child.exitValue()).isZero();

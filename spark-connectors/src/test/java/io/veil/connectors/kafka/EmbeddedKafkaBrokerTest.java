@@ -2,17 +2,20 @@ package io.veil.connectors.kafka;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.veil.VeilException;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import io.veil.connectors.kafka.internal.SharedProducers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -63,10 +66,7 @@ class EmbeddedKafkaBrokerTest {
 
   @Test
   void servesOnLoopbackExposesRawLogFilesAndDeletesItsTemporaryDirectory() throws Exception {
-    long start = System.nanoTime();
     EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker().start();
-    long startMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    System.err.println("EmbeddedKafkaBroker in-process start: " + startMs + " ms");
     Path logDir;
     try {
       assertThat(broker.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
@@ -112,5 +112,19 @@ class EmbeddedKafkaBrokerTest {
       SharedProducers.closeIdle();
     }
     assertThat(logDir).as("a given log directory is kept").isDirectory();
+  }
+
+  @Test
+  void aTakenPortIsAClearError() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(null, port);
+      assertThatThrownBy(broker::start)
+          .isInstanceOf(VeilException.class)
+          .hasMessageStartingWith("Cannot start the embedded Kafka broker on 127.0.0.1:" + port)
+          .hasMessageContaining("Address already in use")
+          .hasMessageEndingWith("Free the port or pick another one.");
+      broker.close();
+    }
   }
 }

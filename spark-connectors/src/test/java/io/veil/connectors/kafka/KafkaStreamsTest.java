@@ -130,7 +130,7 @@ class KafkaStreamsTest {
         }
       }));
     }
-    CompletableFuture.allOf(tasks.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    CompletableFuture.allOf(tasks.toArray(CompletableFuture<?>[]::new)).get(60, TimeUnit.SECONDS);
 
     // The reading party gets the channel as Spark would ship it: serialised.
     KafkaChannel shipped = roundTripSerialise(channel);
@@ -249,5 +249,20 @@ class KafkaStreamsTest {
         .hasMessageContaining("property 'group.id' in kafka.properties.file '" + bad + "'")
         .hasMessageContaining("Remove it")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret-value"));
+  }
+
+  @Test
+  void writersOfOneConfigurationShareOneProducer() {
+    channel.createStreams(List.of("j10.data"), 2);
+    SharedProducers.closeIdle();
+    KafkaChannel sameConfig = new KafkaChannel(config.toBuilder().build());
+    try (StreamWriter w0 = channel.openWriter("j10.data", 0);
+        StreamWriter w1 = sameConfig.openWriter("j10.data", 1)) {
+      w0.write(new byte[] {0});
+      w1.write(new byte[] {1});
+      assertThat(SharedProducers.closeIdle()).as("in use: not closed").isZero();
+    }
+    assertThat(SharedProducers.closeIdle()).as("one producer for both writers").isEqualTo(1);
+    assertThat(readAll(channel, "j10.data", 1)).containsExactly(new byte[] {1});
   }
 }

@@ -70,8 +70,8 @@ public final class KafkaControlTransport implements ControlTransport {
     } catch (java.util.concurrent.TimeoutException e) {
       throw KafkaErrors.kafkaFailure(sendAction, config,
           new org.apache.kafka.common.errors.TimeoutException("no acknowledgement", e));
-    } catch (KafkaException e) {
-      lease.invalidate();
+    } catch (KafkaException | IllegalStateException e) {
+      lease.invalidate(); // thrown synchronously only by an unusable producer
       throw KafkaErrors.kafkaFailure(sendAction, config, e);
     }
   }

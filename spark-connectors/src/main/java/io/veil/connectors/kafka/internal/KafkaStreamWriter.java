@@ -67,8 +67,9 @@ public final class KafkaStreamWriter implements StreamWriter {
     }
     try {
       lease.producer().send(new ProducerRecord<>(topic, partition, null, record), callback);
-    } catch (KafkaException e) {
-      // Thrown synchronously only when the producer itself is unusable (closed, fatal error).
+    } catch (KafkaException | IllegalStateException e) {
+      // Thrown synchronously only when the producer itself is unusable (closed, fatal error);
+      // the callback is not called then.
       lease.invalidate();
       synchronized (lock) {
         pending--;

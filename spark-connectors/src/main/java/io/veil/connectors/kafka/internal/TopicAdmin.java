@@ -15,12 +15,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -120,7 +123,7 @@ public final class TopicAdmin {
           ready &= p.leader() != null && !p.leader().isEmpty();
         }
       }
-      if (ready) {
+      if (ready && leadersServe(admin, config, described.values(), action)) {
         return;
       }
       if (System.nanoTime() - deadline > 0) {
@@ -139,6 +142,30 @@ public final class TopicAdmin {
       }
       sleep(sleepMs, action);
       sleepMs = Math.min(sleepMs * 2, 250);
+    }
+  }
+
+  /**
+   * Whether every partition's leader answers a ListOffsets request: the leader learns it leads a
+   * new partition slightly after the metadata says so, and producers meanwhile get (retried)
+   * NOT_LEADER_OR_FOLLOWER errors.
+   */
+  private static boolean leadersServe(Admin admin, KafkaChannelConfig config,
+      Collection<TopicDescription> topics, String action) {
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    for (TopicDescription d : topics) {
+      for (TopicPartitionInfo p : d.partitions()) {
+        partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+      }
+    }
+    try {
+      get(admin.listOffsets(partitions).all(), config, action);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RetriableException) {
+        return false;
+      }
+      throw KafkaErrors.kafkaFailure(action, config, e.getCause());
     }
   }
 

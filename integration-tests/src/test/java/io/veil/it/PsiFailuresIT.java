@@ -1,0 +1,280 @@
+package io.veil.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veil.channel.BatchCodec;
+import io.veil.channel.ControlLog;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.RoundDigest;
+import io.veil.channel.StreamReader;
+import io.veil.channel.StreamWriter;
+import io.veil.connectors.kafka.EmbeddedKafkaBroker;
+import io.veil.connectors.kafka.KafkaChannel;
+import io.veil.crypto.PartySecret;
+import io.veil.jobs.PartyProcess;
+import io.veil.ledger.LedgerEntry;
+import io.veil.ledger.LocalLedger;
+import io.veil.spec.Approval;
+import io.veil.spec.JobSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What goes wrong, with each party its own JVM over a real broker: a crashed party resumes; forged,
+ * corrupted and replayed batches and invalid points abort the job naming the peer and the step;
+ * bad input, policy refusal, mismatched specs and an absent peer fail on the driver before any
+ * data is sent.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PsiFailuresIT {
+  private static final long RUN_MS = 300_000;
+  @TempDir static Path dir;
+  static EmbeddedKafkaBroker broker;
+  static PsiFixture fx;
+  static KafkaChannel channel;
+  static Set<String> expected;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+    fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
+    expected = fx.sampleDefaultCredit();
+    channel = KafkaChannel.fromOptions(Map.of("bootstrap.servers", broker.bootstrapServers()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void crashedPartyResumesAndProducesTheIdenticalResult() throws Exception {
+    Path spec = fx.writeSpec("recovery.yaml", "it-recovery", "rows", Map.of());
+    PartyProcess a = fx.start("bank_a", spec);
+    PartyProcess b = fx.start("bank_b", spec);
+    assertThat(b.awaitLine(l -> l.contains("step blind-1 sent"), RUN_MS)).isTrue();
+    b.kill(); // mid-job: its blinded set is out, its answers are not
+    PartyProcess b2 = fx.start("bank_b", spec);
+    assertThat(a.await(RUN_MS)).isZero();
+    assertThat(b2.await(RUN_MS)).isZero();
+    for (String p : PsiFixture.PARTIES) {
+      assertThat(PsiFixture.outputIds(fx.output("it-recovery", p))).as(p).isEqualTo(expected);
+    }
+    List<LedgerEntry> ea = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries();
+    List<LedgerEntry> eb = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_b.jsonl")).entries();
+    assertThat(eb).hasSize(1); // the crashed attempt wrote no receipt
+    assertThat(eb.get(0).receipt().roundDigests()).isEqualTo(ea.get(0).receipt().roundDigests());
+    assertThat(eb.get(0).receipt().result().get("intersectionSize")).isEqualTo(Integer.toString(expected.size()));
+  }
+
+  /** Runs both parties on a spec whose bank_b blind-1 stream already holds {@code record} in partition 0. */
+  private static void assertTamperRejected(String name, byte[] forged, String why) throws Exception {
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+    String jobId = PsiFixture.jobId(spec);
+    String stream = jobId + ".blind-1.bank_b";
+    channel.createStreams(List.of(stream), 4);
+    byte[] record = forged != null ? forged : replayedFromRecoveryJob(jobId, stream);
+    try (StreamWriter w = channel.openWriter(stream, 0)) {
+      w.write(record);
+      w.flush();
+    }
+    PartyProcess a = fx.start("bank_a", spec);
+    PartyProcess b = fx.start("bank_b", spec);
+    assertThat(a.await(RUN_MS)).isEqualTo(1);
+    assertThat(b.await(RUN_MS)).isEqualTo(1);
+    assertThat(PsiFixture.line(a, "veil: protocol error")).get().asString()
+        .contains("from bank_b in step 'blind-1'").contains(why);
+    assertThat(PsiFixture.line(b, "veil: protocol error")).get().asString().contains("bank_a aborted");
+    assertThat(PsiFixture.outputLines(fx.output(name, "bank_a"))).isEmpty();
+  }
+
+  private static byte[] batch(String jobId, String stream, PartySecret signer, byte[] payload) {
+    return BatchCodec.encode(jobId, stream, "bank_b", 0, 0, 32, payload, payload.length / 32, signer.identity());
+  }
+
+  private static byte[] replayedFromRecoveryJob(String jobId, String stream) {
+    String oldJob = PsiFixture.jobId(fx.work.resolve("recovery.yaml"));
+    try (StreamReader r = channel.openReader(oldJob + ".blind-1.bank_b", 0)) {
+      Iterator<byte[]> it = r.records();
+      assertThat(it.hasNext()).isTrue();
+      return it.next();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void forgedBatchIsRejected() throws Exception {
+    PartySecret stranger = PartySecret.generate("bank_b", new SecureRandom());
+    String name = "it-forged";
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+    String jobId = PsiFixture.jobId(spec);
+    assertTamperRejected(name, batch(jobId, jobId + ".blind-1.bank_b", stranger, new byte[64]),
+        "is not signed by bank_b's key");
+  }
+
+  @Test
+  @Order(3)
+  void corruptedBatchIsRejected() throws Exception {
+    String name = "it-corrupted";
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+    String jobId = PsiFixture.jobId(spec);
+    byte[] record = batch(jobId, jobId + ".blind-1.bank_b", PartySecret.read(fx.work.resolve("bank_b.key")),
+        new byte[64]);
+    record[record.length - 80] ^= 1; // a payload bit flipped in transit
+    assertTamperRejected(name, record, "is not signed by bank_b's key");
+  }
+
+  @Test
+  @Order(4)
+  void batchReplayedFromAnotherJobIsRejected() throws Exception {
+    assertTamperRejected("it-replayed", null, "belongs to another job (replayed)");
+  }
+
+  @Test
+  @Order(5)
+  void invalidCurvePointFromPeerIsRejected() throws Exception {
+    // The test plays a misbehaving bank_b holding its real key: it approves the job and sends a
+    // correctly signed and announced batch whose point lies on the twist of curve25519.
+    Path spec = fx.writeSpec("invalid-point.yaml", "it-invalid-point", "rows", Map.of());
+    JobSpec js = JobSpec.read(spec, null);
+    PartySecret b = PartySecret.read(fx.work.resolve("bank_b.key"));
+    PartyProcess a = fx.start("bank_a", spec);
+    try (ControlLog log = new ControlLog(channel.openControl(js.controlLogName()), "bank_b", b.identity(),
+        js.partyKeys(), js.jobId(), js.contractHash())) {
+      log.publish(ControlMessage.Type.HELLO, "approval", Map.of("approval", Approval.sign(b.identity(), js.contractHash())));
+      String stream = js.jobId() + ".blind-1.bank_b";
+      channel.createStreams(List.of(stream), 4);
+      byte[] payload = new byte[32];
+      payload[0] = 2; // u = 2: on the twist, not on the curve
+      byte[] record = batch(js.jobId(), stream, b, payload);
+      try (StreamWriter w = channel.openWriter(stream, 0)) {
+        w.write(record);
+        w.flush();
+      }
+      List<List<Object>> parts = new ArrayList<>();
+      List<byte[]> digests = new ArrayList<>();
+      for (int p = 0; p < 4; p++) {
+        byte[] d = RoundDigest.partitionDigest(p == 0 ? List.of(RoundDigest.batchDigest(record)) : List.of());
+        digests.add(d);
+        parts.add(List.of(p, p == 0 ? 1 : 0, p == 0 ? 1 : 0, HexFormat.of().formatHex(d)));
+      }
+      log.publish(ControlMessage.Type.ROUND_COMPLETE, "blind-1", Map.of("partitions", parts, "elements", 1,
+          "digest", HexFormat.of().formatHex(RoundDigest.roundDigest(digests))));
+      assertThat(a.await(RUN_MS)).isEqualTo(1);
+    }
+    assertThat(PsiFixture.line(a, "veil: protocol error")).get().asString()
+        .contains("bank_b").contains("'blind-1'").contains("not a valid curve point");
+  }
+
+  /** Runs one party alone and expects it to fail on the driver with {@code message}, having sent nothing. */
+  private static void assertFailsBeforeSending(String party, Path spec, String message) throws Exception {
+    PartyProcess p = fx.start(party, spec);
+    assertThat(p.await(RUN_MS)).isEqualTo(1);
+    assertThat(String.join("\n", p.output())).contains(message);
+    assertNothingSent(JobSpec.read(spec, null), party);
+  }
+
+  private static void assertNothingSent(JobSpec spec, String party) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      Set<String> topics = admin.listTopics().names().get();
+      assertThat(topics).noneMatch(t -> t.contains(spec.jobId()));
+    }
+    try (ControlLog log = new ControlLog(channel.openControl(spec.controlLogName()), "bank_a",
+        PartySecret.read(fx.work.resolve("bank_a.key")).identity(), spec.partyKeys(), spec.jobId(),
+        spec.contractHash())) {
+      assertThat(log.seen()).noneMatch(m -> m.from().equals(party) && m.type() != ControlMessage.Type.ABORT);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void missingKeyColumnFailsBeforeAnythingIsSent() throws Exception {
+    Path spec = fx.writeSpec("missing-column.yaml", "it-missing-column", "rows", Map.of("bank_b", String.join("\n",
+        "      format: csv",
+        "      path: " + fx.work.resolve("data/bank_b.csv"),
+        "      keyColumns: [customer_id]")));
+    assertFailsBeforeSending("bank_b", spec, "key column 'customer_id' is missing");
+  }
+
+  @Test
+  @Order(7)
+  void wrongKeyTypeFailsBeforeAnythingIsSent() throws Exception {
+    Path spec = fx.writeSpec("wrong-type.yaml", "it-wrong-type", "rows", Map.of("bank_b", String.join("\n",
+        "      format: csv",
+        "      path: " + fx.work.resolve("data/bank_b.csv"),
+        "      keyColumns: [x0]",
+        "      schema: {x0: double}")));
+    assertFailsBeforeSending("bank_b", spec, "key column 'x0' has type double");
+  }
+
+  @Test
+  @Order(8)
+  void policyRefusalFailsBeforeAnythingIsSent() throws Exception {
+    Path spec = fx.writeSpec("refused.yaml", "it-refused", "cardinality", Map.of());
+    Path strict = fx.work.resolve("policy-bank_b.yaml");
+    String original = Files.readString(strict);
+    Files.writeString(strict, original.replace("operators: [psi]", "operators: [psi]\npsiModes: [rows]"));
+    try {
+      assertFailsBeforeSending("bank_b", spec, "veil: policy refused");
+    } finally {
+      Files.writeString(strict, original);
+    }
+  }
+
+  @Test
+  @Order(9)
+  void peerThatNeverComesTimesOutNamingIt() throws Exception {
+    Path spec = fx.writeSpec("lonely.yaml", "it-lonely", "rows", Map.of(), "peerTimeoutMs: 4000");
+    PartyProcess a = fx.start("bank_a", spec);
+    assertThat(a.await(RUN_MS)).isEqualTo(1);
+    assertThat(String.join("\n", a.output()))
+        .contains("veil: peer timeout").contains("bank_b did not approve it within 4000 ms");
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      assertThat(admin.listTopics().names().get()).noneMatch(t -> t.contains(PsiFixture.jobId(spec)));
+    }
+  }
+
+  @Test
+  @Order(10)
+  void mismatchedSpecsFailOnBothSidesBeforeAnyDataIsSent() throws Exception {
+    Path specA = fx.writeSpec("mismatch-a.yaml", "it-mismatch", "rows", Map.of());
+    Path specB = fx.writeSpec("mismatch-b.yaml", "it-mismatch", "rows", Map.of(), "peerTimeoutMs: 100000");
+    PartyProcess a = fx.start("bank_a", specA);
+    PartyProcess b = fx.start("bank_b", specB);
+    assertThat(a.await(RUN_MS)).isEqualTo(1);
+    assertThat(b.await(RUN_MS)).isEqualTo(1);
+    for (PartyProcess p : List.of(a, b)) {
+      assertThat(String.join("\n", p.output())).contains("the specs differ").contains("veil spec-hash");
+    }
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (Admin admin = Admin.create(props)) {
+      Set<String> topics = admin.listTopics().names().get();
+      assertThat(topics).noneMatch(t -> t.contains(PsiFixture.jobId(specA)) || t.contains(PsiFixture.jobId(specB)));
+    }
+  }
+}
