@@ -31,6 +31,7 @@ import scala.Tuple2;
 /** The executor-side pieces of PSI: serializable functions holding no key material. */
 final class PsiTasks {
   static final int POINT_BYTES = PsiCipher.POINT_BYTES;
+  private static final int CHUNK = 1024;
   private static final byte[] CMP_DOMAIN = "veil-psi-cmp/v1".getBytes(StandardCharsets.UTF_8);
 
   private PsiTasks() {}
@@ -80,18 +81,37 @@ final class PsiTasks {
     @Override
     public Iterator<Tuple2<byte[], byte[]>> call(Iterator<Row> rows) {
       PsiCipher cipher = PsiCipher.create(key.resolve().blindingKey(jobId));
+      // Chunks share one field inversion in hash-to-curve (PsiCipher.hashAndBlindBatch).
       return new Iterator<>() {
+        private final byte[][] keys = new byte[CHUNK][];
+        private final byte[] points = new byte[CHUNK * POINT_BYTES];
+        private int filled;
+        private int next;
+
         @Override
         public boolean hasNext() {
-          return rows.hasNext();
+          if (next < filled) {
+            return true;
+          }
+          filled = 0;
+          next = 0;
+          while (filled < CHUNK && rows.hasNext()) {
+            keys[filled++] = rows.next().getAs(0);
+          }
+          if (filled > 0) {
+            cipher.hashAndBlindBatch(keys, filled, points);
+          }
+          return filled > 0;
         }
 
         @Override
         public Tuple2<byte[], byte[]> next() {
-          byte[] k = rows.next().getAs(0);
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
           byte[] point = new byte[POINT_BYTES];
-          cipher.hashAndBlind(k, point, 0);
-          return new Tuple2<>(point, k);
+          System.arraycopy(points, next * POINT_BYTES, point, 0, POINT_BYTES);
+          return new Tuple2<>(point, keys[next++]);
         }
       };
     }
@@ -204,21 +224,24 @@ final class PsiTasks {
       List<SentBatch> out = new ArrayList<>(batches.size());
       StreamWriter writer = answerStream == null ? null : channel.openWriter(answerStream, partition);
       try {
-        byte[] point = new byte[POINT_BYTES];
         MessageDigest sha = sha256();
+        byte[] point = new byte[POINT_BYTES];
         for (Batch b : batches) {
           byte[][] hashes = new byte[b.count()][];
           byte[] payload = new byte[b.count() * comparisonBytes];
+          byte[] blinded = new byte[b.count() * POINT_BYTES];
+          try {
+            cipher.blindPeerPoints(b.payload(), b.count(), blinded);
+          } catch (InvalidPointException e) {
+            throw new ProtocolException(peer, step,
+                "Cannot blind " + peer + "'s elements in step '" + step + "': element " + e.index()
+                    + " of batch " + b.seq() + " in partition " + partition + " is not a valid curve point ("
+                    + e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + "). The job was aborted and nothing was revealed; " + peer
+                    + " is misbehaving or corrupted.");
+          }
           for (int i = 0; i < b.count(); i++) {
-            try {
-              cipher.blindPeerPoint(b.payload(), i * POINT_BYTES, point, 0);
-            } catch (InvalidPointException e) {
-              throw new ProtocolException(peer, step,
-                  "Cannot blind " + peer + "'s elements in step '" + step + "': element " + i
-                      + " of batch " + b.seq() + " in partition " + partition
-                      + " is not a valid curve point (" + e.getMessage() + "). The job was aborted and "
-                      + "nothing was revealed; " + peer + " is misbehaving or corrupted.");
-            }
+            System.arraycopy(blinded, i * POINT_BYTES, point, 0, POINT_BYTES);
             hashes[i] = comparisonHash(sha, point, comparisonBytes);
             System.arraycopy(hashes[i], 0, payload, i * comparisonBytes, comparisonBytes);
           }
