@@ -150,6 +150,35 @@ class PsiEndToEndIT {
   }
 
   @Test
+  void verifyRecomputesArtefactsAndNamesTheOneThatChanged() throws Exception {
+    List<String> args = List.of("verify", "--ledger", fx.work.resolve("ledger-bank_b.jsonl").toString(),
+        "--spec", creditSpec.toString(), "--party", "bank_b", "--master", "local[1]");
+    PartyProcess ok = PartyProcess.start("verify", args, "768m", List.of(), fx.work, System.out);
+    assertThat(ok.await(180_000)).isZero();
+    assertThat(String.join("\n", ok.output())).contains("PASS");
+
+    // Edit one output row of bank_b (in a copy of the directory, restored afterwards).
+    Path out = fx.output("it-credit", "bank_b");
+    Path part;
+    try (Stream<Path> files = Files.list(out)) {
+      part = files.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst().orElseThrow();
+    }
+    byte[] original = Files.readAllBytes(part);
+    List<String> lines = new ArrayList<>(Files.readAllLines(part, StandardCharsets.UTF_8));
+    lines.set(1, lines.get(1).replaceFirst(",", ",9"));
+    Files.write(part, lines, StandardCharsets.UTF_8);
+    Files.deleteIfExists(part.resolveSibling("." + part.getFileName() + ".crc"));
+    try {
+      PartyProcess bad = PartyProcess.start("verify", args, "768m", List.of(), fx.work, System.out);
+      assertThat(bad.await(180_000)).isEqualTo(1);
+      assertThat(String.join("\n", bad.output()))
+          .contains("artefact output " + out).contains("does not match its commitment");
+    } finally {
+      Files.write(part, original);
+    }
+  }
+
+  @Test
   void noInputKeyRawOrNormalisedIsInAnyTopic() throws IOException {
     List<byte[]> segments = new ArrayList<>();
     long bytes = 0;

@@ -12,10 +12,12 @@ import java.util.Map;
  * @param outputLocation where output was written, or null
  * @param ledgerPath the ledger holding the receipt
  * @param receiptHash hex hash of the receipt
+ * @param elapsedMs from start to receipt written
+ * @param protocolMs from all approvals in to the protocol's end (the part that scales with data)
  */
 public record JobOutcome(
     String jobId, String party, long inputRows, Map<String, String> result, String outputLocation,
-    String ledgerPath, String receiptHash) {
+    String ledgerPath, String receiptHash, long elapsedMs, long protocolMs) {
 
   /** Lines for the console. */
   public String summary() {
@@ -27,6 +29,7 @@ public record JobOutcome(
     b.append("  peer's keys:       ").append(result.get("peerDistinctKeys")).append('\n');
     b.append("  intersection size: ").append(result.getOrDefault("intersectionSize", "(not a recipient)")).append('\n');
     b.append("  output:            ").append(outputLocation == null ? "(none)" : outputLocation).append('\n');
+    b.append("  elapsed:           ").append(elapsedMs).append(" ms (protocol ").append(protocolMs).append(" ms)\n");
     b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)");
     return b.toString();
   }

@@ -94,12 +94,14 @@ public final class PsiJob {
       log.publish(Type.HELLO, "approval", Map.of("approval", mine));
       String theirs = awaitApproval(log, spec, peer);
       LOG.info("Veil job {}: approvals of {} and {} are in", jobId, me.id(), peer);
+      long protocolStart = System.nanoTime();
 
       DatasetCommitment.Commitment inCommit =
           DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, "input-commitment-salt", 16));
       PsiContext ctx = new PsiContext(jobId, me.id(), peer, spec.party(peer).publicKey(), s.channel(), log,
           new KeyRef(s.keyFile().toString()));
       PsiResult r = PsiOperator.run(spark, input, options, ctx);
+      long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
 
       Map<String, String> result = new TreeMap<>();
       result.put("inputRows", Long.toString(r.inputRows()));
@@ -148,7 +150,7 @@ public final class PsiJob {
       }
       LedgerEntry entry = LocalLedger.open(s.ledger(), secret.identity()).append(receipt.build());
       return new JobOutcome(jobId, me.id(), r.inputRows(), result, outputLocation, s.ledger().toString(),
-          entry.receiptHash());
+          entry.receiptHash(), java.time.Duration.between(started, Instant.now()).toMillis(), protocolMs);
     }
   }
 

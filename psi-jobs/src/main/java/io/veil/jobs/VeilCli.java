@@ -36,9 +36,12 @@ public final class VeilCli {
       "             [--conf veil.channel.kafka.<client property>=V ...]",
       "  keygen     create a party key file and print its public key: --party ID --out FILE",
       "  spec-hash  print a spec's contract hash and job id: --spec FILE [--period P]",
-      "  verify     check a receipt ledger: --ledger FILE --signer ed25519:...",
+      "  verify     check a receipt ledger: --ledger FILE --signer ed25519:... [--expect-head SEQ:HASH]",
+      "             with --spec FILE --party ID also recompute the input/output commitments and contract",
       "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
       "  demo       two banks intersect their customers on this machine (see README)",
+      "  bench      end-to-end PSI benchmark: [--rows N] [--overlap F] [--partitions N] [--heap 3g]",
+      "  crypto-bench  scalar multiplications and hash-to-curve per second: [--seconds N]",
       "  help       this text");
 
   private VeilCli() {}
@@ -82,6 +85,10 @@ public final class VeilCli {
           return 0;
         }
         case "verify" -> {
+          if (Arrays.asList(argv).contains("--spec")) {
+            return verifyArtefacts(Args.parse("verify", argv, from, Set.of("ledger", "signer", "spec", "party",
+                "period", "expect-head", "jdbc-password-file", "master")), out);
+          }
           return LedgerCli.run(argv, out, err);
         }
         case "broker" -> {
@@ -90,6 +97,20 @@ public final class VeilCli {
         }
         case "demo" -> {
           return PsiDemo.run(Arrays.copyOfRange(argv, from, argv.length), out);
+        }
+        case "bench" -> {
+          try {
+            return io.veil.jobs.bench.PsiBench.run(Arrays.copyOfRange(argv, from, argv.length));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+          } catch (Exception e) {
+            throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
+          }
+        }
+        case "crypto-bench" -> {
+          io.veil.crypto.bench.CryptoBench.main(Arrays.copyOfRange(argv, from, argv.length));
+          return 0;
         }
         case "help", "--help", "-h" -> {
           out.println(USAGE);
@@ -103,6 +124,9 @@ public final class VeilCli {
     } catch (PolicyRefusedException | PeerTimeoutException | ProtocolException e) {
       err.println("veil: " + kind(e) + ": " + e.getMessage());
       return 1;
+    } catch (Args.UsageError e) {
+      err.println("veil: " + e.getMessage());
+      return 2;
     } catch (VeilException e) {
       err.println("veil: " + e.getMessage());
       return 1;
@@ -142,10 +166,41 @@ public final class VeilCli {
     try {
       JobOutcome outcome = PsiJob.run(spark, settings);
       out.println(outcome.summary());
+      out.println("  peak heap:         " + peakHeapMiB() + " MiB");
       return 0;
     } finally {
       spark.stop();
     }
+  }
+
+  /** {@code verify} with artefact checks: needs Spark to recompute the commitments. */
+  private static int verifyArtefacts(Args a, PrintStream out) {
+    JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
+    String party = a.require("party");
+    io.veil.crypto.IdentityPublicKey signer = a.get("signer").map(io.veil.crypto.IdentityPublicKey::parse)
+        .orElse(spec.party(party).publicKey());
+    SparkSession spark = session(a.get("master").orElse(null), "verify-" + party);
+    try {
+      io.veil.ledger.VerificationReport report = io.veil.ledger.LedgerVerifier.create()
+          .withCheck(new ArtefactCheck(spark, spec, party, a.get("jdbc-password-file").map(Path::of).orElse(null)))
+          .verify(Path.of(a.require("ledger")), signer,
+              a.get("expect-head").map(io.veil.ledger.LedgerHead::parse).orElse(null));
+      out.print(report.summary());
+      return report.ok() ? 0 : 1;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Sum of the heap pools' peak usage since JVM start. */
+  static long peakHeapMiB() {
+    long bytes = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        bytes += pool.getPeakUsage().getUsed();
+      }
+    }
+    return bytes >> 20;
   }
 
   private static SparkSession session(String master, String party) {

@@ -104,7 +104,7 @@ public final class PsiDemo {
     }
   }
 
-  static String spec(Path work, String keyA, String keyB, String mode) {
+  public static String spec(Path work, String keyA, String keyB, String mode) {
     return String.join("\n",
         "# Written by `veil demo`: two banks intersect their customer ids.",
         "version: 1",
@@ -137,7 +137,7 @@ public final class PsiDemo {
         "");
   }
 
-  static String policy(String me, String peer, String peerKey) {
+  public static String policy(String me, String peer, String peerKey) {
     return String.join("\n",
         "party: " + me,
         "peers:",
@@ -148,7 +148,7 @@ public final class PsiDemo {
         "");
   }
 
-  static void deleteTree(Path p) throws IOException {
+  public static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {
       return;
     }

@@ -10,6 +10,15 @@ import java.util.Set;
 
 /** Minimal command-line parsing: {@code --name value}, {@code --name=value}, repeated {@code --conf k=v}. */
 public final class Args {
+  /** A command line that does not parse: exit code 2. */
+  public static final class UsageError extends InvalidInputException {
+    private static final long serialVersionUID = 1L;
+
+    UsageError(String message) {
+      super(message);
+    }
+  }
+
   private final String command;
   private final Map<String, String> values = new LinkedHashMap<>();
   private final Map<String, String> conf = new LinkedHashMap<>();
@@ -23,7 +32,7 @@ public final class Args {
     for (int i = from; i < argv.length; i++) {
       String arg = argv[i];
       if (!arg.startsWith("--")) {
-        throw new InvalidInputException("Cannot parse 'veil " + command + "': unexpected argument '" + arg
+        throw new UsageError("Cannot parse 'veil " + command + "': unexpected argument '" + arg
             + "'. Options start with --; see 'veil help'.");
       }
       String name = arg.substring(2);
@@ -39,14 +48,14 @@ public final class Args {
         value = "true";
       } else {
         if (i + 1 >= argv.length) {
-          throw new InvalidInputException("Cannot parse 'veil " + command + "': --" + name + " needs a value.");
+          throw new UsageError("Cannot parse 'veil " + command + "': --" + name + " needs a value.");
         }
         value = argv[++i];
       }
       if (name.equals("conf")) {
         int e = value.indexOf('=');
         if (e <= 0) {
-          throw new InvalidInputException("Cannot parse 'veil " + command + "': --conf takes key=value (got '"
+          throw new UsageError("Cannot parse 'veil " + command + "': --conf takes key=value (got '"
               + value + "').");
         }
         a.conf.put(value.substring(0, e), value.substring(e + 1));
@@ -55,7 +64,7 @@ public final class Args {
       if (!allowed.contains(name) && !allowed.contains(name + "!")) {
         List<String> names = new ArrayList<>();
         allowed.forEach(n -> names.add("--" + n.replace("!", "")));
-        throw new InvalidInputException("Cannot parse 'veil " + command + "': unknown option --" + name
+        throw new UsageError("Cannot parse 'veil " + command + "': unknown option --" + name
             + ". Options: " + String.join(" ", names) + " --conf key=value.");
       }
       a.values.put(name, value);

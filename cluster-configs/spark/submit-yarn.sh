@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Submits one party's side of a Veil PSI job to YARN. Each party runs this on its own cluster, with
+# the same spec file and the same period, at about the same time (within the spec's peerTimeoutMs).
+#
+#   ./submit-yarn.sh [PERIOD]          e.g. ./submit-yarn.sh 2026-11
+#
+# Exit code: spark-submit waits for the application (spark.yarn.submit.waitAppCompletion, true by
+# default) and fails if the job failed, so a scheduler can retry. Re-running a period is idempotent:
+# the job id is the same, and so is the result if the input has not changed.
+#
+# Edit the settings below, or override them from the environment (PARTY=bank_b ./submit-yarn.sh).
+set -euo pipefail
+
+PARTY="${PARTY:-bank_a}"
+VEIL_VERSION="${VEIL_VERSION:-0.1.0-SNAPSHOT}"
+VEIL_JAR="${VEIL_JAR:-/opt/veil/veil-psi-jobs-${VEIL_VERSION}.jar}"
+SPEC="${SPEC:-/etc/veil/psi.yaml}"
+KEY_FILE="${KEY_FILE:-/etc/veil/${PARTY}.key}"                    # from `veil keygen`; mode 0400
+POLICY="${POLICY:-/etc/veil/policy-${PARTY}.yaml}"
+KAFKA_PROPERTIES="${KAFKA_PROPERTIES:-/etc/veil/client-sasl-scram.properties}"  # secrets; mode 0600
+KAFKA_TRUSTSTORE="${KAFKA_TRUSTSTORE:-/etc/veil/kafka.truststore.p12}"
+BOOTSTRAP_SERVERS="${BOOTSTRAP_SERVERS:-kafka-1.example.net:9093,kafka-2.example.net:9093}"
+# In cluster mode the driver runs in a YARN container, whose working directory is deleted when the
+# application ends. So the receipt ledger must be on storage that every node mounts (or use
+# DEPLOY_MODE=client, where the driver and its ledger stay on this edge node).
+LEDGER="${LEDGER:-/mnt/veil/ledger/${PARTY}.jsonl}"
+DEPLOY_MODE="${DEPLOY_MODE:-cluster}"
+QUEUE="${QUEUE:-default}"
+PERIOD="${1:-}"
+
+# --files copies these files into the application's YARN staging directory (in the submitting
+# user's HDFS home, readable by that user only, deleted when the application ends) and from there
+# into the working directory of the driver and of every executor. Inside the application they are
+# therefore named by their bare file names, which is what the job arguments below use. The key
+# file is found on executors in the same way, by name (io.veil.spark.KeyRef falls back to
+# SparkFiles). If you would rather not copy the key through HDFS, install it at the same absolute
+# path on every node and pass that path to --key instead of shipping it.
+files="${KEY_FILE},${POLICY},${SPEC},${KAFKA_PROPERTIES},${KAFKA_TRUSTSTORE}"
+
+args=(run
+  --spec "$(basename "$SPEC")"
+  --party "$PARTY"
+  --key "$(basename "$KEY_FILE")"
+  --policy "$(basename "$POLICY")"
+  --ledger "$LEDGER"
+  --conf "veil.channel.bootstrap.servers=${BOOTSTRAP_SERVERS}"
+  --conf "veil.channel.topic.prefix=veil.bank_a-bank_b."
+  --conf "veil.channel.replication.factor=3"
+  --conf "veil.channel.kafka.security.protocol=SASL_SSL"
+  --conf "veil.channel.kafka.sasl.mechanism=SCRAM-SHA-512"
+  --conf "veil.channel.kafka.properties.file=$(basename "$KAFKA_PROPERTIES")")
+if [[ -n "$PERIOD" ]]; then
+  args+=(--period "$PERIOD")
+fi
+
+# Options before the jar are spark-submit's. Everything after the jar goes to the Veil CLI: its
+# --conf takes veil.* keys without the spark. prefix (spark-submit --conf spark.veil.* works too).
+# No Java 17 --add-opens flags are needed: spark-submit adds them (see spark-defaults.conf.template).
+exec spark-submit \
+  --master yarn \
+  --deploy-mode "$DEPLOY_MODE" \
+  --queue "$QUEUE" \
+  --name "veil-psi-${PARTY}${PERIOD:+-$PERIOD}" \
+  --class io.veil.jobs.VeilCli \
+  --files "$files" \
+  --driver-memory 2g \
+  --executor-memory 4g \
+  --executor-cores 4 \
+  --num-executors 8 \
+  --conf spark.yarn.maxAppAttempts=1 \
+  --conf spark.serializer=org.apache.spark.serializer.KryoSerializer \
+  --conf spark.sql.shuffle.partitions=200 \
+  "$VEIL_JAR" \
+  "${args[@]}"

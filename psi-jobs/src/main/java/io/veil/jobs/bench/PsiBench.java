@@ -1,0 +1,127 @@
+package io.veil.jobs.bench;
+
+import io.veil.connectors.kafka.EmbeddedKafkaBroker;
+import io.veil.crypto.PartySecret;
+import io.veil.jobs.PartyProcess;
+import io.veil.jobs.internal.Args;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * End-to-end PSI benchmark: two parties (each its own JVM, {@code local[1]}: one core each) and an
+ * embedded broker on this machine, N x N customer ids with a given overlap. Prints wall time,
+ * elements per second per core per party, peak heap and peak RSS per party.
+ *
+ * <pre>bin/veil bench --rows 1000000 [--overlap 0.5] [--partitions 8] [--heap 3g] [--work-dir DIR]</pre>
+ */
+public final class PsiBench {
+  private PsiBench() {}
+
+  public static int run(String[] argv) throws Exception {
+    Args a = Args.parse("bench", argv, 0, Set.of("rows", "overlap", "partitions", "heap", "work-dir", "batch-rows"));
+    int n = Integer.parseInt(a.get("rows").orElse("1000000"));
+    double overlap = Double.parseDouble(a.get("overlap").orElse("0.5"));
+    int partitions = Integer.parseInt(a.get("partitions").orElse("8"));
+    String heap = a.get("heap").orElse("3g");
+    Path work = Path.of(a.get("work-dir").orElse("target/veil-bench")).toAbsolutePath();
+    io.veil.jobs.demo.PsiDemo.deleteTree(work);
+    Files.createDirectories(work.resolve("data"));
+
+    int shift = (int) Math.round(n * (1 - overlap));
+    writeIds(work.resolve("data/bank_a.csv"), 0, n);
+    writeIds(work.resolve("data/bank_b.csv"), shift, shift + n);
+    SecureRandom rnd = new SecureRandom();
+    PartySecret ka = PartySecret.generate("bank_a", rnd);
+    PartySecret kb = PartySecret.generate("bank_b", rnd);
+    ka.write(work.resolve("bank_a.key"));
+    kb.write(work.resolve("bank_b.key"));
+    String specText = io.veil.jobs.demo.PsiDemo.spec(work, ka.identity().publicKey().encoded(),
+        kb.identity().publicKey().encoded(), "rows")
+        .replace("name: demo-customer-overlap", "name: bench-" + n)
+        .replace("partitions: 4", "partitions: " + partitions
+            + a.get("batch-rows").map(b -> "\n  batchRows: " + b).orElse(""))
+        .replace("peerTimeoutMs: 180000", "peerTimeoutMs: 3600000");
+    Files.writeString(work.resolve("psi.yaml"), specText, StandardCharsets.UTF_8);
+    Files.writeString(work.resolve("policy-bank_a.yaml"),
+        io.veil.jobs.demo.PsiDemo.policy("bank_a", "bank_b", kb.identity().publicKey().encoded()));
+    Files.writeString(work.resolve("policy-bank_b.yaml"),
+        io.veil.jobs.demo.PsiDemo.policy("bank_b", "bank_a", ka.identity().publicKey().encoded()));
+
+    try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
+      long t0 = System.nanoTime();
+      List<PartyProcess> parties = new ArrayList<>();
+      for (String p : List.of("bank_a", "bank_b")) {
+        parties.add(PartyProcess.start(p, List.of("run", "--spec", work.resolve("psi.yaml").toString(),
+            "--party", p, "--key", work.resolve(p + ".key").toString(),
+            "--policy", work.resolve("policy-" + p + ".yaml").toString(),
+            "--ledger", work.resolve("ledger-" + p + ".jsonl").toString(),
+            "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[1]"),
+            heap, List.of(), work, System.out));
+      }
+      long[] peakRss = new long[2];
+      while (parties.stream().anyMatch(p -> p.output().stream().noneMatch(l -> l.contains("peak heap"))
+          && isAlive(p))) {
+        for (int i = 0; i < 2; i++) {
+          peakRss[i] = Math.max(peakRss[i], rssKiB(parties.get(i).pid()));
+        }
+        Thread.sleep(500);
+      }
+      int failures = 0;
+      for (PartyProcess p : parties) {
+        failures += p.await(3_600_000) == 0 ? 0 : 1;
+      }
+      double wallS = (System.nanoTime() - t0) / 1e9;
+      if (failures > 0) {
+        System.out.println("benchmark failed");
+        return 1;
+      }
+      System.out.println();
+      System.out.printf("PSI benchmark: %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[1] (1 core)%n",
+          n, n, overlap * 100, partitions);
+      System.out.printf("  intersection size: %s%n", parties.get(0).value("intersection size"));
+      System.out.printf("  wall time (both parties, incl. JVM/Spark start): %.1f s%n", wallS);
+      for (int i = 0; i < 2; i++) {
+        PartyProcess p = parties.get(i);
+        String elapsed = p.value("elapsed");
+        long protocolMs = Long.parseLong(elapsed.replaceAll(".*\\(protocol (\\d+) ms\\).*", "$1"));
+        System.out.printf("  %s: protocol %.1f s -> %,.0f elements/s/core; job %s; peak heap %s; peak RSS %d MiB%n",
+            p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0), elapsed.replaceAll(" \\(.*", ""),
+            p.value("peak heap"), peakRss[i] >> 10);
+      }
+      return 0;
+    }
+  }
+
+  private static boolean isAlive(PartyProcess p) {
+    return ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  private static long rssKiB(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("\\D", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // process gone or not Linux
+    }
+    return 0;
+  }
+
+  private static void writeIds(Path file, int from, int to) throws IOException {
+    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      w.write("id,segment\n");
+      for (int i = from; i < to; i++) {
+        w.write("CUST-" + (10_000_000 + i) + "," + (i % 7) + "\n");
+      }
+    }
+  }
+}
