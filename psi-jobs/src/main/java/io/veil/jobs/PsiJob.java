@@ -96,6 +96,8 @@ public final class PsiJob {
       LOG.info("Veil job {}: approvals of {} and {} are in", jobId, me.id(), peer);
       long protocolStart = System.nanoTime();
 
+      // Read once: the commitment and the protocol both scan the input.
+      input = input.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
       DatasetCommitment.Commitment inCommit =
           DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, "input-commitment-salt", 16));
       PsiContext ctx = new PsiContext(jobId, me.id(), peer, spec.party(peer).publicKey(), s.channel(), log,

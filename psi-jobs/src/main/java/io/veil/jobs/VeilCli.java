@@ -214,7 +214,8 @@ public final class VeilCli {
     }
     if (master != null && master.startsWith("local")) {
       b = b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8");
+          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+          .config("spark.serializer", sc.get("spark.serializer", "org.apache.spark.serializer.KryoSerializer"));
     }
     return b.getOrCreate();
   }
