@@ -171,6 +171,10 @@ public final class JobSpec {
         throw r.error("psi.recipients", "names '" + rec + "', which is not a party of the spec");
       }
     }
+    if (new HashSet<>(recipients).size() != recipients.size()) {
+      throw r.error("psi.recipients", "names a party twice; list each recipient once");
+    }
+    recipients = recipients.stream().sorted().toList(); // a set: order does not change the contract
     if (recipients.isEmpty()) {
       throw r.error("psi.recipients", "is empty; name at least one party that receives the output");
     }

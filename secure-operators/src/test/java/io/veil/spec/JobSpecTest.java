@@ -107,6 +107,14 @@ class JobSpecTest {
   }
 
   @Test
+  void recipientsAreASetTheirOrderDoesNotChangeTheContract() {
+    String ab = minimalSpec() + "psi:\n  recipients: [bank_a, bank_b]\n";
+    String ba = minimalSpec() + "psi:\n  recipients: [bank_b, bank_a]\n";
+    assertThat(parse(ab).contractHash()).isEqualTo(parse(ba).contractHash());
+    assertThat(parse(ba).psi().recipients()).containsExactly("bank_a", "bank_b");
+  }
+
+  @Test
   void spellingOutTheDefaultsGivesTheSameContract() {
     String explicit = minimalSpec()
         .replace("      path: hdfs://nn/out/bank_a\n", "      path: hdfs://nn/out/bank_a\n      format: parquet\n")
@@ -427,6 +435,7 @@ class JobSpecTest {
         bad("bad mode", m + "psi:\n  mode: intersection\n", "'psi.mode'"),
         bad("recipient not a party", m + "psi:\n  recipients: [bank_a, bank_c]\n", "'psi.recipients'", "'bank_c'"),
         bad("no recipients", m + "psi:\n  recipients: []\n", "'psi.recipients' is empty"),
+        bad("duplicate recipient", m + "psi:\n  recipients: [bank_a, bank_a]\n", "'psi.recipients' names a party twice"),
         bad("bad case", m + "psi:\n  normalize:\n    case: title\n", "'psi.normalize.case'"),
         bad("trim not a boolean", m + "psi:\n  normalize:\n    trim: sometimes\n", "'psi.normalize.trim'"),
         bad("partitions zero", m + "psi:\n  partitions: 0\n", "'psi.partitions'"),
