@@ -63,10 +63,11 @@ class PsiEndToEndIT {
         "  normalize:", "    trim: true", "    case: lower");
 
     for (Path spec : List.of(creditSpec, emailSpec)) {
+      // In the credit job bank_b runs as on a cluster: spark-submit's main class, Spark's classpath,
+      // the shaded jobs jar, settings from Spark conf (spark.veil.*).
       List<PartyProcess> ps = new ArrayList<>();
-      for (String p : PsiFixture.PARTIES) {
-        ps.add(fx.start(p, spec));
-      }
+      ps.add(fx.start("bank_a", spec));
+      ps.add(spec == creditSpec ? fx.startWithSparkSubmit("bank_b", spec) : fx.start("bank_b", spec));
       for (PartyProcess p : ps) {
         exits.put(spec.getFileName() + "/" + p.name(), p.await(300_000));
       }

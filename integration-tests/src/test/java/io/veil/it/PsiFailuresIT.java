@@ -194,13 +194,17 @@ class PsiFailuresIT {
     assertNothingSent(JobSpec.read(spec, null), party);
   }
 
-  private static void assertNothingSent(JobSpec spec, String party) throws Exception {
+  /** Names of the topics on the broker. */
+  private static Set<String> topics() throws Exception {
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     try (Admin admin = Admin.create(props)) {
-      Set<String> topics = admin.listTopics().names().get();
-      assertThat(topics).noneMatch(t -> t.contains(spec.jobId()));
+      return admin.listTopics().names().get();
     }
+  }
+
+  private static void assertNothingSent(JobSpec spec, String party) throws Exception {
+    assertThat(topics()).noneMatch(t -> t.contains(spec.jobId()));
     try (ControlLog log = new ControlLog(channel.openControl(spec.controlLogName()), "bank_a",
         PartySecret.read(fx.work.resolve("bank_a.key")).identity(), spec.partyKeys(), spec.jobId(),
         spec.contractHash())) {
@@ -251,11 +255,7 @@ class PsiFailuresIT {
     assertThat(a.await(RUN_MS)).isEqualTo(1);
     assertThat(String.join("\n", a.output()))
         .contains("veil: peer timeout").contains("bank_b did not approve it within 4000 ms");
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (Admin admin = Admin.create(props)) {
-      assertThat(admin.listTopics().names().get()).noneMatch(t -> t.contains(PsiFixture.jobId(spec)));
-    }
+    assertThat(topics()).noneMatch(t -> t.contains(PsiFixture.jobId(spec)));
   }
 
   @Test
@@ -270,11 +270,6 @@ class PsiFailuresIT {
     for (PartyProcess p : List.of(a, b)) {
       assertThat(String.join("\n", p.output())).contains("the specs differ").contains("veil spec-hash");
     }
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (Admin admin = Admin.create(props)) {
-      Set<String> topics = admin.listTopics().names().get();
-      assertThat(topics).noneMatch(t -> t.contains(PsiFixture.jobId(specA)) || t.contains(PsiFixture.jobId(specB)));
-    }
+    assertThat(topics()).noneMatch(t -> t.contains(PsiFixture.jobId(specA)) || t.contains(PsiFixture.jobId(specB)));
   }
 }

@@ -114,6 +114,32 @@ final class PsiFixture {
     return PartyProcess.start(party, args, "768m", List.of(), work, System.out);
   }
 
+  /**
+   * Starts a party the way a cluster runs it: Spark's own classpath plus the deployable shaded jar
+   * ({@code psi-jobs/target/dist}), through {@code org.apache.spark.deploy.SparkSubmit}, the class
+   * behind {@code spark-submit}.
+   */
+  PartyProcess startWithSparkSubmit(String party, Path spec) throws IOException {
+    Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
+    Path jar;
+    try (Stream<Path> dist = Files.list(psiJobs.resolve("target/dist"))) {
+      jar = dist.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+    }
+    String sparkClasspath = Files.readString(psiJobs.resolve("target/spark-classpath.txt")).strip();
+    List<String> args = new ArrayList<>(List.of("--master", "local[1]",
+        "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+        "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.veil.channel.bootstrap.servers=" + bootstrap,
+        "--class", "io.veil.jobs.VeilCli", jar.toString(),
+        "--spec", spec.toString(),
+        "--party", party,
+        "--key", work.resolve(party + ".key").toString(),
+        "--policy", work.resolve("policy-" + party + ".yaml").toString(),
+        "--ledger", work.resolve("ledger-" + party + ".jsonl").toString()));
+    return PartyProcess.startJava(party, sparkClasspath, "org.apache.spark.deploy.SparkSubmit", args, "768m",
+        List.of(), work, System.out);
+  }
+
   /** Rows of a CSV output directory (header skipped), as raw lines. */
   static List<String> outputLines(Path dir) throws IOException {
     List<String> out = new ArrayList<>();

@@ -55,14 +55,24 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess start(String name, List<String> args, String heap, List<String> extraJvmOptions,
       Path workDir, PrintStream echo) throws IOException {
+    return startJava(name, System.getProperty("java.class.path"), VeilCli.class.getName(), args, heap,
+        extraJvmOptions, workDir, echo);
+  }
+
+  /**
+   * Starts {@code java [Spark's Java 17 flags] -Xmx<heap> [jvmOptions] -cp <classpath> <mainClass> <args>},
+   * e.g. {@code org.apache.spark.deploy.SparkSubmit} with the deployable jar, as spark-submit would.
+   */
+  public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
+      String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
     cmd.addAll(JvmFlags.SPARK_JAVA17);
     cmd.addAll(extraJvmOptions);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(VeilCli.class.getName());
+    cmd.add(classpath);
+    cmd.add(mainClass);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     if (workDir != null) {

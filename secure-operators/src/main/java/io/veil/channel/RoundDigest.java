@@ -1,7 +1,7 @@
 package io.veil.channel;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.veil.crypto.Sha256;
 import java.util.List;
 
 /**
@@ -13,11 +13,11 @@ public final class RoundDigest {
   private RoundDigest() {}
 
   public static byte[] batchDigest(byte[] record) {
-    return sha256().digest(record);
+    return Sha256.hash(record);
   }
 
   public static byte[] partitionDigest(List<byte[]> batchDigests) {
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.newDigest();
     md.update((byte) 'P');
     for (byte[] d : batchDigests) {
       md.update(d);
@@ -26,7 +26,7 @@ public final class RoundDigest {
   }
 
   public static byte[] roundDigest(List<byte[]> partitionDigests) {
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.newDigest();
     md.update((byte) 'R');
     for (byte[] d : partitionDigests) {
       md.update(d);
@@ -34,11 +34,4 @@ public final class RoundDigest {
     return md.digest();
   }
 
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -1,10 +1,10 @@
 package io.veil.spark;
 
+import io.veil.crypto.Sha256;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -48,7 +48,7 @@ public final class DatasetCommitment {
       List<byte[]> list = new ArrayList<>();
       b._2().forEach(list::add);
       list.sort(Arrays::compareUnsigned);
-      MessageDigest md = sha256();
+      MessageDigest md = Sha256.newDigest();
       list.forEach(md::update);
       return new Tuple2<>(b._1(), new Tuple2<>((long) list.size(), md.digest()));
     }).collect();
@@ -58,9 +58,9 @@ public final class DatasetCommitment {
       digests[b._1()] = b._2()._2();
       count += b._2()._1();
     }
-    MessageDigest root = sha256();
+    MessageDigest root = Sha256.newDigest();
     root.update(ALGORITHM.getBytes(StandardCharsets.UTF_8));
-    byte[] empty = sha256().digest();
+    byte[] empty = Sha256.newDigest().digest();
     for (byte[] d : digests) {
       root.update(d == null ? empty : d);
     }
@@ -68,7 +68,7 @@ public final class DatasetCommitment {
   }
 
   static byte[] rowHash(byte[] salt, Row row) {
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.newDigest();
     md.update(salt);
     for (int i = 0; i < row.length(); i++) {
       Object v = row.get(i);
@@ -91,11 +91,4 @@ public final class DatasetCommitment {
     return md.digest();
   }
 
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.Sha256;
 import io.veil.psi.KeyNormalization;
 import io.veil.psi.PsiMode;
 import io.veil.psi.PsiOptions;
@@ -14,8 +15,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -75,7 +74,7 @@ public final class JobSpec {
     this.psi = psi;
     this.peerTimeoutMs = peerTimeoutMs;
     this.canonicalJson = canonical();
-    this.contractHash = HexFormat.of().formatHex(sha256(canonicalJson.getBytes(StandardCharsets.UTF_8)));
+    this.contractHash = HexFormat.of().formatHex(Sha256.hash(canonicalJson.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Reads and validates a YAML spec file; {@code periodOverride} (may be null) replaces its period. */
@@ -312,13 +311,6 @@ public final class JobSpec {
     }
   }
 
-  static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   public String name() {
     return name;
@@ -357,7 +349,7 @@ public final class JobSpec {
   /** 32 hex characters: SHA-256("veil-job/v1|" + contract hash); the period is part of the contract. */
   public String jobId() {
     String material = "veil-job/v1|" + contractHash;
-    return HexFormat.of().formatHex(sha256(material.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    return HexFormat.of().formatHex(Sha256.hash(material.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
   }
 
   /** Name of the job's control log, shared by every attempt of the same job name and period. */

@@ -16,6 +16,8 @@ public final class SparkTestSession {
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
         .config("spark.sql.adaptive.enabled", "false")
+        // What `veil run` uses locally and many clusters set: everything shuffled must be Kryo-safe.
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .getOrCreate();
   }
 }

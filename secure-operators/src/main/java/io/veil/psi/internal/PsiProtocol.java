@@ -164,9 +164,10 @@ public final class PsiProtocol {
       t0 = System.nanoTime();
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
       JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
-      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(c.channel(), jobId,
-              me, peer, c.peerKey(), c.key(), firstStream(jobId, peer), STEP_BLIND_1, peer1, ell,
-              answerInPlace ? secondStream(jobId, me, peer) : null), true)
+      PsiTasks.PeerStream peerSet1 = new PsiTasks.PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
+          c.peerKey(), STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
+      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, c.key(),
+              ell, answerInPlace ? secondStream(jobId, me, peer) : null), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
       List<SentBatch> blindedStats = peerBlinded.map(PsiProtocol::withoutLocals).collect();
       if (peerReceives) {
@@ -203,8 +204,8 @@ public final class PsiProtocol {
                   + " were sent. The job was aborted.");
         }
         record(STEP_BLIND_2, peer, me, peer2);
-        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(c.channel(), jobId,
-            peer, c.peerKey(), secondStream(jobId, peer, me), STEP_BLIND_2, peer2, ell), true);
+        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PsiTasks.PeerStream(
+            c.channel(), jobId, secondStream(jobId, peer, me), peer, c.peerKey(), STEP_BLIND_2, peer2, ell)), true);
         Dataset<Row> peerSet = spark.createDataFrame(
             peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
             HASH_SCHEMA);

@@ -13,6 +13,7 @@ import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.InvalidPointException;
 import io.veil.crypto.PartySecret;
 import io.veil.crypto.PsiCipher;
+import io.veil.crypto.Sha256;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.KeyRef;
 import java.io.ByteArrayOutputStream;
@@ -187,44 +188,31 @@ final class PsiTasks {
    */
   static final class BlindPeer implements Function2<Integer, Iterator<Integer>, Iterator<SentBatch>> {
     private static final long serialVersionUID = 1L;
-    private final Channel channel;
-    private final String jobId;
+    private final PeerStream in;
     private final String me;
-    private final String peer;
-    private final IdentityPublicKey peerKey;
     private final KeyRef key;
-    private final String inStream;
-    private final String step;
-    private final RoundStats announced;
     private final int comparisonBytes;
     private final String answerStream; // null: do not answer in place
 
-    BlindPeer(Channel channel, String jobId, String me, String peer, IdentityPublicKey peerKey,
-        KeyRef key, String inStream, String step, RoundStats announced, int comparisonBytes,
-        String answerStream) {
-      this.channel = channel;
-      this.jobId = jobId;
+    BlindPeer(PeerStream in, String me, KeyRef key, int comparisonBytes, String answerStream) {
+      this.in = in;
       this.me = me;
-      this.peer = peer;
-      this.peerKey = peerKey;
       this.key = key;
-      this.inStream = inStream;
-      this.step = step;
-      this.announced = announced;
       this.comparisonBytes = comparisonBytes;
       this.answerStream = answerStream;
     }
 
     @Override
     public Iterator<SentBatch> call(Integer partition, Iterator<Integer> ignored) {
-      List<Batch> batches = readPartition(channel, jobId, inStream, peer, peerKey, partition,
-          POINT_BYTES, step, announced);
+      List<Batch> batches = in.read(partition);
+      String peer = in.sender();
+      String step = in.step();
       PartySecret secret = key.resolve();
-      PsiCipher cipher = PsiCipher.create(secret.blindingKey(jobId));
+      PsiCipher cipher = PsiCipher.create(secret.blindingKey(in.jobId()));
       List<SentBatch> out = new ArrayList<>(batches.size());
-      StreamWriter writer = answerStream == null ? null : channel.openWriter(answerStream, partition);
+      StreamWriter writer = answerStream == null ? null : in.channel().openWriter(answerStream, partition);
       try {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.newDigest();
         byte[] point = new byte[POINT_BYTES];
         for (Batch b : batches) {
           byte[][] hashes = new byte[b.count()][];
@@ -247,7 +235,7 @@ final class PsiTasks {
           }
           byte[] digest = null;
           if (writer != null) {
-            byte[] record = BatchCodec.encode(jobId, answerStream, me, partition, b.seq(),
+            byte[] record = BatchCodec.encode(in.jobId(), answerStream, me, partition, b.seq(),
                 comparisonBytes, payload, b.count(), secret.identity());
             writer.write(record);
             digest = RoundDigest.batchDigest(record);
@@ -269,36 +257,21 @@ final class PsiTasks {
   /** Reads the peer's answers (comparison hashes) of one partition, in sequence order. */
   static final class ReadAnswers implements Function2<Integer, Iterator<Integer>, Iterator<SentBatch>> {
     private static final long serialVersionUID = 1L;
-    private final Channel channel;
-    private final String jobId;
-    private final String peer;
-    private final IdentityPublicKey peerKey;
-    private final String stream;
-    private final String step;
-    private final RoundStats announced;
-    private final int comparisonBytes;
+    private final PeerStream in;
 
-    ReadAnswers(Channel channel, String jobId, String peer, IdentityPublicKey peerKey, String stream,
-        String step, RoundStats announced, int comparisonBytes) {
-      this.channel = channel;
-      this.jobId = jobId;
-      this.peer = peer;
-      this.peerKey = peerKey;
-      this.stream = stream;
-      this.step = step;
-      this.announced = announced;
-      this.comparisonBytes = comparisonBytes;
+    ReadAnswers(PeerStream in) {
+      this.in = in;
     }
 
     @Override
     public Iterator<SentBatch> call(Integer partition, Iterator<Integer> ignored) {
+      int size = in.elementBytes();
       List<SentBatch> out = new ArrayList<>();
-      for (Batch b : readPartition(channel, jobId, stream, peer, peerKey, partition,
-          comparisonBytes, step, announced)) {
+      for (Batch b : in.read(partition)) {
         byte[][] hashes = new byte[b.count()][];
         for (int i = 0; i < b.count(); i++) {
-          hashes[i] = new byte[comparisonBytes];
-          System.arraycopy(b.payload(), i * comparisonBytes, hashes[i], 0, comparisonBytes);
+          hashes[i] = new byte[size];
+          System.arraycopy(b.payload(), i * size, hashes[i], 0, size);
         }
         out.add(new SentBatch(partition, b.seq(), b.count(), null, hashes));
       }
@@ -348,19 +321,26 @@ final class PsiTasks {
     }
   }
 
-  static List<Batch> readPartition(Channel channel, String jobId, String stream, String sender,
-      IdentityPublicKey senderKey, int partition, int elementBytes, String step, RoundStats announced) {
-    BatchCollector collector = new BatchCollector(sender, step, partition);
-    try (StreamReader reader = channel.openReader(stream, partition)) {
-      Iterator<byte[]> records = reader.records();
-      while (records.hasNext()) {
-        byte[] record = records.next();
-        collector.add(BatchCodec.decode(record, jobId, stream, sender, senderKey, partition,
-            elementBytes, step), record);
+  /**
+   * One round's stream from the peer, as announced: read partition by partition in executors,
+   * every batch verified, duplicates dropped, counts and digests checked against the announcement.
+   */
+  record PeerStream(Channel channel, String jobId, String stream, String sender, IdentityPublicKey senderKey,
+      String step, RoundStats announced, int elementBytes) implements Serializable {
+
+    List<Batch> read(int partition) {
+      BatchCollector collector = new BatchCollector(sender, step, partition);
+      try (StreamReader reader = channel.openReader(stream, partition)) {
+        Iterator<byte[]> records = reader.records();
+        while (records.hasNext()) {
+          byte[] record = records.next();
+          collector.add(BatchCodec.decode(record, jobId, stream, sender, senderKey, partition, elementBytes, step),
+              record);
+        }
       }
+      return collector.complete(announced.batches(partition), announced.elements(partition),
+          announced.digest(partition));
     }
-    return collector.complete(announced.batches(partition), announced.elements(partition),
-        announced.digest(partition));
   }
 
   static byte[] comparisonHash(MessageDigest sha, byte[] point, int bytes) {
@@ -373,11 +353,4 @@ final class PsiTasks {
     return out;
   }
 
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
