@@ -228,6 +228,9 @@ public final class PsiProtocol {
         }
         LOG.info("Veil job {}: intersection has {} keys", jobId, intersection);
       }
+      // The intersection is materialised (or not needed): the per-round caches can go.
+      sent.unpersist(false);
+      peerBlinded.unpersist(false);
       return new PsiResult(rows, intersection, inputRows, nullKeyRows, mine1.totalElements(),
           peer1.totalElements(), ell, List.copyOf(rounds));
     }
