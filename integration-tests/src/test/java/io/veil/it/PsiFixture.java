@@ -125,7 +125,8 @@ final class PsiFixture {
     try (Stream<Path> dist = Files.list(psiJobs.resolve("target/dist"))) {
       jar = dist.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
     }
-    String sparkClasspath = Files.readString(psiJobs.resolve("target/spark-classpath.txt")).strip();
+    Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
+    String sparkClasspath = Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
     List<String> args = new ArrayList<>(List.of("--master", "local[1]",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.ui.enabled=false",
