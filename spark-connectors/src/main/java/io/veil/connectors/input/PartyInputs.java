@@ -93,7 +93,7 @@ public final class PartyInputs {
       }
     } catch (InvalidInputException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark rethrows checked exceptions (SQLException, AnalysisException) undeclared
       throw new InvalidInputException("Cannot open the " + what + " (" + in.format() + " "
           + (in.path() != null ? in.path() : in.table()) + "): " + firstLine(e.getMessage())
           + ". Check the spec's input and that this party can read it.", e);
@@ -161,7 +161,7 @@ public final class PartyInputs {
   private static DataType parseType(String type, String column, String party) {
     try {
       return DataType.fromDDL(type.toLowerCase(Locale.ROOT));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // ParseException is checked in Java's eyes
       throw new InvalidInputException("Cannot use the input of " + party + ": type '" + type
           + "' declared for column '" + column + "' is not a Spark SQL type. Use e.g. string, int, "
           + "bigint, double, date, decimal(18,2).");
