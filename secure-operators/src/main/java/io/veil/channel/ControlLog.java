@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -122,10 +121,6 @@ public final class ControlLog implements AutoCloseable {
     return List.copyOf(seen);
   }
 
-  /** First verified message from this party itself matching the filter, if any was published before. */
-  public Optional<ControlMessage> findOwn(Predicate<ControlMessage> filter) {
-    return seen().stream().filter(m -> m.from().equals(me)).filter(filter).findFirst();
-  }
 
   private void pollOnce(long waitMs) {
     for (byte[] raw : transport.poll(waitMs)) {

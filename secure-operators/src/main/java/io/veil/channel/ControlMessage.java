@@ -91,8 +91,4 @@ public record ControlMessage(
     return v == null ? null : v.toString();
   }
 
-  public long bodyLong(String key) {
-    Object v = body.get(key);
-    return v instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(v));
-  }
 }

@@ -1,6 +1,5 @@
 package io.veil.spark;
 
-import io.veil.PeerTimeoutException;
 import io.veil.ProtocolException;
 import io.veil.VeilException;
 import java.util.regex.Matcher;
@@ -46,8 +45,4 @@ public final class SparkErrors {
     return new VeilException("Cannot complete the Spark job: " + t.getMessage(), t);
   }
 
-  /** True when the error is one the peer should hear about as an abort reason. */
-  public static boolean isPeerFacing(Throwable t) {
-    return !(t instanceof PeerTimeoutException);
-  }
 }

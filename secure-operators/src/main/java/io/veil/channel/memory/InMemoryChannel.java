@@ -25,10 +25,6 @@ public final class InMemoryChannel implements Channel {
     this.name = name;
   }
 
-  /** Drops all state of the channel named {@code name}. */
-  public static void reset(String name) {
-    SPACES.remove(name);
-  }
 
   private Space space() {
     return SPACES.computeIfAbsent(name, n -> new Space());

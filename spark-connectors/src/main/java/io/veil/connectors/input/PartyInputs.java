@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -196,8 +195,4 @@ public final class PartyInputs {
     return s == null ? "unknown error" : s.lines().findFirst().orElse(s).strip();
   }
 
-  /** The columns of a schema, for messages. */
-  static String columns(StructType schema) {
-    return Arrays.stream(schema.fields()).map(StructField::name).collect(Collectors.joining(", "));
-  }
 }
