@@ -92,6 +92,8 @@ public final class PsiJob {
         secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
       String mine = Approval.sign(secret.identity(), spec.contractHash());
       log.publish(Type.HELLO, "approval", Map.of("approval", mine));
+      // Long steps (hours on large inputs) must not look like a dead party to the peer.
+      log.startHeartbeat(Math.max(1_000, spec.peerTimeoutMs() / 4));
       String theirs = awaitApproval(log, spec, peer);
       LOG.info("Veil job {}: approvals of {} and {} are in", jobId, me.id(), peer);
       long protocolStart = System.nanoTime();

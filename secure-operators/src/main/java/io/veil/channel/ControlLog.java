@@ -14,7 +14,9 @@ import java.util.function.Predicate;
 /**
  * A job's control log seen by one party: publishes signed {@link ControlMessage}s and waits for the
  * peers' messages. Messages whose sender is not a party of the spec are ignored; messages that
- * claim to come from a party but are not signed by its pinned key abort the job. Not thread-safe.
+ * claim to come from a party but are not signed by its pinned key abort the job. Used from one
+ * thread, apart from the heartbeat thread, which only publishes (transports accept concurrent
+ * sends).
  */
 public final class ControlLog implements AutoCloseable {
   private static final long POLL_MS = 200;
@@ -27,6 +29,7 @@ public final class ControlLog implements AutoCloseable {
   private final String contractHash;
   private final List<ControlMessage> seen = new ArrayList<>();
   private final long openedAtMs = System.currentTimeMillis();
+  private Thread heartbeat;
 
   public ControlLog(
       ControlTransport transport,
@@ -74,11 +77,16 @@ public final class ControlLog implements AutoCloseable {
       String peer, Predicate<ControlMessage> filter, long timeoutMs, String awaiting, String step) {
     long deadline = System.currentTimeMillis() + timeoutMs;
     int scanned = 0;
+    int alreadySeen = seen.size();
     while (true) {
       for (; scanned < seen.size(); scanned++) {
         ControlMessage m = seen.get(scanned);
         if (!m.from().equals(peer)) {
           continue;
+        }
+        if (scanned >= alreadySeen) {
+          // Anything new from the peer (a heartbeat during a long step) proves it is alive.
+          deadline = System.currentTimeMillis() + timeoutMs;
         }
         if (isCurrentAbort(m)) {
           throw new ProtocolException(peer, m.step(),
@@ -162,8 +170,39 @@ public final class ControlLog implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Publishes a HEARTBEAT every {@code intervalMs} from a daemon thread until {@link #close()}, so
+   * that a peer waiting through a long step (hours on large inputs) sees this party is alive and
+   * only times out when it is not.
+   */
+  public void startHeartbeat(long intervalMs) {
+    Thread t = new Thread(() -> {
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          Thread.sleep(intervalMs);
+          publish(Type.HEARTBEAT, "", Map.of());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        // The channel is gone; the main thread will notice on its next call.
+      }
+    }, "veil-heartbeat-" + me);
+    t.setDaemon(true);
+    heartbeat = t;
+    t.start();
+  }
+
   @Override
   public void close() {
+    if (heartbeat != null) {
+      heartbeat.interrupt();
+      try {
+        heartbeat.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     transport.close();
   }
 }

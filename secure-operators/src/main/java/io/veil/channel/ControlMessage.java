@@ -34,7 +34,9 @@ public record ControlMessage(
     /** The sender gave up: body has "reason". */
     ABORT,
     /** The sender finished the job: body has its output commitment. */
-    DONE
+    DONE,
+    /** The sender is alive and working (sent periodically during long steps). */
+    HEARTBEAT
   }
 
   static final ObjectMapper JSON =
