@@ -72,7 +72,8 @@ public final class PsiJob {
     Instant started = Instant.now();
     JobSpec spec = JobSpec.read(s.spec(), s.period());
     PartySpec me = spec.party(s.party());
-    PartySecret secret = new KeyRef(s.keyFile().toString()).resolve();
+    KeyRef keyRef = new KeyRef(s.keyFile().toString());
+    PartySecret secret = keyRef.resolve();
     if (!secret.identity().publicKey().equals(me.publicKey())) {
       throw new InvalidInputException("Cannot run job '" + spec.name() + "' as " + me.id() + ": key file "
           + s.keyFile() + " holds key " + secret.identity().publicKey() + " but the spec pins "
@@ -103,7 +104,7 @@ public final class PsiJob {
       DatasetCommitment.Commitment inCommit =
           DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, "input-commitment-salt", 16));
       PsiContext ctx = new PsiContext(jobId, me.id(), peer, spec.party(peer).publicKey(), s.channel(), log,
-          new KeyRef(s.keyFile().toString()));
+          keyRef);
       PsiResult r = PsiOperator.run(spark, input, options, ctx);
       long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
 

@@ -1,27 +1,34 @@
 package io.veil.jobs.internal;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
-/** JVM options a Spark driver needs on Java 17 when not started by spark-submit. */
+/**
+ * JVM options a Spark driver needs on Java 17 when not started by spark-submit. Defined once, as
+ * {@code spark.java17.flags} in the parent pom (which also gives them to Surefire and Failsafe);
+ * the build writes them into the resource read here and that {@code bin/veil} reads too.
+ */
 public final class JvmFlags {
   private JvmFlags() {}
 
-  public static final List<String> SPARK_JAVA17 = List.of(
-      "-XX:+IgnoreUnrecognizedVMOptions",
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.net=ALL-UNNAMED",
-      "--add-opens=java.base/java.nio=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-      "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-      "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-      "-Djdk.reflect.useDirectMethodHandle=false",
-      "-Dio.netty.tryReflectionSetAccessible=true");
+  public static final List<String> SPARK_JAVA17 = load();
+
+  private static List<String> load() {
+    try (InputStream in = JvmFlags.class.getResourceAsStream("/io/veil/jobs/spark-java17.flags")) {
+      if (in == null) {
+        throw new IllegalStateException("io/veil/jobs/spark-java17.flags is missing from the jobs jar");
+      }
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (text.isEmpty() || text.contains("${")) {
+        throw new IllegalStateException("io/veil/jobs/spark-java17.flags was not filtered by the build");
+      }
+      return List.copyOf(Arrays.asList(text.split("\\s+")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }
