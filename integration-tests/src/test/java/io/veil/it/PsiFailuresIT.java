@@ -91,7 +91,7 @@ class PsiFailuresIT {
   private static void assertTamperRejected(String name, byte[] forged, String why) throws Exception {
     Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
     String jobId = PsiFixture.jobId(spec);
-    String stream = jobId + ".blind-1.bank_b";
+    String stream = "bank_b." + jobId + ".blind-1";
     channel.createStreams(List.of(stream), 4);
     byte[] record = forged != null ? forged : replayedFromRecoveryJob(jobId, stream);
     try (StreamWriter w = channel.openWriter(stream, 0)) {
@@ -114,7 +114,7 @@ class PsiFailuresIT {
 
   private static byte[] replayedFromRecoveryJob(String jobId, String stream) {
     String oldJob = PsiFixture.jobId(fx.work.resolve("recovery.yaml"));
-    try (StreamReader r = channel.openReader(oldJob + ".blind-1.bank_b", 0)) {
+    try (StreamReader r = channel.openReader("bank_b." + oldJob + ".blind-1", 0)) {
       Iterator<byte[]> it = r.records();
       assertThat(it.hasNext()).isTrue();
       return it.next();
@@ -128,7 +128,7 @@ class PsiFailuresIT {
     String name = "it-forged";
     Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
     String jobId = PsiFixture.jobId(spec);
-    assertTamperRejected(name, batch(jobId, jobId + ".blind-1.bank_b", stranger, new byte[64]),
+    assertTamperRejected(name, batch(jobId, "bank_b." + jobId + ".blind-1", stranger, new byte[64]),
         "is not signed by bank_b's key");
   }
 
@@ -138,7 +138,7 @@ class PsiFailuresIT {
     String name = "it-corrupted";
     Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
     String jobId = PsiFixture.jobId(spec);
-    byte[] record = batch(jobId, jobId + ".blind-1.bank_b", PartySecret.read(fx.work.resolve("bank_b.key")),
+    byte[] record = batch(jobId, "bank_b." + jobId + ".blind-1", PartySecret.read(fx.work.resolve("bank_b.key")),
         new byte[64]);
     record[record.length - 80] ^= 1; // a payload bit flipped in transit
     assertTamperRejected(name, record, "is not signed by bank_b's key");
@@ -162,7 +162,7 @@ class PsiFailuresIT {
     try (ControlLog log = new ControlLog(channel.openControl(js.controlLogName()), "bank_b", b.identity(),
         js.partyKeys(), js.jobId(), js.contractHash())) {
       log.publish(ControlMessage.Type.HELLO, "approval", Map.of("approval", Approval.sign(b.identity(), js.contractHash())));
-      String stream = js.jobId() + ".blind-1.bank_b";
+      String stream = "bank_b." + js.jobId() + ".blind-1";
       channel.createStreams(List.of(stream), 4);
       byte[] payload = new byte[32];
       payload[0] = 2; // u = 2: on the twist, not on the curve

@@ -49,7 +49,7 @@ public final class ArtefactCheck implements EntryCheck {
       compare("input " + describe(party.input().path(), party.input().table()), input, r.inputCommitment(), problems);
     }
     if (r.outputCommitment() != null && party.output() != null) {
-      compare("output " + party.output().path(), PsiJob.read(spark, party.output()), r.outputCommitment(), problems);
+      compare("output " + party.output().path(), VeilJob.read(spark, party.output()), r.outputCommitment(), problems);
     }
     return problems;
   }

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param party this party
  * @param inputRows rows read from this party's input
  * @param result result figures (also in the receipt)
+ * @param display the operator's figures for the console, label to value, in order
  * @param outputLocation where output was written, or null
  * @param ledgerPath the ledger holding the receipt
  * @param receiptHash hex hash of the receipt
@@ -16,7 +17,8 @@ import java.util.Map;
  * @param protocolMs from all approvals in to the protocol's end (the part that scales with data)
  */
 public record JobOutcome(
-    String jobId, String party, long inputRows, Map<String, String> result, String outputLocation,
+    String jobId, String party, long inputRows, Map<String, String> result, Map<String, String> display,
+    String outputLocation,
     String ledgerPath, String receiptHash, long elapsedMs, long protocolMs) {
 
   /** Lines for the console. */
@@ -25,9 +27,8 @@ public record JobOutcome(
     b.append("job ").append(jobId).append(" finished for ").append(party).append('\n');
     b.append("  job id:            ").append(jobId).append('\n');
     b.append("  input rows:        ").append(inputRows).append('\n');
-    b.append("  distinct keys:     ").append(result.get("distinctKeys")).append('\n');
-    b.append("  peer's keys:       ").append(result.get("peerDistinctKeys")).append('\n');
-    b.append("  intersection size: ").append(result.getOrDefault("intersectionSize", "(not a recipient)")).append('\n');
+    display.forEach((label, value) ->
+        b.append("  ").append(String.format("%-19s", label + ":")).append(value).append('\n'));
     b.append("  output:            ").append(outputLocation == null ? "(none)" : outputLocation).append('\n');
     b.append("  elapsed:           ").append(elapsedMs).append(" ms (protocol ").append(protocolMs).append(" ms)\n");
     b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)");

@@ -153,7 +153,7 @@ public final class VeilCli {
           + "'veil broker'.");
     }
     String party = a.require("party");
-    PsiJob.Settings settings = new PsiJob.Settings(
+    VeilJob.Settings settings = new VeilJob.Settings(
         Path.of(a.require("spec")),
         party,
         a.get("period").orElse(null),
@@ -164,7 +164,7 @@ public final class VeilCli {
         a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null));
     SparkSession spark = session(a.get("master").orElse(null), party);
     try {
-      JobOutcome outcome = PsiJob.run(spark, settings);
+      JobOutcome outcome = VeilJob.run(spark, settings);
       out.println(outcome.summary());
       out.println("  peak heap:         " + peakHeapMiB() + " MiB");
       return 0;

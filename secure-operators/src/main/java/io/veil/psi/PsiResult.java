@@ -1,5 +1,6 @@
 package io.veil.psi;
 
+import io.veil.channel.RoundSummary;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -29,17 +30,4 @@ public record PsiResult(
     long peerDistinctKeys,
     int comparisonBytes,
     List<RoundSummary> rounds) {
-
-  /**
-   * One direction of one round.
-   *
-   * @param step protocol step
-   * @param from sender
-   * @param to receiver
-   * @param batches batches sent
-   * @param elements elements sent
-   * @param digestHex round digest (hex), equal at sender and receiver
-   */
-  public record RoundSummary(
-      String step, String from, String to, long batches, long elements, String digestHex) {}
 }

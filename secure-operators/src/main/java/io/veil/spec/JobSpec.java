@@ -43,6 +43,10 @@ public final class JobSpec {
   public static final int VERSION = 1;
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
+  /** Operators this Veil runs, and the spec section holding each one's settings. */
+  static final List<String> OPERATORS = List.of("psi", "aggregate", "feature-aggregate");
+  private static final Map<String, String> SECTIONS =
+      Map.of("psi", "psi", "aggregate", "aggregate", "feature-aggregate", "featureAggregate");
   private static final Set<String> FILE_FORMATS = Set.of("csv", "parquet", "json", "orc");
   /**
    * Reader options whose name contains one of these hold secrets (JDBC {@code password}, Hadoop
@@ -61,17 +65,21 @@ public final class JobSpec {
   private final String operator;
   private final List<PartySpec> parties;
   private final PsiSpec psi;
+  private final AggregateSpec aggregate;
+  private final FeatureAggregateSpec featureAggregate;
   private final long peerTimeoutMs;
   private final String canonicalJson;
   private final String contractHash;
 
   private JobSpec(String name, String period, String operator, List<PartySpec> parties, PsiSpec psi,
-      long peerTimeoutMs) {
+      AggregateSpec aggregate, FeatureAggregateSpec featureAggregate, long peerTimeoutMs) {
     this.name = name;
     this.period = period;
     this.operator = operator;
     this.parties = List.copyOf(parties);
     this.psi = psi;
+    this.aggregate = aggregate;
+    this.featureAggregate = featureAggregate;
     this.peerTimeoutMs = peerTimeoutMs;
     this.canonicalJson = canonical();
     this.contractHash = HexFormat.of().formatHex(Sha256.hash(canonicalJson.getBytes(StandardCharsets.UTF_8)));
@@ -103,7 +111,8 @@ public final class JobSpec {
           + "See cluster-configs/examples/psi.yaml.");
     }
     SpecReader r = new SpecReader("job spec " + source);
-    r.allowOnly(root, "", Set.of("version", "name", "period", "operator", "parties", "psi", "peerTimeoutMs"));
+    r.allowOnly(root, "", Set.of("version", "name", "period", "operator", "parties", "psi", "aggregate",
+        "featureAggregate", "peerTimeoutMs"));
     int version = r.integer(root, "", "version", VERSION, 1, Integer.MAX_VALUE);
     if (version != VERSION) {
       throw r.error("version", "is " + version + " but this Veil reads version " + VERSION);
@@ -117,8 +126,14 @@ public final class JobSpec {
       throw r.error("period", "must be letters, digits, '.', '_' or '-' (e.g. 2026-11)");
     }
     String operator = r.string(root, "", "operator", null).toLowerCase(Locale.ROOT);
-    if (!operator.equals("psi")) {
-      throw r.error("operator", "is '" + operator + "' but this Veil runs: psi");
+    if (!OPERATORS.contains(operator)) {
+      throw r.error("operator", "is '" + operator + "' but this Veil runs: " + String.join(", ", OPERATORS));
+    }
+    for (String section : List.of("psi", "aggregate", "featureAggregate")) {
+      if (root.has(section) && !section.equals(SECTIONS.get(operator))) {
+        throw r.error(section, "belongs to another operator; operator " + operator + " takes its settings from '"
+            + SECTIONS.get(operator) + "'");
+      }
     }
     long peerTimeoutMs = r.longValue(root, "", "peerTimeoutMs", PsiOptions.DEFAULT_PEER_TIMEOUT_MS, 1000);
 
@@ -152,64 +167,14 @@ public final class JobSpec {
       parties.add(new PartySpec(id, key, readInput(r, p, path + ".input"), readOutput(r, p, path + ".output")));
     }
 
-    JsonNode psiNode = r.object(root, "", "psi", false);
-    r.allowOnly(psiNode, "psi", Set.of("mode", "recipients", "normalize", "partitions", "batchRows"));
-    PsiMode mode;
-    String modeText = r.string(psiNode, "psi", "mode", "rows").toUpperCase(Locale.ROOT);
-    try {
-      mode = PsiMode.valueOf(modeText);
-    } catch (IllegalArgumentException e) {
-      throw r.error("psi.mode", "must be 'rows' or 'cardinality'");
-    }
-    List<String> recipients = r.strings(psiNode, "psi", "recipients", false);
-    if (recipients == null) {
-      recipients = parties.stream().map(PartySpec::id).toList();
-    }
-    for (String rec : recipients) {
-      if (!ids.contains(rec)) {
-        throw r.error("psi.recipients", "names '" + rec + "', which is not a party of the spec");
-      }
-    }
-    if (new HashSet<>(recipients).size() != recipients.size()) {
-      throw r.error("psi.recipients", "names a party twice; list each recipient once");
-    }
-    recipients = recipients.stream().sorted().toList(); // a set: order does not change the contract
-    if (recipients.isEmpty()) {
-      throw r.error("psi.recipients", "is empty; name at least one party that receives the output");
-    }
-    JsonNode norm = psiNode == null ? null : r.object(psiNode, "psi", "normalize", false);
-    r.allowOnly(norm, "psi.normalize", Set.of("trim", "case"));
-    KeyNormalization.CaseMode caseMode;
-    try {
-      caseMode = KeyNormalization.CaseMode.valueOf(
-          r.string(norm, "psi.normalize", "case", "none").toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw r.error("psi.normalize.case", "must be 'none', 'lower' or 'upper'");
-    }
-    KeyNormalization normalization = new KeyNormalization(r.bool(norm, "psi.normalize", "trim", true), caseMode);
-    int partitions = r.integer(psiNode, "psi", "partitions", PsiOptions.DEFAULT_PARTITIONS, 1, 10_000);
-    int batchRows = r.integer(psiNode, "psi", "batchRows", PsiOptions.DEFAULT_BATCH_ROWS, 1, 1 << 20);
-
-    if (parties.size() != 2) {
-      throw r.error("parties", "lists " + parties.size() + " parties but PSI runs between exactly 2");
-    }
-    int keyCount = -1;
-    for (PartySpec p : parties) {
-      if (p.input() == null) {
-        throw r.error("parties[" + p.id() + "].input", "is required for PSI");
-      }
-      int n = p.input().keyColumns().size();
-      if (keyCount >= 0 && n != keyCount) {
-        throw r.error("parties[" + p.id() + "].input.keyColumns",
-            "has " + n + " columns but the other party has " + keyCount + "; composite keys must match in length");
-      }
-      keyCount = n;
-      if (recipients.contains(p.id()) && mode == PsiMode.ROWS && p.output() == null) {
-        throw r.error("parties[" + p.id() + "].output", "is required: " + p.id() + " receives intersection rows");
-      }
-    }
-    return new JobSpec(name, period, operator, parties,
-        new PsiSpec(mode, List.copyOf(recipients), normalization, partitions, batchRows), peerTimeoutMs);
+    return switch (operator) {
+      case "psi" -> new JobSpec(name, period, operator, parties, PsiSection.read(r, root, parties), null, null,
+          peerTimeoutMs);
+      case "aggregate" -> new JobSpec(name, period, operator, parties, null, AggregateSection.read(r, root, parties),
+          null, peerTimeoutMs);
+      default -> new JobSpec(name, period, operator, parties, null, null,
+          FeatureAggregateSection.read(r, root, parties), peerTimeoutMs);
+    };
   }
 
   private static InputSpec readInput(SpecReader r, JsonNode party, String path) {
@@ -244,10 +209,7 @@ public final class JobSpec {
             + "configuration)");
       }
     }
-    List<String> keyColumns = r.strings(in, path, "keyColumns", true);
-    if (keyColumns.isEmpty()) {
-      throw r.error(path + ".keyColumns", "is empty; name at least one key column");
-    }
+    List<String> keyColumns = r.strings(in, path, "keyColumns", false);
     List<String> columns = r.strings(in, path, "columns", false);
     Map<String, String> schema = new LinkedHashMap<>(r.stringMap(in, path, "schema"));
     return new InputSpec(format, p, table, options, keyColumns, columns, schema);
@@ -296,14 +258,15 @@ public final class JobSpec {
       ps.add(pm);
     }
     m.put("parties", ps);
-    Map<String, Object> psiMap = new TreeMap<>();
-    psiMap.put("mode", psi.mode().name().toLowerCase(Locale.ROOT));
-    psiMap.put("recipients", psi.recipients());
-    psiMap.put("normalize", Map.of("trim", psi.normalization().trim(),
-        "case", psi.normalization().caseMode().name().toLowerCase(Locale.ROOT)));
-    psiMap.put("partitions", psi.partitions());
-    psiMap.put("batchRows", psi.batchRows());
-    m.put("psi", psiMap);
+    if (psi != null) {
+      m.put("psi", PsiSection.canonical(psi));
+    }
+    if (aggregate != null) {
+      m.put("aggregate", AggregateSection.canonical(aggregate));
+    }
+    if (featureAggregate != null) {
+      m.put("featureAggregate", FeatureAggregateSection.canonical(featureAggregate));
+    }
     try {
       return CANONICAL.writeValueAsString(m);
     } catch (IOException e) {
@@ -330,6 +293,47 @@ public final class JobSpec {
 
   public PsiSpec psi() {
     return psi;
+  }
+
+  /** Settings of an {@code aggregate} job (null for other operators). */
+  public AggregateSpec aggregate() {
+    return aggregate;
+  }
+
+  /** Settings of a {@code feature-aggregate} job (null for other operators). */
+  public FeatureAggregateSpec featureAggregate() {
+    return featureAggregate;
+  }
+
+  /** Parties that receive an output of the job. */
+  public List<String> recipients() {
+    if (psi != null) {
+      return psi.recipients();
+    }
+    return List.of(aggregate != null ? aggregate.resultParty() : featureAggregate.resultParty());
+  }
+
+  /** Parties that contribute an input, in spec order. */
+  public List<String> dataParties() {
+    return parties.stream().filter(p -> p.input() != null).map(PartySpec::id).toList();
+  }
+
+  /** The columns of {@code party}'s input the job uses (keys, values, and columns kept in the output). */
+  public List<String> columnsUsed(String party) {
+    InputSpec in = party(party).input();
+    if (in == null) {
+      return List.of();
+    }
+    List<String> cols = new ArrayList<>();
+    if (in.keyColumns() != null) {
+      cols.addAll(in.keyColumns());
+    }
+    if (aggregate != null) {
+      cols.addAll(aggregate.columns());
+    } else if (in.columns() != null) {
+      cols.addAll(in.columns());
+    }
+    return cols;
   }
 
   public long peerTimeoutMs() {
@@ -368,6 +372,11 @@ public final class JobSpec {
     Map<String, IdentityPublicKey> m = new LinkedHashMap<>();
     parties.forEach(p -> m.put(p.id(), p.publicKey()));
     return m;
+  }
+
+  /** The id of each party other than {@code me}, in spec order. */
+  public List<String> others(String me) {
+    return parties.stream().map(PartySpec::id).filter(id -> !id.equals(me)).toList();
   }
 
   /** PSI options as seen by party {@code me}. */

@@ -24,14 +24,17 @@ import java.util.Set;
  * peers:                       # who this party computes with, and their pinned keys
  *   - id: bank_b
  *     publicKey: ed25519:...
- * operators: [psi]             # operators allowed
+ * operators: [psi, aggregate, feature-aggregate] # operators allowed
  * psiModes: [rows, cardinality] # optional, default both
+ * minGroupSize: 10             # optional: smallest aggregate minGroupSize approved (default 0)
  * outputRecipients: [bank_a, bank_b] # who may receive outputs
  * columns: [id]                # optional: columns of our input a job may use (keys and outputs)
  * inputPaths: [data/]          # optional: prefixes of the locations our input may come from
  * </pre>
  *
- * <p>With {@code columns} set, a spec must list the columns it keeps from this party's input
+ * <p>With {@code columns} set, every column a job reads from this party's input must be listed:
+ * key and kept columns for PSI and feature aggregation, group and summed columns for aggregate.
+ * For PSI and feature aggregation the spec must also list the columns it keeps from this party's input
  * ({@code input.columns}; {@code []} for the keys only): leaving it out keeps every column, which
  * the policy cannot check.
  *
@@ -51,9 +54,11 @@ public final class PartyPolicy {
   private final Set<String> outputRecipients;
   private final List<String> columns;
   private final List<String> inputPaths;
+  private final int minGroupSize;
 
   private PartyPolicy(String source, String party, Map<String, IdentityPublicKey> peers, Set<String> operators,
-      Set<String> psiModes, Set<String> outputRecipients, List<String> columns, List<String> inputPaths) {
+      Set<String> psiModes, Set<String> outputRecipients, List<String> columns, List<String> inputPaths,
+      int minGroupSize) {
     this.source = source;
     this.party = party;
     this.peers = Map.copyOf(peers);
@@ -62,6 +67,7 @@ public final class PartyPolicy {
     this.outputRecipients = Set.copyOf(outputRecipients);
     this.columns = columns;
     this.inputPaths = inputPaths;
+    this.minGroupSize = minGroupSize;
   }
 
   public static PartyPolicy read(Path file) {
@@ -87,7 +93,7 @@ public final class PartyPolicy {
     }
     SpecReader r = new SpecReader("policy " + source);
     r.allowOnly(root, "", Set.of("party", "peers", "operators", "psiModes", "outputRecipients", "columns",
-        "inputPaths"));
+        "inputPaths", "minGroupSize"));
     String party = r.string(root, "", "party", null);
     Map<String, IdentityPublicKey> peers = new LinkedHashMap<>();
     JsonNode ps = root.get("peers");
@@ -118,7 +124,8 @@ public final class PartyPolicy {
         Set.copyOf(operators.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
         modes == null ? Set.of("rows", "cardinality")
             : Set.copyOf(modes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
-        Set.copyOf(recipients), r.strings(root, "", "columns", false), r.strings(root, "", "inputPaths", false));
+        Set.copyOf(recipients), r.strings(root, "", "columns", false), r.strings(root, "", "inputPaths", false),
+        r.integer(root, "", "minGroupSize", 0, 0, Integer.MAX_VALUE));
   }
 
   public String party() {
@@ -134,9 +141,15 @@ public final class PartyPolicy {
       throw refuse("operator '" + spec.operator() + "' is not in 'operators' " + operators,
           "add it to the policy if you accept it");
     }
-    String mode = spec.psi().mode().name().toLowerCase(Locale.ROOT);
-    if (spec.psi().mode() != null && !psiModes.contains(mode)) {
-      throw refuse("PSI mode '" + mode + "' is not in 'psiModes' " + psiModes, "add it or change the spec");
+    if (spec.psi() != null) {
+      String mode = spec.psi().mode().name().toLowerCase(Locale.ROOT);
+      if (!psiModes.contains(mode)) {
+        throw refuse("PSI mode '" + mode + "' is not in 'psiModes' " + psiModes, "add it or change the spec");
+      }
+    }
+    if (spec.aggregate() != null && spec.aggregate().minGroupSize() < minGroupSize) {
+      throw refuse("the spec's minGroupSize " + spec.aggregate().minGroupSize() + " is below the policy's "
+          + "'minGroupSize' " + minGroupSize, "raise it in the spec");
     }
     for (PartySpec p : spec.parties()) {
       if (p.id().equals(me)) {
@@ -151,7 +164,7 @@ public final class PartyPolicy {
             "verify the key with " + p.id() + " out of band");
       }
     }
-    for (String rec : spec.psi().recipients()) {
+    for (String rec : spec.recipients()) {
       if (!outputRecipients.contains(rec)) {
         throw refuse("output recipient '" + rec + "' is not in 'outputRecipients' " + outputRecipients,
             "add it if that party may learn the result");
@@ -159,19 +172,14 @@ public final class PartyPolicy {
     }
     PartySpec mine = spec.party(me);
     if (mine.input() != null && columns != null) {
-      for (String c : mine.input().keyColumns()) {
-        if (!columns.contains(c)) {
-          throw refuse("key column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
-        }
-      }
-      if (mine.input().columns() == null) {
-        throw refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but 'columns' "
-            + "allows only " + columns, "list the columns to keep in the spec's input.columns ([] for the keys only)");
-      }
-      for (String c : mine.input().columns()) {
+      for (String c : spec.columnsUsed(me)) {
         if (!columns.contains(c)) {
           throw refuse("column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
         }
+      }
+      if (spec.aggregate() == null && mine.input().columns() == null) {
+        throw refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but 'columns' "
+            + "allows only " + columns, "list the columns to keep in the spec's input.columns ([] for the keys only)");
       }
     }
     if (mine.input() != null && inputPaths != null) {

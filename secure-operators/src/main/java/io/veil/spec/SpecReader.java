@@ -110,6 +110,35 @@ final class SpecReader {
     return v;
   }
 
+  /** A decimal number (YAML number or text), exactly as written; null when absent and {@code required} is false. */
+  java.math.BigDecimal decimal(JsonNode parent, String path, String field, boolean required) {
+    JsonNode n = parent == null ? null : parent.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw error(join(path, field), "is required");
+      }
+      return null;
+    }
+    if (!n.isValueNode() || n.isBoolean()) {
+      throw error(join(path, field), "must be a number");
+    }
+    try {
+      return new java.math.BigDecimal(n.asText().trim());
+    } catch (NumberFormatException e) {
+      throw error(join(path, field), "must be a number (got '" + n.asText() + "')");
+    }
+  }
+
+  /** A finite floating-point number. */
+  double real(JsonNode parent, String path, String field) {
+    java.math.BigDecimal d = decimal(parent, path, field, true);
+    double v = d.doubleValue();
+    if (!Double.isFinite(v)) {
+      throw error(join(path, field), "must be a finite number");
+    }
+    return v;
+  }
+
   boolean bool(JsonNode parent, String path, String field, boolean dflt) {
     JsonNode n = parent == null ? null : parent.get(field);
     if (n == null || n.isNull()) {

@@ -31,7 +31,8 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe.
  */
-public final class FixedPoint {
+public final class FixedPoint implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   /** Largest supported scale (10^18 < 2^62). */
   public static final int MAX_SCALE = 18;
 
@@ -168,6 +169,18 @@ public final class FixedPoint {
    */
   public long maxRowsBeforeOverflow() {
     return Long.MAX_VALUE / maxEncoded;
+  }
+
+  /**
+   * How many values of this format can be summed, with {@code headroom >= 0} further units added
+   * (e.g. a bound on differential-privacy noise), with no possibility of leaving the signed 64-bit
+   * range: {@code floor((2^63 - 1 - headroom) / maxEncoded)}.
+   */
+  public long maxRowsBeforeOverflow(long headroom) {
+    if (headroom < 0) {
+      throw new IllegalArgumentException("headroom must be >= 0");
+    }
+    return (Long.MAX_VALUE - headroom) / maxEncoded;
   }
 
   /** {@link #checkSumFits(long, String)} naming the quantity generically. */

@@ -84,6 +84,30 @@ public final class MaskPrg {
     return out;
   }
 
+  /**
+   * The stream read sequentially from position 0 as a {@link java.util.random.RandomGenerator}
+   * (each {@code nextLong()} is the next mask). For noise that must be unpredictable to others yet
+   * identical when a party re-runs the same job: seed it with a secret derived per job. Not
+   * thread-safe.
+   */
+  public java.util.random.RandomGenerator asRandom() {
+    return new java.util.random.RandomGenerator() {
+      private final long[] buf = new long[1024];
+      private long position;
+      private int next = buf.length;
+
+      @Override
+      public long nextLong() {
+        if (next == buf.length) {
+          fill(buf, position);
+          position += buf.length;
+          next = 0;
+        }
+        return buf[next++];
+      }
+    };
+  }
+
   static int checkRange(int count, long offset) {
     if (count < 0 || offset < 0 || offset > Long.MAX_VALUE - count) {
       throw new InvalidInputException(

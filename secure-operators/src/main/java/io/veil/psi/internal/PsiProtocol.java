@@ -11,11 +11,14 @@ import io.veil.ProtocolException;
 import io.veil.channel.ControlLog;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Type;
+import io.veil.channel.PeerStream;
+import io.veil.channel.RoundStats;
+import io.veil.channel.SentBatch;
 import io.veil.psi.PsiContext;
 import io.veil.psi.PsiMode;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
-import io.veil.psi.PsiResult.RoundSummary;
+import io.veil.channel.RoundSummary;
 import io.veil.spark.SparkErrors;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -56,14 +59,18 @@ public final class PsiProtocol {
 
   private PsiProtocol() {}
 
-  /** Stream carrying {@code from}'s blinded set. */
+  /**
+   * Stream carrying {@code from}'s blinded set. Every stream name starts with its writer's party
+   * id (see {@link io.veil.channel.Channel}), so a transport's prefix ACLs can limit each party to
+   * writing its own streams.
+   */
   public static String firstStream(String jobId, String from) {
-    return jobId + "." + STEP_BLIND_1 + "." + from;
+    return from + "." + jobId + "." + STEP_BLIND_1;
   }
 
   /** Stream carrying {@code from}'s answers to {@code to}. */
   public static String secondStream(String jobId, String from, String to) {
-    return jobId + "." + STEP_BLIND_2 + "." + from + "-" + to;
+    return from + "." + jobId + "." + STEP_BLIND_2 + "." + to;
   }
 
   /**
@@ -164,7 +171,7 @@ public final class PsiProtocol {
       t0 = System.nanoTime();
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
       JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
-      PsiTasks.PeerStream peerSet1 = new PsiTasks.PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
+      PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
           c.peerKey(), STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
       JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, c.key(),
               ell, answerInPlace ? secondStream(jobId, me, peer) : null), true)
@@ -204,7 +211,7 @@ public final class PsiProtocol {
                   + " were sent. The job was aborted.");
         }
         record(STEP_BLIND_2, peer, me, peer2);
-        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PsiTasks.PeerStream(
+        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
             c.channel(), jobId, secondStream(jobId, peer, me), peer, c.peerKey(), STEP_BLIND_2, peer2, ell)), true);
         Dataset<Row> peerSet = spark.createDataFrame(
             peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
@@ -236,8 +243,7 @@ public final class PsiProtocol {
     }
 
     private void record(String step, String from, String to, RoundStats s) {
-      rounds.add(new RoundSummary(step, from, to, s.totalBatches(), s.totalElements(),
-          HEX.formatHex(s.roundDigest())));
+      rounds.add(RoundSummary.of(step, from, to, s));
     }
   }
 

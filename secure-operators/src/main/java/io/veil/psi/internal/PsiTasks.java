@@ -3,21 +3,18 @@ package io.veil.psi.internal;
 import io.veil.ProtocolException;
 import io.veil.channel.BatchCodec;
 import io.veil.channel.BatchCodec.Batch;
-import io.veil.channel.BatchCollector;
+import io.veil.channel.PeerStream;
+import io.veil.channel.SentBatch;
 import io.veil.channel.Channel;
 import io.veil.channel.RoundDigest;
-import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import io.veil.crypto.IdentityKeys;
-import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.InvalidPointException;
 import io.veil.crypto.PartySecret;
 import io.veil.crypto.PsiCipher;
 import io.veil.crypto.Sha256;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.KeyRef;
-import java.io.ByteArrayOutputStream;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -37,11 +34,7 @@ final class PsiTasks {
 
   private PsiTasks() {}
 
-  /**
-   * Encodes a row's key columns (already cast to string) into the element that gets hashed: for
-   * each component a 4-byte big-endian length and its normalised UTF-8 bytes, so composite keys
-   * are unambiguous. Returns null when any component is NULL.
-   */
+  /** Encodes a row's key columns (already cast to string) with {@link KeyNormalization#encode}. */
   static final class EncodeKey implements UDF1<Row, byte[]> {
     private static final long serialVersionUID = 1L;
     private final KeyNormalization normalization;
@@ -52,19 +45,7 @@ final class PsiTasks {
 
     @Override
     public byte[] call(Row row) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(32);
-      for (int i = 0; i < row.length(); i++) {
-        if (row.isNullAt(i)) {
-          return null;
-        }
-        byte[] v = normalization.apply(row.getString(i)).getBytes(StandardCharsets.UTF_8);
-        out.write(v.length >>> 24);
-        out.write(v.length >>> 16);
-        out.write(v.length >>> 8);
-        out.write(v.length);
-        out.writeBytes(v);
-      }
-      return out.toByteArray();
+      return normalization.encode(row);
     }
   }
 
@@ -318,28 +299,6 @@ final class PsiTasks {
       return new ProtocolException(peer, step,
           "Cannot match " + peer + "'s answers in step '" + step + "': they do not have the shape "
               + "of what was sent (batches or counts differ). The job was aborted.");
-    }
-  }
-
-  /**
-   * One round's stream from the peer, as announced: read partition by partition in executors,
-   * every batch verified, duplicates dropped, counts and digests checked against the announcement.
-   */
-  record PeerStream(Channel channel, String jobId, String stream, String sender, IdentityPublicKey senderKey,
-      String step, RoundStats announced, int elementBytes) implements Serializable {
-
-    List<Batch> read(int partition) {
-      BatchCollector collector = new BatchCollector(sender, step, partition);
-      try (StreamReader reader = channel.openReader(stream, partition)) {
-        Iterator<byte[]> records = reader.records();
-        while (records.hasNext()) {
-          byte[] record = records.next();
-          collector.add(BatchCodec.decode(record, jobId, stream, sender, senderKey, partition, elementBytes, step),
-              record);
-        }
-      }
-      return collector.complete(announced.batches(partition), announced.elements(partition),
-          announced.digest(partition));
     }
   }
 

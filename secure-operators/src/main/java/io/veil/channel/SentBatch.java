@@ -1,4 +1,4 @@
-package io.veil.psi.internal;
+package io.veil.channel;
 
 import java.io.Serializable;
 

@@ -1,7 +1,6 @@
-package io.veil.psi.internal;
+package io.veil.channel;
 
 import io.veil.ProtocolException;
-import io.veil.channel.RoundDigest;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HexFormat;

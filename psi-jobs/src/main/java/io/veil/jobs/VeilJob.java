@@ -1,0 +1,362 @@
+package io.veil.jobs;
+
+import io.veil.InvalidInputException;
+import io.veil.PeerTimeoutException;
+import io.veil.ProtocolException;
+import io.veil.aggregate.AggregateOperator;
+import io.veil.aggregate.AggregateResult;
+import io.veil.aggregate.AggregationContext;
+import io.veil.aggregate.FeatureAggregation;
+import io.veil.aggregate.FeatureAggregationResult;
+import io.veil.channel.Channel;
+import io.veil.channel.ControlLog;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Type;
+import io.veil.channel.RoundSummary;
+import io.veil.connectors.input.PartyInputs;
+import io.veil.crypto.PartySecret;
+import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.ledger.LedgerEntry;
+import io.veil.ledger.LocalLedger;
+import io.veil.ledger.Receipt;
+import io.veil.psi.PsiContext;
+import io.veil.psi.PsiInputs;
+import io.veil.psi.PsiMode;
+import io.veil.psi.PsiOperator;
+import io.veil.psi.PsiOptions;
+import io.veil.psi.PsiResult;
+import io.veil.spark.DatasetCommitment;
+import io.veil.spark.KeyRef;
+import io.veil.spec.Approval;
+import io.veil.spec.JobSpec;
+import io.veil.spec.OutputSpec;
+import io.veil.spec.PartyPolicy;
+import io.veil.spec.PartySpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One party's job, end to end, for every operator: read and check the spec, the party's key and
+ * its local policy; open and validate the input (metadata only); exchange approvals with every
+ * other party; only then read data, run the operator, write the output, commit to input and output,
+ * and append a receipt to the ledger. Every failure before all approvals are in leaves the party's
+ * data untouched and nothing sent but (at most) this party's signed approval.
+ */
+public final class VeilJob {
+  private static final Logger LOG = LoggerFactory.getLogger(VeilJob.class);
+  private static final long POLL_MS = 200;
+  private static final HexFormat HEX = HexFormat.of();
+
+  private VeilJob() {}
+
+  /**
+   * What a run needs besides the Spark session.
+   *
+   * @param spec job spec file
+   * @param party this party's id in the spec
+   * @param period period override (null: the spec's)
+   * @param keyFile this party's key file
+   * @param policyFile this party's policy
+   * @param ledger receipt ledger file
+   * @param channel channel to the peers
+   * @param jdbcPasswordFile password for a JDBC input (null: none)
+   */
+  public record Settings(Path spec, String party, String period, Path keyFile, Path policyFile, Path ledger,
+      Channel channel, Path jdbcPasswordFile) {}
+
+  /** What an operator produced at this party. */
+  private record Body(String operatorLabel, long inputRows, Map<String, String> result, Map<String, String> display,
+      Optional<Dataset<Row>> output, List<RoundSummary> rounds, List<String> steps) {}
+
+  public static JobOutcome run(SparkSession spark, Settings s) {
+    Instant started = Instant.now();
+    JobSpec spec = JobSpec.read(s.spec(), s.period());
+    PartySpec me = spec.party(s.party());
+    KeyRef keyRef = new KeyRef(s.keyFile().toString());
+    PartySecret secret = keyRef.resolve();
+    if (!secret.identity().publicKey().equals(me.publicKey())) {
+      throw new InvalidInputException("Cannot run job '" + spec.name() + "' as " + me.id() + ": key file "
+          + s.keyFile() + " holds key " + secret.identity().publicKey() + " but the spec pins "
+          + me.publicKey() + " for " + me.id() + ". Use " + me.id() + "'s key file or fix the spec.");
+    }
+    PartyPolicy.read(s.policyFile()).check(spec, me.id());
+    String jobId = spec.jobId();
+
+    // Metadata only: paths, headers/footers, column names and types.
+    Dataset<Row> input = null;
+    if (me.input() != null) {
+      input = PartyInputs.open(spark, me.input(), me.id(), new PartyInputs.Secrets(s.jdbcPasswordFile()));
+      validateSchema(spec, me, input.schema());
+    }
+    LOG.info("Veil job {} ({}, {}): spec, key, policy and input schema of {} are valid", jobId, spec.operator(),
+        spec.name(), me.id());
+
+    try (ControlLog log = new ControlLog(s.channel().openControl(spec.controlLogName()), me.id(),
+        secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
+      String mine = Approval.sign(secret.identity(), spec.contractHash());
+      Map<String, Object> hello = new TreeMap<>();
+      hello.put("approval", mine);
+      if (!spec.operator().equals("psi") && me.input() != null) {
+        hello.put("aggregationKey", HEX.formatHex(AggregationKeys.derive(secret, jobId).publicKey()));
+      }
+      log.publish(Type.HELLO, "approval", hello);
+      // Long steps (hours on large inputs) must not look like a dead party to the peers.
+      log.startHeartbeat(Math.max(1_000, spec.peerTimeoutMs() / 4));
+      Map<String, ControlMessage> hellos = new LinkedHashMap<>();
+      long deadline = System.currentTimeMillis() + spec.peerTimeoutMs();
+      for (String other : spec.others(me.id())) {
+        hellos.put(other, awaitApproval(log, spec, other, deadline));
+      }
+      LOG.info("Veil job {}: approvals of {} and {} are in", jobId, me.id(), String.join(", ", hellos.keySet()));
+      long protocolStart = System.nanoTime();
+
+      DatasetCommitment.Commitment inCommit = null;
+      if (input != null) {
+        // Read once: the commitment and the protocol both scan the input.
+        input = input.persist(StorageLevel.MEMORY_AND_DISK());
+        inCommit = DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, "input-commitment-salt", 16));
+      }
+      Body body = switch (spec.operator()) {
+        case "psi" -> psi(spark, spec, me, input, s.channel(), log, keyRef);
+        case "aggregate" -> aggregate(spark, spec, me, input, context(spec, me, s.channel(), log, keyRef, hellos, secret));
+        default -> featureAggregate(spark, spec, me, input,
+            context(spec, me, s.channel(), log, keyRef, hellos, secret));
+      };
+      long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
+
+      String outputLocation = null;
+      DatasetCommitment.Commitment outCommit = null;
+      if (body.output().isPresent() && me.output() != null) {
+        OutputSpec out = me.output();
+        write(body.output().get(), out);
+        outputLocation = out.path();
+        outCommit = DatasetCommitment.compute(read(spark, out),
+            secret.deriveJobSecret(jobId, "output-commitment-salt", 16));
+        LOG.info("Veil job {}: wrote {} rows to {}", jobId, outCommit.rowCount(), out.path());
+      }
+      log.publish(Type.DONE, "done", Map.of());
+
+      Receipt.Builder receipt = Receipt.builder()
+          .jobId(jobId)
+          .jobName(spec.name())
+          .period(spec.period().orElse(null))
+          .operator(body.operatorLabel())
+          .party(me.id(), me.publicKey())
+          .contractHash(spec.contractHash())
+          .addApproval(Receipt.Approval.of(me.id(), me.publicKey(), HEX.parseHex(mine)));
+      hellos.forEach((other, h) -> receipt.addApproval(Receipt.Approval.of(other, spec.party(other).publicKey(),
+          HEX.parseHex(h.bodyString("approval")))));
+      receipt.inputCommitment(inCommit == null ? null : commitment(inCommit))
+          .outputCommitment(outCommit == null ? null : commitment(outCommit))
+          .outputLocation(outputLocation)
+          .result(body.result())
+          .status(Receipt.Status.SUCCEEDED)
+          .startedAt(started)
+          .finishedAt(Instant.now());
+      for (RoundSummary rs : body.rounds()) {
+        receipt.addRoundDigest(new Receipt.RoundDigest(body.steps().indexOf(rs.step()) + 1, rs.from(), rs.to(),
+            rs.batches(), rs.elements(), rs.digestHex()));
+      }
+      LedgerEntry entry = LocalLedger.open(s.ledger(), secret.identity()).append(receipt.build());
+      return new JobOutcome(jobId, me.id(), body.inputRows(), body.result(), body.display(), outputLocation,
+          s.ledger().toString(), entry.receiptHash(), Duration.between(started, Instant.now()).toMillis(), protocolMs);
+    }
+  }
+
+  private static void validateSchema(JobSpec spec, PartySpec me, StructType schema) {
+    switch (spec.operator()) {
+      case "psi" -> PsiInputs.validate(schema, me.input().keyColumns(), me.id());
+      case "aggregate" -> AggregateOperator.validateSchema(schema, spec.aggregate(), me.id());
+      default -> FeatureAggregation.validateSchema(schema, me.input().keyColumns(), me.input().columns(), me.id());
+    }
+  }
+
+  private static Body psi(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input, Channel channel,
+      ControlLog log, KeyRef keyRef) {
+    String peer = spec.others(me.id()).get(0);
+    PsiOptions options = spec.psiOptions(me.id());
+    PsiContext ctx = new PsiContext(spec.jobId(), me.id(), peer, spec.party(peer).publicKey(), channel, log, keyRef);
+    PsiResult r = PsiOperator.run(spark, input, options, ctx);
+    Map<String, String> result = new TreeMap<>();
+    result.put("inputRows", Long.toString(r.inputRows()));
+    result.put("nullKeyRows", Long.toString(r.nullKeyRows()));
+    result.put("distinctKeys", Long.toString(r.distinctKeys()));
+    result.put("peerDistinctKeys", Long.toString(r.peerDistinctKeys()));
+    result.put("comparisonBytes", Integer.toString(r.comparisonBytes()));
+    if (r.intersectionSize() >= 0) {
+      result.put("intersectionSize", Long.toString(r.intersectionSize()));
+    }
+    Map<String, String> display = new LinkedHashMap<>();
+    display.put("distinct keys", Long.toString(r.distinctKeys()));
+    display.put("peer's keys", Long.toString(r.peerDistinctKeys()));
+    display.put("intersection size", r.intersectionSize() >= 0 ? Long.toString(r.intersectionSize())
+        : "(not a recipient)");
+    Optional<Dataset<Row>> output = Optional.empty();
+    if (r.intersectionSize() >= 0) {
+      output = Optional.of(r.rows().orElseGet(() -> spark.createDataFrame(
+          List.of(RowFactory.create(r.intersectionSize())),
+          new StructType().add("intersection_size", DataTypes.LongType, false))));
+    }
+    return new Body(spec.operator() + (options.mode() == PsiMode.CARDINALITY ? "-cardinality" : ""), r.inputRows(),
+        result, display, output, r.rounds(), List.of("blind-1", "blind-2"));
+  }
+
+  private static Body aggregate(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input,
+      AggregationContext ctx) {
+    AggregateResult r = AggregateOperator.run(spark, input, spec.aggregate(), ctx);
+    Map<String, String> result = new TreeMap<>();
+    result.put("inputRows", Long.toString(r.inputRows()));
+    result.put("groups", Integer.toString(r.groups()));
+    result.put("releasedGroups", Integer.toString(r.released()));
+    result.put("suppressedGroups", Integer.toString(r.groups() - r.released()));
+    result.put("dataParties", String.join(",", ctx.dataParties()));
+    if (spec.aggregate().dp() != null) {
+      result.put("dpEpsilon", Double.toString(spec.aggregate().dp().epsilon()));
+      result.put("dpDelta", Double.toString(spec.aggregate().dp().delta()));
+    }
+    Map<String, String> display = new LinkedHashMap<>();
+    display.put("groups", Integer.toString(r.groups()));
+    display.put("released groups", Integer.toString(r.released()));
+    display.put("suppressed groups", Integer.toString(r.groups() - r.released()));
+    display.put("result party", ctx.resultParty() + (ctx.isResultParty() ? " (this party)" : ""));
+    return new Body(spec.operator(), r.inputRows(), result, display, r.table(), r.rounds(),
+        List.of(AggregateOperator.STEP_COUNTS, AggregateOperator.STEP_SUMS));
+  }
+
+  private static Body featureAggregate(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input,
+      AggregationContext ctx) {
+    FeatureAggregationResult r = FeatureAggregation.run(spark, input, spec.featureAggregate(),
+        me.input().keyColumns(), me.input().columns(), ctx);
+    Map<String, String> result = new TreeMap<>();
+    result.put("inputRows", Long.toString(r.rows()));
+    result.put("alignedRows", Long.toString(r.rows()));
+    result.put("dims", Integer.toString(spec.featureAggregate().dims()));
+    Map<String, String> display = new LinkedHashMap<>();
+    display.put("aligned rows", Long.toString(r.rows()));
+    display.put("dims", Integer.toString(spec.featureAggregate().dims()));
+    display.put("result party", ctx.resultParty() + (ctx.isResultParty() ? " (this party)" : ""));
+    return new Body(spec.operator(), r.rows(), result, display, r.z(), r.rounds(),
+        List.of(FeatureAggregation.STEP_SUM));
+  }
+
+  /** The aggregation context, with every data party's aggregation key from its approval message. */
+  private static AggregationContext context(JobSpec spec, PartySpec me, Channel channel, ControlLog log, KeyRef keyRef,
+      Map<String, ControlMessage> hellos, PartySecret secret) {
+    List<String> dataParties = spec.dataParties();
+    Map<String, byte[]> keys = new TreeMap<>();
+    for (String d : dataParties) {
+      if (d.equals(me.id())) {
+        keys.put(d, AggregationKeys.derive(secret, spec.jobId()).publicKey());
+        continue;
+      }
+      String hex = hellos.get(d).bodyString("aggregationKey");
+      try {
+        byte[] k = HEX.parseHex(hex);
+        if (k.length != AggregationKeys.KEY_BYTES) {
+          throw new IllegalArgumentException();
+        }
+        keys.put(d, k);
+      } catch (RuntimeException e) {
+        throw new ProtocolException(d, "approval", "Cannot start job " + spec.jobId() + ": " + d + "'s approval "
+            + "carries no valid aggregation key. Check that every party runs the same Veil version.");
+      }
+    }
+    String result = spec.aggregate() != null ? spec.aggregate().resultParty() : spec.featureAggregate().resultParty();
+    return new AggregationContext(spec.jobId(), me.id(), dataParties, result, spec.partyKeys(), keys, channel, log,
+        keyRef, spec.peerTimeoutMs());
+  }
+
+  /**
+   * Waits until {@code deadline} for {@code peer}'s approval of this job. Fails fast when the peer's
+   * latest fresh approval is for a different contract (mismatched specs), or when it is not validly
+   * signed. Returns the peer's HELLO.
+   */
+  private static ControlMessage awaitApproval(ControlLog log, JobSpec spec, String peer, long deadline) {
+    long freshSince = log.openedAtMs() - spec.peerTimeoutMs();
+    while (true) {
+      Optional<ControlMessage> latest = Optional.empty();
+      for (ControlMessage m : log.seen()) {
+        if (!m.from().equals(peer)) {
+          continue;
+        }
+        boolean freshApprovalAbort = m.type() == Type.ABORT && m.step().equals("approval")
+            && m.timestampMs() >= log.openedAtMs();
+        if (log.isCurrentAbort(m) || freshApprovalAbort) {
+          throw new ProtocolException(peer, "approval", "Cannot start job " + spec.jobId() + ": " + peer
+              + " aborted it: " + m.bodyString("reason"));
+        }
+        if (m.type() == Type.HELLO && (m.jobId().equals(spec.jobId()) || m.timestampMs() >= freshSince)) {
+          latest = Optional.of(m);
+        }
+      }
+      if (latest.isPresent()) {
+        ControlMessage hello = latest.get();
+        if (!hello.jobId().equals(spec.jobId())) {
+          String reason = "the specs differ: " + peer + " approved contract " + hello.contractHash().substring(0, 16)
+              + "... but " + log.me() + " has " + spec.contractHash().substring(0, 16) + "...; compare both specs "
+              + "with 'veil spec-hash --spec <file>' (and the --period), agree on one, and re-run both parties";
+          log.publish(Type.ABORT, "approval", Map.of("reason", reason));
+          throw new InvalidInputException("Cannot start job '" + spec.name() + "': " + reason + ".");
+        }
+        String sig = hello.bodyString("approval");
+        if (sig == null || !Approval.verify(spec.party(peer).publicKey(), spec.contractHash(), sig)) {
+          throw new ProtocolException(peer, "approval", "Cannot start job " + spec.jobId() + ": " + peer
+              + "'s approval is not a valid signature of the contract by its pinned key. Nothing was read "
+              + "or sent; check " + peer + "'s key.");
+        }
+        return hello;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new PeerTimeoutException(peer, "Cannot start job '" + spec.name() + "' (" + spec.jobId() + "): "
+            + peer + " did not approve it within " + spec.peerTimeoutMs() + " ms. Nothing was read or sent. "
+            + "Check that " + peer + " runs the job with the same spec and channel ("
+            + "veil spec-hash prints the contract hash to compare), or raise peerTimeoutMs in the spec.");
+      }
+      try {
+        Thread.sleep(POLL_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PeerTimeoutException(peer, "Cannot start job " + spec.jobId() + ": interrupted while "
+            + "waiting for " + peer + "'s approval.");
+      }
+    }
+  }
+
+  private static Receipt.Commitment commitment(DatasetCommitment.Commitment c) {
+    return new Receipt.Commitment(DatasetCommitment.ALGORITHM, c.rootHex(), c.rowCount(), c.saltHex());
+  }
+
+  private static void write(Dataset<Row> rows, OutputSpec out) {
+    var w = rows.write().mode(SaveMode.Overwrite).format(out.format());
+    if (out.format().equals("csv")) {
+      w = w.option("header", "true");
+    }
+    w.save(out.path());
+  }
+
+  /** Reads an output back as written (for its commitment, and for {@code veil verify}). */
+  public static Dataset<Row> read(SparkSession spark, OutputSpec out) {
+    var r = spark.read().format(out.format());
+    if (out.format().equals("csv")) {
+      r = r.option("header", "true");
+    }
+    return r.load(out.path());
+  }
+}

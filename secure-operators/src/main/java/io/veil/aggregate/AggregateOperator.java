@@ -1,0 +1,363 @@
+package io.veil.aggregate;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.veil.InvalidInputException;
+import io.veil.ProtocolException;
+import io.veil.aggregate.internal.GroupEncoder;
+import io.veil.aggregate.internal.SecureSum;
+import io.veil.aggregate.internal.VectorBlock;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Type;
+import io.veil.crypto.dp.SkellamNoise;
+import io.veil.crypto.sharing.MaskPrg;
+import io.veil.spark.SparkErrors;
+import io.veil.spec.AggregateSpec;
+import io.veil.spec.AggregateSpec.GroupColumn;
+import io.veil.spec.AggregateSpec.ValueColumn;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * Secure grouped SUM/COUNT across N parties: {@code SELECT g..., COUNT(*), SUM(v)... FROM (union of
+ * the data parties' tables) GROUP BY g...}, with only the result party learning the totals.
+ *
+ * <p><b>Protocol.</b> Groups come from the domain declared in the spec, so every party's vectors
+ * have the same layout whatever groups it actually holds. Each data party pre-aggregates its rows
+ * locally with Spark (executors) into a dense per-group vector, then:
+ * <ol>
+ *   <li><b>Counts</b> ({@code agg-counts}): each data party adds its DP noise share (if any) and
+ *       its pairwise masks to its count vector; the others send theirs to the result party, which
+ *       adds them up (see {@link SecureSum}) and learns the count of every group.
+ *   <li><b>Release</b> ({@code agg-release}): the result party announces which groups reach
+ *       {@code minGroupSize}, as a bitmap over the domain.
+ *   <li><b>Sums</b> ({@code agg-sums}): the same for the sums of the released groups only; sums of
+ *       suppressed groups are never sent, even masked.
+ * </ol>
+ *
+ * <p><b>Leakage</b> (semi-honest parties): the result party learns the (noisy, with DP) count of
+ * every group in the domain, including suppressed ones, and the (noisy) sums of released groups;
+ * every party learns which groups were released; nothing else. With two data parties and the
+ * result party one of them, the result party can subtract its own contribution: the output then is
+ * the other party's data (inherent to a sum of two). Dropouts are not tolerated: a party that stops
+ * mid-round makes the others abort, and nothing is revealed.
+ */
+public final class AggregateOperator {
+  public static final String STEP_COUNTS = "agg-counts";
+  public static final String STEP_RELEASE = "agg-release";
+  public static final String STEP_SUMS = "agg-sums";
+  private static final Logger LOG = LoggerFactory.getLogger(AggregateOperator.class);
+
+  private AggregateOperator() {}
+
+  /**
+   * Checks, from the schema alone, that a data party's input has every group and summed column, and
+   * that summed and bucketed columns are numeric.
+   */
+  public static void validateSchema(StructType schema, AggregateSpec spec, String party) {
+    List<String> problems = new ArrayList<>();
+    for (GroupColumn g : spec.groupBy()) {
+      DataType t = type(schema, g.column());
+      if (t == null) {
+        problems.add("group column '" + g.column() + "' is missing");
+      } else if (g.buckets() != null && !(t instanceof NumericType)) {
+        problems.add("group column '" + g.column() + "' is " + t.simpleString() + " but buckets need a number");
+      }
+    }
+    for (ValueColumn v : spec.sums()) {
+      DataType t = type(schema, v.column());
+      if (t == null) {
+        problems.add("summed column '" + v.column() + "' is missing");
+      } else if (!(t instanceof NumericType)) {
+        problems.add("summed column '" + v.column() + "' is " + t.simpleString() + ", not a number (declare it in "
+            + "the input's schema, e.g. " + v.column() + ": double)");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidInputException("Cannot aggregate " + party + "'s input: " + String.join("; ", problems)
+          + ". Its columns are: " + String.join(", ", schema.fieldNames()) + ". Fix the input or the spec.");
+    }
+  }
+
+  private static DataType type(StructType schema, String column) {
+    for (StructField f : schema.fields()) {
+      if (f.name().equals(column)) {
+        return f.dataType();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Runs this party's side. {@code input} is null at a result party that holds no input. On any
+   * failure the job is aborted on the control log (an input problem is reported to the peers without
+   * details, which stay in this party's error) and the error is rethrown.
+   */
+  public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
+    try {
+      return new Run(spark, input, spec, c).execute();
+    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
+      RuntimeException err = SparkErrors.unwrap(e);
+      String step = err instanceof ProtocolException pe ? pe.step() : "prepare";
+      String reason = err instanceof InvalidInputException
+          ? c.me() + "'s input failed its checks (the details are in " + c.me() + "'s job log); nothing was sent"
+          : String.valueOf(err.getMessage());
+      try {
+        c.control().publish(Type.ABORT, step, Map.of("reason", reason));
+      } catch (RuntimeException ignored) {
+        err.addSuppressed(ignored);
+      }
+      throw err;
+    }
+  }
+
+  private static final class Run {
+    private final SparkSession spark;
+    private final Dataset<Row> input;
+    private final AggregateSpec spec;
+    private final AggregationContext c;
+    private final SecureSum sum;
+    private final NoisePlan noise;
+    private final int groups;
+    private final int k;
+
+    Run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
+      this.spark = spark;
+      this.input = input;
+      this.spec = spec;
+      this.c = c;
+      this.sum = new SecureSum(spark, c, spec.partitions(), spec.batchRows());
+      this.noise = NoisePlan.of(spec, c.dataParties());
+      this.groups = spec.groups();
+      this.k = spec.sums().size();
+    }
+
+    AggregateResult execute() {
+      long inputRows = 0;
+      long[] counts = null;
+      long[][] sums = null;
+      if (c.isDataParty()) {
+        long[][] local = preAggregate();
+        counts = local[0];
+        sums = new long[k][];
+        System.arraycopy(local, 1, sums, 0, k);
+        for (long n : counts) {
+          inputRows += n;
+        }
+        LOG.info("Veil job {}: {} rows pre-aggregated into {} groups of the domain", c.jobId(), inputRows, groups);
+      }
+      RandomGenerator countNoise = noise(STEP_COUNTS);
+
+      // Round 1: counts of every group of the domain.
+      long[] totalCounts = null;
+      if (counts != null && noise.enabled()) {
+        for (int g = 0; g < groups; g++) {
+          counts[g] += SkellamNoise.sample(noise.countMuPerParty(), countNoise);
+        }
+      }
+      if (c.isResultParty()) {
+        JavaRDD<VectorBlock> own = counts == null ? null : sum.blocks(counts);
+        totalCounts = SecureSum.collect(sum.receive(STEP_COUNTS, own, groups), groups, spec.batchRows());
+      } else {
+        sum.send(STEP_COUNTS, sum.blocks(counts), groups);
+      }
+
+      // Release: which groups reach the minimum size.
+      BitSet released;
+      if (c.isResultParty()) {
+        released = new BitSet(groups);
+        for (int g = 0; g < groups; g++) {
+          if (spec.minGroupSize() <= 0 || totalCounts[g] >= spec.minGroupSize()) {
+            released.set(g);
+          }
+        }
+        c.control().publish(Type.ROUND_COMPLETE, STEP_RELEASE, Map.of("groups", groups,
+            "released", released.cardinality(), "bitmap", Base64.getEncoder().encodeToString(released.toByteArray())));
+      } else {
+        ControlMessage m = c.control().await(c.resultParty(), Type.ROUND_COMPLETE, STEP_RELEASE, c.peerTimeoutMs(),
+            "the list of released groups (step " + STEP_RELEASE + ")");
+        released = releasedGroups(m);
+      }
+      int n = released.cardinality();
+      LOG.info("Veil job {}: {} of {} groups reach minGroupSize {}", c.jobId(), n, groups, spec.minGroupSize());
+
+      // Round 2: sums of released groups only.
+      long[] totalSums = null;
+      if (k > 0 && n > 0) {
+        long length = (long) n * k;
+        long[] vector = null;
+        if (c.isDataParty()) {
+          vector = new long[Math.toIntExact(length)];
+          RandomGenerator sumNoise = noise(STEP_SUMS);
+          int at = 0;
+          for (int g = released.nextSetBit(0); g >= 0; g = released.nextSetBit(g + 1)) {
+            for (int col = 0; col < k; col++) {
+              vector[at++] = sums[col][g]
+                  + (noise.enabled() ? SkellamNoise.sample(noise.sumMuPerParty(col), sumNoise) : 0);
+            }
+          }
+        }
+        if (c.isResultParty()) {
+          totalSums = SecureSum.collect(sum.receive(STEP_SUMS, vector == null ? null : sum.blocks(vector), length),
+              length, spec.batchRows());
+        } else {
+          sum.send(STEP_SUMS, sum.blocks(vector), length);
+        }
+      }
+      Optional<Dataset<Row>> table = c.isResultParty()
+          ? Optional.of(table(totalCounts, released, totalSums)) : Optional.empty();
+      return new AggregateResult(table, inputRows, groups, n, sum.rounds());
+    }
+
+    /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
+    private long[][] preAggregate() {
+      List<Column> cols = new ArrayList<>();
+      spec.groupBy().forEach(g -> cols.add(col(quote(g.column())).cast("string")));
+      spec.sums().forEach(v -> cols.add(col(quote(v.column()))));
+      List<Tuple2<Integer, long[]>> merged = input.select(cols.toArray(Column[]::new)).javaRDD()
+          .mapPartitionsToPair(new GroupEncoder(spec))
+          .reduceByKey(GroupEncoder::add)
+          .collect();
+      long[][] out = new long[k + 1][groups];
+      long[] problems = new long[GroupEncoder.problemCounters(spec)];
+      for (Tuple2<Integer, long[]> t : merged) {
+        if (t._1() == GroupEncoder.PROBLEMS) {
+          problems = t._2();
+          continue;
+        }
+        for (int i = 0; i <= k; i++) {
+          out[i][t._1()] = t._2()[i];
+        }
+      }
+      reportProblems(problems);
+      long rows = 0;
+      for (long x : out[0]) {
+        rows += x;
+      }
+      if (rows > spec.maxRowsPerParty()) {
+        throw new InvalidInputException("Cannot aggregate " + c.me() + "'s input: it has " + rows + " rows but the "
+            + "spec's aggregate.maxRowsPerParty is " + spec.maxRowsPerParty() + ", the bound that proves no total "
+            + "can overflow. Raise maxRowsPerParty in the spec (all parties must agree), or split the period.");
+      }
+      return out;
+    }
+
+    private void reportProblems(long[] p) {
+      List<String> found = new ArrayList<>();
+      int g = spec.groupBy().size();
+      for (int j = 0; j < g; j++) {
+        GroupColumn col = spec.groupBy().get(j);
+        add(found, p[2 * j], "a NULL in group column '" + col.column() + "'");
+        add(found, p[2 * j + 1], "a value of group column '" + col.column() + "' outside its declared domain ("
+            + (col.values() != null ? col.values().size() + " listed values" : "buckets " + col.buckets().label(0)
+            + " to " + col.buckets().label(col.size() - 1)) + ")");
+      }
+      for (int i = 0; i < k; i++) {
+        ValueColumn v = spec.sums().get(i);
+        int at = 2 * g + 3 * i;
+        add(found, p[at], "a NULL in summed column '" + v.column() + "'");
+        add(found, p[at + 1], "a value of '" + v.column() + "' outside its declared range (|v| <= "
+            + v.maxAbs().toPlainString() + ", finite)");
+        add(found, p[at + 2], "a value of '" + v.column() + "' with more than " + v.scale() + " decimal places "
+            + "(its scale)");
+      }
+      if (!found.isEmpty()) {
+        throw new InvalidInputException("Cannot aggregate " + c.me() + "'s input: " + String.join("; ", found)
+            + ". Nothing was sent. Fix or filter these rows, or widen the domain, range or scale in the spec.");
+      }
+    }
+
+    private static void add(List<String> found, long rows, String what) {
+      if (rows > 0) {
+        found.add(rows + (rows == 1 ? " row has " : " rows have ") + what);
+      }
+    }
+
+    /**
+     * This party's noise for one step: drawn from a stream keyed by a secret derived from its own
+     * party key and the job, so unpredictable to every other party, yet identical when this party
+     * re-runs the job (a re-run sends the very same masked values).
+     */
+    private RandomGenerator noise(String step) {
+      if (!noise.enabled() || !c.isDataParty()) {
+        return null;
+      }
+      byte[] seed = c.key().resolve().deriveJobSecret(c.jobId(), "dp-noise", MaskPrg.SEED_BYTES);
+      return MaskPrg.create(seed, step).asRandom();
+    }
+
+    private BitSet releasedGroups(ControlMessage m) {
+      try {
+        int announced = ((Number) m.body().get("groups")).intValue();
+        BitSet bits = BitSet.valueOf(Base64.getDecoder().decode((String) m.body().get("bitmap")));
+        if (announced != groups || bits.length() > groups
+            || bits.cardinality() != ((Number) m.body().get("released")).intValue()) {
+          throw new IllegalArgumentException("it does not match the domain of " + groups + " groups");
+        }
+        return bits;
+      } catch (RuntimeException e) {
+        throw new ProtocolException(c.resultParty(), STEP_RELEASE, "Cannot accept " + c.resultParty()
+            + "'s list of released groups: it is malformed (" + e.getMessage() + "). The job was aborted; check that "
+            + "every party runs the same spec and Veil version.");
+      }
+    }
+
+    private Dataset<Row> table(long[] counts, BitSet released, long[] sums) {
+      StructType schema = new StructType();
+      for (GroupColumn g : spec.groupBy()) {
+        schema = schema.add(g.column(), DataTypes.StringType, false);
+      }
+      schema = schema.add("count", DataTypes.LongType, true);
+      for (ValueColumn v : spec.sums()) {
+        schema = schema.add(v.as(), DataTypes.createDecimalType(38, v.scale()), true);
+      }
+      schema = schema.add("suppressed", DataTypes.BooleanType, false);
+      int[] strides = GroupEncoder.strides(spec);
+      List<Row> rows = new ArrayList<>(groups);
+      int at = 0;
+      for (int g = 0; g < groups; g++) {
+        Object[] r = new Object[spec.groupBy().size() + k + 2];
+        for (int j = 0; j < spec.groupBy().size(); j++) {
+          r[j] = spec.groupBy().get(j).label((g / strides[j]) % spec.groupBy().get(j).size());
+        }
+        boolean ok = released.get(g);
+        int base = spec.groupBy().size();
+        r[base] = ok ? counts[g] : null;
+        for (int col = 0; col < k; col++) {
+          r[base + 1 + col] = ok ? BigDecimal.valueOf(sums[at * k + col], spec.sums().get(col).scale()) : null;
+        }
+        if (ok) {
+          at++;
+        }
+        r[r.length - 1] = !ok;
+        rows.add(RowFactory.create(r));
+      }
+      return spark.createDataFrame(rows, schema);
+    }
+  }
+
+  /** A column name quoted for Spark (names such as {@code default.payment.next.month} hold dots). */
+  static String quote(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+}

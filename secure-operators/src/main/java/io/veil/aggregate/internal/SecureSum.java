@@ -1,0 +1,138 @@
+package io.veil.aggregate.internal;
+
+import io.veil.ProtocolException;
+import io.veil.aggregate.AggregationContext;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Type;
+import io.veil.channel.PeerStream;
+import io.veil.channel.RoundStats;
+import io.veil.channel.RoundSummary;
+import io.veil.channel.SentBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One secure summation round (driver side): every data party adds its pairwise masks to its
+ * vector (Bonawitz et al. 2017, without dropout recovery); every data party other than the result
+ * party sends its masked vector to the result party, in signed batches, once; the result party adds
+ * them to its own masked vector, and the masks cancel. Each masked vector is uniformly random to
+ * anyone missing at least one other data party's masks; the result party sees only the sum.
+ *
+ * <p>Layout: position {@code i} of a vector of length {@code L} is in block {@code i / blockLength};
+ * block {@code b} travels in data-plane partition {@code b mod P} as batch {@code b / P}. A vector's
+ * blocks are given as an RDD with {@code P} partitions, partition {@code p} holding its blocks in
+ * increasing order. Masks are per job and per step (the {@code domain}): a position is never masked
+ * twice with the same mask.
+ */
+public final class SecureSum {
+  private final JavaSparkContext jsc;
+  private final AggregationContext c;
+  private final int partitions;
+  private final int blockLength;
+  private final List<RoundSummary> rounds = new ArrayList<>();
+
+  public SecureSum(SparkSession spark, AggregationContext c, int partitions, int blockLength) {
+    this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    this.c = c;
+    this.partitions = partitions;
+    this.blockLength = blockLength;
+  }
+
+  /** Stream carrying {@code from}'s masked vector of {@code step}; its writer's id comes first. */
+  public static String stream(String jobId, String from, String step) {
+    return from + "." + jobId + "." + step;
+  }
+
+  /** The rounds seen so far, for the receipt. */
+  public List<RoundSummary> rounds() {
+    return List.copyOf(rounds);
+  }
+
+  /** A vector held on the driver, cut into this layout's blocks. */
+  public JavaRDD<VectorBlock> blocks(long[] vector) {
+    SumTasks.Layout layout = layout(vector.length);
+    return slots().mapPartitionsWithIndex(new SumTasks.Slice(jsc.broadcast(vector), layout), true);
+  }
+
+  /**
+   * At a data party other than the result party: masks and sends {@code blocks} (a vector of
+   * {@code length}), then announces the round.
+   */
+  public void send(String step, JavaRDD<VectorBlock> blocks, long length) {
+    SumTasks.Layout layout = layout(length);
+    String stream = stream(c.jobId(), c.me(), step);
+    c.channel().createStreams(List.of(stream), partitions);
+    List<SentBatch> sent = blocks.mapPartitionsWithIndex(new SumTasks.MaskAndSend(c.channel(), c.jobId(), stream,
+        c.me(), c.key(), masker(), step, layout), true).collect();
+    RoundStats stats = RoundStats.fromBatches(partitions, sent);
+    if (stats.totalElements() != length) {
+      throw new IllegalStateException("sent " + stats.totalElements() + " elements of a vector of " + length);
+    }
+    c.control().publish(Type.ROUND_COMPLETE, step, stats.toBody());
+    rounds.add(RoundSummary.of(step, c.me(), c.resultParty(), stats));
+  }
+
+  /**
+   * At the result party: waits for every other data party's masked vector of {@code step}, and
+   * returns the sum of all data parties' vectors, block by block. {@code own} is the result party's
+   * own (unmasked) vector, or null when it contributes none.
+   */
+  public JavaRDD<VectorBlock> receive(String step, JavaRDD<VectorBlock> own, long length) {
+    SumTasks.Layout layout = layout(length);
+    List<PeerStream> peers = new ArrayList<>();
+    for (String d : c.dataParties()) {
+      if (d.equals(c.me())) {
+        continue;
+      }
+      ControlMessage m = c.control().await(d, Type.ROUND_COMPLETE, step, c.peerTimeoutMs(),
+          "its masked vector (step " + step + ")");
+      RoundStats stats = RoundStats.fromBody(m.body(), partitions, d, step);
+      if (stats.totalElements() != length) {
+        throw new ProtocolException(d, step, "Cannot add " + d + "'s masked vector in step '" + step + "': it has "
+            + stats.totalElements() + " elements but the spec gives " + length + ". The job was aborted and "
+            + "nothing was revealed; check that every party runs the same spec.");
+      }
+      rounds.add(RoundSummary.of(step, d, c.me(), stats));
+      peers.add(new PeerStream(c.channel(), c.jobId(), stream(c.jobId(), d, step), d, c.identities().get(d), step,
+          stats, LongCodec.BYTES));
+    }
+    JavaRDD<VectorBlock> base = own != null ? own
+        : slots().mapPartitions(ignored -> java.util.Collections.<VectorBlock>emptyIterator(), true);
+    return base.mapPartitionsWithIndex(new SumTasks.ReadAndSum(peers, own != null ? masker() : null, step, layout),
+        true);
+  }
+
+  /** Collects a summed vector to the driver. */
+  public static long[] collect(JavaRDD<VectorBlock> sums, long length, int blockLength) {
+    long[] out = new long[Math.toIntExact(length)];
+    for (VectorBlock b : sums.collect()) {
+      System.arraycopy(b.values(), 0, out, b.index() * blockLength, b.values().length);
+    }
+    return out;
+  }
+
+  /** An RDD with one (empty-valued) element per data-plane partition, for tasks that read the channel. */
+  JavaRDD<Integer> slots() {
+    return jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  public int blockLength() {
+    return blockLength;
+  }
+
+  private SumTasks.Layout layout(long length) {
+    return new SumTasks.Layout(length, blockLength, partitions);
+  }
+
+  private Masker masker() {
+    return new Masker(c.key(), c.jobId(), c.me(), c.aggregationKeys());
+  }
+}

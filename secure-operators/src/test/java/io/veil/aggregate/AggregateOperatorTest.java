@@ -1,0 +1,271 @@
+package io.veil.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.veil.InvalidInputException;
+import io.veil.ProtocolException;
+import io.veil.spec.AggregateSpec;
+import io.veil.spec.AggregateSpec.Buckets;
+import io.veil.spec.AggregateSpec.DpSpec;
+import io.veil.spec.AggregateSpec.GroupColumn;
+import io.veil.spec.AggregateSpec.ValueColumn;
+import io.veil.testing.SparkTestSession;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.IntStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Secure grouped SUM/COUNT with N parties in one JVM, against a plaintext union + groupBy. */
+class AggregateOperatorTest {
+  private static final StructType SCHEMA = new StructType()
+      .add("region", DataTypes.StringType, true)
+      .add("age", DataTypes.IntegerType, true)
+      .add("amount", DataTypes.DoubleType, true);
+  private static SparkSession spark;
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.create("aggregate-test");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static AggregateSpec spec(String result, int minGroupSize, DpSpec dp, List<String> regions) {
+    return new AggregateSpec(result,
+        List.of(new GroupColumn("region", regions, null),
+            new GroupColumn("age", null, new Buckets(new BigDecimal(20), new BigDecimal(70), new BigDecimal(10)))),
+        List.of(new ValueColumn("amount", 2, new BigDecimal("100000"), "sum_amount")),
+        minGroupSize, 1_000_000, dp, 3, 4);
+  }
+
+  private static List<Row> rows(long seed, int n) {
+    Random r = new Random(seed);
+    List<Row> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(RowFactory.create("r" + r.nextInt(4), 20 + r.nextInt(50), Math.round(r.nextDouble() * 2_000_000) / 100.0
+          * (r.nextBoolean() ? 1 : -1)));
+    }
+    return out;
+  }
+
+  /** Plaintext answer: (region|bucket) -> [count, sum in cents]. */
+  private static Map<String, long[]> plain(List<List<Row>> inputs) {
+    Map<String, long[]> m = new HashMap<>();
+    for (List<Row> in : inputs) {
+      for (Row row : in) {
+        int age = row.getInt(1);
+        int lo = 20 + (age - 20) / 10 * 10;
+        long[] acc = m.computeIfAbsent(row.getString(0) + "|[" + lo + "," + (lo + 10) + ")", k -> new long[2]);
+        acc[0]++;
+        acc[1] += BigDecimal.valueOf(row.getDouble(2)).movePointRight(2).longValueExact();
+      }
+    }
+    return m;
+  }
+
+  private List<AggregateResult> run(Parties ps, List<String> data, String result, AggregateSpec spec,
+      Map<String, List<Row>> inputs) throws Exception {
+    Map<String, Callable<AggregateResult>> tasks = new LinkedHashMap<>();
+    for (String id : ps.ids) {
+      Dataset<Row> in = inputs.containsKey(id) ? spark.createDataFrame(inputs.get(id), SCHEMA) : null;
+      AggregationContext c = ps.context(id, data, result);
+      tasks.put(id, () -> AggregateOperator.run(spark, in, spec, c));
+    }
+    return ps.run(tasks);
+  }
+
+  private static Map<String, Row> byGroup(Dataset<Row> table) {
+    Map<String, Row> m = new HashMap<>();
+    for (Row r : table.collectAsList()) {
+      m.put(r.getString(0) + "|" + r.getString(1), r);
+    }
+    return m;
+  }
+
+  @Test
+  void threePartiesGetTheExactUnionGroupBy() throws Exception {
+    List<String> ids = List.of("bank_a", "bank_b", "bank_c");
+    Parties ps = new Parties(dir, ids, 1);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    inputs.put("bank_a", rows(1, 300));
+    inputs.put("bank_b", rows(2, 200));
+    inputs.put("bank_c", rows(3, 1)); // a party with a single row
+    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0", "r1", "r2", "r3", "r9"));
+    List<AggregateResult> rs = run(ps, ids, "bank_a", spec, inputs);
+
+    Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
+    Map<String, Row> got = byGroup(rs.get(0).table().orElseThrow());
+    assertThat(got).hasSize(5 * 5);
+    for (Map.Entry<String, Row> e : got.entrySet()) {
+      long[] want = expected.getOrDefault(e.getKey(), new long[2]);
+      assertThat(e.getValue().getLong(2)).as(e.getKey()).isEqualTo(want[0]);
+      assertThat(e.getValue().getDecimal(3)).as(e.getKey()).isEqualByComparingTo(BigDecimal.valueOf(want[1], 2));
+      assertThat(e.getValue().getBoolean(4)).isFalse();
+    }
+    assertThat(rs.get(1).table()).isEmpty();
+    assertThat(rs.get(2).table()).isEmpty();
+    assertThat(rs).allSatisfy(r -> assertThat(r.released()).isEqualTo(25));
+    // What crossed the channel: masked vectors only. No per-party count appears as a ring element.
+    assertNoPlainCounts(ps, inputs);
+  }
+
+  /** Every 8-byte word sent must differ from every small per-party count (a masked value is uniform). */
+  private static void assertNoPlainCounts(Parties ps, Map<String, List<Row>> inputs) {
+    List<byte[]> records = ps.channel.allRecords();
+    assertThat(records).isNotEmpty();
+    long small = 0;
+    for (byte[] rec : records) {
+      ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i + 8 <= rec.length; i += 8) {
+        long v = b.getLong(i);
+        if (v >= 0 && v <= 400) {
+          small++;
+        }
+      }
+    }
+    // A uniform 64-bit word is <= 400 with probability 2^-55: any such word is a leak (or a header).
+    assertThat(small).isLessThanOrEqualTo(records.size() * 4L);
+  }
+
+  @Test
+  void fivePartiesWithAResultPartyWithoutInputSuppressSmallGroups() throws Exception {
+    List<String> ids = List.of("p1", "p2", "p3", "p4", "p5", "regulator");
+    List<String> data = ids.subList(0, 5);
+    Parties ps = new Parties(dir, ids, 2);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    for (int i = 0; i < 5; i++) {
+      inputs.put(data.get(i), rows(10 + i, 40));
+    }
+    inputs.get("p1").add(RowFactory.create("r9", 25, 77.5)); // a group of one row
+    AggregateSpec spec = spec("regulator", 10, null, List.of("r0", "r1", "r2", "r3", "r9"));
+    List<AggregateResult> rs = run(ps, data, "regulator", spec, inputs);
+
+    Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
+    Map<String, Row> got = byGroup(rs.get(5).table().orElseThrow());
+    int released = 0;
+    for (Map.Entry<String, Row> e : got.entrySet()) {
+      long[] want = expected.getOrDefault(e.getKey(), new long[2]);
+      Row r = e.getValue();
+      if (want[0] >= 10) {
+        released++;
+        assertThat(r.getBoolean(4)).isFalse();
+        assertThat(r.getLong(2)).isEqualTo(want[0]);
+        assertThat(r.getDecimal(3)).isEqualByComparingTo(BigDecimal.valueOf(want[1], 2));
+      } else {
+        assertThat(r.getBoolean(4)).as(e.getKey()).isTrue();
+        assertThat(r.isNullAt(2)).isTrue();
+        assertThat(r.isNullAt(3)).isTrue();
+      }
+    }
+    assertThat(got.get("r9|[20,30)").getBoolean(4)).isTrue();
+    int rel = released;
+    assertThat(rs).allSatisfy(r -> assertThat(r.released()).isEqualTo(rel));
+  }
+
+  @Test
+  void distributedNoiseHasTheDeclaredScale() throws Exception {
+    List<String> ids = List.of("bank_a", "bank_b", "bank_c", "regulator");
+    List<String> data = ids.subList(0, 3);
+    Parties ps = new Parties(dir, ids, 42);
+    List<String> regions = IntStream.range(0, 80).mapToObj(i -> "r" + i).toList();
+    AggregateSpec spec = spec("regulator", 0, new DpSpec(4.0, 1e-6), regions);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    for (int i = 0; i < 3; i++) {
+      inputs.put(data.get(i), rows(20 + i, 100));
+    }
+    List<AggregateResult> rs = run(ps, data, "regulator", spec, inputs);
+    Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
+    NoisePlan plan = NoisePlan.of(spec, data);
+    double countSq = 0;
+    double sumSq = 0;
+    int n = 0;
+    int nonZero = 0;
+    for (Map.Entry<String, Row> e : byGroup(rs.get(3).table().orElseThrow()).entrySet()) {
+      long[] want = expected.getOrDefault(e.getKey(), new long[2]);
+      long noise = e.getValue().getLong(2) - want[0];
+      double sumNoise = e.getValue().getDecimal(3).movePointRight(2).doubleValue() - want[1];
+      countSq += (double) noise * noise;
+      sumSq += sumNoise * sumNoise;
+      n++;
+      nonZero += noise != 0 ? 1 : 0;
+    }
+    // 400 groups: each sample standard deviation is within 15% of the declared one (about 4 sigma).
+    assertThat(n).isEqualTo(400);
+    assertThat(nonZero).isGreaterThan(300);
+    assertThat(Math.sqrt(countSq / n)).isBetween(plan.countStdDev() * 0.85, plan.countStdDev() * 1.15);
+    assertThat(Math.sqrt(sumSq / n)).isBetween(plan.sumStdDev(0) * 0.85, plan.sumStdDev(0) * 1.15);
+  }
+
+  @Test
+  void aValueOutOfRangeStopsEveryPartyBeforeAnythingIsSent() throws Exception {
+    List<String> ids = List.of("bank_a", "bank_b", "bank_c");
+    Parties ps = new Parties(dir, ids, 3);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    inputs.put("bank_a", rows(1, 20));
+    inputs.put("bank_b", new ArrayList<>(rows(2, 20)));
+    inputs.get("bank_b").add(RowFactory.create("r1", 30, 123456.0));
+    inputs.get("bank_b").add(RowFactory.create("r7", 30, 1.0));
+    inputs.put("bank_c", rows(3, 20));
+    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0", "r1", "r2", "r3"));
+    Map<String, Throwable> errors = new LinkedHashMap<>();
+    Map<String, Callable<Object>> tasks = new LinkedHashMap<>();
+    for (String id : ids) {
+      Dataset<Row> in = spark.createDataFrame(inputs.get(id), SCHEMA);
+      AggregationContext c = ps.context(id, ids, "bank_a");
+      tasks.put(id, () -> {
+        try {
+          return AggregateOperator.run(spark, in, spec, c);
+        } catch (RuntimeException e) {
+          errors.put(id, e);
+          return null;
+        }
+      });
+    }
+    ps.run(tasks);
+    assertThat(errors.get("bank_b")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("1 row has a value of 'amount' outside its declared range")
+        .hasMessageContaining("1 row has a value of group column 'region' outside its declared domain")
+        .hasMessageNotContaining("123456");
+    assertThat(errors.get("bank_a")).isInstanceOf(ProtocolException.class).hasMessageContaining("bank_b aborted")
+        .hasMessageContaining("input failed its checks").hasMessageNotContaining("region");
+    assertThat(ps.channel.allRecords()).as("bank_b sent nothing, so no sum can be formed").allSatisfy(r -> { });
+  }
+
+  @Test
+  void aMissingColumnIsReportedFromTheSchema() {
+    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0"));
+    assertThatThrownBy(() -> AggregateOperator.validateSchema(
+        new StructType().add("region", DataTypes.StringType).add("amount", DataTypes.StringType), spec, "bank_b"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("group column 'age' is missing")
+        .hasMessageContaining("summed column 'amount' is string, not a number");
+  }
+
+  static Throwable cause(ExecutionException e) {
+    return e.getCause();
+  }
+}
