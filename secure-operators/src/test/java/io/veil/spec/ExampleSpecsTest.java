@@ -54,7 +54,7 @@ class ExampleSpecsTest {
   @Test
   void thereAreExamplesToCheck() throws IOException {
     assertThat(specFiles()).extracting(p -> p.getFileName().toString())
-        .contains("psi.yaml", "psi-cardinality.yaml");
+        .contains("psi.yaml", "psi-cardinality.yaml", "aggregate.yaml", "feature-aggregate.yaml");
     assertThat(policyFiles()).extracting(p -> p.getFileName().toString())
         .contains("policy-bank_a.yaml", "policy-bank_b.yaml");
   }
@@ -63,7 +63,7 @@ class ExampleSpecsTest {
   Stream<DynamicTest> everyExampleSpecParses() throws IOException {
     return specFiles().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
       JobSpec spec = JobSpec.read(f, null);
-      assertThat(spec.parties()).hasSize(2);
+      assertThat(spec.parties()).hasSizeGreaterThanOrEqualTo(2);
       assertThat(spec.jobId()).matches("[0-9a-f]{32}");
       // With a scheduler's --period, it is still valid and a different job.
       assertThat(JobSpec.read(f, "2026-11-05").jobId()).isNotEqualTo(spec.jobId());
@@ -102,6 +102,26 @@ class ExampleSpecsTest {
     JobSpec count = JobSpec.read(EXAMPLES.resolve("psi-cardinality.yaml"), null);
     assertThat(count.psi().mode()).isEqualTo(PsiMode.CARDINALITY);
     assertThat(count.jobId()).isNotEqualTo(rows.jobId());
+    JobSpec report = JobSpec.read(EXAMPLES.resolve("aggregate.yaml"), null);
+    assertThat(report.dataParties()).containsExactly("bank_a", "bank_b", "bank_c");
+    assertThat(report.aggregate().resultParty()).isEqualTo("regulator");
+    assertThat(report.aggregate().groups()).isEqualTo(28);
+    JobSpec features = JobSpec.read(EXAMPLES.resolve("feature-aggregate.yaml"), null);
+    assertThat(features.featureAggregate().dims()).isEqualTo(4);
+  }
+
+  @Test
+  void annotatedAggregationSpecsMentionEveryField() throws IOException {
+    String agg = Files.readString(EXAMPLES.resolve("aggregate.yaml"), StandardCharsets.UTF_8);
+    for (String field : List.of("aggregate", "resultParty", "groupBy", "column", "values", "buckets", "sums",
+        "maxAbs", "scale", "as", "minGroupSize", "maxRowsPerParty", "dp", "partitions", "batchRows")) {
+      assertThat(agg).as("aggregate.yaml documents '%s'", field).containsPattern("(?m)(^|[\\s`#{-])" + field + ":");
+    }
+    String fa = Files.readString(EXAMPLES.resolve("feature-aggregate.yaml"), StandardCharsets.UTF_8);
+    for (String field : List.of("featureAggregate", "resultParty", "dims", "scale", "maxAbs", "normalize",
+        "partitions", "batchRows", "keyColumns", "columns")) {
+      assertThat(fa).as("feature-aggregate.yaml documents '%s'", field).containsPattern("(?m)(^|[\\s`#{-])" + field + ":");
+    }
   }
 
   @Test

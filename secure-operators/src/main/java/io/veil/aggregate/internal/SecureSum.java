@@ -29,6 +29,7 @@ import org.apache.spark.sql.SparkSession;
  * twice with the same mask.
  */
 public final class SecureSum {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SecureSum.class);
   private final JavaSparkContext jsc;
   private final AggregationContext c;
   private final int partitions;
@@ -74,6 +75,8 @@ public final class SecureSum {
     }
     c.control().publish(Type.ROUND_COMPLETE, step, stats.toBody());
     rounds.add(RoundSummary.of(step, c.me(), c.resultParty(), stats));
+    LOG.info("Veil job {}: step {} sent {} masked elements in {} batches to {}", c.jobId(), step,
+        stats.totalElements(), stats.totalBatches(), c.resultParty());
   }
 
   /**
@@ -97,6 +100,7 @@ public final class SecureSum {
             + "nothing was revealed; check that every party runs the same spec.");
       }
       rounds.add(RoundSummary.of(step, d, c.me(), stats));
+      LOG.info("Veil job {}: step {} announced by {}: {} masked elements", c.jobId(), step, d, stats.totalElements());
       peers.add(new PeerStream(c.channel(), c.jobId(), stream(c.jobId(), d, step), d, c.identities().get(d), step,
           stats, LongCodec.BYTES));
     }
