@@ -40,6 +40,7 @@ public final class VeilCli {
       "             with --spec FILE --party ID also recompute the input/output commitments and contract",
       "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
       "  demo       two banks intersect their customers on this machine (see README)",
+      "  demo report  three banks report SUM/COUNT by segment to a regulator on this machine",
       "  bench      end-to-end PSI benchmark: [--rows N] [--overlap F] [--partitions N] [--heap 3g]",
       "  crypto-bench  scalar multiplications and hash-to-curve per second: [--seconds N]",
       "  help       this text");
@@ -96,6 +97,9 @@ public final class VeilCli {
           return 0;
         }
         case "demo" -> {
+          if (argv.length > from && argv[from].equals("report")) {
+            return io.veil.jobs.demo.ReportDemo.run(Arrays.copyOfRange(argv, from + 1, argv.length), out);
+          }
           return PsiDemo.run(Arrays.copyOfRange(argv, from, argv.length), out);
         }
         case "bench" -> {

@@ -139,7 +139,8 @@ public final class FeatureAggregation {
     }
 
     // Alignment: same keys at every party, hence the same ranks.
-    BigInteger digest = encoded.map(e -> FeatureRows.keyDigest(c.jobId(), e.sortKey))
+    String jobId = c.jobId();
+    BigInteger digest = encoded.map(e -> FeatureRows.keyDigest(jobId, e.sortKey))
         .fold(BigInteger.ZERO, FeatureRows::addDigests);
     String digestHex = String.format("%064x", digest);
     c.control().publish(Type.ROUND_COMPLETE, STEP_ALIGN, Map.of("rows", rows, "digest", digestHex));

@@ -124,7 +124,7 @@ final class AggregateSection {
         try {
           FixedPoint.of(scale, maxAbs);
         } catch (InvalidInputException e) {
-          throw r.error(path, "has an unusable format: " + e.getMessage());
+          throw r.error(path, "has an unusable format: " + SpecReader.sentence(e.getMessage()));
         }
         sums.add(new ValueColumn(column, scale, maxAbs, as));
       }
@@ -138,7 +138,7 @@ final class AggregateSection {
     try {
       noise = NoisePlan.of(spec, dataParties);
     } catch (InvalidInputException e) {
-      throw r.error("aggregate.dp", "cannot be met: " + e.getMessage());
+      throw r.error("aggregate.dp", "cannot be met: " + SpecReader.sentence(e.getMessage()));
     }
     long rows = Math.multiplyExact((long) dataParties.size(), maxRows);
     for (int c = 0; c < sums.size(); c++) {

@@ -38,7 +38,7 @@ final class FeatureAggregateSection {
     try {
       format = FixedPoint.of(scale, maxAbs);
     } catch (InvalidInputException e) {
-      throw r.error("featureAggregate", "has an unusable format: " + e.getMessage());
+      throw r.error("featureAggregate", "has an unusable format: " + SpecReader.sentence(e.getMessage()));
     }
     int keyCount = -1;
     List<String> dataParties = new ArrayList<>();

@@ -197,6 +197,11 @@ final class SpecReader {
     return new InvalidInputException("Cannot read " + source + ": '" + path + "' " + problem + ".");
   }
 
+  /** A nested error message without its final period, to embed in another sentence. */
+  static String sentence(String message) {
+    return message.endsWith(".") ? message.substring(0, message.length() - 1) : message;
+  }
+
   static String join(String path, String field) {
     return path.isEmpty() ? field : path + "." + field;
   }

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -252,7 +251,7 @@ class AggregateOperatorTest {
         .hasMessageNotContaining("123456");
     assertThat(errors.get("bank_a")).isInstanceOf(ProtocolException.class).hasMessageContaining("bank_b aborted")
         .hasMessageContaining("input failed its checks").hasMessageNotContaining("region");
-    assertThat(ps.channel.allRecords()).as("bank_b sent nothing, so no sum can be formed").allSatisfy(r -> { });
+    assertThat(ps.channel.streams()).as("bank_b sent nothing").noneMatch(st -> st.startsWith("bank_b."));
   }
 
   @Test
@@ -263,9 +262,5 @@ class AggregateOperatorTest {
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("group column 'age' is missing")
         .hasMessageContaining("summed column 'amount' is string, not a number");
-  }
-
-  static Throwable cause(ExecutionException e) {
-    return e.getCause();
   }
 }

@@ -97,7 +97,7 @@ class PartyPolicyTest {
         refused("recipient", policyA().replace("outputRecipients: [bank_a, bank_b]", "outputRecipients: [bank_a]"),
             full, "bank_a", "output recipient 'bank_b' is not in 'outputRecipients'"),
         refused("key column", policyA() + "columns: [national_id, segment]\n", full, "bank_a",
-            "key column 'birth_date' is not in 'columns'"),
+            "column 'birth_date' is not in 'columns'"),
         refused("output column", policyA() + "columns: [national_id, birth_date]\n", full, "bank_a",
             "column 'segment' is not in 'columns'"),
         refused("input path", policyA() + "inputPaths: [hdfs://nn/data/bank_a/other/]\n", full, "bank_a",

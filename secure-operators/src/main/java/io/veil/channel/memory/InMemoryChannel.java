@@ -41,6 +41,14 @@ public final class InMemoryChannel implements Channel {
     return out;
   }
 
+  /** Names of the data streams created so far (not control logs). */
+  public java.util.Set<String> streams() {
+    Space s = space();
+    synchronized (s) {
+      return java.util.Set.copyOf(s.streams.keySet());
+    }
+  }
+
   /** Appends a raw record to a stream partition, bypassing any framing (for tampering tests). */
   public void inject(String stream, int partition, byte[] record) {
     Space s = space();
