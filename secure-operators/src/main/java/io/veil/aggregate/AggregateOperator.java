@@ -5,13 +5,13 @@ import static org.apache.spark.sql.functions.col;
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
 import io.veil.aggregate.internal.GroupEncoder;
+import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.dp.SkellamNoise;
 import io.veil.crypto.sharing.MaskPrg;
-import io.veil.spark.SparkErrors;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.AggregateSpec.GroupColumn;
 import io.veil.spec.AggregateSpec.ValueColumn;
@@ -32,7 +32,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +76,7 @@ public final class AggregateOperator {
   public static void validateSchema(StructType schema, AggregateSpec spec, String party) {
     List<String> problems = new ArrayList<>();
     for (GroupColumn g : spec.groupBy()) {
-      DataType t = type(schema, g.column());
+      DataType t = Runs.type(schema, g.column());
       if (t == null) {
         problems.add("group column '" + g.column() + "' is missing");
       } else if (g.buckets() != null && !(t instanceof NumericType)) {
@@ -85,7 +84,7 @@ public final class AggregateOperator {
       }
     }
     for (ValueColumn v : spec.sums()) {
-      DataType t = type(schema, v.column());
+      DataType t = Runs.type(schema, v.column());
       if (t == null) {
         problems.add("summed column '" + v.column() + "' is missing");
       } else if (!(t instanceof NumericType)) {
@@ -99,36 +98,13 @@ public final class AggregateOperator {
     }
   }
 
-  private static DataType type(StructType schema, String column) {
-    for (StructField f : schema.fields()) {
-      if (f.name().equals(column)) {
-        return f.dataType();
-      }
-    }
-    return null;
-  }
-
   /**
    * Runs this party's side. {@code input} is null at a result party that holds no input. On any
    * failure the job is aborted on the control log (an input problem is reported to the peers without
    * details, which stay in this party's error) and the error is rethrown.
    */
   public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
-    try {
-      return new Run(spark, input, spec, c).execute();
-    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
-      RuntimeException err = SparkErrors.unwrap(e);
-      String step = err instanceof ProtocolException pe ? pe.step() : "prepare";
-      String reason = err instanceof InvalidInputException
-          ? c.me() + "'s input failed its checks (the details are in " + c.me() + "'s job log); nothing was sent"
-          : String.valueOf(err.getMessage());
-      try {
-        c.control().publish(Type.ABORT, step, Map.of("reason", reason));
-      } catch (RuntimeException ignored) {
-        err.addSuppressed(ignored);
-      }
-      throw err;
-    }
+    return Runs.abortingOnFailure(c, () -> new Run(spark, input, spec, c).execute());
   }
 
   private static final class Run {

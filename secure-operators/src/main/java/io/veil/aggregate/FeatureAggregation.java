@@ -3,14 +3,13 @@ package io.veil.aggregate;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
-import io.veil.ProtocolException;
 import io.veil.aggregate.internal.FeatureRows;
+import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.sharing.FixedPoint;
-import io.veil.spark.SparkErrors;
 import io.veil.spec.FeatureAggregateSpec;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -28,7 +27,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -63,12 +61,12 @@ public final class FeatureAggregation {
       String party) {
     List<String> problems = new ArrayList<>();
     for (String k : keyColumns) {
-      if (type(schema, k) == null) {
+      if (Runs.type(schema, k) == null) {
         problems.add("key column '" + k + "' is missing");
       }
     }
     for (String v : valueColumns) {
-      DataType t = type(schema, v);
+      DataType t = Runs.type(schema, v);
       if (t == null) {
         problems.add("value column '" + v + "' is missing");
       } else if (!(t instanceof NumericType)) {
@@ -81,33 +79,10 @@ public final class FeatureAggregation {
     }
   }
 
-  private static DataType type(StructType schema, String column) {
-    for (StructField f : schema.fields()) {
-      if (f.name().equals(column)) {
-        return f.dataType();
-      }
-    }
-    return null;
-  }
-
   /** Runs this party's side; aborts the job on the control log on any failure. */
   public static FeatureAggregationResult run(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
       List<String> keyColumns, List<String> valueColumns, AggregationContext c) {
-    try {
-      return execute(spark, input, spec, keyColumns, valueColumns, c);
-    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
-      RuntimeException err = SparkErrors.unwrap(e);
-      String step = err instanceof ProtocolException pe ? pe.step() : "prepare";
-      String reason = err instanceof InvalidInputException
-          ? c.me() + "'s input failed its checks (the details are in " + c.me() + "'s job log); nothing was sent"
-          : String.valueOf(err.getMessage());
-      try {
-        c.control().publish(Type.ABORT, step, Map.of("reason", reason));
-      } catch (RuntimeException ignored) {
-        err.addSuppressed(ignored);
-      }
-      throw err;
-    }
+    return Runs.abortingOnFailure(c, () -> execute(spark, input, spec, keyColumns, valueColumns, c));
   }
 
   private static FeatureAggregationResult execute(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,

@@ -41,11 +41,16 @@ public final class PartyInputs {
     Dataset<Row> df = read(spark, in, party, secrets);
     validate(df.schema(), in, party);
     if (in.columns() != null) {
-      java.util.LinkedHashSet<String> keep = new java.util.LinkedHashSet<>(in.keyColumns());
+      java.util.LinkedHashSet<String> keep = new java.util.LinkedHashSet<>(keyColumns(in));
       keep.addAll(in.columns());
       df = df.selectExpr(keep.stream().map(c -> "`" + c + "`").toArray(String[]::new));
     }
     return df;
+  }
+
+  /** The input's key columns; none for operators without keys (aggregate). */
+  private static List<String> keyColumns(InputSpec in) {
+    return in.keyColumns() == null ? List.of() : in.keyColumns();
   }
 
   private static Dataset<Row> read(SparkSession spark, InputSpec in, String party, Secrets secrets) {
@@ -120,7 +125,7 @@ public final class PartyInputs {
   public static void validate(StructType schema, InputSpec in, String party) {
     List<String> names = Arrays.stream(schema.fields()).map(StructField::name).toList();
     String available = String.join(", ", names);
-    for (String k : in.keyColumns()) {
+    for (String k : keyColumns(in)) {
       if (!names.contains(k)) {
         throw new InvalidInputException("Cannot use the input of " + party + ": key column '" + k
             + "' is missing (columns: " + available + "). Fix keyColumns in the spec or the input.");
