@@ -42,6 +42,8 @@ public final class VeilCli {
       "  demo       two banks intersect their customers on this machine (see README)",
       "  demo report  three banks report SUM/COUNT by segment to a regulator on this machine",
       "  bench      end-to-end PSI benchmark: [--rows N] [--overlap F] [--partitions N] [--heap 3g]",
+      "  agg-bench  aggregate / feature-aggregate vs plaintext Spark: [--rows N] [--groups G] [--parties P]",
+      "             [--dims D] [--fa-parties 2] [--heap 2g] [--partitions 8]",
       "  crypto-bench  scalar multiplications and hash-to-curve per second: [--seconds N]",
       "  help       this text");
 
@@ -105,6 +107,16 @@ public final class VeilCli {
         case "bench" -> {
           try {
             return io.veil.jobs.bench.PsiBench.run(Arrays.copyOfRange(argv, from, argv.length));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+          } catch (Exception e) {
+            throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
+          }
+        }
+        case "agg-bench" -> {
+          try {
+            return io.veil.jobs.bench.AggregateBench.run(Arrays.copyOfRange(argv, from, argv.length));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

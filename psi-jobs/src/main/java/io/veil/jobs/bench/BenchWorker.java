@@ -1,0 +1,236 @@
+package io.veil.jobs.bench;
+
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark side of {@link AggregateBench}, run as its own JVM (like a party): generates the
+ * benchmark inputs, runs the plaintext baselines (timed) and checks the secure outputs against them
+ * (not timed). Prints its figures as {@code bench.<name>: value} lines.
+ *
+ * <pre>
+ * BenchWorker gen-agg    master=.. out=DIR rows=N groups=G parties=P
+ * BenchWorker gen-fa     master=.. out=DIR rows=N dims=D parties=P
+ * BenchWorker plain-agg  master=.. inputs=A,B,C out=DIR [secure=DIR buckets=true|false]
+ * BenchWorker plain-fa   master=.. inputs=A,B out=DIR dims=D [secure=DIR]
+ * </pre>
+ */
+public final class BenchWorker {
+  /** Range of the generated {@code amount} column (integers, scale 0). */
+  static final long AMOUNT_MAX = 1_000_000L;
+  /** Range of the generated {@code balance} column (2 decimal places). */
+  static final long BALANCE_MAX = 10_000_000L;
+  /** Range of the generated feature values (6 decimal places). */
+  static final long FEATURE_MAX = 1_000L;
+
+  private BenchWorker() {}
+
+  public static void main(String[] argv) {
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:io/veil/jobs/veil-cli-log4j2.properties");
+    }
+    Map<String, String> o = new LinkedHashMap<>();
+    for (int i = 1; i < argv.length; i++) {
+      int eq = argv[i].indexOf('=');
+      o.put(argv[i].substring(0, eq), argv[i].substring(eq + 1));
+    }
+    long s0 = System.nanoTime();
+    SparkSession spark = session(o.get("master"));
+    print("session_ms", (System.nanoTime() - s0) / 1_000_000);
+    int code = 0;
+    try {
+      switch (argv[0]) {
+        case "gen-agg" -> genAggregate(spark, o);
+        case "gen-fa" -> genFeatures(spark, o);
+        case "plain-agg" -> plainAggregate(spark, o);
+        case "plain-fa" -> plainFeatures(spark, o);
+        default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
+      }
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      code = 1;
+    } finally {
+      print("peak_heap_mib", peakHeapMiB());
+      spark.stop();
+    }
+    System.exit(code);
+  }
+
+  /** The same local session settings as a party ({@code VeilCli.session}). */
+  private static SparkSession session(String master) {
+    return SparkSession.builder().appName("veil-bench-worker").master(master)
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .getOrCreate();
+  }
+
+  private static void print(String name, Object value) {
+    System.out.println("bench." + name + ": " + value);
+  }
+
+  /** {@code [0, bound)} from a hash of the row id, party and column: deterministic, uniform enough. */
+  private static Column hashMod(Column id, int party, int column, long bound) {
+    return pmod(xxhash64(id, lit(party), lit(column)), lit(bound));
+  }
+
+  /**
+   * Party p's rows: {@code grp} in {@code 0..G-1}, {@code amount} an integer in {@code [0, 10^6]} and
+   * {@code balance} a 2-decimal number in {@code [0, 10^7)}.
+   */
+  private static void genAggregate(SparkSession spark, Map<String, String> o) {
+    long rows = Long.parseLong(o.get("rows"));
+    long groups = Long.parseLong(o.get("groups"));
+    int parties = Integer.parseInt(o.get("parties"));
+    for (int p = 1; p <= parties; p++) {
+      Column id = col("id");
+      spark.range(0, rows, 1, 1).select(
+              hashMod(id, p, 1, groups).cast("int").as("grp"),
+              hashMod(id, p, 2, AMOUNT_MAX + 1).as("amount"),
+              hashMod(id, p, 3, BALANCE_MAX * 100).divide(100.0).as("balance"))
+          .write().mode(SaveMode.Overwrite).parquet(o.get("out") + "/party_" + p);
+    }
+  }
+
+  /**
+   * Party p's rows: ids {@code 0..N-1} in a party-specific order ({@code (i * a_p + b_p) mod N},
+   * a permutation), and {@code z0..z(D-1)}, 6-decimal numbers in {@code [-1000, 1000]}.
+   */
+  private static void genFeatures(SparkSession spark, Map<String, String> o) {
+    long rows = Long.parseLong(o.get("rows"));
+    int dims = Integer.parseInt(o.get("dims"));
+    int parties = Integer.parseInt(o.get("parties"));
+    long multiplier = 1_000_003L;
+    for (int p = 1; p <= parties; p++) {
+      while (gcd(multiplier, rows) != 1) {
+        multiplier += 2;
+      }
+      Column id = pmod(col("id").multiply(lit(multiplier)).plus(lit(7_919L * p)), lit(rows));
+      List<Column> cols = new ArrayList<>();
+      cols.add(col("id"));
+      for (int j = 0; j < dims; j++) {
+        cols.add(hashMod(col("id"), p, j, 2 * FEATURE_MAX * 1_000_000 + 1).minus(lit(FEATURE_MAX * 1_000_000))
+            .divide(1e6).as("z" + j));
+      }
+      spark.range(0, rows, 1, 1).select(id.as("id")).select(cols.toArray(Column[]::new))
+          .write().mode(SaveMode.Overwrite).parquet(o.get("out") + "/party_" + p);
+      multiplier += 2;
+    }
+  }
+
+  private static long gcd(long a, long b) {
+    return b == 0 ? a : gcd(b, a % b);
+  }
+
+  /** Timed: read every input, union, group, count and sum, write. Then (untimed) check the secure output. */
+  private static void plainAggregate(SparkSession spark, Map<String, String> o) {
+    long t0 = System.nanoTime();
+    long c0 = cpuNs();
+    Dataset<Row> union = null;
+    for (String in : o.get("inputs").split(",")) {
+      Dataset<Row> d = spark.read().parquet(in).select("grp", "amount", "balance");
+      union = union == null ? d : union.union(d);
+    }
+    union.groupBy("grp").agg(count(lit(1)).as("count"), sum("amount").as("sum_amount"),
+            sum("balance").as("sum_balance"))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out"));
+    print("plain_ms", (System.nanoTime() - t0) / 1_000_000);
+    print("plain_cpu_ms", (cpuNs() - c0) / 1_000_000);
+    print("jvm_cpu_ms", cpuNs() / 1_000_000);
+    if (o.containsKey("secure")) {
+      Dataset<Row> plain = spark.read().parquet(o.get("out"));
+      Column label = Boolean.parseBoolean(o.getOrDefault("buckets", "true"))
+          ? concat(lit("["), col("grp"), lit(","), col("grp").plus(1), lit(")")) : col("grp").cast("string");
+      plain = plain.withColumn("label", label);
+      Dataset<Row> secure = spark.read().parquet(o.get("secure"));
+      long secureRows = secure.count();
+      long suppressed = secure.filter(col("suppressed")).count();
+      Dataset<Row> j = secure.join(plain, secure.col("grp").equalTo(plain.col("label")), "full_outer");
+      long bad = j.filter(plain.col("label").isNull().or(secure.col("grp").isNull())
+          .or(secure.col("count").notEqual(plain.col("count")))
+          .or(secure.col("sum_amount").cast("long").notEqual(plain.col("sum_amount")))
+          .or(abs(secure.col("sum_balance").cast("double").minus(plain.col("sum_balance"))).gt(0.005)))
+          .filter(secure.col("suppressed").isNull().or(secure.col("suppressed").equalTo(false))).count();
+      print("secure_groups", secureRows);
+      print("secure_suppressed", suppressed);
+      print("plain_groups", plain.count());
+      print("mismatches", bad);
+    }
+  }
+
+  /** Timed: read every input, join on id, add the vectors, write. Then (untimed) check the secure output. */
+  private static void plainFeatures(SparkSession spark, Map<String, String> o) {
+    int dims = Integer.parseInt(o.get("dims"));
+    String[] inputs = o.get("inputs").split(",");
+    long t0 = System.nanoTime();
+    long c0 = cpuNs();
+    Dataset<Row> joined = null;
+    for (int p = 0; p < inputs.length; p++) {
+      List<Column> cols = new ArrayList<>();
+      cols.add(col("id"));
+      for (int j = 0; j < dims; j++) {
+        cols.add(col("z" + j).as("p" + p + "_z" + j));
+      }
+      Dataset<Row> d = spark.read().parquet(inputs[p]).select(cols.toArray(Column[]::new));
+      joined = joined == null ? d : joined.join(d, "id");
+    }
+    List<Column> out = new ArrayList<>();
+    out.add(col("id"));
+    for (int j = 0; j < dims; j++) {
+      Column z = col("p0_z" + j);
+      for (int p = 1; p < inputs.length; p++) {
+        z = z.plus(col("p" + p + "_z" + j));
+      }
+      out.add(z.as("z" + j));
+    }
+    joined.select(out.toArray(Column[]::new)).write().mode(SaveMode.Overwrite).parquet(o.get("out"));
+    print("plain_ms", (System.nanoTime() - t0) / 1_000_000);
+    print("plain_cpu_ms", (cpuNs() - c0) / 1_000_000);
+    print("jvm_cpu_ms", cpuNs() / 1_000_000);
+    if (o.containsKey("secure")) {
+      Dataset<Row> plain = spark.read().parquet(o.get("out")).withColumn("id", col("id").cast("string"));
+      Dataset<Row> secure = spark.read().parquet(o.get("secure"));
+      long secureRows = secure.count();
+      Dataset<Row> j = secure.join(plain, secure.col("id").equalTo(plain.col("id")), "full_outer");
+      Column bad = plain.col("id").isNull().or(secure.col("id").isNull());
+      for (int d = 0; d < dims; d++) {
+        bad = bad.or(abs(secure.col("z" + d).cast("double").minus(plain.col("z" + d))).gt(5e-7));
+      }
+      print("secure_rows", secureRows);
+      print("plain_rows", plain.count());
+      print("mismatches", j.filter(bad).count());
+    }
+  }
+
+  /** CPU time of this JVM (all threads: tasks, GC, JIT). */
+  private static long cpuNs() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long peakHeapMiB() {
+    long bytes = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        bytes += pool.getPeakUsage().getUsed();
+      }
+    }
+    return bytes >> 20;
+  }
+}
