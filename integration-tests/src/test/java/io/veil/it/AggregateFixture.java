@@ -304,21 +304,6 @@ final class AggregateFixture {
     return b;
   }
 
-  static boolean contains(List<byte[]> haystacks, byte[] needle) {
-    for (byte[] h : haystacks) {
-      outer:
-      for (int i = 0; i + needle.length <= h.length; i++) {
-        for (int j = 0; j < needle.length; j++) {
-          if (h[i + j] != needle[j]) {
-            continue outer;
-          }
-        }
-        return true;
-      }
-    }
-    return false;
-  }
-
   static String text(PartyProcess p) {
     return String.join("\n", p.output());
   }

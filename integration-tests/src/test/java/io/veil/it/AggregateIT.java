@@ -243,7 +243,7 @@ class AggregateIT {
     List<byte[]> segments = AggregateFixture.segments(broker);
     for (String b : BANKS3) {
       for (String step : List.of("agg-counts", "agg-sums")) {
-        assertThat(AggregateFixture.contains(segments, (b + "." + jobId + "." + step).getBytes(StandardCharsets.UTF_8)))
+        assertThat(PsiEndToEndIT.contains(segments, (b + "." + jobId + "." + step).getBytes(StandardCharsets.UTF_8)))
             .as(b + " " + step + " batches in the log").isTrue();
       }
     }
@@ -261,8 +261,8 @@ class AggregateIT {
     }
     assertThat(secrets).hasSizeGreaterThan(20);
     for (long s : secrets) {
-      assertThat(AggregateFixture.contains(segments, AggregateFixture.littleEndian(s))).as("LE long " + s).isFalse();
-      assertThat(AggregateFixture.contains(segments, Long.toString(s).getBytes(StandardCharsets.US_ASCII)))
+      assertThat(PsiEndToEndIT.contains(segments, AggregateFixture.littleEndian(s))).as("LE long " + s).isFalse();
+      assertThat(PsiEndToEndIT.contains(segments, Long.toString(s).getBytes(StandardCharsets.US_ASCII)))
           .as("text " + s).isFalse();
     }
   }

@@ -156,48 +156,28 @@ public final class AggregateBench {
       report.add("aggregate: data generation failed (see " + work.resolve("logs/gen-agg.log") + ")");
       return false;
     }
-    List<String> ids = new ArrayList<>();
-    for (int p = 1; p <= n; p++) {
-      ids.add(id(p));
-    }
+    List<String> ids = partyIds(n);
     Path spec = work.resolve("aggregate.yaml");
     Files.writeString(spec, aggregateSpec(o, keys, ids, data), StandardCharsets.UTF_8);
     writePolicies(work, keys, ids, "agg");
 
-    System.out.printf("aggregate: running %d parties...%n", n);
-    long machine0 = machineBusyTicks();
-    long cpu0 = ownCpuNs();
-    long t0 = System.nanoTime();
-    List<PartyRun> runs = runParties("agg", ids, spec, o, bootstrap);
-    double wallS = (System.nanoTime() - t0) / 1e9;
-    double brokerCpuS = (ownCpuNs() - cpu0) / 1e9;
-    double otherCpuS = (machineBusyTicks() - machine0) / 100.0 - brokerCpuS
-        - runs.stream().mapToDouble(PartyRun::cpuS).sum();
-    if (runs.stream().anyMatch(r -> r.exit() != 0)) {
-      report.add("aggregate: a party failed: " + runs.stream().map(r -> r.id() + " exit " + r.exit())
-          .collect(Collectors.joining(", ")) + " (logs in " + work.resolve("logs") + ")");
+    SecureRun secure = runSecure("aggregate", "agg", ids, spec, o, bootstrap, report);
+    if (secure == null) {
       return false;
     }
-    String jobId = runs.get(0).value("job id");
-    Map<String, TopicSize> topics = topicSizes(bootstrap);
+    List<PartyRun> runs = secure.runs();
 
     System.out.println("aggregate: plaintext Spark baseline...");
     List<String> inputs = ids.stream().map(p -> data.resolve(p).toString()).toList();
     PartyProcess plain = worker("plain-agg", o, List.of("master=" + o.plainMaster(), "inputs=" + String.join(",", inputs),
         "out=" + work.resolve("out/agg-plain"), "secure=" + work.resolve("out/agg-secure"),
         "buckets=" + o.buckets()));
-    long p0 = System.nanoTime();
-    long pm0 = machineBusyTicks();
-    int plainExit = plain.await(o.timeoutMs());
-    double plainWallS = (System.nanoTime() - p0) / 1e9;
-    double plainMachineS = (machineBusyTicks() - pm0) / 100.0;
-    if (plainExit != 0) {
-      report.add("aggregate: plaintext baseline failed (see " + work.resolve("logs/plain-agg.log") + ")");
+    PlainRun baseline = awaitPlain("aggregate", "agg", plain, o, report);
+    if (baseline == null) {
       return false;
     }
 
     PartyRun result = runs.get(0);
-    double plainS = Long.parseLong(plain.value("bench.plain_ms")) / 1000.0;
     report.add(String.format("== Secure aggregate: %d parties x %,d rows = %,d rows, %,d groups (%s domain), "
         + "COUNT + 2 SUMs, %d partitions", n, o.rows(), n * o.rows(), o.groups(),
         o.buckets() ? "buckets" : "values", o.partitions()));
@@ -207,13 +187,8 @@ public final class AggregateBench {
         result.value("groups"), result.value("released groups"), plain.value("bench.mismatches")));
     long payloadPerParty = (long) o.groups() * ELEMENT_BYTES
         + Long.parseLong(result.value("released groups")) * 2 * ELEMENT_BYTES;
-    partyTable(report, runs, topics, jobId, "bench-aggregate-" + o.rows(), payloadPerParty);
-    report.add(String.format("   broker (this JVM) CPU during the run: %.1f s; all parties' wall time: %.1f s; "
-        + "CPU used by other processes on the machine meanwhile: %.1f s (of %.1f s available)",
-        brokerCpuS, wallS, Math.max(0, otherCpuS), wallS * Runtime.getRuntime().availableProcessors()));
-    timeline(report, runs);
-    report.add(String.format("   machine CPU busy during the plaintext JVM: %.1f s (all processes)", plainMachineS));
-    comparison(report, result, runs, plain, plainS, plainWallS, o.plainMaster(),
+    partyTable(report, runs, secure.topics(), secure.jobId(), "bench-aggregate-" + o.rows(), payloadPerParty);
+    footer(report, secure, baseline, plain, result, o,
         "read " + n + " parquet inputs + union + groupBy(grp).agg(count, sum, sum) + write parquet");
     report.add(String.format("   throughput: %,.0f rows/s overall (all parties' rows / result party's job time)",
         n * o.rows() / (result.elapsedMs() / 1000.0)));
@@ -269,46 +244,26 @@ public final class AggregateBench {
       report.add("feature-aggregate: data generation failed (see " + work.resolve("logs/gen-fa.log") + ")");
       return false;
     }
-    List<String> ids = new ArrayList<>();
-    for (int p = 1; p <= n; p++) {
-      ids.add(id(p));
-    }
+    List<String> ids = partyIds(n);
     Path spec = work.resolve("feature-aggregate.yaml");
     Files.writeString(spec, featureSpec(o, keys, ids, data), StandardCharsets.UTF_8);
     writePolicies(work, keys, ids, "fa");
 
-    System.out.printf("feature-aggregate: running %d parties...%n", n);
-    long machine0 = machineBusyTicks();
-    long cpu0 = ownCpuNs();
-    long t0 = System.nanoTime();
-    List<PartyRun> runs = runParties("fa", ids, spec, o, bootstrap);
-    double wallS = (System.nanoTime() - t0) / 1e9;
-    double brokerCpuS = (ownCpuNs() - cpu0) / 1e9;
-    double otherCpuS = (machineBusyTicks() - machine0) / 100.0 - brokerCpuS
-        - runs.stream().mapToDouble(PartyRun::cpuS).sum();
-    if (runs.stream().anyMatch(r -> r.exit() != 0)) {
-      report.add("feature-aggregate: a party failed: " + runs.stream().map(r -> r.id() + " exit " + r.exit())
-          .collect(Collectors.joining(", ")) + " (logs in " + work.resolve("logs") + ")");
+    SecureRun secure = runSecure("feature-aggregate", "fa", ids, spec, o, bootstrap, report);
+    if (secure == null) {
       return false;
     }
-    String jobId = runs.get(0).value("job id");
-    Map<String, TopicSize> topics = topicSizes(bootstrap);
+    List<PartyRun> runs = secure.runs();
 
     System.out.println("feature-aggregate: plaintext Spark baseline...");
     List<String> inputs = ids.stream().map(p -> data.resolve(p).toString()).toList();
     PartyProcess plain = worker("plain-fa", o, List.of("master=" + o.plainMaster(), "inputs=" + String.join(",", inputs),
         "out=" + work.resolve("out/fa-plain"), "secure=" + work.resolve("out/fa-secure"), "dims=" + o.dims()));
-    long p0 = System.nanoTime();
-    long pm0 = machineBusyTicks();
-    int plainExit = plain.await(o.timeoutMs());
-    double plainWallS = (System.nanoTime() - p0) / 1e9;
-    double plainMachineS = (machineBusyTicks() - pm0) / 100.0;
-    if (plainExit != 0) {
-      report.add("feature-aggregate: plaintext baseline failed (see " + work.resolve("logs/plain-fa.log") + ")");
+    PlainRun baseline = awaitPlain("feature-aggregate", "fa", plain, o, report);
+    if (baseline == null) {
       return false;
     }
     PartyRun result = runs.get(0);
-    double plainS = Long.parseLong(plain.value("bench.plain_ms")) / 1000.0;
     report.add(String.format("== Secure feature aggregation: %d parties x %,d aligned rows x %d dims, %d partitions",
         n, o.faRows(), o.dims(), o.partitions()));
     report.add(String.format("   each party: own JVM, local[1] (1 core), -Xmx%s; result party %s; one embedded broker; "
@@ -316,14 +271,8 @@ public final class AggregateBench {
     report.add(String.format("   result: %s aligned rows; secure output %s rows, plaintext %s rows, %s mismatching rows",
         result.value("aligned rows"), plain.value("bench.secure_rows"), plain.value("bench.plain_rows"),
         plain.value("bench.mismatches")));
-    partyTable(report, runs, topics, jobId, "bench-features-" + o.faRows(), o.faRows() * o.dims() * ELEMENT_BYTES);
-    report.add(String.format("   broker (this JVM) CPU during the run: %.1f s; all parties' wall time: %.1f s; "
-        + "CPU used by other processes on the machine meanwhile: %.1f s (of %.1f s available)",
-        brokerCpuS, wallS, Math.max(0, otherCpuS), wallS * Runtime.getRuntime().availableProcessors()));
-    timeline(report, runs);
-    report.add(String.format("   machine CPU busy during the plaintext JVM: %.1f s (all processes)", plainMachineS));
-    comparison(report, result, runs, plain, plainS, plainWallS, o.plainMaster(),
-        "read " + n + " parquet inputs + join on id + add the vectors + write parquet");
+    partyTable(report, runs, secure.topics(), secure.jobId(), "bench-features-" + o.faRows(), o.faRows() * o.dims() * ELEMENT_BYTES);
+    footer(report, secure, baseline, plain, result, o, "read " + n + " parquet inputs + join on id + add the vectors + write parquet");
     report.add(String.format("   throughput: %,.0f aligned rows/s (result party's job time)",
         o.faRows() / (result.elapsedMs() / 1000.0)));
     report.add("");
@@ -424,6 +373,68 @@ public final class AggregateBench {
   }
 
   /** Per party: role, times, CPU, memory, bytes on the broker. */
+  private static List<String> partyIds(int n) {
+    List<String> ids = new ArrayList<>();
+    for (int p = 1; p <= n; p++) {
+      ids.add(id(p));
+    }
+    return ids;
+  }
+
+  /** The parties' runs, and what the machine did meanwhile. */
+  private record SecureRun(List<PartyRun> runs, double wallS, double brokerCpuS, double otherCpuS, String jobId,
+      Map<String, TopicSize> topics) {}
+
+  /** The plaintext baseline's JVM: its wall time, the machine's busy CPU meanwhile, its own timed job. */
+  private record PlainRun(double wallS, double machineS, double plainS) {}
+
+  /** Runs every party of {@code spec} and measures them; null (with the reason reported) if one failed. */
+  private static SecureRun runSecure(String label, String tag, List<String> ids, Path spec, Options o,
+      String bootstrap, List<String> report) throws Exception {
+    System.out.printf("%s: running %d parties...%n", label, ids.size());
+    long machine0 = machineBusyTicks();
+    long cpu0 = ownCpuNs();
+    long t0 = System.nanoTime();
+    List<PartyRun> runs = runParties(tag, ids, spec, o, bootstrap);
+    double wallS = (System.nanoTime() - t0) / 1e9;
+    double brokerCpuS = (ownCpuNs() - cpu0) / 1e9;
+    double otherCpuS = (machineBusyTicks() - machine0) / 100.0 - brokerCpuS
+        - runs.stream().mapToDouble(PartyRun::cpuS).sum();
+    if (runs.stream().anyMatch(r -> r.exit() != 0)) {
+      report.add(label + ": a party failed: " + runs.stream().map(r -> r.id() + " exit " + r.exit())
+          .collect(Collectors.joining(", ")) + " (logs in " + o.work().resolve("logs") + ")");
+      return null;
+    }
+    return new SecureRun(runs, wallS, brokerCpuS, otherCpuS, runs.get(0).value("job id"), topicSizes(bootstrap));
+  }
+
+  /** Waits for the plaintext baseline's JVM and measures it; null (with the reason reported) if it failed. */
+  private static PlainRun awaitPlain(String label, String tag, PartyProcess plain, Options o, List<String> report)
+      throws InterruptedException {
+    long p0 = System.nanoTime();
+    long pm0 = machineBusyTicks();
+    int plainExit = plain.await(o.timeoutMs());
+    double plainWallS = (System.nanoTime() - p0) / 1e9;
+    double plainMachineS = (machineBusyTicks() - pm0) / 100.0;
+    if (plainExit != 0) {
+      report.add(label + ": plaintext baseline failed (see " + o.work().resolve("logs/plain-" + tag + ".log") + ")");
+      return null;
+    }
+    return new PlainRun(plainWallS, plainMachineS, Long.parseLong(plain.value("bench.plain_ms")) / 1000.0);
+  }
+
+  /** The lines both operators report after their own: machine load, timeline, comparison with plaintext. */
+  private static void footer(List<String> report, SecureRun secure, PlainRun baseline, PartyProcess plain,
+      PartyRun result, Options o, String plainJob) {
+    report.add(String.format("   broker (this JVM) CPU during the run: %.1f s; all parties' wall time: %.1f s; "
+        + "CPU used by other processes on the machine meanwhile: %.1f s (of %.1f s available)",
+        secure.brokerCpuS(), secure.wallS(), Math.max(0, secure.otherCpuS()),
+        secure.wallS() * Runtime.getRuntime().availableProcessors()));
+    timeline(report, secure.runs());
+    report.add(String.format("   machine CPU busy during the plaintext JVM: %.1f s (all processes)", baseline.machineS()));
+    comparison(report, result, secure.runs(), plain, baseline.plainS(), baseline.wallS(), o.plainMaster(), plainJob);
+  }
+
   private static void partyTable(List<String> report, List<PartyRun> runs, Map<String, TopicSize> topics, String jobId,
       String ctlName, long payloadPerSender) {
     report.add(String.format("   %-8s %-6s %9s %9s %9s %8s %9s %9s %13s %9s %13s %10s %9s", "party", "role",

@@ -63,26 +63,9 @@ public final class PsiDemo {
 
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
       out.println("embedded Kafka broker (KRaft) on " + broker.bootstrapServers());
-      List<PartyProcess> parties = new ArrayList<>();
-      for (String p : List.of("bank_a", "bank_b")) {
-        parties.add(PartyProcess.start(p, List.of("run",
-            "--spec", work.resolve("psi.yaml").toString(),
-            "--party", p,
-            "--key", work.resolve("keys/" + p + ".key").toString(),
-            "--policy", work.resolve("policy-" + p + ".yaml").toString(),
-            "--ledger", work.resolve("ledger/" + p + ".jsonl").toString(),
-            "--bootstrap-servers", broker.bootstrapServers(),
-            "--master", "local[1]"), "1g", List.of(), work, out));
-      }
-      int failures = 0;
-      for (PartyProcess p : parties) {
-        int code = p.await(timeoutMs);
-        if (code != 0) {
-          out.println(p.name() + " failed (exit " + code + ")");
-          failures++;
-        }
-      }
-      if (failures > 0) {
+      List<PartyProcess> parties = startParties(List.of("bank_a", "bank_b"), work, work.resolve("psi.yaml"),
+          broker.bootstrapServers(), "1g", out);
+      if (!allSucceed(parties, timeoutMs, out)) {
         return 1;
       }
       out.println();
@@ -102,6 +85,39 @@ public final class PsiDemo {
       out.println(ok ? "  result matches the plaintext join" : "  RESULT DOES NOT MATCH THE PLAINTEXT JOIN");
       return ok ? 0 : 1;
     }
+  }
+
+  /**
+   * Starts each party's {@code veil run} in its own JVM with {@code local[1]}, its key, policy and
+   * ledger under {@code work} ({@code keys/<p>.key}, {@code policy-<p>.yaml}, {@code ledger/<p>.jsonl}).
+   */
+  static List<PartyProcess> startParties(List<String> ids, Path work, Path spec, String bootstrap, String heap,
+      PrintStream out) throws IOException {
+    List<PartyProcess> parties = new ArrayList<>();
+    for (String p : ids) {
+      parties.add(PartyProcess.start(p, List.of("run",
+          "--spec", spec.toString(),
+          "--party", p,
+          "--key", work.resolve("keys/" + p + ".key").toString(),
+          "--policy", work.resolve("policy-" + p + ".yaml").toString(),
+          "--ledger", work.resolve("ledger/" + p + ".jsonl").toString(),
+          "--bootstrap-servers", bootstrap,
+          "--master", "local[1]"), heap, List.of(), work, out));
+    }
+    return parties;
+  }
+
+  /** Waits for every party; prints each failure; true if all exited 0. */
+  static boolean allSucceed(List<PartyProcess> parties, long timeoutMs, PrintStream out) throws InterruptedException {
+    int failures = 0;
+    for (PartyProcess p : parties) {
+      int code = p.await(timeoutMs);
+      if (code != 0) {
+        out.println(p.name() + " failed (exit " + code + ")");
+        failures++;
+      }
+    }
+    return failures == 0;
   }
 
   public static String spec(Path work, String keyA, String keyB, String mode) {

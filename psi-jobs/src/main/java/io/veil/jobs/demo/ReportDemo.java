@@ -75,26 +75,9 @@ public final class ReportDemo {
 
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
       out.println("embedded Kafka broker (KRaft) on " + broker.bootstrapServers());
-      List<PartyProcess> parties = new ArrayList<>();
-      for (String p : all) {
-        parties.add(PartyProcess.start(p, List.of("run",
-            "--spec", work.resolve("report.yaml").toString(),
-            "--party", p,
-            "--key", work.resolve("keys/" + p + ".key").toString(),
-            "--policy", work.resolve("policy-" + p + ".yaml").toString(),
-            "--ledger", work.resolve("ledger/" + p + ".jsonl").toString(),
-            "--bootstrap-servers", broker.bootstrapServers(),
-            "--master", "local[1]"), "512m", List.of(), work, out));
-      }
-      int failures = 0;
-      for (PartyProcess p : parties) {
-        int code = p.await(timeoutMs);
-        if (code != 0) {
-          out.println(p.name() + " failed (exit " + code + ")");
-          failures++;
-        }
-      }
-      if (failures > 0) {
+      List<PartyProcess> parties = PsiDemo.startParties(all, work, work.resolve("report.yaml"),
+          broker.bootstrapServers(), "512m", out);
+      if (!PsiDemo.allSucceed(parties, timeoutMs, out)) {
         return 1;
       }
       PartyProcess regulator = parties.get(parties.size() - 1);
