@@ -161,7 +161,13 @@ class PsiFailuresIT {
     PartyProcess a = fx.start("bank_a", spec);
     try (ControlLog log = new ControlLog(channel.openControl(js.controlLogName()), "bank_b", b.identity(),
         js.partyKeys(), js.jobId(), js.contractHash())) {
-      log.publish(ControlMessage.Type.HELLO, "approval", Map.of("approval", Approval.sign(b.identity(), js.contractHash())));
+      log.publish(ControlMessage.Type.HELLO, "approval", Map.of("approval", Approval.sign(b.identity(),
+          js.contractHash()), ControlLog.ATTEMPT, log.attempt()));
+      long until = System.currentTimeMillis() + RUN_MS;
+      while (!log.peerAttempts().containsKey("bank_a") && System.currentTimeMillis() < until) {
+        Thread.sleep(100);
+      }
+      log.publishAcks(); // bank_a counts this approval only once its attempt is acknowledged
       String stream = "bank_b." + js.jobId() + ".blind-1";
       channel.createStreams(List.of(stream), 4);
       byte[] payload = new byte[32];

@@ -35,6 +35,7 @@ import io.veil.spec.PartySpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,17 +114,14 @@ public final class VeilJob {
       String mine = Approval.sign(secret.identity(), spec.contractHash());
       Map<String, Object> hello = new TreeMap<>();
       hello.put("approval", mine);
+      hello.put(ControlLog.ATTEMPT, log.attempt());
       if (!spec.operator().equals("psi") && me.input() != null) {
         hello.put("aggregationKey", HEX.formatHex(AggregationKeys.derive(secret, jobId).publicKey()));
       }
       log.publish(Type.HELLO, "approval", hello);
       // Long steps (hours on large inputs) must not look like a dead party to the peers.
       log.startHeartbeat(Math.max(1_000, spec.peerTimeoutMs() / 4));
-      Map<String, ControlMessage> hellos = new LinkedHashMap<>();
-      long deadline = System.currentTimeMillis() + spec.peerTimeoutMs();
-      for (String other : spec.others(me.id())) {
-        hellos.put(other, awaitApproval(log, spec, other, deadline));
-      }
+      Map<String, ControlMessage> hellos = awaitApprovals(log, spec, spec.others(me.id()));
       LOG.info("Veil job {}: approvals of {} and {} are in", jobId, me.id(), String.join(", ", hellos.keySet()));
       long protocolStart = System.nanoTime();
 
@@ -150,6 +148,9 @@ public final class VeilJob {
         outCommit = DatasetCommitment.compute(read(spark, out),
             secret.deriveJobSecret(jobId, "output-commitment-salt", 16));
         LOG.info("Veil job {}: wrote {} rows to {}", jobId, outCommit.rowCount(), out.path());
+      }
+      if (input != null) {
+        input.unpersist(false);
       }
       log.publish(Type.DONE, "done", Map.of());
 
@@ -284,17 +285,31 @@ public final class VeilJob {
   }
 
   /**
-   * Waits until {@code deadline} for {@code peer}'s approval of this job. Fails fast when the peer's
-   * latest fresh approval is for a different contract (mismatched specs), or when it is not validly
-   * signed. Returns the peer's HELLO.
+   * Waits for every peer's approval of this job and returns their HELLOs. A peer's HELLO counts once
+   * the peer has acknowledged this attempt (so it is running now, not an earlier attempt whose
+   * messages are still on the log); the peer's older messages are then ignored. Fails fast when a
+   * peer's latest fresh approval is for a different contract (mismatched specs), when it is not
+   * validly signed, or when a peer aborts. A peer that shows no sign of life for {@code
+   * peerTimeoutMs} times out.
    */
-  private static ControlMessage awaitApproval(ControlLog log, JobSpec spec, String peer, long deadline) {
+  private static Map<String, ControlMessage> awaitApprovals(ControlLog log, JobSpec spec, List<String> peers) {
     long freshSince = log.openedAtMs() - spec.peerTimeoutMs();
+    Map<String, ControlMessage> approved = new LinkedHashMap<>();
+    Map<String, Long> deadlines = new HashMap<>();
+    peers.forEach(p -> deadlines.put(p, System.currentTimeMillis() + spec.peerTimeoutMs()));
+    Map<String, ControlMessage> latest = new HashMap<>();
+    Map<String, String> acknowledged = Map.of();
+    int scanned = 0;
     while (true) {
-      Optional<ControlMessage> latest = Optional.empty();
-      for (ControlMessage m : log.seen()) {
-        if (!m.from().equals(peer)) {
+      List<ControlMessage> seen = log.seen();
+      for (; scanned < seen.size(); scanned++) {
+        ControlMessage m = seen.get(scanned);
+        String peer = m.from();
+        if (!deadlines.containsKey(peer) || approved.containsKey(peer)) {
           continue;
+        }
+        if (m.timestampMs() >= log.openedAtMs()) {
+          deadlines.put(peer, System.currentTimeMillis() + spec.peerTimeoutMs()); // alive now
         }
         boolean freshApprovalAbort = m.type() == Type.ABORT && m.step().equals("approval")
             && m.timestampMs() >= log.openedAtMs();
@@ -303,38 +318,54 @@ public final class VeilJob {
               + " aborted it: " + m.bodyString("reason"));
         }
         if (m.type() == Type.HELLO && (m.jobId().equals(spec.jobId()) || m.timestampMs() >= freshSince)) {
-          latest = Optional.of(m);
+          latest.put(peer, m);
         }
       }
-      if (latest.isPresent()) {
-        ControlMessage hello = latest.get();
-        if (!hello.jobId().equals(spec.jobId())) {
+      if (!log.peerAttempts().equals(acknowledged)) {
+        acknowledged = log.peerAttempts();
+        log.publishAcks(); // promptly, so that peers waiting for this party need not wait for a heartbeat
+      }
+      for (String peer : peers) {
+        if (approved.containsKey(peer)) {
+          continue;
+        }
+        ControlMessage hello = latest.get(peer);
+        if (hello != null && !hello.jobId().equals(spec.jobId())) {
           String reason = "the specs differ: " + peer + " approved contract " + hello.contractHash().substring(0, 16)
               + "... but " + log.me() + " has " + spec.contractHash().substring(0, 16) + "...; compare both specs "
               + "with 'veil spec-hash --spec <file>' (and the --period), agree on one, and re-run both parties";
           log.publish(Type.ABORT, "approval", Map.of("reason", reason));
           throw new InvalidInputException("Cannot start job '" + spec.name() + "': " + reason + ".");
         }
-        String sig = hello.bodyString("approval");
-        if (sig == null || !Approval.verify(spec.party(peer).publicKey(), spec.contractHash(), sig)) {
-          throw new ProtocolException(peer, "approval", "Cannot start job " + spec.jobId() + ": " + peer
-              + "'s approval is not a valid signature of the contract by its pinned key. Nothing was read "
-              + "or sent; check " + peer + "'s key.");
+        Optional<ControlMessage> live = log.liveHello(peer);
+        if (live.isPresent()) {
+          String sig = live.get().bodyString("approval");
+          if (sig == null || !Approval.verify(spec.party(peer).publicKey(), spec.contractHash(), sig)) {
+            throw new ProtocolException(peer, "approval", "Cannot start job " + spec.jobId() + ": " + peer
+                + "'s approval is not a valid signature of the contract by its pinned key. Nothing was read "
+                + "or sent; check " + peer + "'s key.");
+          }
+          log.bindAttempt(peer, live.get());
+          approved.put(peer, live.get());
+        } else if (System.currentTimeMillis() > deadlines.get(peer)) {
+          throw new PeerTimeoutException(peer, "Cannot start job '" + spec.name() + "' (" + spec.jobId() + "): "
+              + peer + " did not approve it within " + spec.peerTimeoutMs() + " ms" + (hello == null ? ""
+              : " (its approval on the log is from an earlier attempt that is no longer running)")
+              + ". Nothing was read or sent. Check that " + peer + " runs the job with the same spec and channel "
+              + "(veil spec-hash prints the contract hash to compare), or raise peerTimeoutMs in the spec.");
         }
-        return hello;
       }
-      if (System.currentTimeMillis() > deadline) {
-        throw new PeerTimeoutException(peer, "Cannot start job '" + spec.name() + "' (" + spec.jobId() + "): "
-            + peer + " did not approve it within " + spec.peerTimeoutMs() + " ms. Nothing was read or sent. "
-            + "Check that " + peer + " runs the job with the same spec and channel ("
-            + "veil spec-hash prints the contract hash to compare), or raise peerTimeoutMs in the spec.");
+      if (approved.size() == peers.size()) {
+        Map<String, ControlMessage> ordered = new LinkedHashMap<>();
+        peers.forEach(p -> ordered.put(p, approved.get(p)));
+        return ordered;
       }
       try {
         Thread.sleep(POLL_MS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new PeerTimeoutException(peer, "Cannot start job " + spec.jobId() + ": interrupted while "
-            + "waiting for " + peer + "'s approval.");
+        throw new PeerTimeoutException(peers.get(0), "Cannot start job " + spec.jobId() + ": interrupted while "
+            + "waiting for the approvals of " + String.join(", ", peers) + ".");
       }
     }
   }

@@ -208,7 +208,8 @@ public final class AggregateOperator {
     /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
     private long[][] preAggregate() {
       List<Column> cols = new ArrayList<>();
-      spec.groupBy().forEach(g -> cols.add(col(quote(g.column())).cast("string")));
+      spec.groupBy().forEach(g -> cols.add(g.values() != null ? col(quote(g.column())).cast("string")
+          : col(quote(g.column()))));
       spec.sums().forEach(v -> cols.add(col(quote(v.column()))));
       List<Tuple2<Integer, long[]>> merged = input.select(cols.toArray(Column[]::new)).javaRDD()
           .mapPartitionsToPair(new GroupEncoder(spec))
@@ -258,8 +259,10 @@ public final class AggregateOperator {
             + "(its scale)");
       }
       if (!found.isEmpty()) {
+        boolean nulls = found.stream().anyMatch(f -> f.contains(" a NULL "));
         throw new InvalidInputException("Cannot aggregate " + c.me() + "'s input: " + String.join("; ", found)
-            + ". Nothing was sent. Fix or filter these rows, or widen the domain, range or scale in the spec.");
+            + (nulls ? Runs.NULL_HINT : "") + ". Nothing was sent. Fix or filter these rows, or widen the domain, "
+            + "range or scale in the spec.");
       }
     }
 

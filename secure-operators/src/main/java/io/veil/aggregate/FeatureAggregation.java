@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -31,6 +30,7 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * Additive feature aggregation: rows aligned by key (typically a prior PSI's output, held by every
@@ -53,6 +53,8 @@ public final class FeatureAggregation {
   public static final String STEP_ALIGN = "fa-align";
   public static final String STEP_SUM = "fa-sum";
   private static final Logger LOG = LoggerFactory.getLogger(FeatureAggregation.class);
+  /** Rows per partition of the key sort, so that one packed partition stays small. */
+  private static final long ROWS_PER_SORTED_PARTITION = 250_000;
 
   private FeatureAggregation() {}
 
@@ -96,28 +98,46 @@ public final class FeatureAggregation {
     JavaRDD<FeatureRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()
         .mapPartitions(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty()))
         .persist(StorageLevel.MEMORY_AND_DISK());
-    Map<Integer, Long> problems = encoded.filter(e -> e.problem != FeatureRows.OK).map(e -> e.problem).countByValue();
-    long rows = encoded.count();
-    long distinct = encoded.map(e -> e.sortKey).distinct().count();
+    String jobId = c.jobId();
+    FeatureRows.Tally tally = encoded.mapPartitions(rows -> FeatureRows.Tally.of(jobId, rows))
+        .fold(new FeatureRows.Tally(), FeatureRows.Tally::merge);
+    long rows = tally.rows;
     List<String> found = new ArrayList<>();
-    note(found, problems.get(FeatureRows.NULL_KEY), "a NULL key");
-    note(found, problems.get(FeatureRows.NULL_VALUE), "a NULL value");
-    note(found, problems.get(FeatureRows.OUT_OF_RANGE), "a value outside the declared range (|v| <= "
+    note(found, tally.problems[FeatureRows.NULL_KEY], "a NULL key");
+    note(found, tally.problems[FeatureRows.NULL_VALUE], "a NULL value" + Runs.NULL_HINT);
+    note(found, tally.problems[FeatureRows.OUT_OF_RANGE], "a value outside the declared range (|v| <= "
         + spec.maxAbs().toPlainString() + ", finite)");
-    note(found, problems.get(FeatureRows.INEXACT), "a value with more than " + spec.scale() + " decimal places");
-    if (found.isEmpty() && distinct != rows) {
-      found.add((rows - distinct) + " rows repeat a key (aligned rows need unique keys)");
+    note(found, tally.problems[FeatureRows.INEXACT], "a value with more than " + spec.scale() + " decimal places");
+    failIfAny(found, c);
+
+    // Sort by key (one shuffle of the rows), pack each sorted partition, find repeated keys.
+    int sortPartitions = (int) Math.max(p, Math.min(1 << 16, rows / ROWS_PER_SORTED_PARTITION + 1));
+    JavaRDD<FeatureRows.Chunk> chunks = encoded
+        .mapToPair(e -> new Tuple2<>(e.sortKey, e.withoutSortKey()))
+        .sortByKey(true, sortPartitions)
+        .mapPartitionsWithIndex(new FeatureRows.ToChunk(dims, c.isResultParty()), true)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    List<FeatureRows.Chunk> sorted = new ArrayList<>(chunks.map(FeatureRows.Chunk::summary).collect());
+    sorted.sort(java.util.Comparator.comparingInt(ch -> ch.partition));
+    encoded.unpersist(false);
+    long[] offsets = new long[sortPartitions];
+    long repeats = 0;
+    String lastKey = null;
+    long rank = 0;
+    for (FeatureRows.Chunk ch : sorted) {
+      offsets[ch.partition] = rank;
+      rank += ch.rows;
+      repeats += ch.repeats + (ch.rows > 0 && ch.firstKey.equals(lastKey) ? 1 : 0);
+      lastKey = ch.rows > 0 ? ch.lastKey : lastKey;
     }
-    if (!found.isEmpty()) {
-      throw new InvalidInputException("Cannot aggregate " + c.me() + "'s features: " + String.join("; ", found)
-          + ". Nothing was sent. Fix or filter these rows, or change scale/maxAbs in the spec.");
+    if (repeats > 0) {
+      found.add(repeats + (repeats == 1 ? " row repeats a key" : " rows repeat a key")
+          + " (aligned rows need unique keys)");
     }
+    failIfAny(found, c);
 
     // Alignment: same keys at every party, hence the same ranks.
-    String jobId = c.jobId();
-    BigInteger digest = encoded.map(e -> FeatureRows.keyDigest(jobId, e.sortKey))
-        .fold(BigInteger.ZERO, FeatureRows::addDigests);
-    String digestHex = String.format("%064x", digest);
+    String digestHex = String.format("%064x", tally.digest);
     c.control().publish(Type.ROUND_COMPLETE, STEP_ALIGN, Map.of("rows", rows, "digest", digestHex));
     for (String other : c.dataParties()) {
       if (other.equals(c.me())) {
@@ -135,13 +155,13 @@ public final class FeatureAggregation {
     }
     LOG.info("Veil job {}: {} rows aligned with {}", c.jobId(), rows, c.dataParties());
 
-    // Blocks of batchRows rows, in rank order.
-    JavaPairRDD<Long, FeatureRows.Encoded> ranked = encoded.keyBy(e -> e.sortKey).sortByKey(true, p).values()
-        .zipWithIndex().mapToPair(t -> new scala.Tuple2<>(t._2(), t._1()));
-    JavaRDD<VectorBlock> blocks = ranked
+    // Blocks of batchRows rows, in rank order: chunks are cut at block boundaries and the pieces
+    // (arrays, not rows) shuffled to their data-plane partition.
+    JavaRDD<VectorBlock> blocks = chunks
+        .flatMapToPair(new FeatureRows.Cut(offsets, spec.batchRows(), dims))
         .repartitionAndSortWithinPartitions(new FeatureRows.BlockPartitioner(p, spec.batchRows()),
             new FeatureRows.RankOrder())
-        .mapPartitions(new FeatureRows.ToBlocks(spec.batchRows(), dims, c.isResultParty()), true);
+        .mapPartitions(new FeatureRows.Join(), true);
     long length = rows * dims;
     SecureSum sum = new SecureSum(spark, c, p, spec.batchRows() * dims);
     Optional<Dataset<Row>> z = Optional.empty();
@@ -149,6 +169,9 @@ public final class FeatureAggregation {
       JavaRDD<VectorBlock> total = sum.receive(STEP_SUM, blocks, length).persist(StorageLevel.MEMORY_AND_DISK());
       total.count(); // read and check every peer's blocks now, while the job is live
       int scale = spec.scale();
+      // |Z| <= parties * maxAbs: as few digits as that needs (up to 18 digits is a long in Parquet).
+      int precision = Math.max(scale + 1, BigInteger.valueOf(format.maxEncoded())
+          .multiply(BigInteger.valueOf(c.dataParties().size())).toString().length());
       JavaRDD<Row> out = total.flatMap(b -> {
         List<Row> rs = new ArrayList<>(b.keys().length);
         for (int i = 0; i < b.keys().length; i++) {
@@ -166,18 +189,25 @@ public final class FeatureAggregation {
         schema = schema.add(k, DataTypes.StringType, false);
       }
       for (int j = 0; j < dims; j++) {
-        schema = schema.add("z" + j, DataTypes.createDecimalType(38, scale), false);
+        schema = schema.add("z" + j, DataTypes.createDecimalType(precision, scale), false);
       }
       z = Optional.of(spark.createDataFrame(out, schema));
     } else {
       sum.send(STEP_SUM, blocks, length);
     }
-    encoded.unpersist(false);
+    chunks.unpersist(false);
     return new FeatureAggregationResult(z, rows, sum.rounds());
   }
 
-  private static void note(List<String> found, Long rows, String what) {
-    if (rows != null && rows > 0) {
+  private static void failIfAny(List<String> found, AggregationContext c) {
+    if (!found.isEmpty()) {
+      throw new InvalidInputException("Cannot aggregate " + c.me() + "'s features: " + String.join("; ", found)
+          + ". Nothing was sent. Fix or filter these rows, or change scale/maxAbs in the spec.");
+    }
+  }
+
+  private static void note(List<String> found, long rows, String what) {
+    if (rows > 0) {
       found.add(rows + (rows == 1 ? " row has " : " rows have ") + what);
     }
   }

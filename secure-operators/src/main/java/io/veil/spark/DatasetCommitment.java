@@ -1,6 +1,7 @@
 package io.veil.spark;
 
 import io.veil.crypto.Sha256;
+import java.io.ByteArrayOutputStream;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import scala.Tuple2;
 public final class DatasetCommitment {
   public static final String ALGORITHM = "veil-rowset-sha256/v1";
   private static final int BUCKETS = 256;
+  private static final int HASH_BYTES = 32;
 
   private DatasetCommitment() {}
 
@@ -40,13 +42,33 @@ public final class DatasetCommitment {
 
   public static Commitment compute(Dataset<Row> table, byte[] salt) {
     byte[] s = salt.clone();
-    JavaPairRDD<Integer, byte[]> hashes = table.javaRDD().mapToPair(row -> {
-      byte[] h = rowHash(s, row);
-      return new Tuple2<>(h[0] & 0xff, h);
+    // Each task hashes its rows and ships one packed array of 32-byte hashes per bucket, not one
+    // record per row.
+    JavaPairRDD<Integer, byte[]> packed = table.javaRDD().mapPartitionsToPair(rows -> {
+      ByteArrayOutputStream[] byBucket = new ByteArrayOutputStream[BUCKETS];
+      while (rows.hasNext()) {
+        byte[] h = rowHash(s, rows.next());
+        int b = h[0] & 0xff;
+        if (byBucket[b] == null) {
+          byBucket[b] = new ByteArrayOutputStream();
+        }
+        byBucket[b].writeBytes(h);
+      }
+      List<Tuple2<Integer, byte[]>> out = new ArrayList<>();
+      for (int b = 0; b < BUCKETS; b++) {
+        if (byBucket[b] != null) {
+          out.add(new Tuple2<>(b, byBucket[b].toByteArray()));
+        }
+      }
+      return out.iterator();
     });
-    List<Tuple2<Integer, Tuple2<Long, byte[]>>> buckets = hashes.groupByKey(16).mapToPair(b -> {
+    List<Tuple2<Integer, Tuple2<Long, byte[]>>> buckets = packed.groupByKey(16).mapToPair(b -> {
       List<byte[]> list = new ArrayList<>();
-      b._2().forEach(list::add);
+      for (byte[] chunk : b._2()) {
+        for (int at = 0; at < chunk.length; at += HASH_BYTES) {
+          list.add(Arrays.copyOfRange(chunk, at, at + HASH_BYTES));
+        }
+      }
       list.sort(Arrays::compareUnsigned);
       MessageDigest md = Sha256.newDigest();
       list.forEach(md::update);

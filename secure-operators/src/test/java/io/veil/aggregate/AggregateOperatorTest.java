@@ -228,6 +228,9 @@ class AggregateOperatorTest {
     inputs.put("bank_b", new ArrayList<>(rows(2, 20)));
     inputs.get("bank_b").add(RowFactory.create("r1", 30, 123456.0));
     inputs.get("bank_b").add(RowFactory.create("r7", 30, 1.0));
+    inputs.get("bank_b").add(RowFactory.create("r2", 30, null));
+    inputs.get("bank_b").add(RowFactory.create("r2", 80, 1.0));
+    inputs.get("bank_b").add(RowFactory.create("r2", 30, 1.005));
     inputs.put("bank_c", rows(3, 20));
     AggregateSpec spec = spec("bank_a", 0, null, List.of("r0", "r1", "r2", "r3"));
     Map<String, Throwable> errors = new LinkedHashMap<>();
@@ -248,6 +251,11 @@ class AggregateOperatorTest {
     assertThat(errors.get("bank_b")).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("1 row has a value of 'amount' outside its declared range")
         .hasMessageContaining("1 row has a value of group column 'region' outside its declared domain")
+        .hasMessageContaining("1 row has a value of group column 'age' outside its declared domain (buckets "
+            + "[20,30) to [60,70))")
+        .hasMessageContaining("1 row has a NULL in summed column 'amount'")
+        .hasMessageContaining("does not parse as the declared type, is read as NULL")
+        .hasMessageContaining("1 row has a value of 'amount' with more than 2 decimal places")
         .hasMessageNotContaining("123456");
     assertThat(errors.get("bank_a")).isInstanceOf(ProtocolException.class).hasMessageContaining("bank_b aborted")
         .hasMessageContaining("input failed its checks").hasMessageNotContaining("region");

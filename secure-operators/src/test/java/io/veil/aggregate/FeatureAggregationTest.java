@@ -149,7 +149,7 @@ class FeatureAggregationTest {
     host.add(RowFactory.create(3L, 1.0, 5000.0, null));
     inputs.put("host", host);
     Map<String, Object> rs = run(ps, inputs, "guest");
-    assertThat(((Exception) rs.get("guest")).getMessage()).contains("1 rows repeat a key");
+    assertThat(((Exception) rs.get("guest")).getMessage()).contains("1 row repeats a key");
     assertThat(((Exception) rs.get("host")).getMessage()).contains("1 row has a value outside the declared range")
         .doesNotContain("5000");
   }

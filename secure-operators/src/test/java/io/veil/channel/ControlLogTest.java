@@ -86,4 +86,48 @@ class ControlLogTest {
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("not signed by the key pinned in the spec");
   }
+
+  private static Map<String, Object> hello(ControlLog log) {
+    return Map.of("approval", "-", ControlLog.ATTEMPT, log.attempt());
+  }
+
+  @Test
+  void onlyALiveAttemptCountsAndItsPeersOlderMessagesAreIgnored() throws Exception {
+    // An earlier attempt of bank_b approved and announced a round, then died.
+    ControlLog crashed = log("bank_b", B, "job1");
+    crashed.publish(Type.HELLO, "approval", hello(crashed));
+    crashed.publish(Type.ROUND_COMPLETE, "agg-counts", Map.of("v", 1));
+
+    ControlLog a = log("bank_a", A, "job1");
+    a.publish(Type.HELLO, "approval", hello(a));
+    a.publishAcks();
+    assertThat(a.liveHello("bank_b")).as("nobody acknowledged bank_a's attempt").isEmpty();
+
+    ControlLog b = log("bank_b", B, "job1");
+    b.publish(Type.HELLO, "approval", hello(b));
+    assertThat(b.peerAttempts()).containsEntry("bank_a", a.attempt());
+    assertThat(a.liveHello("bank_b")).as("not acknowledged yet").isEmpty();
+    b.publishAcks();
+    ControlMessage live = a.liveHello("bank_b").orElseThrow();
+    assertThat(live.body().get(ControlLog.ATTEMPT)).isEqualTo(b.attempt());
+    a.bindAttempt("bank_b", live);
+    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "agg-counts", 300, "its counts"))
+        .as("the crashed attempt's announcement does not count").isInstanceOf(PeerTimeoutException.class);
+    b.publish(Type.ROUND_COMPLETE, "agg-counts", Map.of("v", 2));
+    assertThat(a.await("bank_b", Type.ROUND_COMPLETE, "agg-counts", 3_000, "its counts").body().get("v"))
+        .isEqualTo(2);
+
+    // bank_b restarts once more: its new HELLO is not live until it acknowledges bank_a again.
+    ControlLog again = log("bank_b", B, "job1");
+    again.publish(Type.HELLO, "approval", hello(again));
+    assertThat(a.liveHello("bank_b")).isEmpty();
+    again.startHeartbeat(50);
+    long until = System.currentTimeMillis() + 5_000;
+    while (a.liveHello("bank_b").isEmpty() && System.currentTimeMillis() < until) {
+      Thread.sleep(20);
+    }
+    assertThat(a.liveHello("bank_b")).as("acknowledged by the heartbeat").isPresent();
+    again.close();
+  }
+
 }

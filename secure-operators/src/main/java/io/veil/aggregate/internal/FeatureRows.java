@@ -1,19 +1,20 @@
 package io.veil.aggregate.internal;
 
-import io.veil.InvalidInputException;
 import io.veil.crypto.Sha256;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.psi.KeyNormalization;
 import java.io.Serializable;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
@@ -46,6 +47,11 @@ public final class FeatureRows {
       this.keyText = keyText;
       this.values = values;
       this.problem = problem;
+    }
+
+    /** This row without its sort key (which travels as the shuffle key). */
+    public Encoded withoutSortKey() {
+      return new Encoded(null, keyText, values, problem);
     }
   }
 
@@ -94,25 +100,9 @@ public final class FeatureRows {
         if (v == null) {
           return new Encoded(null, null, null, NULL_VALUE);
         }
-        BigDecimal d;
-        if (v instanceof BigDecimal b) {
-          d = b;
-        } else if (v instanceof Double || v instanceof Float) {
-          double x = ((Number) v).doubleValue();
-          if (!Double.isFinite(x)) {
-            return new Encoded(null, null, null, OUT_OF_RANGE);
-          }
-          d = BigDecimal.valueOf(x);
-        } else {
-          d = BigDecimal.valueOf(((Number) v).longValue());
-        }
-        if (d.abs().compareTo(format.maxAbs()) > 0) {
-          return new Encoded(null, null, null, OUT_OF_RANGE);
-        }
-        try {
-          values[j] = format.encode(d, "a feature column");
-        } catch (InvalidInputException e) {
-          return new Encoded(null, null, null, INEXACT);
+        int status = format.tryEncode(v, values, j);
+        if (status != FixedPoint.ENCODED) {
+          return new Encoded(null, null, null, status == FixedPoint.OUT_OF_RANGE ? OUT_OF_RANGE : INEXACT);
         }
       }
       String[] text = null;
@@ -182,50 +172,178 @@ public final class FeatureRows {
     }
   }
 
-  /** Cuts rank-sorted rows of one partition into blocks of {@code rowsPerBlock} rows x {@code dims} values. */
-  public static final class ToBlocks implements FlatMapFunction<Iterator<Tuple2<Long, Encoded>>, VectorBlock> {
+  /** One pass over the encoded rows: row count, problems by kind, and the key-set digest. Plain class (Kryo). */
+  public static final class Tally implements Serializable {
     private static final long serialVersionUID = 1L;
-    private final int rowsPerBlock;
+    public long rows;
+    public long[] problems = new long[INEXACT + 1];
+    public BigInteger digest = BigInteger.ZERO;
+
+    /** Tallies one partition. */
+    public static Iterator<Tally> of(String jobId, Iterator<Encoded> rows) {
+      Tally t = new Tally();
+      while (rows.hasNext()) {
+        Encoded e = rows.next();
+        t.rows++;
+        t.problems[e.problem]++;
+        if (e.problem == OK) {
+          t.digest = addDigests(t.digest, keyDigest(jobId, e.sortKey));
+        }
+      }
+      return List.of(t).iterator();
+    }
+
+    public static Tally merge(Tally a, Tally b) {
+      Tally t = new Tally();
+      t.rows = a.rows + b.rows;
+      for (int i = 0; i < t.problems.length; i++) {
+        t.problems[i] = a.problems[i] + b.problems[i];
+      }
+      t.digest = addDigests(a.digest, b.digest);
+      return t;
+    }
+  }
+
+  /**
+   * One key-sorted partition, packed: its rows' values (row-major) and, at the result party, keys;
+   * with what the driver needs to rank the rows (count) and to find repeated keys (adjacent equal
+   * keys, first and last key). Plain class (Kryo).
+   */
+  public static final class Chunk implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public int partition;
+    public int rows;
+    public long repeats;
+    public String firstKey;
+    public String lastKey;
+    public long[] values;
+    public String[][] keys;
+
+    /** The same chunk without its rows, for the driver. */
+    public Chunk summary() {
+      Chunk c = new Chunk();
+      c.partition = partition;
+      c.rows = rows;
+      c.repeats = repeats;
+      c.firstKey = firstKey;
+      c.lastKey = lastKey;
+      return c;
+    }
+  }
+
+  /** Packs each key-sorted partition into one {@link Chunk}. */
+  public static final class ToChunk implements Function2<Integer, Iterator<Tuple2<String, Encoded>>, Iterator<Chunk>> {
+    private static final long serialVersionUID = 1L;
     private final int dims;
     private final boolean keepKeys;
 
-    public ToBlocks(int rowsPerBlock, int dims, boolean keepKeys) {
-      this.rowsPerBlock = rowsPerBlock;
+    public ToChunk(int dims, boolean keepKeys) {
       this.dims = dims;
       this.keepKeys = keepKeys;
     }
 
     @Override
-    public Iterator<VectorBlock> call(Iterator<Tuple2<Long, Encoded>> rows) {
-      List<VectorBlock> out = new ArrayList<>();
-      List<Encoded> current = new ArrayList<>();
-      long block = -1;
+    public Iterator<Chunk> call(Integer partition, Iterator<Tuple2<String, Encoded>> rows) {
+      Chunk c = new Chunk();
+      c.partition = partition;
+      long[] values = new long[1024 * dims];
+      List<String[]> keys = keepKeys ? new ArrayList<>() : null;
+      String previous = null;
       while (rows.hasNext()) {
-        Tuple2<Long, Encoded> t = rows.next();
-        long b = t._1() / rowsPerBlock;
-        if (b != block && !current.isEmpty()) {
-          out.add(block(block, current));
+        Tuple2<String, Encoded> t = rows.next();
+        if (previous == null) {
+          c.firstKey = t._1();
+        } else if (previous.equals(t._1())) {
+          c.repeats++;
+        }
+        previous = t._1();
+        if ((long) (c.rows + 1) * dims > values.length) {
+          values = Arrays.copyOf(values, Math.toIntExact(Math.min(Integer.MAX_VALUE - 8, 2L * values.length)));
+        }
+        System.arraycopy(t._2().values, 0, values, c.rows * dims, dims);
+        if (keepKeys) {
+          keys.add(t._2().keyText);
+        }
+        c.rows++;
+      }
+      c.lastKey = previous;
+      c.values = Arrays.copyOf(values, c.rows * dims);
+      c.keys = keepKeys ? keys.toArray(String[][]::new) : null;
+      return List.of(c).iterator();
+    }
+  }
+
+  /**
+   * Cuts a chunk at global block boundaries ({@code rowsPerBlock} rows each): one piece per block it
+   * overlaps, keyed by the global rank of the piece's first row. {@code offsets[p]} is the rank of
+   * partition {@code p}'s first row.
+   */
+  public static final class Cut implements PairFlatMapFunction<Chunk, Long, VectorBlock> {
+    private static final long serialVersionUID = 1L;
+    private final long[] offsets;
+    private final int rowsPerBlock;
+    private final int dims;
+
+    public Cut(long[] offsets, int rowsPerBlock, int dims) {
+      this.offsets = offsets;
+      this.rowsPerBlock = rowsPerBlock;
+      this.dims = dims;
+    }
+
+    @Override
+    public Iterator<Tuple2<Long, VectorBlock>> call(Chunk c) {
+      List<Tuple2<Long, VectorBlock>> out = new ArrayList<>();
+      int at = 0;
+      while (at < c.rows) {
+        long rank = offsets[c.partition] + at;
+        int n = (int) Math.min(c.rows - at, rowsPerBlock - rank % rowsPerBlock);
+        long[] values = Arrays.copyOfRange(c.values, at * dims, (at + n) * dims);
+        String[][] keys = c.keys == null ? null : Arrays.copyOfRange(c.keys, at, at + n);
+        out.add(new Tuple2<>(rank, new VectorBlock(Math.toIntExact(rank / rowsPerBlock), values, keys)));
+        at += n;
+      }
+      return out.iterator();
+    }
+  }
+
+  /** Joins the pieces of each block, sorted by the rank of their first row, into whole blocks. */
+  public static final class Join implements FlatMapFunction<Iterator<Tuple2<Long, VectorBlock>>, VectorBlock> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Iterator<VectorBlock> call(Iterator<Tuple2<Long, VectorBlock>> pieces) {
+      List<VectorBlock> out = new ArrayList<>();
+      List<VectorBlock> current = new ArrayList<>();
+      while (pieces.hasNext()) {
+        VectorBlock piece = pieces.next()._2();
+        if (!current.isEmpty() && current.get(0).index() != piece.index()) {
+          out.add(join(current));
           current.clear();
         }
-        block = b;
-        current.add(t._2());
+        current.add(piece);
       }
       if (!current.isEmpty()) {
-        out.add(block(block, current));
+        out.add(join(current));
       }
       return out.iterator();
     }
 
-    private VectorBlock block(long index, List<Encoded> rows) {
-      long[] values = new long[rows.size() * dims];
-      String[][] keys = keepKeys ? new String[rows.size()][] : null;
-      for (int i = 0; i < rows.size(); i++) {
-        System.arraycopy(rows.get(i).values, 0, values, i * dims, dims);
-        if (keepKeys) {
-          keys[i] = rows.get(i).keyText;
+    private static VectorBlock join(List<VectorBlock> pieces) {
+      if (pieces.size() == 1) {
+        return pieces.get(0);
+      }
+      long[] values = new long[pieces.stream().mapToInt(p -> p.values().length).sum()];
+      boolean keys = pieces.get(0).keys() != null;
+      List<String[]> keyList = new ArrayList<>();
+      int at = 0;
+      for (VectorBlock p : pieces) {
+        System.arraycopy(p.values(), 0, values, at, p.values().length);
+        at += p.values().length;
+        if (keys) {
+          keyList.addAll(Arrays.asList(p.keys()));
         }
       }
-      return new VectorBlock(Math.toIntExact(index), values, keys);
+      return new VectorBlock(pieces.get(0).index(), values, keys ? keyList.toArray(String[][]::new) : null);
     }
   }
 }

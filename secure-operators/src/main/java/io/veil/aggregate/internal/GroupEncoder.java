@@ -1,6 +1,5 @@
 package io.veil.aggregate.internal;
 
-import io.veil.InvalidInputException;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.AggregateSpec.Buckets;
@@ -18,7 +17,8 @@ import scala.Tuple2;
 
 /**
  * Local pre-aggregation of one party's rows into the declared group domain, in executors. Input rows
- * are the group columns (as strings) followed by the summed columns (numeric). Output per task: one
+ * are the group columns (as strings for listed values, numeric for buckets) followed by the summed
+ * columns (numeric). Output per task: one
  * entry per group seen, {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point
  * units, and one entry {@code (-1, problem counters)}; merge with {@link #add}.
  *
@@ -33,11 +33,13 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
   private final List<GroupColumn> groupBy;
   private final List<FixedPoint> formats;
   private final int[] strides;
+  private final long[][] integralBuckets;
 
   public GroupEncoder(AggregateSpec spec) {
     this.groupBy = spec.groupBy();
     this.formats = spec.sums().stream().map(v -> FixedPoint.of(v.scale(), v.maxAbs())).toList();
     this.strides = strides(spec);
+    this.integralBuckets = spec.groupBy().stream().map(GroupEncoder::integralBuckets).toArray(long[][]::new);
   }
 
   /** Row-major strides of the group columns: the first column varies slowest. */
@@ -82,6 +84,7 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
     }
     Map<Integer, long[]> groups = new HashMap<>();
     long[] problems = new long[2 * g + 3 * k];
+    long[] encoded = new long[k];
     rows:
     while (rows.hasNext()) {
       Row row = rows.next();
@@ -91,14 +94,15 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
           problems[2 * j]++;
           continue rows;
         }
-        int i = domainIndex(groupBy.get(j), lookups.get(j), row.getString(j));
+        Map<String, Integer> lookup = lookups.get(j);
+        int i = lookup != null ? lookup.getOrDefault(row.getString(j), -1)
+            : bucketIndex(groupBy.get(j).buckets(), integralBuckets[j], row.get(j));
         if (i < 0) {
           problems[2 * j + 1]++;
           continue rows;
         }
         index += i * strides[j];
       }
-      long[] encoded = new long[k];
       for (int c = 0; c < k; c++) {
         int at = 2 * g + 3 * c;
         Object v = row.get(g + c);
@@ -106,16 +110,9 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
           problems[at]++;
           continue rows;
         }
-        BigDecimal d = decimal(v);
-        FixedPoint f = formats.get(c);
-        if (d == null || d.abs().compareTo(f.maxAbs()) > 0) {
-          problems[at + 1]++;
-          continue rows;
-        }
-        try {
-          encoded[c] = f.encode(d, "a summed column");
-        } catch (InvalidInputException e) {
-          problems[at + 2]++; // range was checked above: only inexactness is left
+        int status = formats.get(c).tryEncode(v, encoded, c);
+        if (status != FixedPoint.ENCODED) {
+          problems[at + (status == FixedPoint.OUT_OF_RANGE ? 1 : 2)]++;
           continue rows;
         }
       }
@@ -131,32 +128,55 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
     return out.iterator();
   }
 
-  private static int domainIndex(GroupColumn c, Map<String, Integer> lookup, String value) {
-    if (lookup != null) {
-      return lookup.getOrDefault(value, -1);
+  /**
+   * {@code [from, to, width]} of a bucketing rule whose bounds and width are integers that fit a
+   * {@code long} (with room for {@code to - from}), for index arithmetic without {@code BigDecimal};
+   * null otherwise, or for a column with listed values.
+   */
+  private static long[] integralBuckets(GroupColumn c) {
+    Buckets b = c.buckets();
+    if (b == null) {
+      return null;
+    }
+    try {
+      long from = b.from().longValueExact();
+      long to = b.to().longValueExact();
+      long width = b.width().longValueExact();
+      Math.subtractExact(to, from);
+      return new long[] {from, to, width};
+    } catch (ArithmeticException e) {
+      return null;
+    }
+  }
+
+  /** Index of a numeric cell's bucket, or -1 outside {@code [from, to)} (or not a finite number). */
+  private static int bucketIndex(Buckets b, long[] integral, Object cell) {
+    if (integral != null && (cell instanceof Integer || cell instanceof Long || cell instanceof Short
+        || cell instanceof Byte)) {
+      long v = ((Number) cell).longValue();
+      return v < integral[0] || v >= integral[1] ? -1 : (int) ((v - integral[0]) / integral[2]);
     }
     BigDecimal v;
-    try {
-      v = new BigDecimal(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
+    if (cell instanceof BigDecimal d) {
+      v = d;
+    } else if (cell instanceof Double || cell instanceof Float) {
+      double x = ((Number) cell).doubleValue();
+      if (!Double.isFinite(x)) {
+        return -1;
+      }
+      v = BigDecimal.valueOf(x);
+    } else if (cell instanceof Number n) {
+      v = new BigDecimal(n.toString());
+    } else {
+      try {
+        v = new BigDecimal(cell.toString().trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
     }
-    Buckets b = c.buckets();
     if (v.compareTo(b.from()) < 0 || v.compareTo(b.to()) >= 0) {
       return -1;
     }
     return v.subtract(b.from()).divide(b.width(), 0, RoundingMode.FLOOR).intValueExact();
-  }
-
-  /** The exact decimal value of a numeric cell; null for NaN or infinite. */
-  private static BigDecimal decimal(Object v) {
-    if (v instanceof BigDecimal d) {
-      return d;
-    }
-    if (v instanceof Double || v instanceof Float) {
-      double x = ((Number) v).doubleValue();
-      return Double.isFinite(x) ? BigDecimal.valueOf(x) : null;
-    }
-    return BigDecimal.valueOf(((Number) v).longValue());
   }
 }

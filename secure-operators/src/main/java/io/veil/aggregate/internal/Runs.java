@@ -15,6 +15,10 @@ import org.apache.spark.sql.types.StructType;
 public final class Runs {
   private Runs() {}
 
+  /** Said after NULL counts: where NULLs the user did not write come from. */
+  public static final String NULL_HINT = " (a value that cannot be read as its column's type, such as a CSV cell "
+      + "that does not parse as the declared type, is read as NULL)";
+
   /**
    * Runs {@code body}; on any failure aborts the job on the control log and rethrows. An input
    * problem is reported to the peers without details (they stay in this party's error and log).

@@ -37,6 +37,14 @@ public final class FixedPoint implements java.io.Serializable {
   public static final int MAX_SCALE = 18;
 
   private static final BigDecimal TWO_POW_62 = new BigDecimal(BigInteger.ONE.shiftLeft(62));
+  private static final long[] POW10 = new long[MAX_SCALE + 1];
+
+  static {
+    POW10[0] = 1;
+    for (int i = 1; i <= MAX_SCALE; i++) {
+      POW10[i] = POW10[i - 1] * 10;
+    }
+  }
 
   private final int scale;
   private final BigDecimal maxAbs;
@@ -151,6 +159,70 @@ public final class FixedPoint implements java.io.Serializable {
               + "Filter such values before aggregating.");
     }
     return encode(BigDecimal.valueOf(value), rounding, what);
+  }
+
+  /** {@link #tryEncode}: the value was encoded. */
+  public static final int ENCODED = 0;
+  /** {@link #tryEncode}: the value is outside the declared range, or not finite. */
+  public static final int OUT_OF_RANGE = 1;
+  /** {@link #tryEncode}: the value has more decimal places than the scale. */
+  public static final int INEXACT = 2;
+
+  /**
+   * Encodes a numeric cell ({@code BigDecimal}, {@code Double}, {@code Float} or an integral
+   * {@code Number}, not null) into {@code out[at]} without throwing, for executors encoding millions
+   * of cells: returns {@link #ENCODED}, {@link #OUT_OF_RANGE} or {@link #INEXACT}. Same results as
+   * {@link #encode(BigDecimal, String)} on the cell's exact decimal value ({@code double}s at their
+   * shortest representation), but integers and doubles that are exact at this scale take a path
+   * without {@code BigDecimal}.
+   */
+  public int tryEncode(Object cell, long[] out, int at) {
+    if (cell instanceof Long || cell instanceof Integer || cell instanceof Short || cell instanceof Byte) {
+      long v = ((Number) cell).longValue();
+      if (v > maxEncoded / POW10[scale] || v < -(maxEncoded / POW10[scale])) {
+        return OUT_OF_RANGE; // |v * 10^s| > maxEncoded: v * 10^s is a multiple of 10^s
+      }
+      out[at] = v * POW10[scale];
+      return ENCODED;
+    }
+    BigDecimal exact;
+    if (cell instanceof Double || cell instanceof Float) {
+      double x = ((Number) cell).doubleValue();
+      if (!Double.isFinite(x)) {
+        return OUT_OF_RANGE;
+      }
+      double y = x * POW10[scale];
+      if (Math.abs(y) < 0x1p52) {
+        long r = Math.round(y);
+        // r and 10^s are exact doubles and division rounds correctly: x is the double nearest to
+        // r / 10^s, so r / 10^s is x's shortest decimal (two decimals at this scale are further apart
+        // than the spacing of doubles below 2^52 / 10^s).
+        if ((double) r / POW10[scale] == x) {
+          if (r > maxEncoded || r < -maxEncoded) {
+            return OUT_OF_RANGE;
+          }
+          out[at] = r;
+          return ENCODED;
+        }
+      }
+      exact = BigDecimal.valueOf(x);
+    } else if (cell instanceof BigDecimal d) {
+      exact = d;
+    } else {
+      exact = new BigDecimal(cell.toString());
+    }
+    if (exact.abs().compareTo(maxAbs) > 0) {
+      return OUT_OF_RANGE;
+    }
+    if (exact.scale() > scale && exact.stripTrailingZeros().scale() > scale) {
+      return INEXACT;
+    }
+    long r = exact.setScale(scale, RoundingMode.UNNECESSARY).unscaledValue().longValue();
+    if (r > maxEncoded || r < -maxEncoded) {
+      return OUT_OF_RANGE;
+    }
+    out[at] = r;
+    return ENCODED;
   }
 
   /** Encodes an integer value; see {@link #encode(BigDecimal, String)}. */

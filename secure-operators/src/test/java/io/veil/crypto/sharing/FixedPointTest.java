@@ -193,4 +193,69 @@ class FixedPointTest {
     long total = AdditiveShares.reconstruct(partyTotals);
     assertThat(fp.decode(Ring64.toSigned(total))).isEqualByComparingTo(exact);
   }
+
+  /** The status and value {@link FixedPoint#encode(BigDecimal, String)} gives for a cell's decimal value. */
+  private static long[] reference(FixedPoint fp, BigDecimal exact) {
+    if (exact.abs().compareTo(fp.maxAbs()) > 0) {
+      return new long[] {FixedPoint.OUT_OF_RANGE, 0};
+    }
+    try {
+      return new long[] {FixedPoint.ENCODED, fp.encode(exact, "x")};
+    } catch (InvalidInputException e) {
+      return new long[] {FixedPoint.INEXACT, 0};
+    }
+  }
+
+  private static long[] fast(FixedPoint fp, Object cell) {
+    long[] out = new long[3];
+    int status = fp.tryEncode(cell, out, 1);
+    return new long[] {status, status == FixedPoint.ENCODED ? out[1] : 0};
+  }
+
+  @Property(tries = 2000)
+  void fastEncodingOfDoublesAgreesWithDecimalEncoding(
+      @ForAll @IntRange(min = 0, max = 8) int scale,
+      @ForAll @LongRange(min = 1, max = 1_000_000_000_000L) long maxUnits,
+      @ForAll long raw,
+      @ForAll @IntRange(min = 0, max = 3) int extraDigits,
+      @ForAll double any) {
+    FixedPoint fp = FixedPoint.of(scale, BigDecimal.valueOf(maxUnits, scale));
+    // Values exact at the scale, values with more digits than the scale, beyond the range, anything.
+    double exactAtScale = BigDecimal.valueOf(within(raw, maxUnits), scale).doubleValue();
+    double finer = BigDecimal.valueOf(within(raw, maxUnits * 1000), scale + extraDigits).doubleValue();
+    double beyond = BigDecimal.valueOf(maxUnits + 1 + Math.floorMod(raw, 1000), scale).doubleValue();
+    for (double x : new double[] {exactAtScale, -exactAtScale, finer, beyond, -beyond, any}) {
+      long[] expected = Double.isFinite(x) ? reference(fp, BigDecimal.valueOf(x))
+          : new long[] {FixedPoint.OUT_OF_RANGE, 0};
+      assertThat(fast(fp, x)).as("%s at scale %d, maxUnits %d", x, scale, maxUnits).containsExactly(expected);
+    }
+  }
+
+  @Property(tries = 1000)
+  void fastEncodingOfIntegersAndDecimalsAgreesWithDecimalEncoding(
+      @ForAll @IntRange(min = 0, max = 8) int scale,
+      @ForAll @LongRange(min = 1, max = 1_000_000_000_000L) long maxUnits,
+      @ForAll long raw) {
+    FixedPoint fp = FixedPoint.of(scale, BigDecimal.valueOf(maxUnits, scale));
+    long maxWhole = maxUnits / BigInteger.TEN.pow(scale).longValueExact();
+    for (long v : new long[] {within(raw, maxWhole + 2), raw, maxWhole, -maxWhole, maxWhole + 1, Long.MIN_VALUE}) {
+      long[] expected = reference(fp, BigDecimal.valueOf(v));
+      assertThat(fast(fp, v)).as("long %d", v).containsExactly(expected);
+      if (v == (int) v) {
+        assertThat(fast(fp, (int) v)).as("int %d", v).containsExactly(expected);
+      }
+      BigDecimal d = BigDecimal.valueOf(raw, scale + 1);
+      assertThat(fast(fp, d)).as("decimal %s", d).containsExactly(reference(fp, d));
+    }
+  }
+
+  @Test
+  void fastEncodingRejectsNonFiniteDoubles() {
+    FixedPoint fp = FixedPoint.of(2, new BigDecimal("1000"));
+    assertThat(fast(fp, Double.NaN)[0]).isEqualTo(FixedPoint.OUT_OF_RANGE);
+    assertThat(fast(fp, Double.POSITIVE_INFINITY)[0]).isEqualTo(FixedPoint.OUT_OF_RANGE);
+    assertThat(fast(fp, 0.125)[0]).isEqualTo(FixedPoint.INEXACT);
+    assertThat(fast(fp, 12.34)).containsExactly(FixedPoint.ENCODED, 1234);
+    assertThat(fast(fp, 1000.0f)).containsExactly(FixedPoint.ENCODED, 100000);
+  }
 }
