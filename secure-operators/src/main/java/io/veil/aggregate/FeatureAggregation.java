@@ -157,13 +157,13 @@ public final class FeatureAggregation {
 
     // Blocks of batchRows rows, in rank order: chunks are cut at block boundaries and the pieces
     // (arrays, not rows) shuffled to their data-plane partition.
-    JavaRDD<VectorBlock> blocks = chunks
-        .flatMapToPair(new FeatureRows.Cut(offsets, spec.batchRows(), dims))
-        .repartitionAndSortWithinPartitions(new FeatureRows.BlockPartitioner(p, spec.batchRows()),
-            new FeatureRows.RankOrder())
-        .mapPartitions(new FeatureRows.Join(), true);
     long length = rows * dims;
     SecureSum sum = new SecureSum(spark, c, p, spec.batchRows() * dims);
+    JavaRDD<VectorBlock> blocks = chunks
+        .flatMapToPair(new FeatureRows.Cut(offsets, spec.batchRows(), dims))
+        .repartitionAndSortWithinPartitions(new FeatureRows.BlockPartitioner(sum.partitionsFor(length),
+            spec.batchRows()), new FeatureRows.RankOrder())
+        .mapPartitions(new FeatureRows.Join(), true);
     Optional<Dataset<Row>> z = Optional.empty();
     if (c.isResultParty()) {
       JavaRDD<VectorBlock> total = sum.receive(STEP_SUM, blocks, length).persist(StorageLevel.MEMORY_AND_DISK());

@@ -56,7 +56,7 @@ public final class SecureSum {
   /** A vector held on the driver, cut into this layout's blocks. */
   public JavaRDD<VectorBlock> blocks(long[] vector) {
     SumTasks.Layout layout = layout(vector.length);
-    return slots().mapPartitionsWithIndex(new SumTasks.Slice(jsc.broadcast(vector), layout), true);
+    return slots(layout).mapPartitionsWithIndex(new SumTasks.Slice(jsc.broadcast(vector), layout), true);
   }
 
   /**
@@ -66,10 +66,10 @@ public final class SecureSum {
   public void send(String step, JavaRDD<VectorBlock> blocks, long length) {
     SumTasks.Layout layout = layout(length);
     String stream = stream(c.jobId(), c.me(), step);
-    c.channel().createStreams(List.of(stream), partitions);
+    c.channel().createStreams(List.of(stream), layout.partitions());
     List<SentBatch> sent = blocks.mapPartitionsWithIndex(new SumTasks.MaskAndSend(c.channel(), c.jobId(), stream,
         c.me(), c.key(), masker(), step, layout), true).collect();
-    RoundStats stats = RoundStats.fromBatches(partitions, sent);
+    RoundStats stats = RoundStats.fromBatches(layout.partitions(), sent);
     if (stats.totalElements() != length) {
       throw new IllegalStateException("sent " + stats.totalElements() + " elements of a vector of " + length);
     }
@@ -93,7 +93,7 @@ public final class SecureSum {
       }
       ControlMessage m = c.control().await(d, Type.ROUND_COMPLETE, step, c.peerTimeoutMs(),
           "its masked vector (step " + step + ")");
-      RoundStats stats = RoundStats.fromBody(m.body(), partitions, d, step);
+      RoundStats stats = RoundStats.fromBody(m.body(), layout.partitions(), d, step);
       if (stats.totalElements() != length) {
         throw new ProtocolException(d, step, "Cannot add " + d + "'s masked vector in step '" + step + "': it has "
             + stats.totalElements() + " elements but the spec gives " + length + ". The job was aborted and "
@@ -105,7 +105,7 @@ public final class SecureSum {
           stats, LongCodec.BYTES));
     }
     JavaRDD<VectorBlock> base = own != null ? own
-        : slots().mapPartitions(ignored -> java.util.Collections.<VectorBlock>emptyIterator(), true);
+        : slots(layout).mapPartitions(ignored -> java.util.Collections.<VectorBlock>emptyIterator(), true);
     return base.mapPartitionsWithIndex(new SumTasks.ReadAndSum(peers, own != null ? masker() : null, step, layout),
         true);
   }
@@ -120,12 +120,18 @@ public final class SecureSum {
   }
 
   /** An RDD with one (empty-valued) element per data-plane partition, for tasks that read the channel. */
-  JavaRDD<Integer> slots() {
-    return jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
+  private JavaRDD<Integer> slots(SumTasks.Layout layout) {
+    return jsc.parallelize(IntStream.range(0, layout.partitions()).boxed().toList(), layout.partitions());
   }
 
-  public int partitions() {
-    return partitions;
+  /**
+   * Data-plane partitions of a vector of {@code length}: the configured number, but no more than it
+   * has blocks (a short vector is not spread over empty partitions, each a task and a stream
+   * partition). Every party computes the same from the spec.
+   */
+  public int partitionsFor(long length) {
+    long blocks = (length + blockLength - 1) / blockLength;
+    return (int) Math.max(1, Math.min(partitions, blocks));
   }
 
   public int blockLength() {
@@ -133,7 +139,7 @@ public final class SecureSum {
   }
 
   private SumTasks.Layout layout(long length) {
-    return new SumTasks.Layout(length, blockLength, partitions);
+    return new SumTasks.Layout(length, blockLength, partitionsFor(length));
   }
 
   private Masker masker() {
