@@ -2,6 +2,8 @@ package io.veil.ledger.internal;
 
 import io.veil.InvalidInputException;
 import io.veil.VeilException;
+import io.veil.ledger.chain.ChainRefusedException;
+import io.veil.ledger.chain.ChainUnavailableException;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -51,5 +53,51 @@ public final class LedgerErrors {
   public static VeilException readOnly(Path file) {
     return new VeilException("Cannot append to ledger " + file + ": it was opened read-only. "
         + "Open it with LocalLedger.open(file, partyKeys) to write.");
+  }
+
+  // ---- EVM chain (io.veil.ledger.chain). rpcUrl arguments are already redacted. ----
+
+  public static ChainUnavailableException chainUnreachable(String action, String rpcUrl, Throwable cause) {
+    return new ChainUnavailableException("Cannot " + action + ": the chain node at " + rpcUrl
+        + " did not answer (" + cause.getClass().getSimpleName()
+        + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + "). Check that the node is running and "
+        + "reachable at that URL (rpcUrl); writes are idempotent, so retry once it is back.", cause);
+  }
+
+  public static InvalidInputException chainIdMismatch(String rpcUrl, long configured, long reported) {
+    return new InvalidInputException("Cannot connect to the chain at " + rpcUrl + ": it reports chain id "
+        + reported + " but chainId is configured as " + configured
+        + ". Transactions signed for one chain are invalid on another; set chainId to " + reported
+        + " if this is the intended chain, or point rpcUrl at the right node.");
+  }
+
+  public static InvalidInputException noContractCode(String rpcUrl, String address) {
+    return new InvalidInputException("Cannot use the ledger contract at " + address + " on " + rpcUrl
+        + ": there is no contract code at that address. Check contractAddress and that rpcUrl is the chain it "
+        + "was deployed on, or deploy a new one (ChainClient.deployContract()).");
+  }
+
+  public static VeilException noContract(String action) {
+    return new VeilException("Cannot " + action + ": no ledger contract is configured. Set contractAddress "
+        + "in ChainConfig, or deploy one with ChainClient.deployContract().");
+  }
+
+  public static ChainRefusedException chainRefused(String action, String rpcUrl, String reason, String txHash) {
+    return new ChainRefusedException(reason, "Cannot " + action + ": the chain at " + rpcUrl + " refused it ("
+        + reason + ")" + (txHash == null ? ", before anything was sent" : " in transaction " + txHash)
+        + ". Retrying unchanged fails the same way; fix what the reason names.");
+  }
+
+  public static ChainUnavailableException unconfirmed(
+      String action, String rpcUrl, String txHash, long seenConfirmations, int wanted, long timeoutMs) {
+    return new ChainUnavailableException("Cannot confirm " + action + ": transaction " + txHash + " has "
+        + seenConfirmations + " of " + wanted + " confirmations on " + rpcUrl + " after " + timeoutMs
+        + " ms. It may still be confirmed later; look it up by hash, or resend (the ledger contract's writes "
+        + "are idempotent). Raise confirmationTimeoutMs if the chain's blocks are slow.", null);
+  }
+
+  public static VeilException interrupted(String action) {
+    return new VeilException("Cannot " + action + ": the thread was interrupted while waiting for the chain. "
+        + "The transaction may still land; resending is safe.");
   }
 }

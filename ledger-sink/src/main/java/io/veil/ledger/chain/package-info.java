@@ -1,0 +1,15 @@
+/**
+ * Veil's ledger on an EVM chain: the ledger contract ({@code src/main/solidity/VeilLedger.sol},
+ * compiled by the build with solc-js and wrapped with web3j) and {@link
+ * io.veil.ledger.chain.ChainClient}, which deploys it, anchors Merkle roots of job receipts, looks
+ * anchors up, and registers data assets and their authorisations, over standard JSON-RPC.
+ *
+ * <p>Errors: {@link io.veil.ledger.chain.ChainUnavailableException} (node down or slow: retry
+ * later; every contract write is idempotent) and {@link io.veil.ledger.chain.ChainRefusedException}
+ * (the contract or node refused: retrying unchanged fails the same way); bad arguments raise
+ * {@link io.veil.InvalidInputException} before anything is sent.
+ *
+ * <p>The durable outbox, batching and the {@code LedgerSink} that uses this client come next
+ * (issue 4); web3j is an optional dependency of this module until then.
+ */
+package io.veil.ledger.chain;
