@@ -225,6 +225,8 @@ class AggregateIT {
     // The dataset has groups below 10 rows (EDUCATION 0, MARRIAGE 0, ...) besides empty ones.
     assertThat(released).isBetween(10L, 27L);
     assertThat(expected.values()).anyMatch(v -> v[0] > 0 && v[0] < 10);
+    assertThat(ps.values().stream().map(p -> p.value("job root")).distinct().toList())
+        .as("all four receipts agree on the job root").hasSize(1).doesNotContainNull();
     assertThat(ps.get("regulator").value("groups")).isEqualTo("28");
     assertThat(ps.get("regulator").value("released groups")).isEqualTo(Long.toString(released));
     for (String b : BANKS3) {

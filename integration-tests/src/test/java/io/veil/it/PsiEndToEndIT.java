@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.IdentityPublicKey;
 import io.veil.jobs.PartyProcess;
+import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.LocalLedger;
+import io.veil.ledger.Receipt;
 import io.veil.ledger.VerificationReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -148,6 +150,13 @@ class PsiEndToEndIT {
     assertThat(a.get(0).receipt().roundDigests()).isEqualTo(b.get(0).receipt().roundDigests());
     assertThat(a.get(0).receipt().result().get("intersectionSize")).isEqualTo(Integer.toString(expected.size()));
     assertThat(a.get(0).receipt().approvals()).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      Receipt ra = a.get(i).receipt();
+      Receipt rb = b.get(i).receipt();
+      assertThat(JobRoot.of(ra)).as("job %d: both receipts agree on the job root", i).isEqualTo(JobRoot.of(rb));
+      assertThat(ra.peerCommitments()).containsExactly(new Receipt.PeerCommitment("bank_b",
+          rb.inputCommitment().root(), rb.outputCommitment() == null ? null : rb.outputCommitment().root()));
+    }
   }
 
   @Test

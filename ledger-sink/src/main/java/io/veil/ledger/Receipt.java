@@ -59,6 +59,9 @@ import java.util.TreeMap;
  * @param startedAt ISO-8601 UTC instant, {@link Instant#toString()} form
  * @param finishedAt ISO-8601 UTC instant, not before {@code startedAt}
  * @param anchors where the receipt was anchored; empty in the local ledger
+ * @param peerCommitments the other parties' commitment roots as they announced them when they
+ *     finished (no row counts, no salts); a party that never announced is absent. With this
+ *     party's own commitments they make the job's shared root ({@link JobRoot})
  */
 public record Receipt(
     int version,
@@ -78,10 +81,11 @@ public record Receipt(
     Status status,
     String startedAt,
     String finishedAt,
-    List<Anchor> anchors) {
+    List<Anchor> anchors,
+    List<PeerCommitment> peerCommitments) {
 
   /** The receipt format this release writes and reads. */
-  public static final int CURRENT_VERSION = 1;
+  public static final int CURRENT_VERSION = 2;
 
   public Receipt {
     if (version != CURRENT_VERSION) {
@@ -89,7 +93,8 @@ public record Receipt(
           "Cannot use receipt version " + version + ": this Veil reads version " + CURRENT_VERSION
               + " only. " + (version > CURRENT_VERSION
                   ? "Upgrade Veil to read receipts written by a newer release."
-                  : "The receipt is damaged; restore it from a copy."));
+                  : "Receipts of format " + version + " come from an earlier Veil release; verify them with "
+                      + "that release, or re-run the job."));
     }
     Fields.requireText(jobId, "receipt.jobId");
     Fields.requireText(jobName, "receipt.jobName");
@@ -120,6 +125,7 @@ public record Receipt(
       }
     }
     anchors = List.copyOf(anchors);
+    peerCommitments = sortedPeers(peerCommitments, party);
   }
 
   /** A builder for a version-{@value #CURRENT_VERSION} receipt. */
@@ -197,6 +203,26 @@ public record Receipt(
       copy.add(a);
     }
     copy.sort(Comparator.comparing(Approval::party));
+    return List.copyOf(copy);
+  }
+
+  private static List<PeerCommitment> sortedPeers(List<PeerCommitment> peers, String self) {
+    if (peers == null) {
+      throw Fields.invalid("receipt.peerCommitments", "is missing", "Pass an empty list when there are none.");
+    }
+    List<PeerCommitment> copy = new ArrayList<>(peers.size());
+    Set<String> seen = new HashSet<>();
+    for (PeerCommitment p : peers) {
+      if (p == null) {
+        throw Fields.invalid("receipt.peerCommitments", "contains null", "Remove the null element.");
+      }
+      if (!seen.add(p.party()) || p.party().equals(self)) {
+        throw Fields.invalid("receipt.peerCommitments", "lists party '" + p.party() + "' twice or lists "
+            + "the receipt's own party", "Keep one entry per other party.");
+      }
+      copy.add(p);
+    }
+    copy.sort(Comparator.comparing(PeerCommitment::party));
     return List.copyOf(copy);
   }
 
@@ -330,6 +356,25 @@ public record Receipt(
     }
   }
 
+  /**
+   * Another party's commitments, as it announced them when it finished the job.
+   *
+   * @param party its id
+   * @param inputRoot root of its input commitment, lowercase hex, or null (no input)
+   * @param outputRoot root of its output commitment, lowercase hex, or null (no output)
+   */
+  public record PeerCommitment(String party, String inputRoot, String outputRoot) {
+    public PeerCommitment {
+      Fields.requireText(party, "peerCommitment.party");
+      if (inputRoot != null) {
+        Fields.requireHex(inputRoot, "peerCommitment.inputRoot", false);
+      }
+      if (outputRoot != null) {
+        Fields.requireHex(outputRoot, "peerCommitment.outputRoot", false);
+      }
+    }
+  }
+
   /** Whether an anchor transaction is final. */
   public enum AnchorStatus {
     PENDING("pending"),
@@ -393,6 +438,7 @@ public record Receipt(
     private String startedAt;
     private String finishedAt;
     private final List<Anchor> anchors = new ArrayList<>();
+    private final List<PeerCommitment> peerCommitments = new ArrayList<>();
 
     private Builder() {}
 
@@ -414,6 +460,7 @@ public record Receipt(
       startedAt = r.startedAt;
       finishedAt = r.finishedAt;
       anchors.addAll(r.anchors);
+      peerCommitments.addAll(r.peerCommitments);
     }
 
     public Builder jobId(String v) {
@@ -529,10 +576,15 @@ public record Receipt(
       return this;
     }
 
+    public Builder addPeerCommitment(PeerCommitment p) {
+      peerCommitments.add(p);
+      return this;
+    }
+
     public Receipt build() {
       return new Receipt(CURRENT_VERSION, jobId, jobName, period, operator, party, partyKey,
           contractHash, approvals, inputCommitment, outputCommitment, outputLocation, roundDigests,
-          result, status, startedAt, finishedAt, anchors);
+          result, status, startedAt, finishedAt, anchors, peerCommitments);
     }
   }
 }

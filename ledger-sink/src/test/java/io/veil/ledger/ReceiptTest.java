@@ -57,13 +57,16 @@ class ReceiptTest {
     }
   }
 
-  /** The encoding is a storage and hashing format: it must not change between releases. */
+  /**
+   * The encoding is a storage and hashing format: it must not change within a format version
+   * (format 2 added {@code peerCommitments}).
+   */
   @Test
   void hashOfAFixedReceiptNeverChanges() {
     assertThat(Fixtures.receipt("job-1").hashHex()).isEqualTo(GOLDEN_HASH);
   }
 
-  static final String GOLDEN_HASH = "dcf2c5e1e67d495d2e8dae7cbe9c537182c6c9c56d47f1457752119ab599778e";
+  static final String GOLDEN_HASH = "c441e9f6ccfc35a5bd61cf114d68049b051c5c1eb211768823c4c7a209745f2c";
 
   @Test
   void plainJacksonSerialisationUsesTheSameFields() throws Exception {
@@ -139,7 +142,8 @@ class ReceiptTest {
     Receipt r = Fixtures.receipt("job-1");
     assertRejected(r, n -> ((ObjectNode) n.get("inputCommitment")).put("rows", 1.5), "rows");
     assertRejected(r, n -> ((ObjectNode) n.get("inputCommitment")).put("rows", "1000"), "rows");
-    assertRejected(r, n -> n.put("version", 2), "Upgrade Veil");
+    assertRejected(r, n -> n.put("version", 3), "Upgrade Veil");
+    assertRejected(r, n -> n.put("version", 1), "earlier Veil release");
     assertRejected(r, n -> n.put("status", "ok"), "succeeded or failed");
     assertRejected(r, n -> n.put("contractHash", r.contractHash().toUpperCase()), "lowercase hex");
     assertRejected(r, n -> n.put("startedAt", "2024-05-01 10:00"), "ISO-8601");

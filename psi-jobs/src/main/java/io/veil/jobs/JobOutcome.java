@@ -13,13 +13,14 @@ import java.util.Map;
  * @param outputLocation where output was written, or null
  * @param ledgerPath the ledger holding the receipt
  * @param receiptHash hex hash of the receipt
+ * @param jobRoot hex root of the job's shared artefacts, the same in every party's receipt
  * @param elapsedMs from start to receipt written
  * @param protocolMs from all approvals in to the protocol's end (the part that scales with data)
  */
 public record JobOutcome(
     String jobId, String party, long inputRows, Map<String, String> result, Map<String, String> display,
     String outputLocation,
-    String ledgerPath, String receiptHash, long elapsedMs, long protocolMs) {
+    String ledgerPath, String receiptHash, String jobRoot, long elapsedMs, long protocolMs) {
 
   /** Lines for the console. */
   public String summary() {
@@ -31,7 +32,8 @@ public record JobOutcome(
         b.append("  ").append(String.format("%-19s", label + ":")).append(value).append('\n'));
     b.append("  output:            ").append(outputLocation == null ? "(none)" : outputLocation).append('\n');
     b.append("  elapsed:           ").append(elapsedMs).append(" ms (protocol ").append(protocolMs).append(" ms)\n");
-    b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)");
+    b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)\n");
+    b.append("  job root:          ").append(jobRoot).append(" (the same in every party's receipt)");
     return b.toString();
   }
 }

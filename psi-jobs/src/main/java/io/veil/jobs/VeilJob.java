@@ -16,6 +16,7 @@ import io.veil.channel.RoundSummary;
 import io.veil.connectors.input.PartyInputs;
 import io.veil.crypto.PartySecret;
 import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.Receipt;
@@ -64,6 +65,8 @@ public final class VeilJob {
   private static final Logger LOG = LoggerFactory.getLogger(VeilJob.class);
   private static final long POLL_MS = 200;
   private static final HexFormat HEX = HexFormat.of();
+  private static final String INPUT_ROOT = "inputRoot";
+  private static final String OUTPUT_ROOT = "outputRoot";
 
   private VeilJob() {}
 
@@ -152,7 +155,16 @@ public final class VeilJob {
       if (input != null) {
         input.unpersist(false);
       }
-      log.publish(Type.DONE, "done", Map.of());
+      // Every party's commitment roots (no counts, no salts), for the job root all receipts share.
+      Map<String, Object> done = new TreeMap<>();
+      if (inCommit != null) {
+        done.put(INPUT_ROOT, inCommit.rootHex());
+      }
+      if (outCommit != null) {
+        done.put(OUTPUT_ROOT, outCommit.rootHex());
+      }
+      log.publish(Type.DONE, "done", done);
+      List<Receipt.PeerCommitment> peerCommitments = peerCommitments(log, spec, me.id());
 
       Receipt.Builder receipt = Receipt.builder()
           .jobId(jobId)
@@ -171,14 +183,38 @@ public final class VeilJob {
           .status(Receipt.Status.SUCCEEDED)
           .startedAt(started)
           .finishedAt(Instant.now());
+      peerCommitments.forEach(receipt::addPeerCommitment);
       for (RoundSummary rs : body.rounds()) {
         receipt.addRoundDigest(new Receipt.RoundDigest(body.steps().indexOf(rs.step()) + 1, rs.from(), rs.to(),
             rs.batches(), rs.elements(), rs.digestHex()));
       }
-      LedgerEntry entry = LocalLedger.open(s.ledger(), secret.identity()).append(receipt.build());
+      Receipt built = receipt.build();
+      String jobRoot = HEX.formatHex(JobRoot.of(built));
+      LOG.info("Veil job {}: job root {} ({} of {} peers announced their commitments)", jobId, jobRoot,
+          peerCommitments.size(), spec.others(me.id()).size());
+      LedgerEntry entry = LocalLedger.open(s.ledger(), secret.identity()).append(built);
       return new JobOutcome(jobId, me.id(), body.inputRows(), body.result(), body.display(), outputLocation,
-          s.ledger().toString(), entry.receiptHash(), Duration.between(started, Instant.now()).toMillis(), protocolMs);
+          s.ledger().toString(), entry.receiptHash(), jobRoot, Duration.between(started, Instant.now()).toMillis(), protocolMs);
     }
+  }
+
+  /**
+   * The other parties' commitment roots from their DONE messages. The job has succeeded here
+   * already, so a peer that does not announce them (it crashed after its part, or sent something
+   * malformed) is logged and left out: the job root then records it as unreported.
+   */
+  private static List<Receipt.PeerCommitment> peerCommitments(ControlLog log, JobSpec spec, String me) {
+    List<Receipt.PeerCommitment> out = new java.util.ArrayList<>();
+    for (String other : spec.others(me)) {
+      try {
+        ControlMessage d = log.await(other, Type.DONE, "done", spec.peerTimeoutMs(), "its commitments (step done)");
+        out.add(new Receipt.PeerCommitment(other, d.bodyString(INPUT_ROOT), d.bodyString(OUTPUT_ROOT)));
+      } catch (RuntimeException e) {
+        LOG.warn("Veil job {}: {} did not announce its commitments ({}); the job root records them as unreported",
+            spec.jobId(), other, e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static void validateSchema(JobSpec spec, PartySpec me, StructType schema) {

@@ -33,7 +33,10 @@ public record ControlMessage(
     ROUND_COMPLETE,
     /** The sender gave up: body has "reason". */
     ABORT,
-    /** The sender finished the job: body has its output commitment. */
+    /**
+     * The sender finished the job: body has its input and output commitment roots ("inputRoot",
+     * "outputRoot", when it has them).
+     */
     DONE,
     /** The sender is alive and working (sent periodically during long steps). */
     HEARTBEAT

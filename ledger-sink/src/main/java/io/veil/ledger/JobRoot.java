@@ -1,0 +1,76 @@
+package io.veil.ledger;
+
+import io.veil.ledger.internal.Hashes;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The root every party of a job computes the same: a {@link MerkleTree} over the job's shared
+ * artefacts, so that all parties' receipts of one job agree on what a chain anchors, and a
+ * mismatch can be traced to one artefact.
+ *
+ * <p>Leaves, in this order: the contract hash; every party's approval (by party id); then for
+ * every party (by id) the root of its input commitment and the root of its output commitment
+ * ({@code none} when it has none, {@code unreported} when it never announced them). A party's own
+ * commitments come from its receipt, the others' from {@link Receipt#peerCommitments()}. Row
+ * counts and salts are not leaves: the parties do not exchange them. Round digests are not
+ * either: in a job of more than two parties not every party sees every round.
+ *
+ * <p>Each leaf is {@code SHA-256("veil-job-leaf/v1|" label "|" value)}, so the label is bound to
+ * its value.
+ */
+public final class JobRoot {
+  /** Value of a commitment leaf for a party that has no such commitment. */
+  public static final String NONE = "none";
+  /** Value of a commitment leaf for a party that never announced its commitments. */
+  public static final String UNREPORTED = "unreported";
+
+  private JobRoot() {}
+
+  /** One artefact of the job: its label (e.g. {@code input:bank_a}) and its value as text. */
+  public record Leaf(String label, String value) {
+    /** The 32-byte Merkle leaf. */
+    public byte[] hash() {
+      return Hashes.sha256(("veil-job-leaf/v1|" + label + "|" + value).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The job's artefacts as {@code receipt} records them, in leaf order. */
+  public static List<Leaf> leaves(Receipt receipt) {
+    List<Leaf> out = new ArrayList<>();
+    out.add(new Leaf("contract", receipt.contractHash()));
+    Map<String, String[]> commitments = new TreeMap<>();
+    for (Receipt.Approval a : receipt.approvals()) {
+      out.add(new Leaf("approval:" + a.party(), a.publicKey() + "|" + a.signature()));
+      commitments.put(a.party(), new String[] {UNREPORTED, UNREPORTED});
+    }
+    commitments.put(receipt.party(), new String[] {root(receipt.inputCommitment()),
+        root(receipt.outputCommitment())});
+    for (Receipt.PeerCommitment p : receipt.peerCommitments()) {
+      commitments.put(p.party(), new String[] {p.inputRoot() == null ? NONE : p.inputRoot(),
+          p.outputRoot() == null ? NONE : p.outputRoot()});
+    }
+    commitments.forEach((party, c) -> {
+      out.add(new Leaf("input:" + party, c[0]));
+      out.add(new Leaf("output:" + party, c[1]));
+    });
+    return out;
+  }
+
+  /** The Merkle tree over {@link #leaves(Receipt)}. */
+  public static MerkleTree tree(Receipt receipt) {
+    return MerkleTree.of(leaves(receipt).stream().map(Leaf::hash).toList());
+  }
+
+  /** The 32-byte job root of {@code receipt}. */
+  public static byte[] of(Receipt receipt) {
+    return tree(receipt).root();
+  }
+
+  private static String root(Receipt.Commitment c) {
+    return c == null ? NONE : c.root();
+  }
+}
