@@ -16,7 +16,9 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
+import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Type;
@@ -28,7 +30,9 @@ import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.RemoteFunctionCall;
 import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
@@ -142,7 +146,7 @@ public final class ChainClient implements AutoCloseable {
    */
   public synchronized TxOutcome deployContract() {
     String action = "deploy the ledger contract";
-    TransactionReceipt receipt = transact(action, null, VeilLedger.BINARY);
+    TransactionReceipt receipt = transact(action, null, VeilLedger.BINARY, txHash -> {});
     bind(receipt.getContractAddress());
     return outcome(receipt, true);
   }
@@ -156,6 +160,15 @@ public final class ChainClient implements AutoCloseable {
    * @param batchId the job or batch identifier, logged in the contract's event (at most 256 UTF-8 bytes)
    */
   public TxOutcome anchor(byte[] root, int jobCount, String batchId) {
+    return anchor(root, jobCount, batchId, txHash -> {});
+  }
+
+  /**
+   * Like {@link #anchor(byte[], int, String)}, and calls {@code onSent} with the transaction hash as
+   * soon as the node accepted the transaction, before waiting for its confirmations (an outbox
+   * records it there). {@code onSent} runs on the calling thread; if it throws, nothing is awaited.
+   */
+  public TxOutcome anchor(byte[] root, int jobCount, String batchId, Consumer<String> onSent) {
     String action = "anchor root " + hex32("root", root);
     if (root.length == 32 && Arrays.equals(root, new byte[32])) {
       throw new InvalidInputException("Cannot " + action + ": the root is all zero, which the ledger contract "
@@ -169,7 +182,44 @@ public final class ChainClient implements AutoCloseable {
       throw new InvalidInputException("Cannot " + action + ": batchId is "
           + (batchId == null ? "missing" : "longer than 256 UTF-8 bytes") + ". Give the job id or batch id.");
     }
-    return write(action, requireContract(action).anchor(root, BigInteger.valueOf(jobCount), batchId));
+    return write(action, requireContract(action).anchor(root, BigInteger.valueOf(jobCount), batchId), onSent);
+  }
+
+  /**
+   * The transaction that anchored {@code root} (the one that emitted its {@code Anchored} event, in
+   * the block {@link #lookup} names), or empty if the root is not anchored. Its
+   * {@link TxOutcome#changedState()} is true.
+   */
+  public Optional<TxOutcome> anchoringTransaction(byte[] root) {
+    Optional<AnchorRecord> record = lookup(root);
+    if (record.isEmpty()) {
+      return Optional.empty();
+    }
+    String action = "find the transaction that anchored root " + record.get().rootHex();
+    DefaultBlockParameter block = DefaultBlockParameter.valueOf(BigInteger.valueOf(record.get().blockNumber()));
+    EthFilter filter = new EthFilter(block, block, requireContract(action).getContractAddress());
+    filter.addSingleTopic(EventEncoder.encode(VeilLedger.ANCHORED_EVENT));
+    filter.addSingleTopic("0x" + record.get().rootHex());
+    List<EthLog.LogResult> logs = rpc(action, () -> web3j.ethGetLogs(filter).send()).getLogs();
+    if (logs.isEmpty()) {
+      throw LedgerErrors.chainRefused(action, url, "no Anchored event for the root in block "
+          + record.get().blockNumber() + " (the node may have pruned its logs)", null);
+    }
+    String txHash = ((Log) logs.get(0).get()).getTransactionHash();
+    TransactionReceipt receipt = rpc(action, () -> web3j.ethGetTransactionReceipt(txHash).send())
+        .getTransactionReceipt()
+        .orElseThrow(() -> LedgerErrors.chainRefused(action, url, "no receipt for transaction " + txHash, null));
+    return Optional.of(outcome(receipt, true));
+  }
+
+  /** The chain id this client signs for (and the node reported when it connected). */
+  public long chainId() {
+    return config.chainId();
+  }
+
+  /** Confirmations a write waits for, counting the including block. */
+  public int confirmations() {
+    return config.confirmations();
   }
 
   /** The anchor of {@code root}, or empty if it was never anchored. */
@@ -277,9 +327,14 @@ public final class ChainClient implements AutoCloseable {
     return c;
   }
 
-  private synchronized TxOutcome write(String action, RemoteFunctionCall<TransactionReceipt> call) {
+  private TxOutcome write(String action, RemoteFunctionCall<TransactionReceipt> call) {
+    return write(action, call, txHash -> {});
+  }
+
+  private synchronized TxOutcome write(
+      String action, RemoteFunctionCall<TransactionReceipt> call, Consumer<String> onSent) {
     VeilLedger c = requireContract(action);
-    TransactionReceipt receipt = transact(action, c.getContractAddress(), call.encodeFunctionCall());
+    TransactionReceipt receipt = transact(action, c.getContractAddress(), call.encodeFunctionCall(), onSent);
     boolean changed = receipt.getLogs().stream()
         .map(Log::getAddress)
         .anyMatch(a -> a.equalsIgnoreCase(c.getContractAddress()));
@@ -287,7 +342,7 @@ public final class ChainClient implements AutoCloseable {
   }
 
   /** Simulates, signs, sends and waits for confirmations; {@code to == null} deploys {@code data}. */
-  private TransactionReceipt transact(String action, String to, String data) {
+  private TransactionReceipt transact(String action, String to, String data, Consumer<String> onSent) {
     BigInteger gasPrice = config.gasPriceWei()
         .orElseGet(() -> rpc(action, () -> web3j.ethGasPrice().send()).getGasPrice());
     Transaction simulated = to == null
@@ -302,6 +357,7 @@ public final class ChainClient implements AutoCloseable {
     EthSendTransaction sent =
         rpc(action, () -> txManager.sendTransaction(gasPrice, gasLimit, to, data, BigInteger.ZERO, to == null));
     String txHash = sent.getTransactionHash();
+    onSent.accept(txHash);
     TransactionReceipt receipt = awaitConfirmations(action, txHash);
     if (!receipt.isStatusOK()) {
       throw LedgerErrors.chainRefused(action, url, revertReason(receipt, data, gasLimit), txHash);

@@ -9,7 +9,10 @@
  * (the contract or node refused: retrying unchanged fails the same way); bad arguments raise
  * {@link io.veil.InvalidInputException} before anything is sent.
  *
- * <p>The durable outbox, batching and the {@code LedgerSink} that uses this client come next
- * (issue 4); web3j is an optional dependency of this module until then.
+ * <p>{@link io.veil.ledger.chain.ChainSink} is the {@code LedgerSink} over a local ledger that
+ * anchors every receipt through a durable outbox, in batches, retrying until confirmed; {@link
+ * io.veil.ledger.chain.ChainVerifier} checks a receipt against its {@link
+ * io.veil.ledger.chain.ReceiptAnchor} on the chain. Not wired into the jobs yet: web3j is an
+ * optional dependency of this module until then.
  */
 package io.veil.ledger.chain;

@@ -100,4 +100,34 @@ public final class LedgerErrors {
     return new VeilException("Cannot " + action + ": the thread was interrupted while waiting for the chain. "
         + "The transaction may still land; resending is safe.");
   }
+
+  // ---- chain sink and its anchor outbox (io.veil.ledger.chain) ----
+
+  public static VeilException outboxInUse(Path outbox, Throwable cause) {
+    return new VeilException("Cannot open anchor outbox " + outbox + ": another chain sink (in this or another "
+        + "process) has it open. Use one ChainSink per ledger file, or close the other one first.", cause);
+  }
+
+  public static VeilException outboxIo(String action, Path outbox, IOException e) {
+    return new VeilException("Cannot " + action + " anchor outbox " + outbox + ": " + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : " " + e.getMessage())
+        + ". Check that the path exists, is writable and has free space.", e);
+  }
+
+  public static VeilException outboxUnreadable(Path outbox, int line, String reason, Throwable cause) {
+    return new VeilException("Cannot open anchor outbox " + outbox + ": line " + line + " cannot be read (" + reason
+        + "). Only its last line may be incomplete after a crash; this one was damaged or edited. Restore the file "
+        + "from a copy, or move it aside to re-anchor every receipt of the ledger (anchoring is idempotent: "
+        + "nothing is lost, roots already on chain stay).", cause);
+  }
+
+  public static VeilException sinkWithoutContract(Path ledger) {
+    return new VeilException("Cannot open the chain sink for " + ledger + ": its chain client has no ledger "
+        + "contract. Set contractAddress in ChainConfig, or deploy one with ChainClient.deployContract().");
+  }
+
+  public static VeilException sinkClosed(Path ledger) {
+    return new VeilException("Cannot append to the chain sink for " + ledger + ": it is closed. Open a new "
+        + "ChainSink on the same ledger; its pending anchors resume there.");
+  }
 }
