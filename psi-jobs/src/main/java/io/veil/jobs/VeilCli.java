@@ -33,9 +33,20 @@ public final class VeilCli {
       "  run        run this party's side of a job",
       "             --spec FILE --party ID --key FILE --policy FILE [--period P] [--ledger FILE]",
       "             [--bootstrap-servers HOST:PORT] [--master URL] [--jdbc-password-file FILE]",
-      "             [--conf veil.channel.kafka.<client property>=V ...]",
+      "             [--conf veil.channel.kafka.<client property>=V ...] [chain options]",
+      "             (chain options are needed when the spec says 'authorisation: required')",
       "  keygen     create a party key file and print its public key: --party ID --out FILE",
-      "  spec-hash  print a spec's contract hash and job id: --spec FILE [--period P]",
+      "  spec-hash  print a spec's contract hash, algorithm hash, job id and the hashes data owners",
+      "             authorise: --spec FILE [--period P]",
+      "  chain deploy      deploy the ledger contract and print its address: [chain options]",
+      "  asset register    register a data asset from its metadata: --metadata FILE [chain options]",
+      "  asset authorise   let a job use an asset: --asset ID --hash HASH [chain options]",
+      "  asset revoke      withdraw that: --asset ID --hash HASH [chain options]",
+      "  asset show        print an asset's on-chain record: --asset ID [--metadata FILE] [chain options]",
+      "                    (with --metadata: whether the file's proof matches the chain's)",
+      "             chain options: --chain-url URL --chain-id N --chain-key-file FILE --chain-contract 0x...",
+      "             [--chain-confirmations 1] [--chain-gas-price WEI] [--chain-gas-limit GAS];",
+      "             each also from VEIL_CHAIN_URL, VEIL_CHAIN_ID, VEIL_CHAIN_KEY_FILE, ... (see README)",
       "  verify     check a receipt ledger: --ledger FILE --signer ed25519:... [--expect-head SEQ:HASH]",
       "             with --spec FILE --party ID also recompute the input/output commitments and contract",
       "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
@@ -70,8 +81,11 @@ public final class VeilCli {
     try {
       switch (command) {
         case "run" -> {
-          return runJob(Args.parse("run", argv, from, Set.of("spec", "party", "key", "policy", "period", "ledger",
+          return runJob(Args.parse("run", argv, from, withChain("spec", "party", "key", "policy", "period", "ledger",
               "bootstrap-servers", "master", "jdbc-password-file")), out);
+        }
+        case "chain", "asset" -> {
+          return ChainCommands.run(command, argv, from, out);
         }
         case "keygen" -> {
           Args a = Args.parse("keygen", argv, from, Set.of("party", "out"));
@@ -83,8 +97,18 @@ public final class VeilCli {
         case "spec-hash" -> {
           Args a = Args.parse("spec-hash", argv, from, Set.of("spec", "period"));
           JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
-          out.println("contract hash: " + spec.contractHash());
-          out.println("job id:        " + spec.jobId());
+          out.println("contract hash:  " + spec.contractHash());
+          out.println("algorithm hash: " + spec.algorithmHash());
+          out.println("job id:         " + spec.jobId());
+          out.println("authorisation:  " + (spec.authorisationRequired() ? "required" : "none"));
+          for (io.veil.spec.PartySpec p : spec.parties()) {
+            if (p.input() != null && p.input().asset() != null) {
+              out.println("  " + p.id() + "'s owner, for every period of this job: "
+                  + AssetGate.authoriseCommand(p.input().asset(), spec.algorithmHash()));
+              out.println("  " + p.id() + "'s owner, for this job only:          "
+                  + AssetGate.authoriseCommand(p.input().asset(), spec.contractHash()));
+            }
+          }
           return 0;
         }
         case "verify" -> {
@@ -149,6 +173,19 @@ public final class VeilCli {
     }
   }
 
+  /** {@code names} and the chain options, for {@link Args#parse}. */
+  static Set<String> withChain(String... names) {
+    Set<String> all = new java.util.HashSet<>(Arrays.asList(names));
+    all.addAll(ChainOptions.NAMES);
+    return all;
+  }
+
+  /** The chain configuration from the command line and environment, or null if no chain option is given. */
+  private static io.veil.ledger.chain.ChainConfig chainConfig(Args a, String action) {
+    ChainOptions chain = ChainOptions.from(a::get, System.getenv());
+    return chain.isPresent() ? chain.config(action, true) : null;
+  }
+
   private static String kind(VeilException e) {
     if (e instanceof PolicyRefusedException) {
       return "policy refused";
@@ -177,7 +214,8 @@ public final class VeilCli {
         Path.of(a.get("policy").orElseGet(() -> conf.require(VeilConf.POLICY_FILE, "--policy"))),
         Path.of(a.get("ledger").orElseGet(() -> conf.get(VeilConf.LEDGER_PATH).orElse("veil-ledger-" + party + ".jsonl"))),
         KafkaChannel.fromOptions(channelOptions),
-        a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null));
+        a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null),
+        chainConfig(a, "check the job's data asset authorisation"));
     SparkSession spark = session(a.get("master").orElse(null), party);
     try {
       JobOutcome outcome = VeilJob.run(spark, settings);

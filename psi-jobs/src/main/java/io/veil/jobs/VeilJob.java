@@ -20,6 +20,7 @@ import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.Receipt;
+import io.veil.ledger.chain.ChainConfig;
 import io.veil.psi.PsiContext;
 import io.veil.psi.PsiInputs;
 import io.veil.psi.PsiMode;
@@ -81,9 +82,16 @@ public final class VeilJob {
    * @param ledger receipt ledger file
    * @param channel channel to the peers
    * @param jdbcPasswordFile password for a JDBC input (null: none)
+   * @param chain the chain holding the ledger contract (null: none configured)
    */
   public record Settings(Path spec, String party, String period, Path keyFile, Path policyFile, Path ledger,
-      Channel channel, Path jdbcPasswordFile) {}
+      Channel channel, Path jdbcPasswordFile, ChainConfig chain) {
+    /** Settings without a chain. */
+    public Settings(Path spec, String party, String period, Path keyFile, Path policyFile, Path ledger,
+        Channel channel, Path jdbcPasswordFile) {
+      this(spec, party, period, keyFile, policyFile, ledger, channel, jdbcPasswordFile, null);
+    }
+  }
 
   /** What an operator produced at this party. */
   private record Body(String operatorLabel, long inputRows, Map<String, String> result, Map<String, String> display,
@@ -101,6 +109,8 @@ public final class VeilJob {
           + me.publicKey() + " for " + me.id() + ". Use " + me.id() + "'s key file or fix the spec.");
     }
     PartyPolicy.read(s.policyFile()).check(spec, me.id());
+    // Data-asset authorisation on the chain (spec: authorisation: required), before any data is touched.
+    AssetGate.check(spec, me.id(), s.chain());
     String jobId = spec.jobId();
 
     // Metadata only: paths, headers/footers, column names and types.

@@ -16,6 +16,9 @@ import java.util.Map;
  * @param columns columns kept in the output (null: all)
  * @param schema expected column types (Spark SQL type names), checked before anything is sent;
  *     for CSV and JSON also used to read the file
+ * @param asset the id of the data asset this input is registered as on the ledger contract, 64
+ *     lower-case hex digits (null: not declared); required when the spec's {@code authorisation}
+ *     is {@code required}, see {@link JobSpec#authorisationRequired()}
  */
 public record InputSpec(
     String format,
@@ -24,4 +27,5 @@ public record InputSpec(
     Map<String, String> options,
     List<String> keyColumns,
     List<String> columns,
-    Map<String, String> schema) {}
+    Map<String, String> schema,
+    String asset) {}

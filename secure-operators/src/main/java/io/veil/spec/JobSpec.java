@@ -37,12 +37,21 @@ import java.util.regex.Pattern;
  * The <b>job id</b> is derived from the contract hash, so each period of a periodic job is a
  * distinct, idempotently re-runnable job.
  *
+ * <p>The <b>algorithm hash</b> ({@link #algorithmHash()}) covers only what the job computes: the
+ * operator and its settings section. A data owner who authorises it on the ledger contract lets
+ * every period and every party set of a recurring job use its asset; authorising the contract hash
+ * instead allows exactly one job. {@code authorisation: required} makes each data party check one
+ * of the two on the chain before it reads anything (see {@link #authorisationRequired()}).
+ *
  * <p>See {@code cluster-configs/examples/psi.yaml} for an annotated example.
  */
 public final class JobSpec {
   public static final int VERSION = 1;
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
+  private static final Pattern ASSET_ID = Pattern.compile("[0-9a-f]{64}");
+  /** Values of the top-level {@code authorisation} field; the first is the default. */
+  static final List<String> AUTHORISATION = List.of("none", "required");
   /** Operators this Veil runs, and the spec section holding each one's settings. */
   static final List<String> OPERATORS = List.of("psi", "aggregate", "feature-aggregate");
   private static final Map<String, String> SECTIONS =
@@ -68,11 +77,13 @@ public final class JobSpec {
   private final AggregateSpec aggregate;
   private final FeatureAggregateSpec featureAggregate;
   private final long peerTimeoutMs;
+  private final boolean authorisationRequired;
   private final String canonicalJson;
   private final String contractHash;
 
   private JobSpec(String name, String period, String operator, List<PartySpec> parties, PsiSpec psi,
-      AggregateSpec aggregate, FeatureAggregateSpec featureAggregate, long peerTimeoutMs) {
+      AggregateSpec aggregate, FeatureAggregateSpec featureAggregate, long peerTimeoutMs,
+      boolean authorisationRequired) {
     this.name = name;
     this.period = period;
     this.operator = operator;
@@ -81,6 +92,7 @@ public final class JobSpec {
     this.aggregate = aggregate;
     this.featureAggregate = featureAggregate;
     this.peerTimeoutMs = peerTimeoutMs;
+    this.authorisationRequired = authorisationRequired;
     this.canonicalJson = canonical();
     this.contractHash = HexFormat.of().formatHex(Sha256.hash(canonicalJson.getBytes(StandardCharsets.UTF_8)));
   }
@@ -112,7 +124,7 @@ public final class JobSpec {
     }
     SpecReader r = new SpecReader("job spec " + source);
     r.allowOnly(root, "", Set.of("version", "name", "period", "operator", "parties", "psi", "aggregate",
-        "featureAggregate", "peerTimeoutMs"));
+        "featureAggregate", "peerTimeoutMs", "authorisation"));
     int version = r.integer(root, "", "version", VERSION, 1, Integer.MAX_VALUE);
     if (version != VERSION) {
       throw r.error("version", "is " + version + " but this Veil reads version " + VERSION);
@@ -136,6 +148,11 @@ public final class JobSpec {
       }
     }
     long peerTimeoutMs = r.longValue(root, "", "peerTimeoutMs", PsiOptions.DEFAULT_PEER_TIMEOUT_MS, 1000);
+    String authorisation = r.string(root, "", "authorisation", AUTHORISATION.get(0)).toLowerCase(Locale.ROOT);
+    if (!AUTHORISATION.contains(authorisation)) {
+      throw r.error("authorisation", "is '" + authorisation + "'; use " + String.join(" or ", AUTHORISATION));
+    }
+    boolean authorisationRequired = authorisation.equals("required");
 
     JsonNode partiesNode = root.get("parties");
     if (partiesNode == null || !partiesNode.isArray() || partiesNode.isEmpty()) {
@@ -164,16 +181,22 @@ public final class JobSpec {
       if (!keys.add(key)) {
         throw r.error(path + ".publicKey", "is the same key as another party's");
       }
-      parties.add(new PartySpec(id, key, readInput(r, p, path + ".input"), readOutput(r, p, path + ".output")));
+      InputSpec input = readInput(r, p, path + ".input");
+      if (authorisationRequired && input != null && input.asset() == null) {
+        throw r.error("parties[" + id + "].input.asset", "is required because 'authorisation' is required: "
+            + "party " + id + " must name the data asset its input is registered as (64 hex digits, as "
+            + "'veil asset register' printed it)");
+      }
+      parties.add(new PartySpec(id, key, input, readOutput(r, p, path + ".output")));
     }
 
     return switch (operator) {
       case "psi" -> new JobSpec(name, period, operator, parties, PsiSection.read(r, root, parties), null, null,
-          peerTimeoutMs);
+          peerTimeoutMs, authorisationRequired);
       case "aggregate" -> new JobSpec(name, period, operator, parties, null, AggregateSection.read(r, root, parties),
-          null, peerTimeoutMs);
+          null, peerTimeoutMs, authorisationRequired);
       default -> new JobSpec(name, period, operator, parties, null, null,
-          FeatureAggregateSection.read(r, root, parties), peerTimeoutMs);
+          FeatureAggregateSection.read(r, root, parties), peerTimeoutMs, authorisationRequired);
     };
   }
 
@@ -182,7 +205,7 @@ public final class JobSpec {
     if (in == null) {
       return null;
     }
-    r.allowOnly(in, path, Set.of("format", "path", "table", "options", "keyColumns", "columns", "schema"));
+    r.allowOnly(in, path, Set.of("format", "path", "table", "options", "keyColumns", "columns", "schema", "asset"));
     String format = r.string(in, path, "format", null).toLowerCase(Locale.ROOT);
     String p = r.optionalString(in, "path");
     String table = r.optionalString(in, "table");
@@ -212,7 +235,11 @@ public final class JobSpec {
     List<String> keyColumns = r.strings(in, path, "keyColumns", false);
     List<String> columns = r.strings(in, path, "columns", false);
     Map<String, String> schema = new LinkedHashMap<>(r.stringMap(in, path, "schema"));
-    return new InputSpec(format, p, table, options, keyColumns, columns, schema);
+    String asset = r.optionalString(in, "asset");
+    if (asset != null && (!ASSET_ID.matcher(asset).matches() || asset.equals("0".repeat(64)))) {
+      throw r.error(path + ".asset", "must be a non-zero data asset id of 64 lower-case hex digits, without 0x");
+    }
+    return new InputSpec(format, p, table, options, keyColumns, columns, schema, asset);
   }
 
   private static OutputSpec readOutput(SpecReader r, JsonNode party, String path) {
@@ -250,6 +277,9 @@ public final class JobSpec {
         im.put("keyColumns", in.keyColumns());
         im.put("columns", in.columns());
         im.put("schema", new TreeMap<>(in.schema()));
+        if (in.asset() != null) {
+          im.put("asset", in.asset());
+        }
         pm.put("input", im);
       }
       if (p.output() != null) {
@@ -258,6 +288,19 @@ public final class JobSpec {
       ps.add(pm);
     }
     m.put("parties", ps);
+    // asset and authorisation are left out when absent / none, so that specs written before they
+    // existed keep their contract hash (and their receipts stay verifiable).
+    if (authorisationRequired) {
+      m.put("authorisation", "required");
+    }
+    m.putAll(algorithm());
+    return json(m);
+  }
+
+  /** The operator and its settings section: what {@link #algorithmHash()} covers. */
+  private Map<String, Object> algorithm() {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("operator", operator);
     if (psi != null) {
       m.put("psi", PsiSection.canonical(psi));
     }
@@ -267,6 +310,10 @@ public final class JobSpec {
     if (featureAggregate != null) {
       m.put("featureAggregate", FeatureAggregateSection.canonical(featureAggregate));
     }
+    return m;
+  }
+
+  private static String json(Map<String, Object> m) {
     try {
       return CANONICAL.writeValueAsString(m);
     } catch (IOException e) {
@@ -348,6 +395,34 @@ public final class JobSpec {
   /** Hex SHA-256 of {@link #canonicalJson()}. */
   public String contractHash() {
     return contractHash;
+  }
+
+  /**
+   * Hex SHA-256 of the canonical JSON of {@code {"algorithm": "veil/v1", "operator": ..., <section>: ...}}:
+   * the operator and its settings section only ({@code psi}, {@code aggregate} or {@code
+   * featureAggregate}, defaults made explicit), and nothing else: not the name, period, parties,
+   * keys, inputs, outputs, peer timeout or authorisation setting. A data owner who authorises this
+   * hash for its asset lets every period and every party set of a recurring job with these operator
+   * settings use the asset; the section still pins what the operator computes and who receives the
+   * result (PSI recipients, the aggregation result party, group-by and value columns). Which of the
+   * party's own columns are keys or kept lies in its input, so it is covered by the
+   * {@link #contractHash()} only; an owner who wants to pin them authorises the contract hash.
+   * Never equal to a contract hash: the contract's JSON always has {@code parties}, this one never.
+   */
+  public String algorithmHash() {
+    Map<String, Object> m = algorithm();
+    m.put("algorithm", "veil/v1");
+    return HexFormat.of().formatHex(Sha256.hash(json(m).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Whether every data party must find its input's asset authorised on the ledger contract, for
+   * the {@link #algorithmHash()} or the {@link #contractHash()}, before it reads data (spec field
+   * {@code authorisation: required}; default {@code none}). Then every party with an input
+   * declares {@code input.asset}.
+   */
+  public boolean authorisationRequired() {
+    return authorisationRequired;
   }
 
   /** 32 hex characters: SHA-256("veil-job/v1|" + contract hash); the period is part of the contract. */

@@ -14,7 +14,7 @@ public final class Args {
   public static final class UsageError extends InvalidInputException {
     private static final long serialVersionUID = 1L;
 
-    UsageError(String message) {
+    public UsageError(String message) {
       super(message);
     }
   }

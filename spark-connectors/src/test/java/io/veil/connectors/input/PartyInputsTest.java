@@ -47,7 +47,7 @@ class PartyInputsTest {
 
   private static InputSpec spec(String format, String path, String table, Map<String, String> options,
       List<String> keys, List<String> columns, Map<String, String> schema) {
-    return new InputSpec(format, path, table, options, keys, columns, schema);
+    return new InputSpec(format, path, table, options, keys, columns, schema, null);
   }
 
   private static Dataset<Row> open(InputSpec in) {

@@ -1,0 +1,79 @@
+package io.veil.jobs;
+
+import io.veil.InvalidInputException;
+import io.veil.PolicyRefusedException;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.ChainConfig;
+import io.veil.spec.InputSpec;
+import io.veil.spec.JobSpec;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The data-asset authorisation gate of a job whose spec says {@code authorisation: required}: before
+ * a party opens its input or publishes its approval, the ledger contract must say that the party's
+ * asset ({@code input.asset}) authorises the job's {@link JobSpec#algorithmHash() algorithm hash}
+ * (every period and party set of the job) or its {@link JobSpec#contractHash() contract hash}
+ * (this job only), with the consent of every child asset ({@link ChainClient#isAuthorised}).
+ * Otherwise the job stops on the driver with {@link PolicyRefusedException}, naming the asset, the
+ * hashes checked and the command the asset's owner runs to authorise it.
+ */
+public final class AssetGate {
+  private AssetGate() {}
+
+  /**
+   * Checks {@code party}'s asset on the chain; does nothing when the spec does not require
+   * authorisation or the party has no input.
+   *
+   * @param chain the chain and ledger contract to ask (null: none configured, an error if needed)
+   */
+  public static void check(JobSpec spec, String party, ChainConfig chain) {
+    InputSpec input = spec.party(party).input();
+    if (!spec.authorisationRequired() || input == null) {
+      return;
+    }
+    if (chain == null) {
+      throw new InvalidInputException("Cannot run job '" + spec.name() + "' as " + party + ": its spec requires "
+          + "authorisation of data assets on the chain, but no chain is configured. Pass --" + ChainOptions.URL
+          + ", --" + ChainOptions.CHAIN_ID + ", --" + ChainOptions.KEY_FILE + " and --" + ChainOptions.CONTRACT
+          + " to 'veil run' (or set " + ChainOptions.envName(ChainOptions.URL) + " etc.).");
+    }
+    try (ChainClient client = ChainClient.connect(chain)) {
+      check(spec, party, client);
+    }
+  }
+
+  /** {@link #check(JobSpec, String, ChainConfig)} with a connected client. */
+  public static void check(JobSpec spec, String party, ChainClient client) {
+    InputSpec input = spec.party(party).input();
+    if (!spec.authorisationRequired() || input == null) {
+      return;
+    }
+    byte[] asset = HexFormat.of().parseHex(input.asset());
+    for (String hash : hashes(spec)) {
+      if (client.isAuthorised(asset, HexFormat.of().parseHex(hash))) {
+        return;
+      }
+    }
+    String contract = client.contractAddress().orElse("?");
+    boolean granted = hashes(spec).stream().anyMatch(h -> client.isGranted(asset, HexFormat.of().parseHex(h)));
+    throw new PolicyRefusedException("Cannot run job '" + spec.name() + "' as " + party + ": data asset "
+        + input.asset() + " does not authorise it on ledger contract " + contract + ". Checked the algorithm hash "
+        + spec.algorithmHash() + " and the contract hash " + spec.contractHash() + (granted
+        ? "; the asset's owner granted one of them, but a child asset no longer consents to the asset's use, "
+            + "so its owner must authorise the asset again" : "; neither is authorised") + ". Nothing was read "
+        + "or sent. The asset's owner authorises every period of this job with: "
+        + authoriseCommand(input.asset(), spec.algorithmHash()) + " (or only this job with --hash "
+        + spec.contractHash() + "), then re-run.");
+  }
+
+  /** The hashes an owner may authorise for {@code spec}, in the order checked: algorithm, contract. */
+  public static List<String> hashes(JobSpec spec) {
+    return List.of(spec.algorithmHash(), spec.contractHash());
+  }
+
+  /** The command a data owner runs to authorise {@code hash} on {@code asset}. */
+  public static String authoriseCommand(String asset, String hash) {
+    return "veil asset authorise --asset " + asset + " --hash " + hash + " <chain options>";
+  }
+}
