@@ -17,7 +17,9 @@ public record AnchorReport(List<Problem> problems) {
   public enum Kind {
     /** The anchor is still PENDING or SUBMITTED: there is nothing on chain to check yet. */
     NOT_CONFIRMED,
-    /** The receipt does not hash to the anchored leaf. */
+    /** The anchor's job leaves do not make its anchored leaf (the anchor record was edited). */
+    LEAVES_NOT_LEAF,
+    /** An artefact the receipt records does not match the anchored job root's leaf of its label. */
     RECEIPT_NOT_LEAF,
     /** The inclusion proof does not lead from the anchored leaf to the anchored root. */
     PROOF_NOT_ROOT,

@@ -1,31 +1,50 @@
 package io.veil.ledger.chain;
 
+import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.MerkleTree;
 import io.veil.ledger.internal.Hashes;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Checks a receipt against its anchor on the chain, as an auditor holding only the ledger entry,
  * its {@link ReceiptAnchor} (from the party's outbox) and chain access would:
  *
  * <ol>
- *   <li>the receipt's leaf ({@link io.veil.ledger.Receipt#anchorLeaf()}) is the anchored leaf;
+ *   <li>the anchor's job leaves make the anchored leaf (the job root), and every artefact the receipt
+ *       records (contract, approvals, every party's commitment roots: {@link JobRoot}) is the
+ *       anchored leaf of the same label;
  *   <li>the inclusion proof leads from the anchored leaf to the anchored root;
  *   <li>the anchor names this client's chain and contract, and the root is anchored there;
  *   <li>the root was anchored in the recorded block, by the recorded transaction.
  * </ol>
  *
  * Each check compares one artefact with one anchor, so a report names what was changed: an edited
- * receipt fails only (1), an edited proof only (2), an edited transaction hash only (4); an edited
+ * artefact in the receipt fails only (1), naming its leaf (e.g. {@code input:bank_a}), an edited proof only (2), an edited transaction hash only (4); an edited
  * root fails (2) and (3). Whether the entry itself is sound (hashes, signature, chain of entries) is
  * {@link io.veil.ledger.LedgerVerifier}'s job. Stateless; a {@link ChainUnavailableException}
  * means the chain could not be asked, not that the anchor is wrong.
  */
 public final class ChainVerifier {
   private ChainVerifier() {}
+
+  /** Labels whose leaf differs between two {@code label=hash} lists, or that only one of them has. */
+  private static List<String> differingLabels(List<String> a, List<String> b) {
+    Map<String, String> left = new LinkedHashMap<>();
+    a.forEach(l -> left.put(l.substring(0, l.indexOf('=')), l));
+    Map<String, String> right = new LinkedHashMap<>();
+    b.forEach(l -> right.put(l.substring(0, l.indexOf('=')), l));
+    Set<String> labels = new LinkedHashSet<>(left.keySet());
+    labels.addAll(right.keySet());
+    return labels.stream().filter(label -> !Objects.equals(left.get(label), right.get(label))).toList();
+  }
 
   public static AnchorReport verify(LedgerEntry entry, ReceiptAnchor anchor, ChainClient client) {
     List<AnchorReport.Problem> problems = new ArrayList<>();
@@ -35,11 +54,19 @@ public final class ChainVerifier {
           + anchor.stage() + ", not CONFIRMED; wait for the chain sink (ChainSink.flush) and take the anchor again"));
       return new AnchorReport(problems);
     }
-    String leaf = Hashes.hex(entry.receipt().anchorLeaf());
-    if (!Hashes.sameHex(leaf, anchor.leaf())) {
-      problems.add(new AnchorReport.Problem(AnchorReport.Kind.RECEIPT_NOT_LEAF, about + ": the receipt hashes to "
-          + leaf + " but the anchored leaf is " + anchor.leaf() + "; the receipt was changed after it was anchored, "
-          + "or the anchor belongs to another receipt"));
+    byte[] anchoredLeaves = MerkleTree.of(anchor.jobLeaves().stream()
+        .map(l -> Hashes.unhex(l.substring(l.indexOf('=') + 1))).toList()).root();
+    if (!Hashes.sameHex(Hashes.hex(anchoredLeaves), anchor.leaf())) {
+      problems.add(new AnchorReport.Problem(AnchorReport.Kind.LEAVES_NOT_LEAF, about + ": the anchor's job leaves "
+          + "do not make its job root " + anchor.leaf() + "; the anchor record was edited, take it again from the "
+          + "party's outbox"));
+    }
+    List<String> mine = JobRoot.leaves(entry.receipt()).stream()
+        .map(l -> l.label() + "=" + Hashes.hex(l.hash())).toList();
+    for (String changed : differingLabels(mine, anchor.jobLeaves())) {
+      problems.add(new AnchorReport.Problem(AnchorReport.Kind.RECEIPT_NOT_LEAF, about + ": its " + changed
+          + " does not match the anchored job root " + anchor.leaf() + " (leaf '" + changed + "'); the receipt "
+          + "was changed after it was anchored, or the anchor belongs to another job"));
     }
     if (!MerkleTree.verify(Hashes.unhex(anchor.root()), Hashes.unhex(anchor.leaf()), anchor.proof())) {
       problems.add(new AnchorReport.Problem(AnchorReport.Kind.PROOF_NOT_ROOT, about + ": the inclusion proof (leaf "

@@ -1,9 +1,11 @@
 package io.veil.ledger.chain;
 
 import io.veil.InvalidInputException;
+import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.MerkleTree;
 import io.veil.ledger.internal.Hashes;
+import java.util.List;
 
 /**
  * Where one receipt of a {@link ChainSink} stands on its way to the chain: one line of the sink's
@@ -15,8 +17,10 @@ import io.veil.ledger.internal.Hashes;
  * @param seq the receipt's ledger entry seq (a re-run job has a new entry, hence a new anchor)
  * @param jobId the receipt's job
  * @param receiptHash the entry's receiptHash, lowercase hex
- * @param leaf the Merkle leaf: {@link io.veil.ledger.Receipt#anchorLeaf()}, lowercase hex (equal to
- *     receiptHash for a receipt without anchors)
+ * @param leaf the Merkle leaf: the receipt's job root ({@link JobRoot}), lowercase hex, the same for
+ *     every party's receipt of the job
+ * @param jobLeaves the job root's leaves, {@code label=hash} in leaf order: what lets a verifier
+ *     name the artefact that no longer matches
  * @param batchId the identifier sent with the anchor transaction (SUBMITTED on)
  * @param root the Merkle root over the batch's leaves, lowercase hex (SUBMITTED on)
  * @param proof the leaf's inclusion proof under {@code root} (SUBMITTED on)
@@ -33,6 +37,7 @@ public record ReceiptAnchor(
     String jobId,
     String receiptHash,
     String leaf,
+    List<String> jobLeaves,
     String batchId,
     String root,
     MerkleTree.InclusionProof proof,
@@ -55,6 +60,8 @@ public record ReceiptAnchor(
     present("jobId", jobId, "any");
     hex("receiptHash", receiptHash);
     hex("leaf", leaf);
+    present("jobLeaves", jobLeaves, "any");
+    jobLeaves = List.copyOf(jobLeaves);
     if (stage != Stage.PENDING) {
       present("batchId", batchId, stage);
       hex("root", root);
@@ -72,33 +79,35 @@ public record ReceiptAnchor(
 
   /** The PENDING anchor of a freshly appended entry. */
   public static ReceiptAnchor pending(LedgerEntry entry) {
+    List<String> leaves = JobRoot.leaves(entry.receipt()).stream()
+        .map(l -> l.label() + "=" + Hashes.hex(l.hash())).toList();
     return new ReceiptAnchor(Stage.PENDING, entry.seq(), entry.jobId(), entry.receiptHash(),
-        Hashes.hex(entry.receipt().anchorLeaf()), null, null, null, null, null, null, null, null, null);
+        Hashes.hex(JobRoot.of(entry.receipt())), leaves, null, null, null, null, null, null, null, null, null);
   }
 
   /** This receipt as part of batch {@code batchId} under {@code root}, not yet sent. */
   public ReceiptAnchor submitted(String batchId, String root, MerkleTree.InclusionProof proof, long chainId,
       String contract) {
-    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, batchId, root, proof, chainId,
-        contract, null, null, null, null);
+    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
+        chainId, contract, null, null, null, null);
   }
 
   /** This SUBMITTED anchor with the hash of the transaction the node accepted. */
   public ReceiptAnchor sent(String txHash) {
-    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, batchId, root, proof, chainId,
-        contract, txHash, null, null, null);
+    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
+        chainId, contract, txHash, null, null, null);
   }
 
   /** This anchor confirmed by {@code tx}, the transaction that anchored the root. */
   public ReceiptAnchor confirmed(TxOutcome tx, long confirmations) {
-    return new ReceiptAnchor(Stage.CONFIRMED, seq, jobId, receiptHash, leaf, batchId, root, proof, chainId,
-        contract, tx.txHash(), tx.blockNumber(), confirmations, tx.gasUsed());
+    return new ReceiptAnchor(Stage.CONFIRMED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
+        chainId, contract, tx.txHash(), tx.blockNumber(), confirmations, tx.gasUsed());
   }
 
   /** Back to PENDING, for a batch whose SUBMITTED lines a crash cut short before it was sent. */
   public ReceiptAnchor asPending() {
-    return new ReceiptAnchor(Stage.PENDING, seq, jobId, receiptHash, leaf, null, null, null, null, null, null,
-        null, null, null);
+    return new ReceiptAnchor(Stage.PENDING, seq, jobId, receiptHash, leaf, jobLeaves, null, null, null, null, null,
+        null, null, null, null);
   }
 
   private static void present(String field, Object value, Object stage) {

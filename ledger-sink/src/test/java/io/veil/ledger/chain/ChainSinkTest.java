@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.VeilException;
 import io.veil.crypto.IdentityKeys;
+import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.MerkleTree;
@@ -21,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -111,7 +113,7 @@ class ChainSinkTest {
         assertThat(a.stage()).isEqualTo(Stage.CONFIRMED);
         assertThat(a.batchId()).isEqualTo("b1-" + i);
         // a one-leaf tree: the root is the leaf hash, the proof is empty
-        assertThat(a.root()).isEqualTo(Hashes.hex(MerkleTree.leafHash(entries.get(i).receipt().anchorLeaf())));
+        assertThat(a.root()).isEqualTo(Hashes.hex(MerkleTree.leafHash(JobRoot.of(entries.get(i).receipt()))));
         assertOnChain(a);
         assertThat(ChainVerifier.verify(entries.get(i), a, client).ok()).isTrue();
       }
@@ -133,11 +135,34 @@ class ChainSinkTest {
     ReceiptAnchor good = anchors.get(1);
     assertThat(ChainVerifier.verify(entry, good, client).summary()).startsWith("PASS");
 
-    Receipt edited = entry.receipt().toBuilder().result("intersectionSize", "421").build();
-    LedgerEntry tamperedEntry = new LedgerEntry(entry.seq(), entry.prevHash(), entry.receiptHash(), edited,
-        entry.entryHash(), entry.signature(), entry.signer());
-    assertThat(kinds(tamperedEntry, good)).containsExactly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
-    assertThat(kinds(entries.get(0), good)).containsExactly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
+    // Each artefact kind the receipt records, edited: the report names its leaf.
+    Receipt r = entry.receipt();
+    Receipt.Commitment otherData = new Receipt.Commitment("merkle-sha256/v1",
+        Hashes.hex(Hashes.sha256(new byte[] {9})), 1000, "0a0b0c0d");
+    Map<String, Receipt> edits = new LinkedHashMap<>();
+    edits.put("contract", r.toBuilder().contractHash(Hashes.sha256(new byte[] {7})).build());
+    edits.put("approval:bank_b", r.toBuilder().approvals(List.of(r.approvals().get(0),
+        Receipt.Approval.sign("bank_b", BANK_A, r.contractHashBytes()))).build());
+    edits.put("input:bank_a", r.toBuilder().inputCommitment(otherData).build());
+    edits.put("output:bank_a", r.toBuilder().outputCommitment(otherData).build());
+    edits.put("input:bank_b", r.toBuilder().addPeerCommitment(new Receipt.PeerCommitment("bank_b", otherData.root(),
+        null)).build());
+    edits.forEach((leaf, edited) -> {
+      LedgerEntry tampered = new LedgerEntry(entry.seq(), entry.prevHash(), entry.receiptHash(), edited,
+          entry.entryHash(), entry.signature(), entry.signer());
+      AnchorReport report = ChainVerifier.verify(tampered, good, client);
+      assertThat(report.kinds()).as(leaf).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
+      assertThat(report.summary()).as(leaf).contains("(leaf '" + leaf + "')");
+    });
+    // A receipt of another job against this anchor: its contract (and so its approvals) differ.
+    assertThat(kinds(entries.get(0), good)).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
+    // The anchor record's leaves edited: they no longer make the anchored job root.
+    List<String> leaves = new ArrayList<>(good.jobLeaves());
+    leaves.set(0, leaves.get(0).substring(0, leaves.get(0).indexOf('=') + 1) + flip(good.leaf()));
+    assertThat(kinds(entry, new ReceiptAnchor(good.stage(), good.seq(), good.jobId(), good.receiptHash(), good.leaf(),
+        leaves, good.batchId(), good.root(), good.proof(), good.chainId(), good.contract(), good.txHash(),
+        good.blockNumber(), good.confirmations(), good.gasUsed())))
+        .contains(AnchorReport.Kind.LEAVES_NOT_LEAF, AnchorReport.Kind.RECEIPT_NOT_LEAF);
 
     List<String> path = new ArrayList<>(good.proof().path());
     path.set(0, flip(path.get(0)));
@@ -160,6 +185,42 @@ class ChainSinkTest {
     assertThat(kinds(entry, copy(good, good.root(), good.proof(), good.txHash(), good.blockNumber() + 1)))
         .containsExactly(AnchorReport.Kind.TX_MISMATCH);
     assertThat(kinds(entry, ReceiptAnchor.pending(entry))).containsExactly(AnchorReport.Kind.NOT_CONFIRMED);
+  }
+
+  @Test
+  void bothPartiesReceiptsOfAJobAnchorTheSameRootOnce() {
+    Receipt a = receipt("shared-1").toBuilder()
+        .addPeerCommitment(new Receipt.PeerCommitment("bank_b", Hashes.hex(Hashes.sha256(new byte[] {3})), null))
+        .build();
+    // bank_b's own receipt of the job: its own commitments, bank_a's as announced, other figures.
+    Receipt b = Receipt.builder().jobId(a.jobId()).jobName(a.jobName()).period(a.period())
+        .operator(a.operator()).party("bank_b", BANK_B.publicKey()).contractHash(a.contractHash())
+        .approvals(a.approvals())
+        .inputCommitment(new Receipt.Commitment("merkle-sha256/v1", Hashes.hex(Hashes.sha256(new byte[] {3})), 77,
+            "0f"))
+        .result("intersectionSize", "999").status(a.status())
+        .startedAt(Instant.parse(a.startedAt())).finishedAt(Instant.parse(a.finishedAt()))
+        .addPeerCommitment(new Receipt.PeerCommitment("bank_a", a.inputCommitment().root(),
+            a.outputCommitment().root()))
+        .build();
+    ReceiptAnchor anchorA;
+    ReceiptAnchor anchorB;
+    LedgerEntry entryB;
+    try (ChainSink sinkA = ChainSink.open(ledger("shared-a"), client, fastRetry())) {
+      sinkA.append(a);
+      assertThat(sinkA.flush(FLUSH)).isTrue();
+      anchorA = sinkA.status("shared-1").orElseThrow();
+    }
+    try (ChainSink sinkB = ChainSink.open(LocalLedger.open(dir.resolve("shared-b.jsonl"), BANK_B), client,
+        fastRetry())) {
+      entryB = sinkB.append(b);
+      assertThat(sinkB.flush(FLUSH)).isTrue();
+      anchorB = sinkB.status("shared-1").orElseThrow();
+    }
+    assertThat(anchorB.leaf()).isEqualTo(anchorA.leaf());
+    assertThat(anchorB.root()).isEqualTo(anchorA.root());
+    assertThat(anchorB.txHash()).as("anchored once; bank_b found it on chain").isEqualTo(anchorA.txHash());
+    assertThat(ChainVerifier.verify(entryB, anchorB, client).ok()).isTrue();
   }
 
   @Test
@@ -306,7 +367,8 @@ class ChainSinkTest {
 
   private static ReceiptAnchor copy(ReceiptAnchor a, String root, MerkleTree.InclusionProof proof, String txHash,
       long block) {
-    return new ReceiptAnchor(a.stage(), a.seq(), a.jobId(), a.receiptHash(), a.leaf(), a.batchId(), root, proof,
+    return new ReceiptAnchor(a.stage(), a.seq(), a.jobId(), a.receiptHash(), a.leaf(), a.jobLeaves(), a.batchId(),
+        root, proof,
         a.chainId(), a.contract(), txHash, block, a.confirmations(), a.gasUsed());
   }
 
