@@ -119,7 +119,7 @@ final class PsiFixture {
    * ({@code psi-jobs/target/dist}), through {@code org.apache.spark.deploy.SparkSubmit}, the class
    * behind {@code spark-submit}.
    */
-  PartyProcess startWithSparkSubmit(String party, Path spec) throws IOException {
+  PartyProcess startWithSparkSubmit(String party, Path spec, String... extraArgs) throws IOException {
     Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
     Path jar;
     try (Stream<Path> dist = Files.list(psiJobs.resolve("target/dist"))) {
@@ -137,6 +137,7 @@ final class PsiFixture {
         "--key", work.resolve(party + ".key").toString(),
         "--policy", work.resolve("policy-" + party + ".yaml").toString(),
         "--ledger", work.resolve("ledger-" + party + ".jsonl").toString()));
+    args.addAll(List.of(extraArgs));
     return PartyProcess.startJava(party, sparkClasspath, "org.apache.spark.deploy.SparkSubmit", args, "768m",
         List.of(), work, System.out);
   }

@@ -10,11 +10,20 @@ import io.veil.crypto.PartySecret;
 import io.veil.jobs.internal.Args;
 import io.veil.jobs.demo.PsiDemo;
 import io.veil.ledger.LedgerCli;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.ChainSinkConfig;
+import io.veil.ledger.chain.ChainVerifier;
+import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.spec.JobSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -34,7 +43,8 @@ public final class VeilCli {
       "             --spec FILE --party ID --key FILE --policy FILE [--period P] [--ledger FILE]",
       "             [--bootstrap-servers HOST:PORT] [--master URL] [--jdbc-password-file FILE]",
       "             [--conf veil.channel.kafka.<client property>=V ...] [chain options]",
-      "             (chain options are needed when the spec says 'authorisation: required')",
+      "             [--anchor-wait-ms 30000] (with chain options the receipt is anchored on the chain;",
+      "             they are needed when the spec says 'authorisation: required')",
       "  keygen     create a party key file and print its public key: --party ID --out FILE",
       "  spec-hash  print a spec's contract hash, algorithm hash, job id and the hashes data owners",
       "             authorise: --spec FILE [--period P]",
@@ -48,7 +58,10 @@ public final class VeilCli {
       "             [--chain-confirmations 1] [--chain-gas-price WEI] [--chain-gas-limit GAS];",
       "             each also from VEIL_CHAIN_URL, VEIL_CHAIN_ID, VEIL_CHAIN_KEY_FILE, ... (see README)",
       "  verify     check a receipt ledger: --ledger FILE --signer ed25519:... [--expect-head SEQ:HASH]",
-      "             with --spec FILE --party ID also recompute the input/output commitments and contract",
+      "             with --spec FILE --party ID also recompute the input/output commitments and contract;",
+      "             with chain options also check every receipt's anchor on the chain",
+      "  anchor     send the ledger's receipts not yet anchored and wait: --ledger FILE --key FILE",
+      "             [--wait-ms 60000] [chain options]",
       "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
       "  demo       two banks intersect their customers on this machine (see README)",
       "  demo report  three banks report SUM/COUNT by segment to a regulator on this machine",
@@ -82,7 +95,7 @@ public final class VeilCli {
       switch (command) {
         case "run" -> {
           return runJob(Args.parse("run", argv, from, withChain("spec", "party", "key", "policy", "period", "ledger",
-              "bootstrap-servers", "master", "jdbc-password-file")), out);
+              "bootstrap-servers", "master", "jdbc-password-file", "anchor-wait-ms")), out);
         }
         case "chain", "asset" -> {
           return ChainCommands.run(command, argv, from, out);
@@ -112,11 +125,33 @@ public final class VeilCli {
           return 0;
         }
         case "verify" -> {
-          if (Arrays.asList(argv).contains("--spec")) {
-            return verifyArtefacts(Args.parse("verify", argv, from, Set.of("ledger", "signer", "spec", "party",
-                "period", "expect-head", "jdbc-password-file", "master")), out);
+          // Chain options add the check of every receipt's anchor; the ledger checks take the rest.
+          Map<String, String> chainArgs = new java.util.LinkedHashMap<>();
+          List<String> rest = new java.util.ArrayList<>();
+          for (int i = 0; i < argv.length; i++) {
+            if (argv[i].startsWith("--chain-") && i + 1 < argv.length) {
+              chainArgs.put(argv[i].substring(2), argv[++i]);
+            } else {
+              rest.add(argv[i]);
+            }
           }
-          return LedgerCli.run(argv, out, err);
+          String[] ledgerArgv = rest.toArray(String[]::new);
+          int code = Arrays.asList(argv).contains("--spec")
+              ? verifyArtefacts(Args.parse("verify", ledgerArgv, from, Set.of("ledger", "signer", "spec", "party",
+                  "period", "expect-head", "jdbc-password-file", "master")), out)
+              : LedgerCli.run(ledgerArgv, out, err);
+          ChainOptions chain = ChainOptions.from(n -> Optional.ofNullable(chainArgs.get(n)), System.getenv());
+          if (!chain.isPresent()) {
+            return code;
+          }
+          Path ledger = Path.of(Args.parse("verify", ledgerArgv, from, Set.of("ledger", "signer", "spec", "party",
+              "period", "expect-head", "jdbc-password-file", "master")).require("ledger"));
+          return Math.max(code, verifyAnchors(ledger, chain.config("verify the ledger's anchors", true), out));
+        }
+        case "anchor" -> {
+          Args a = Args.parse("anchor", argv, from, withChain("ledger", "key", "wait-ms"));
+          return anchorLedger(Path.of(a.require("ledger")), Path.of(a.require("key")),
+              chainConfig(a, "anchor the ledger's receipts"), Long.parseLong(a.get("wait-ms").orElse("60000")), out);
         }
         case "broker" -> {
           EmbeddedKafkaBroker.main(Arrays.copyOfRange(argv, from, argv.length));
@@ -215,7 +250,8 @@ public final class VeilCli {
         Path.of(a.get("ledger").orElseGet(() -> conf.get(VeilConf.LEDGER_PATH).orElse("veil-ledger-" + party + ".jsonl"))),
         KafkaChannel.fromOptions(channelOptions),
         a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null),
-        chainConfig(a, "check the job's data asset authorisation"));
+        chainConfig(a, "anchor the job and check its data asset authorisation"),
+        a.get("anchor-wait-ms").map(Long::parseLong).orElse(VeilJob.Settings.DEFAULT_ANCHOR_WAIT_MS));
     SparkSession spark = session(a.get("master").orElse(null), party);
     try {
       JobOutcome outcome = VeilJob.run(spark, settings);
@@ -228,6 +264,51 @@ public final class VeilCli {
   }
 
   /** {@code verify} with artefact checks: needs Spark to recompute the commitments. */
+  /** Sends the ledger's receipts not yet anchored and waits for them; 1 if some are not confirmed in time. */
+  private static int anchorLedger(Path ledgerFile, Path keyFile, io.veil.ledger.chain.ChainConfig chain, long waitMs,
+      PrintStream out) {
+    if (chain == null) {
+      throw new io.veil.InvalidInputException("Cannot anchor the ledger's receipts: no chain is given. Pass the "
+          + "chain options (--chain-url, --chain-id, --chain-key-file, --chain-contract) or their VEIL_CHAIN_* "
+          + "variables.");
+    }
+    io.veil.ledger.LocalLedger ledger = io.veil.ledger.LocalLedger.open(ledgerFile,
+        PartySecret.read(keyFile).identity());
+    try (ChainClient client = ChainClient.connect(chain);
+        ChainSink sink = ChainSink.open(ledger, client, ChainSinkConfig.defaults())) {
+      boolean all = sink.flush(java.time.Duration.ofMillis(waitMs));
+      for (ReceiptAnchor a : sink.anchors()) {
+        out.println("  entry " + a.seq() + " (job " + a.jobId() + "): " + a.stage().name().toLowerCase(Locale.ROOT)
+            + (a.blockNumber() == null ? "" : " in block " + a.blockNumber() + ", tx " + a.txHash()));
+      }
+      out.println(all ? "every receipt is anchored" : "some anchors are not confirmed after " + waitMs + " ms; "
+          + "they stay in " + ChainSink.outboxFile(ledgerFile) + " (run this again)");
+      return all ? 0 : 1;
+    }
+  }
+
+  /** Checks every receipt of the ledger against its anchor on the chain. */
+  private static int verifyAnchors(Path ledgerFile, io.veil.ledger.chain.ChainConfig chain, PrintStream out) {
+    Map<Long, ReceiptAnchor> anchors = new java.util.HashMap<>();
+    ChainSink.recordedAnchors(ledgerFile).forEach(a -> anchors.put(a.seq(), a));
+    boolean ok = true;
+    try (ChainClient client = ChainClient.connect(chain)) {
+      for (io.veil.ledger.LedgerEntry e : io.veil.ledger.LocalLedger.openReadOnly(ledgerFile).entries()) {
+        ReceiptAnchor a = anchors.get(e.seq());
+        if (a == null) {
+          out.println("anchor of entry " + e.seq() + " (job " + e.jobId() + "): FAIL: it was never anchored (no "
+              + "record in " + ChainSink.outboxFile(ledgerFile) + "); run 'veil anchor' with the party's key");
+          ok = false;
+          continue;
+        }
+        io.veil.ledger.chain.AnchorReport r = ChainVerifier.verify(e, a, client);
+        out.println("anchor of entry " + e.seq() + " (job " + e.jobId() + "): " + r.summary().strip());
+        ok &= r.ok();
+      }
+    }
+    return ok ? 0 : 1;
+  }
+
   private static int verifyArtefacts(Args a, PrintStream out) {
     JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
     String party = a.require("party");

@@ -20,7 +20,11 @@ import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.Receipt;
+import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.ChainConfig;
+import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.ChainSinkConfig;
+import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.psi.PsiContext;
 import io.veil.psi.PsiInputs;
 import io.veil.psi.PsiMode;
@@ -82,14 +86,20 @@ public final class VeilJob {
    * @param ledger receipt ledger file
    * @param channel channel to the peers
    * @param jdbcPasswordFile password for a JDBC input (null: none)
-   * @param chain the chain holding the ledger contract (null: none configured)
+   * @param chain the chain holding the ledger contract (null: none configured); with one, the job's
+   *     receipt is also anchored there (through the chain sink's outbox next to the ledger)
+   * @param anchorWaitMs how long the run waits for its anchor to be confirmed before it exits (the
+   *     anchor stays in the outbox if not; the job succeeds either way)
    */
   public record Settings(Path spec, String party, String period, Path keyFile, Path policyFile, Path ledger,
-      Channel channel, Path jdbcPasswordFile, ChainConfig chain) {
+      Channel channel, Path jdbcPasswordFile, ChainConfig chain, long anchorWaitMs) {
+    /** Default of {@link #anchorWaitMs}. */
+    public static final long DEFAULT_ANCHOR_WAIT_MS = 30_000;
+
     /** Settings without a chain. */
     public Settings(Path spec, String party, String period, Path keyFile, Path policyFile, Path ledger,
         Channel channel, Path jdbcPasswordFile) {
-      this(spec, party, period, keyFile, policyFile, ledger, channel, jdbcPasswordFile, null);
+      this(spec, party, period, keyFile, policyFile, ledger, channel, jdbcPasswordFile, null, DEFAULT_ANCHOR_WAIT_MS);
     }
   }
 
@@ -202,9 +212,38 @@ public final class VeilJob {
       String jobRoot = HEX.formatHex(JobRoot.of(built));
       LOG.info("Veil job {}: job root {} ({} of {} peers announced their commitments)", jobId, jobRoot,
           peerCommitments.size(), spec.others(me.id()).size());
-      LedgerEntry entry = LocalLedger.open(s.ledger(), secret.identity()).append(built);
-      return new JobOutcome(jobId, me.id(), body.inputRows(), body.result(), body.display(), outputLocation,
+      LocalLedger ledger = LocalLedger.open(s.ledger(), secret.identity());
+      LedgerEntry entry = ledger.append(built);
+      Map<String, String> display = new LinkedHashMap<>(body.display());
+      if (s.chain() != null) {
+        display.put("anchor", anchor(ledger, s.chain(), jobId, s.anchorWaitMs()));
+      }
+      return new JobOutcome(jobId, me.id(), body.inputRows(), body.result(), display, outputLocation,
           s.ledger().toString(), entry.receiptHash(), jobRoot, Duration.between(started, Instant.now()).toMillis(), protocolMs);
+    }
+  }
+
+  /**
+   * Anchors the ledger's new entry on the chain: a chain sink opened over the ledger queues it in
+   * its outbox (next to the ledger) and sends it; the run waits up to {@code waitMs} for the
+   * confirmation. Never fails the job: the receipt is already in the ledger, and an anchor that is
+   * not confirmed yet (chain slow or down) is sent by {@code veil anchor} or the next run on this
+   * ledger. Returns the anchor's state for the summary.
+   */
+  private static String anchor(LocalLedger ledger, ChainConfig chain, String jobId, long waitMs) {
+    String later = "; the receipt is in the ledger, and 'veil anchor --ledger " + ledger.file()
+        + "' (or the next run on this ledger) sends it";
+    try (ChainClient client = ChainClient.connect(chain);
+        ChainSink sink = ChainSink.open(ledger, client, ChainSinkConfig.defaults())) {
+      sink.flush(Duration.ofMillis(waitMs));
+      ReceiptAnchor a = sink.status(jobId).orElseThrow();
+      if (a.stage() == ReceiptAnchor.Stage.CONFIRMED) {
+        return "confirmed in block " + a.blockNumber() + " (tx " + a.txHash() + ", gas " + a.gasUsed() + ")";
+      }
+      return a.stage().name().toLowerCase(java.util.Locale.ROOT) + " after " + waitMs + " ms" + later;
+    } catch (RuntimeException e) {
+      LOG.warn("Veil job {}: not anchored yet: {}", jobId, e.getMessage());
+      return "pending (" + e.getMessage() + ")" + later;
     }
   }
 

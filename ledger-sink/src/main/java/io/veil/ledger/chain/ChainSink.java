@@ -90,6 +90,19 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     return sink;
   }
 
+  /**
+   * The anchor states recorded next to the ledger at {@code ledgerFile}, read without opening a sink
+   * (for an auditor's {@code verify}); empty when the ledger was never anchored.
+   */
+  public static List<ReceiptAnchor> recordedAnchors(Path ledgerFile) {
+    if (!java.nio.file.Files.exists(outboxFile(ledgerFile))) {
+      return List.of();
+    }
+    try (AnchorOutbox outbox = AnchorOutbox.open(outboxFile(ledgerFile))) {
+      return outbox.all();
+    }
+  }
+
   /** The outbox of the ledger at {@code ledgerFile}: {@code <ledgerFile>.anchors.jsonl}. */
   public static Path outboxFile(Path ledgerFile) {
     return ledgerFile.resolveSibling(ledgerFile.getFileName() + ".anchors.jsonl");

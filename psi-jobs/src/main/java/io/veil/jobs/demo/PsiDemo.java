@@ -4,6 +4,8 @@ import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
 import io.veil.jobs.internal.Args;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.DevChain;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +14,12 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -24,7 +30,7 @@ public final class PsiDemo {
   private PsiDemo() {}
 
   public static int run(String[] argv, PrintStream out) {
-    Args a = Args.parse("demo", argv, 0, Set.of("data-dir", "work-dir", "fraction", "timeout-s", "mode"));
+    Args a = Args.parse("demo", argv, 0, Set.of("data-dir", "work-dir", "fraction", "timeout-s", "mode", "chain"));
     try {
       return demo(a, out);
     } catch (IOException e) {
@@ -61,10 +67,17 @@ public final class PsiDemo {
     Files.writeString(work.resolve("policy-bank_a.yaml"), policy("bank_a", "bank_b", keyB), StandardCharsets.UTF_8);
     Files.writeString(work.resolve("policy-bank_b.yaml"), policy("bank_b", "bank_a", keyA), StandardCharsets.UTF_8);
 
-    try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
+    String chainMode = a.get("chain").orElse("none");
+    if (!chainMode.equals("none") && !chainMode.equals("local")) {
+      throw new io.veil.InvalidInputException("Cannot run the demo: --chain must be 'local' (a Ganache dev chain "
+          + "on this machine) or 'none', not '" + chainMode + "'.");
+    }
+    try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start();
+        DevChain chain = chainMode.equals("local") ? DevChain.start() : null) {
       out.println("embedded Kafka broker (KRaft) on " + broker.bootstrapServers());
+      Map<String, List<String>> chainArgs = chain == null ? Map.of() : chainArgs(chain, work, out);
       List<PartyProcess> parties = startParties(List.of("bank_a", "bank_b"), work, work.resolve("psi.yaml"),
-          broker.bootstrapServers(), "1g", out);
+          broker.bootstrapServers(), "1g", p -> chainArgs.getOrDefault(p, List.of()), out);
       if (!allSucceed(parties, timeoutMs, out)) {
         return 1;
       }
@@ -82,27 +95,70 @@ public final class PsiDemo {
       out.println("  verify a receipt:   bin/veil verify --ledger " + work.resolve("ledger/bank_a.jsonl")
           + " --signer " + keyA);
       boolean ok = mode.equals("cardinality") || String.valueOf(expected.size()).equals(got);
+      if (chain != null) {
+        for (PartyProcess p : parties) {
+          out.println("  " + p.name() + " anchor:      " + p.value("anchor"));
+        }
+        boolean sameRoot = parties.get(0).value("job root").equals(parties.get(1).value("job root"));
+        out.println("  job root:           " + parties.get(0).value("job root")
+            + (sameRoot ? "" : " -- BUT bank_b's differs: " + parties.get(1).value("job root")));
+        ok &= sameRoot;
+        // What an auditor runs (while the chain is up): each ledger, and each receipt against its anchor.
+        for (String p : List.of("bank_a", "bank_b")) {
+          List<String> verify = new ArrayList<>(List.of("verify", "--ledger", work.resolve("ledger/" + p + ".jsonl")
+              .toString(), "--signer", p.equals("bank_a") ? keyA : keyB));
+          verify.addAll(chainArgs.get(p));
+          out.println("  verify " + p + " (ledger and chain):");
+          ok &= io.veil.jobs.VeilCli.run(verify.toArray(String[]::new), out, out) == 0;
+        }
+      }
       out.println(ok ? "  result matches the plaintext join" : "  RESULT DOES NOT MATCH THE PLAINTEXT JOIN");
       return ok ? 0 : 1;
     }
   }
 
   /**
+   * The demo's ledger contract on a local dev chain: deployed from account 0; each bank signs its
+   * anchors with its own funded account (1, 2), whose key file is written under {@code keys/}.
+   * Returns each bank's chain options for {@code veil run}.
+   */
+  private static Map<String, List<String>> chainArgs(DevChain chain, Path work, PrintStream out) throws IOException {
+    String contract;
+    try (ChainClient deployer = ChainClient.connect(chain.config(0).build())) {
+      deployer.deployContract();
+      contract = deployer.contractAddress().orElseThrow();
+    }
+    out.println("local dev chain (Ganache) on " + chain.rpcUrl() + ", ledger contract " + contract);
+    Map<String, List<String>> args = new LinkedHashMap<>();
+    int account = 1;
+    for (String p : List.of("bank_a", "bank_b")) {
+      Path key = work.resolve("keys/" + p + ".chain-key");
+      Files.writeString(key, HexFormat.of().formatHex(chain.accountKey(account++)), StandardCharsets.UTF_8);
+      args.put(p, List.of("--chain-url", chain.rpcUrl(), "--chain-id", Long.toString(chain.chainId()),
+          "--chain-key-file", key.toString(), "--chain-contract", contract));
+    }
+    return args;
+  }
+
+  /**
    * Starts each party's {@code veil run} in its own JVM with {@code local[1]}, its key, policy and
-   * ledger under {@code work} ({@code keys/<p>.key}, {@code policy-<p>.yaml}, {@code ledger/<p>.jsonl}).
+   * ledger under {@code work} ({@code keys/<p>.key}, {@code policy-<p>.yaml}, {@code ledger/<p>.jsonl}),
+   * and {@code extra.apply(p)} appended to its arguments.
    */
   static List<PartyProcess> startParties(List<String> ids, Path work, Path spec, String bootstrap, String heap,
-      PrintStream out) throws IOException {
+      Function<String, List<String>> extra, PrintStream out) throws IOException {
     List<PartyProcess> parties = new ArrayList<>();
     for (String p : ids) {
-      parties.add(PartyProcess.start(p, List.of("run",
+      List<String> args = new ArrayList<>(List.of("run",
           "--spec", spec.toString(),
           "--party", p,
           "--key", work.resolve("keys/" + p + ".key").toString(),
           "--policy", work.resolve("policy-" + p + ".yaml").toString(),
           "--ledger", work.resolve("ledger/" + p + ".jsonl").toString(),
           "--bootstrap-servers", bootstrap,
-          "--master", "local[1]"), heap, List.of(), work, out));
+          "--master", "local[1]"));
+      args.addAll(extra.apply(p));
+      parties.add(PartyProcess.start(p, args, heap, List.of(), work, out));
     }
     return parties;
   }

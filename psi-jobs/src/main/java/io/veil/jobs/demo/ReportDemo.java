@@ -76,7 +76,7 @@ public final class ReportDemo {
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
       out.println("embedded Kafka broker (KRaft) on " + broker.bootstrapServers());
       List<PartyProcess> parties = PsiDemo.startParties(all, work, work.resolve("report.yaml"),
-          broker.bootstrapServers(), "512m", out);
+          broker.bootstrapServers(), "512m", p -> List.of(), out);
       if (!PsiDemo.allSucceed(parties, timeoutMs, out)) {
         return 1;
       }

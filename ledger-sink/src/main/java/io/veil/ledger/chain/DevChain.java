@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A local Ganache dev chain for tests: {@code node node_modules/ganache/dist/node/cli.js} on
+ * A local Ganache dev chain for tests and the demo: {@code node node_modules/ganache/dist/node/cli.js} on
  * 127.0.0.1, a free port, chain id 1337, hardfork shanghai, the deterministic wallet (ten funded
  * accounts, the same keys on every run), one block per transaction.
  *

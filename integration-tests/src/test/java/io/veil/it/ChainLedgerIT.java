@@ -1,0 +1,155 @@
+package io.veil.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veil.connectors.kafka.EmbeddedKafkaBroker;
+import io.veil.crypto.PartySecret;
+import io.veil.jobs.PartyProcess;
+import io.veil.ledger.JobRoot;
+import io.veil.ledger.LocalLedger;
+import io.veil.ledger.Receipt;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.DevChain;
+import io.veil.ledger.chain.ReceiptAnchor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PSI job with the chain ledger sink on, each party its own JVM (bank_b through spark-submit and
+ * the deployable shaded jar, so web3j runs on Spark's classpath), a real broker and a real Ganache
+ * node over JSON-RPC. The chain goes down mid-job: both jobs still succeed, their anchor waits in
+ * the outbox, lands when the chain is back, and verifies; an edited receipt artefact is named.
+ */
+class ChainLedgerIT {
+  private static final long RUN_MS = 300_000;
+  @TempDir static Path dir;
+  static EmbeddedKafkaBroker broker;
+  static DevChain chain;
+  static PsiFixture fx;
+  static Set<String> expected;
+  static String contract;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+    fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
+    expected = fx.sampleDefaultCredit();
+    chain = DevChain.start();
+    try (ChainClient deployer = ChainClient.connect(chain.config(0).build())) {
+      deployer.deployContract();
+      contract = deployer.contractAddress().orElseThrow();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (chain != null) {
+      chain.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  /** bank_a signs with account 1, bank_b with account 2 of the dev chain. */
+  private static List<String> chainArgs(String party) throws Exception {
+    Path key = fx.work.resolve(party + ".chain-key");
+    Files.writeString(key, HexFormat.of().formatHex(chain.accountKey(party.equals("bank_a") ? 1 : 2)));
+    return List.of("--chain-url", chain.rpcUrl(), "--chain-id", Long.toString(chain.chainId()),
+        "--chain-key-file", key.toString(), "--chain-contract", contract);
+  }
+
+  private static int cli(List<String> args, StringBuilder output) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = io.veil.jobs.VeilCli.run(args.toArray(String[]::new), out, out);
+    output.append(bytes.toString(StandardCharsets.UTF_8));
+    return code;
+  }
+
+  @Test
+  void chainDownMidJobThenBackAnchorsBothReceiptsUnderOneRootAndVerifyNamesAnEditedArtefact() throws Exception {
+    Path spec = fx.writeSpec("chain.yaml", "it-chain", "rows", Map.of());
+    PartyProcess a = fx.start("bank_a", spec, withWait(chainArgs("bank_a")));
+    PartyProcess b = fx.startWithSparkSubmit("bank_b", spec, withWait(chainArgs("bank_b")));
+    // Mid-job (both approved, blinded sets on their way) the chain goes down.
+    assertThat(a.awaitLine(l -> l.contains("step blind-1 sent"), RUN_MS)).isTrue();
+    chain.stop();
+    assertThat(a.await(RUN_MS)).as("bank_a's job succeeds without the chain").isZero();
+    assertThat(b.await(RUN_MS)).as("bank_b's job succeeds without the chain").isZero();
+    for (PartyProcess p : List.of(a, b)) {
+      assertThat(p.value("intersection size")).isEqualTo(Integer.toString(expected.size()));
+      assertThat(p.value("anchor")).as(p.name()).startsWith("pending");
+    }
+    assertThat(a.value("job root")).isEqualTo(b.value("job root"));
+
+    // Nothing is lost: the receipts are in the ledgers; the chain is back; `veil anchor` sends them.
+    chain.restart();
+    List<ReceiptAnchor> anchors = new ArrayList<>();
+    for (String p : PsiFixture.PARTIES) {
+      Path ledger = fx.work.resolve("ledger-" + p + ".jsonl");
+      List<String> args = new ArrayList<>(List.of("anchor", "--ledger", ledger.toString(),
+          "--key", fx.work.resolve(p + ".key").toString(), "--wait-ms", "60000"));
+      args.addAll(chainArgs(p));
+      StringBuilder out = new StringBuilder();
+      assertThat(cli(args, out)).as(out.toString()).isZero();
+      assertThat(out.toString()).contains("every receipt is anchored");
+      List<ReceiptAnchor> recorded = ChainSink.recordedAnchors(ledger);
+      assertThat(recorded).hasSize(1);
+      anchors.add(recorded.get(recorded.size() - 1));
+    }
+    assertThat(anchors).allMatch(x -> x.stage() == ReceiptAnchor.Stage.CONFIRMED);
+    assertThat(anchors.get(0).leaf()).isEqualTo(anchors.get(1).leaf());
+    assertThat(anchors.get(0).root()).as("both parties' receipts agree on the root").isEqualTo(anchors.get(1).root());
+    assertThat(anchors.get(1).txHash()).as("anchored once").isEqualTo(anchors.get(0).txHash());
+    Receipt ra = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries().get(0).receipt();
+    assertThat(HexFormat.of().formatHex(JobRoot.of(ra))).isEqualTo(anchors.get(0).leaf())
+        .isEqualTo(a.value("job root").split(" ")[0]);
+
+    // An auditor: the ledger and every anchor verify ...
+    for (String p : PsiFixture.PARTIES) {
+      List<String> args = new ArrayList<>(List.of("verify", "--ledger",
+          fx.work.resolve("ledger-" + p + ".jsonl").toString(), "--signer", fx.publicKeys.get(p)));
+      args.addAll(chainArgs(p));
+      StringBuilder out = new StringBuilder();
+      assertThat(cli(args, out)).as(out.toString()).isZero();
+      assertThat(out.toString()).contains("anchor of entry 0").contains("PASS");
+    }
+    // ... and bank_a rewriting its own ledger (re-signed, so it verifies on its own) with an edited
+    // input commitment is caught by the chain, which names the artefact's leaf.
+    Path copy = fx.work.resolve("edited/ledger-bank_a.jsonl");
+    Files.createDirectories(copy.getParent());
+    Receipt.Commitment c = ra.inputCommitment();
+    String flipped = c.root().substring(0, 63) + (c.root().charAt(63) == '0' ? '1' : '0');
+    Receipt edited = ra.toBuilder().inputCommitment(new Receipt.Commitment(c.algorithm(), flipped, c.rows(),
+        c.salt())).build();
+    LocalLedger.open(copy, PartySecret.read(fx.work.resolve("bank_a.key")).identity()).append(edited);
+    Files.copy(ChainSink.outboxFile(fx.work.resolve("ledger-bank_a.jsonl")), ChainSink.outboxFile(copy));
+    List<String> args = new ArrayList<>(List.of("verify", "--ledger", copy.toString(),
+        "--signer", fx.publicKeys.get("bank_a")));
+    args.addAll(chainArgs("bank_a"));
+    StringBuilder out = new StringBuilder();
+    assertThat(cli(args, out)).as(out.toString()).isEqualTo(1);
+    assertThat(out.toString()).contains("(leaf 'input:bank_a')");
+  }
+
+  /** Chain options plus a short wait for the anchor: the chain is down when the jobs end. */
+  private static String[] withWait(List<String> chainArgs) {
+    List<String> all = new ArrayList<>(chainArgs);
+    all.addAll(List.of("--anchor-wait-ms", "3000"));
+    return all.toArray(String[]::new);
+  }
+}
