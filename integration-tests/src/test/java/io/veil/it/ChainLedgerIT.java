@@ -146,6 +146,49 @@ class ChainLedgerIT {
     assertThat(out.toString()).contains("(leaf 'input:bank_a')");
   }
 
+  @Test
+  void aJobRequiringAuthorisationIsRefusedUntilBothAssetOwnersAuthoriseIt() throws Exception {
+    Map<String, byte[]> assets = new java.util.LinkedHashMap<>();
+    for (String p : PsiFixture.PARTIES) {
+      byte[] id = io.veil.crypto.Sha256.hash(("asset of " + p).getBytes(StandardCharsets.UTF_8));
+      try (ChainClient owner = ChainClient.connect(chain.config(p.equals("bank_a") ? 1 : 2)
+          .contractAddress(contract).build())) {
+        owner.registerAsset(id, fx.work.resolve("data/" + p + ".csv").toString(),
+            io.veil.crypto.Sha256.hash(("metadata of " + p).getBytes(StandardCharsets.UTF_8)), List.of());
+      }
+      assets.put(p, id);
+    }
+    Map<String, String> inputs = new java.util.LinkedHashMap<>();
+    for (String p : PsiFixture.PARTIES) {
+      inputs.put(p, String.join("\n",
+          "      format: csv",
+          "      path: " + fx.work.resolve("data/" + p + ".csv"),
+          "      keyColumns: [id]",
+          "      asset: " + HexFormat.of().formatHex(assets.get(p))));
+    }
+    Path spec = fx.writeSpec("authorised.yaml", "it-authorised", "cardinality", inputs, "authorisation: required");
+    io.veil.spec.JobSpec js = io.veil.spec.JobSpec.read(spec, null);
+
+    // Nobody has authorised the job: bank_a refuses on its driver, before its approval or any data.
+    PartyProcess refused = fx.start("bank_a", spec, chainArgs("bank_a").toArray(String[]::new));
+    assertThat(refused.await(RUN_MS)).isEqualTo(1);
+    assertThat(String.join("\n", refused.output())).contains("policy refused")
+        .contains("veil asset authorise --asset " + HexFormat.of().formatHex(assets.get("bank_a")));
+
+    // bank_a's owner authorises the recurring job (algorithm hash), bank_b's this one job (contract hash).
+    try (ChainClient a = ChainClient.connect(chain.config(1).contractAddress(contract).build());
+        ChainClient b = ChainClient.connect(chain.config(2).contractAddress(contract).build())) {
+      a.authorise(assets.get("bank_a"), HexFormat.of().parseHex(js.algorithmHash()));
+      b.authorise(assets.get("bank_b"), HexFormat.of().parseHex(js.contractHash()));
+    }
+    PartyProcess pa = fx.start("bank_a", spec, withWait(chainArgs("bank_a")));
+    PartyProcess pb = fx.start("bank_b", spec, withWait(chainArgs("bank_b")));
+    assertThat(pa.await(RUN_MS)).isZero();
+    assertThat(pb.await(RUN_MS)).isZero();
+    assertThat(pa.value("intersection size")).isEqualTo(Integer.toString(expected.size()));
+    assertThat(pa.value("anchor")).startsWith("confirmed");
+  }
+
   /** Chain options plus a short wait for the anchor: the chain is down when the jobs end. */
   private static String[] withWait(List<String> chainArgs) {
     List<String> all = new ArrayList<>(chainArgs);

@@ -61,7 +61,7 @@ public final class VeilCli {
       "             with --spec FILE --party ID also recompute the input/output commitments and contract;",
       "             with chain options also check every receipt's anchor on the chain",
       "  anchor     send the ledger's receipts not yet anchored and wait: --ledger FILE --key FILE",
-      "             [--wait-ms 60000] [chain options]",
+      "             [--wait-ms 60000] [--batch 1 (receipts per transaction, one Merkle root)] [chain options]",
       "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
       "  demo       two banks intersect their customers on this machine (see README)",
       "  demo report  three banks report SUM/COUNT by segment to a regulator on this machine",
@@ -149,9 +149,10 @@ public final class VeilCli {
           return Math.max(code, verifyAnchors(ledger, chain.config("verify the ledger's anchors", true), out));
         }
         case "anchor" -> {
-          Args a = Args.parse("anchor", argv, from, withChain("ledger", "key", "wait-ms"));
+          Args a = Args.parse("anchor", argv, from, withChain("ledger", "key", "wait-ms", "batch"));
           return anchorLedger(Path.of(a.require("ledger")), Path.of(a.require("key")),
-              chainConfig(a, "anchor the ledger's receipts"), Long.parseLong(a.get("wait-ms").orElse("60000")), out);
+              chainConfig(a, "anchor the ledger's receipts"), Long.parseLong(a.get("wait-ms").orElse("60000")),
+              ChainSinkConfig.defaults().withMaxBatchReceipts(Integer.parseInt(a.get("batch").orElse("1"))), out);
         }
         case "broker" -> {
           EmbeddedKafkaBroker.main(Arrays.copyOfRange(argv, from, argv.length));
@@ -266,7 +267,7 @@ public final class VeilCli {
   /** {@code verify} with artefact checks: needs Spark to recompute the commitments. */
   /** Sends the ledger's receipts not yet anchored and waits for them; 1 if some are not confirmed in time. */
   private static int anchorLedger(Path ledgerFile, Path keyFile, io.veil.ledger.chain.ChainConfig chain, long waitMs,
-      PrintStream out) {
+      ChainSinkConfig sinkConfig, PrintStream out) {
     if (chain == null) {
       throw new io.veil.InvalidInputException("Cannot anchor the ledger's receipts: no chain is given. Pass the "
           + "chain options (--chain-url, --chain-id, --chain-key-file, --chain-contract) or their VEIL_CHAIN_* "
@@ -275,7 +276,7 @@ public final class VeilCli {
     io.veil.ledger.LocalLedger ledger = io.veil.ledger.LocalLedger.open(ledgerFile,
         PartySecret.read(keyFile).identity());
     try (ChainClient client = ChainClient.connect(chain);
-        ChainSink sink = ChainSink.open(ledger, client, ChainSinkConfig.defaults())) {
+        ChainSink sink = ChainSink.open(ledger, client, sinkConfig)) {
       boolean all = sink.flush(java.time.Duration.ofMillis(waitMs));
       for (ReceiptAnchor a : sink.anchors()) {
         out.println("  entry " + a.seq() + " (job " + a.jobId() + "): " + a.stage().name().toLowerCase(Locale.ROOT)
