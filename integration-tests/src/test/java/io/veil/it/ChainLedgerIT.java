@@ -48,10 +48,7 @@ class ChainLedgerIT {
     fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
     expected = fx.sampleDefaultCredit();
     chain = DevChain.start();
-    try (ChainClient deployer = ChainClient.connect(chain.config(0).build())) {
-      deployer.deployContract();
-      contract = deployer.contractAddress().orElseThrow();
-    }
+    contract = chain.deployLedger();
   }
 
   @AfterAll
@@ -65,11 +62,8 @@ class ChainLedgerIT {
   }
 
   /** bank_a signs with account 1, bank_b with account 2 of the dev chain. */
-  private static List<String> chainArgs(String party) throws Exception {
-    Path key = fx.work.resolve(party + ".chain-key");
-    Files.writeString(key, HexFormat.of().formatHex(chain.accountKey(party.equals("bank_a") ? 1 : 2)));
-    return List.of("--chain-url", chain.rpcUrl(), "--chain-id", Long.toString(chain.chainId()),
-        "--chain-key-file", key.toString(), "--chain-contract", contract);
+  private static List<String> chainArgs(String party) {
+    return chain.cliOptions(party.equals("bank_a") ? 1 : 2, fx.work.resolve(party + ".chain-key"), contract);
   }
 
   private static int cli(List<String> args, StringBuilder output) {

@@ -46,15 +46,7 @@ class AssetGateTest {
 
   @AfterAll
   static void stopChain() {
-    for (AutoCloseable c : new AutoCloseable[] {bank, hospital, chain}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
+    DevChain.closeAll(bank, hospital, chain);
     GAS.forEach((op, gas) -> System.out.printf("gas used: %-40s %,9d%n", op, gas));
   }
 

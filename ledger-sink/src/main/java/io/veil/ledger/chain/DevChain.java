@@ -120,6 +120,42 @@ public final class DevChain implements AutoCloseable {
         .confirmationTimeoutMs(30_000);
   }
 
+  /** Deploys the ledger contract from account 0; returns its address. */
+  public String deployLedger() {
+    try (ChainClient deployer = ChainClient.connect(config(0).build())) {
+      deployer.deployContract();
+      return deployer.contractAddress().orElseThrow();
+    }
+  }
+
+  /**
+   * The {@code veil} chain options that sign with account {@code index} on {@code contract}; the
+   * account's key is written to {@code keyFile}.
+   */
+  public List<String> cliOptions(int index, Path keyFile, String contract) {
+    try {
+      Files.createDirectories(keyFile.toAbsolutePath().getParent());
+      Files.writeString(keyFile, HexFormat.of().formatHex(accountKey(index)) + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return List.of("--chain-url", rpcUrl(), "--chain-id", Long.toString(CHAIN_ID), "--chain-key-file",
+        keyFile.toString(), "--chain-contract", contract);
+  }
+
+  /** Closes each of {@code resources} that is not null, carrying on past failures (for test teardown). */
+  public static void closeAll(AutoCloseable... resources) {
+    for (AutoCloseable c : resources) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the others
+      }
+    }
+  }
+
   /** Mines {@code blocks} empty blocks ({@code evm_mine}). */
   public void mine(int blocks) {
     for (int i = 0; i < blocks; i++) {

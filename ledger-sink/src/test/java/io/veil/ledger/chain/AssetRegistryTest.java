@@ -37,15 +37,7 @@ class AssetRegistryTest {
 
   @AfterAll
   static void stopChain() {
-    for (AutoCloseable c : new AutoCloseable[] {bank, hospital, chain}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
-    }
+    DevChain.closeAll(bank, hospital, chain);
     GAS.forEach((op, gas) -> System.out.printf("gas used: %-44s %,9d%n", op, gas));
   }
 

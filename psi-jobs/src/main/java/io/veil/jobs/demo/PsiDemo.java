@@ -4,7 +4,6 @@ import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
 import io.veil.jobs.internal.Args;
-import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.DevChain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,20 +120,13 @@ public final class PsiDemo {
    * anchors with its own funded account (1, 2), whose key file is written under {@code keys/}.
    * Returns each bank's chain options for {@code veil run}.
    */
-  private static Map<String, List<String>> chainArgs(DevChain chain, Path work, PrintStream out) throws IOException {
-    String contract;
-    try (ChainClient deployer = ChainClient.connect(chain.config(0).build())) {
-      deployer.deployContract();
-      contract = deployer.contractAddress().orElseThrow();
-    }
+  private static Map<String, List<String>> chainArgs(DevChain chain, Path work, PrintStream out) {
+    String contract = chain.deployLedger();
     out.println("local dev chain (Ganache) on " + chain.rpcUrl() + ", ledger contract " + contract);
     Map<String, List<String>> args = new LinkedHashMap<>();
     int account = 1;
     for (String p : List.of("bank_a", "bank_b")) {
-      Path key = work.resolve("keys/" + p + ".chain-key");
-      Files.writeString(key, HexFormat.of().formatHex(chain.accountKey(account++)), StandardCharsets.UTF_8);
-      args.put(p, List.of("--chain-url", chain.rpcUrl(), "--chain-id", Long.toString(chain.chainId()),
-          "--chain-key-file", key.toString(), "--chain-contract", contract));
+      args.put(p, chain.cliOptions(account++, work.resolve("keys/" + p + ".chain-key"), contract));
     }
     return args;
   }
