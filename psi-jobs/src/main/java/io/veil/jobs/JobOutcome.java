@@ -32,7 +32,8 @@ public record JobOutcome(
         b.append("  ").append(String.format("%-19s", label + ":")).append(value).append('\n'));
     b.append("  output:            ").append(outputLocation == null ? "(none)" : outputLocation).append('\n');
     b.append("  elapsed:           ").append(elapsedMs).append(" ms (protocol ").append(protocolMs).append(" ms)\n");
-    b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16).append("...)\n");
+    b.append("  receipt:           ").append(ledgerPath).append(" (receipt ").append(receiptHash, 0, 16)
+        .append("...)\n");
     b.append("  job root:          ").append(jobRoot).append(" (the same in every party's receipt)");
     return b.toString();
   }

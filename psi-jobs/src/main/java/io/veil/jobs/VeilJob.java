@@ -219,7 +219,8 @@ public final class VeilJob {
         display.put("anchor", anchor(ledger, s.chain(), jobId, s.anchorWaitMs()));
       }
       return new JobOutcome(jobId, me.id(), body.inputRows(), body.result(), display, outputLocation,
-          s.ledger().toString(), entry.receiptHash(), jobRoot, Duration.between(started, Instant.now()).toMillis(), protocolMs);
+          s.ledger().toString(), entry.receiptHash(), jobRoot, Duration.between(started, Instant.now()).toMillis(),
+          protocolMs);
     }
   }
 

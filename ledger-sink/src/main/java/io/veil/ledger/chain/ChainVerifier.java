@@ -27,8 +27,9 @@ import java.util.Set;
  * </ol>
  *
  * Each check compares one artefact with one anchor, so a report names what was changed: an edited
- * artefact in the receipt fails only (1), naming its leaf (e.g. {@code input:bank_a}), an edited proof only (2), an edited transaction hash only (4); an edited
- * root fails (2) and (3). Whether the entry itself is sound (hashes, signature, chain of entries) is
+ * artefact in the receipt fails only (1), naming its leaf (e.g. {@code input:bank_a}), an edited
+ * proof only (2), an edited transaction hash only (4); an edited root fails (2) and (3). Whether
+ * the entry itself is sound (hashes, signature, chain of entries) is
  * {@link io.veil.ledger.LedgerVerifier}'s job. Stateless; a {@link ChainUnavailableException}
  * means the chain could not be asked, not that the anchor is wrong.
  */
