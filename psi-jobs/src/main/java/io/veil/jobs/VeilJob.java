@@ -105,7 +105,13 @@ public final class VeilJob {
 
   /** What an operator produced at this party. */
   private record Body(String operatorLabel, long inputRows, Map<String, String> result, Map<String, String> display,
-      Optional<Dataset<Row>> output, List<RoundSummary> rounds, List<String> steps) {}
+      Optional<Dataset<Row>> output, List<RoundSummary> rounds, List<String> steps,
+      Optional<DatasetCommitment.Commitment> inputCommitment) {
+    Body(String operatorLabel, long inputRows, Map<String, String> result, Map<String, String> display,
+        Optional<Dataset<Row>> output, List<RoundSummary> rounds, List<String> steps) {
+      this(operatorLabel, inputRows, result, display, output, rounds, steps, Optional.empty());
+    }
+  }
 
   public static JobOutcome run(SparkSession spark, Settings s) {
     Instant started = Instant.now();
@@ -149,18 +155,24 @@ public final class VeilJob {
       long protocolStart = System.nanoTime();
 
       DatasetCommitment.Commitment inCommit = null;
-      if (input != null) {
+      byte[] inputSalt = secret.deriveJobSecret(jobId, "input-commitment-salt", 16);
+      boolean commitsInScan = spec.operator().equals("aggregate"); // commits in its one pre-aggregating scan
+      if (input != null && !commitsInScan) {
         // Read once: the commitment and the protocol both scan the input.
         input = input.persist(StorageLevel.MEMORY_AND_DISK());
-        inCommit = DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, "input-commitment-salt", 16));
+        inCommit = DatasetCommitment.compute(input, inputSalt);
       }
       Body body = switch (spec.operator()) {
         case "psi" -> psi(spark, spec, me, input, s.channel(), log, keyRef);
-        case "aggregate" -> aggregate(spark, spec, me, input, context(spec, me, s.channel(), log, keyRef, hellos, secret));
+        case "aggregate" -> aggregate(spark, spec, me, input,
+            context(spec, me, s.channel(), log, keyRef, hellos, secret), inputSalt);
         default -> featureAggregate(spark, spec, me, input,
             context(spec, me, s.channel(), log, keyRef, hellos, secret));
       };
       long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
+      if (commitsInScan && input != null) {
+        inCommit = body.inputCommitment().orElseThrow();
+      }
 
       String outputLocation = null;
       DatasetCommitment.Commitment outCommit = null;
@@ -306,8 +318,8 @@ public final class VeilJob {
   }
 
   private static Body aggregate(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input,
-      AggregationContext ctx) {
-    AggregateResult r = AggregateOperator.run(spark, input, spec.aggregate(), ctx);
+      AggregationContext ctx, byte[] inputSalt) {
+    AggregateResult r = AggregateOperator.run(spark, input, spec.aggregate(), ctx, inputSalt);
     Map<String, String> result = new TreeMap<>();
     result.put("inputRows", Long.toString(r.inputRows()));
     result.put("groups", Integer.toString(r.groups()));
@@ -324,7 +336,7 @@ public final class VeilJob {
     display.put("suppressed groups", Integer.toString(r.groups() - r.released()));
     display.put("result party", ctx.resultParty() + (ctx.isResultParty() ? " (this party)" : ""));
     return new Body(spec.operator(), r.inputRows(), result, display, r.table(), r.rounds(),
-        List.of(AggregateOperator.STEP_COUNTS, AggregateOperator.STEP_SUMS));
+        List.of(AggregateOperator.STEP_COUNTS, AggregateOperator.STEP_SUMS), r.inputCommitment());
   }
 
   private static Body featureAggregate(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input,

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
+import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.GroupEncoder;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
@@ -12,6 +13,7 @@ import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.dp.SkellamNoise;
 import io.veil.crypto.sharing.MaskPrg;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.AggregateSpec.GroupColumn;
 import io.veil.spec.AggregateSpec.ValueColumn;
@@ -19,6 +21,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,7 +107,18 @@ public final class AggregateOperator {
    * details, which stay in this party's error) and the error is rethrown.
    */
   public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
-    return Runs.abortingOnFailure(c, () -> new Run(spark, input, spec, c).execute());
+    return run(spark, input, spec, c, new byte[16]);
+  }
+
+  /**
+   * {@link #run(SparkSession, Dataset, AggregateSpec, AggregationContext)}, committing to the input
+   * with {@code commitmentSalt} in the same scan that pre-aggregates it (the input is read once;
+   * the result's {@link AggregateResult#inputCommitment()} is what {@link DatasetCommitment#compute}
+   * gives).
+   */
+  public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c,
+      byte[] commitmentSalt) {
+    return Runs.abortingOnFailure(c, () -> new Run(spark, input, spec, c, commitmentSalt).execute());
   }
 
   private static final class Run {
@@ -116,8 +130,11 @@ public final class AggregateOperator {
     private final NoisePlan noise;
     private final int groups;
     private final int k;
+    private final byte[] commitmentSalt;
+    private DatasetCommitment.Commitment inputCommitment;
 
-    Run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
+    Run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c, byte[] commitmentSalt) {
+      this.commitmentSalt = commitmentSalt.clone();
       this.spark = spark;
       this.input = input;
       this.spec = spec;
@@ -202,30 +219,42 @@ public final class AggregateOperator {
       }
       Optional<Dataset<Row>> table = c.isResultParty()
           ? Optional.of(table(totalCounts, released, totalSums)) : Optional.empty();
-      return new AggregateResult(table, inputRows, groups, n, sum.rounds());
+      return new AggregateResult(table, inputRows, groups, n, sum.rounds(), Optional.ofNullable(inputCommitment));
     }
 
     /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
     private long[][] preAggregate() {
+      // One scan: every input column (committed), then the encoder's columns.
       List<Column> cols = new ArrayList<>();
+      cols.add(col("*"));
       spec.groupBy().forEach(g -> cols.add(g.values() != null ? col(quote(g.column())).cast("string")
           : col(quote(g.column()))));
       spec.sums().forEach(v -> cols.add(col(quote(v.column()))));
-      List<Tuple2<Integer, long[]>> merged = input.select(cols.toArray(Column[]::new)).javaRDD()
-          .mapPartitionsToPair(new GroupEncoder(spec))
-          .reduceByKey(GroupEncoder::add)
+      int committed = input.schema().fields().length;
+      List<Tuple2<Integer, Object>> merged = input.select(cols.toArray(Column[]::new)).javaRDD()
+          .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec),
+              new DatasetCommitment.Hasher(commitmentSalt, committed), committed))
+          .reduceByKey(CommittedScan::merge)
+          .mapToPair(t -> t._2() instanceof byte[] packed
+              ? new Tuple2<>(t._1(), (Object) DatasetCommitment.bucketDigest(List.of(packed))) : t)
           .collect();
       long[][] out = new long[k + 1][groups];
       long[] problems = new long[GroupEncoder.problemCounters(spec)];
-      for (Tuple2<Integer, long[]> t : merged) {
-        if (t._1() == GroupEncoder.PROBLEMS) {
-          problems = t._2();
-          continue;
-        }
-        for (int i = 0; i <= k; i++) {
-          out[i][t._1()] = t._2()[i];
+      Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
+      for (Tuple2<Integer, Object> t : merged) {
+        if (CommittedScan.bucketOf(t._1()) >= 0) {
+          @SuppressWarnings("unchecked")
+          Tuple2<Long, byte[]> digest = (Tuple2<Long, byte[]>) t._2();
+          buckets.put(CommittedScan.bucketOf(t._1()), digest);
+        } else if (t._1() == GroupEncoder.PROBLEMS) {
+          problems = (long[]) t._2();
+        } else {
+          for (int i = 0; i <= k; i++) {
+            out[i][t._1()] = ((long[]) t._2())[i];
+          }
         }
       }
+      inputCommitment = DatasetCommitment.root(buckets, commitmentSalt);
       reportProblems(problems);
       long rows = 0;
       for (long x : out[0]) {

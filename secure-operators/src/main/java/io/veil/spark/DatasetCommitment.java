@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,58 +43,107 @@ public final class DatasetCommitment {
   public record Commitment(long rowCount, String rootHex, String saltHex) implements Serializable {}
 
   public static Commitment compute(Dataset<Row> table, byte[] salt) {
-    byte[] s = salt.clone();
+    Hasher hasher = new Hasher(salt, -1);
     // Each task hashes its rows and ships one packed array of 32-byte hashes per bucket, not one
     // record per row.
     JavaPairRDD<Integer, byte[]> packed = table.javaRDD().mapPartitionsToPair(rows -> {
-      ByteArrayOutputStream[] byBucket = new ByteArrayOutputStream[BUCKETS];
-      while (rows.hasNext()) {
-        byte[] h = rowHash(s, rows.next());
-        int b = h[0] & 0xff;
-        if (byBucket[b] == null) {
-          byBucket[b] = new ByteArrayOutputStream();
-        }
-        byBucket[b].writeBytes(h);
+      Hasher h = hasher.fresh();
+      rows.forEachRemaining(h::add);
+      return h.packed().iterator();
+    });
+    // At most 16 tasks for the 256 buckets; a small table (a report) needs no more than it has.
+    int reducers = Math.max(1, Math.min(16, packed.getNumPartitions()));
+    List<Tuple2<Integer, Tuple2<Long, byte[]>>> buckets = packed.groupByKey(reducers)
+        .mapToPair(b -> new Tuple2<>(b._1(), bucketDigest(b._2()))).collect();
+    Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
+    buckets.forEach(b -> digests.put(b._1(), b._2()));
+    return root(digests, salt);
+  }
+
+  /**
+   * Hashes the rows of one task into packed per-bucket arrays of 32-byte row hashes. Serializable
+   * with its salt; {@link #fresh()} gives each task its own buffers.
+   */
+  public static final class Hasher implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final byte[] salt;
+    private final int columns;
+    private transient ByteArrayOutputStream[] byBucket;
+
+    /**
+     * @param salt the commitment's salt
+     * @param columns how many leading columns of each row are committed (-1: all)
+     */
+    public Hasher(byte[] salt, int columns) {
+      this.salt = salt.clone();
+      this.columns = columns;
+    }
+
+    /** A hasher with the same salt and empty buffers. */
+    public Hasher fresh() {
+      return new Hasher(salt, columns);
+    }
+
+    public void add(Row row) {
+      if (byBucket == null) {
+        byBucket = new ByteArrayOutputStream[BUCKETS];
       }
+      byte[] h = rowHash(salt, row, columns < 0 ? row.length() : columns);
+      int b = h[0] & 0xff;
+      if (byBucket[b] == null) {
+        byBucket[b] = new ByteArrayOutputStream();
+      }
+      byBucket[b].writeBytes(h);
+    }
+
+    /** (bucket, packed row hashes) for every non-empty bucket. */
+    public List<Tuple2<Integer, byte[]>> packed() {
       List<Tuple2<Integer, byte[]>> out = new ArrayList<>();
-      for (int b = 0; b < BUCKETS; b++) {
+      for (int b = 0; byBucket != null && b < BUCKETS; b++) {
         if (byBucket[b] != null) {
           out.add(new Tuple2<>(b, byBucket[b].toByteArray()));
         }
       }
-      return out.iterator();
-    });
-    List<Tuple2<Integer, Tuple2<Long, byte[]>>> buckets = packed.groupByKey(16).mapToPair(b -> {
-      List<byte[]> list = new ArrayList<>();
-      for (byte[] chunk : b._2()) {
-        for (int at = 0; at < chunk.length; at += HASH_BYTES) {
-          list.add(Arrays.copyOfRange(chunk, at, at + HASH_BYTES));
-        }
-      }
-      list.sort(Arrays::compareUnsigned);
-      MessageDigest md = Sha256.newDigest();
-      list.forEach(md::update);
-      return new Tuple2<>(b._1(), new Tuple2<>((long) list.size(), md.digest()));
-    }).collect();
-    byte[][] digests = new byte[BUCKETS][];
-    long count = 0;
-    for (Tuple2<Integer, Tuple2<Long, byte[]>> b : buckets) {
-      digests[b._1()] = b._2()._2();
-      count += b._2()._1();
+      return out;
     }
+  }
+
+  /** Packed row hashes of one bucket, from any number of tasks: (rows, digest of the sorted hashes). */
+  public static Tuple2<Long, byte[]> bucketDigest(Iterable<byte[]> packed) {
+    List<byte[]> list = new ArrayList<>();
+    for (byte[] chunk : packed) {
+      for (int at = 0; at < chunk.length; at += HASH_BYTES) {
+        list.add(Arrays.copyOfRange(chunk, at, at + HASH_BYTES));
+      }
+    }
+    list.sort(Arrays::compareUnsigned);
+    MessageDigest md = Sha256.newDigest();
+    list.forEach(md::update);
+    return new Tuple2<>((long) list.size(), md.digest());
+  }
+
+  /** The commitment from every non-empty bucket's {@link #bucketDigest} (bucket 0..255). */
+  public static Commitment root(Map<Integer, Tuple2<Long, byte[]>> buckets, byte[] salt) {
     MessageDigest root = Sha256.newDigest();
     root.update(ALGORITHM.getBytes(StandardCharsets.UTF_8));
     byte[] empty = Sha256.newDigest().digest();
-    for (byte[] d : digests) {
-      root.update(d == null ? empty : d);
+    long count = 0;
+    for (int b = 0; b < BUCKETS; b++) {
+      Tuple2<Long, byte[]> d = buckets.get(b);
+      root.update(d == null ? empty : d._2());
+      count += d == null ? 0 : d._1();
     }
-    return new Commitment(count, HexFormat.of().formatHex(root.digest()), HexFormat.of().formatHex(s));
+    return new Commitment(count, HexFormat.of().formatHex(root.digest()), HexFormat.of().formatHex(salt));
   }
 
   static byte[] rowHash(byte[] salt, Row row) {
+    return rowHash(salt, row, row.length());
+  }
+
+  private static byte[] rowHash(byte[] salt, Row row, int columns) {
     MessageDigest md = Sha256.newDigest();
     md.update(salt);
-    for (int i = 0; i < row.length(); i++) {
+    for (int i = 0; i < columns; i++) {
       Object v = row.get(i);
       byte[] b;
       if (v == null) {

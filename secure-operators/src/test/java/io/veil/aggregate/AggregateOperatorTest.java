@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.AggregateSpec.Buckets;
 import io.veil.spec.AggregateSpec.DpSpec;
@@ -128,6 +129,12 @@ class AggregateOperatorTest {
     assertThat(rs.get(1).table()).isEmpty();
     assertThat(rs.get(2).table()).isEmpty();
     assertThat(rs).allSatisfy(r -> assertThat(r.released()).isEqualTo(25));
+    // Each party committed to its input in the pre-aggregating scan: the commitment of the whole table.
+    for (int i = 0; i < ids.size(); i++) {
+      DatasetCommitment.Commitment expectedCommitment =
+          DatasetCommitment.compute(spark.createDataFrame(inputs.get(ids.get(i)), SCHEMA), new byte[16]);
+      assertThat(rs.get(i).inputCommitment()).as(ids.get(i)).contains(expectedCommitment);
+    }
     // What crossed the channel: masked vectors only. No per-party count appears as a ring element.
     assertNoPlainCounts(ps, inputs);
   }

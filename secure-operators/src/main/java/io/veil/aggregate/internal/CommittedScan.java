@@ -1,0 +1,78 @@
+package io.veil.aggregate.internal;
+
+import io.veil.spark.DatasetCommitment;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import scala.Tuple2;
+
+/**
+ * One pass over a party's input that both pre-aggregates it ({@link GroupEncoder}) and hashes it
+ * for its input commitment ({@link DatasetCommitment.Hasher}), so the input is read once and never
+ * cached. Input rows are the committed columns ({@code committed} of them) followed by the
+ * encoder's columns. Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the
+ * commitment's packed buckets (key {@link #bucketKey}, {@code byte[]}); merge with {@link #merge}.
+ */
+public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, Integer, Object> {
+  private static final long serialVersionUID = 1L;
+  private final GroupEncoder encoder;
+  private final DatasetCommitment.Hasher hasher;
+  private final int committed;
+
+  public CommittedScan(GroupEncoder encoder, DatasetCommitment.Hasher hasher, int committed) {
+    this.encoder = encoder;
+    this.hasher = hasher;
+    this.committed = committed;
+  }
+
+  /** Key of commitment bucket {@code b} (0..255): below the encoder's keys. */
+  public static int bucketKey(int b) {
+    return -2 - b;
+  }
+
+  /** The bucket of a key, or -1 for an encoder key. */
+  public static int bucketOf(int key) {
+    return key <= -2 ? -2 - key : -1;
+  }
+
+  /** Merges two values of one key: sums of encoder vectors, concatenation of packed hashes. */
+  public static Object merge(Object a, Object b) {
+    if (a instanceof long[] x) {
+      return GroupEncoder.add(x, (long[]) b);
+    }
+    byte[] x = (byte[]) a;
+    byte[] y = (byte[]) b;
+    byte[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+    System.arraycopy(y, 0, out, x.length, y.length);
+    return out;
+  }
+
+  @Override
+  public Iterator<Tuple2<Integer, Object>> call(Iterator<Row> rows) {
+    DatasetCommitment.Hasher h = hasher.fresh();
+    Iterator<Row> encoderRows = new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        Row row = rows.next();
+        h.add(row);
+        Object[] rest = new Object[row.length() - committed];
+        for (int i = 0; i < rest.length; i++) {
+          rest[i] = row.get(committed + i);
+        }
+        return RowFactory.create(rest);
+      }
+    };
+    List<Tuple2<Integer, Object>> out = new ArrayList<>();
+    encoder.call(encoderRows).forEachRemaining(t -> out.add(new Tuple2<>(t._1(), t._2())));
+    h.packed().forEach(t -> out.add(new Tuple2<>(bucketKey(t._1()), t._2())));
+    return out.iterator();
+  }
+}
