@@ -156,7 +156,8 @@ public final class VeilJob {
 
       DatasetCommitment.Commitment inCommit = null;
       byte[] inputSalt = secret.deriveJobSecret(jobId, "input-commitment-salt", 16);
-      boolean commitsInScan = spec.operator().equals("aggregate"); // commits in its one pre-aggregating scan
+      // The aggregation operators commit to the input in their own single scan of it.
+      boolean commitsInScan = !spec.operator().equals("psi");
       if (input != null && !commitsInScan) {
         // Read once: the commitment and the protocol both scan the input.
         input = input.persist(StorageLevel.MEMORY_AND_DISK());
@@ -167,7 +168,7 @@ public final class VeilJob {
         case "aggregate" -> aggregate(spark, spec, me, input,
             context(spec, me, s.channel(), log, keyRef, hellos, secret), inputSalt);
         default -> featureAggregate(spark, spec, me, input,
-            context(spec, me, s.channel(), log, keyRef, hellos, secret));
+            context(spec, me, s.channel(), log, keyRef, hellos, secret), inputSalt);
       };
       long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
       if (commitsInScan && input != null) {
@@ -340,9 +341,9 @@ public final class VeilJob {
   }
 
   private static Body featureAggregate(SparkSession spark, JobSpec spec, PartySpec me, Dataset<Row> input,
-      AggregationContext ctx) {
+      AggregationContext ctx, byte[] inputSalt) {
     FeatureAggregationResult r = FeatureAggregation.run(spark, input, spec.featureAggregate(),
-        me.input().keyColumns(), me.input().columns(), ctx);
+        me.input().keyColumns(), me.input().columns(), ctx, inputSalt);
     Map<String, String> result = new TreeMap<>();
     result.put("inputRows", Long.toString(r.rows()));
     result.put("alignedRows", Long.toString(r.rows()));
@@ -352,7 +353,7 @@ public final class VeilJob {
     display.put("dims", Integer.toString(spec.featureAggregate().dims()));
     display.put("result party", ctx.resultParty() + (ctx.isResultParty() ? " (this party)" : ""));
     return new Body(spec.operator(), r.rows(), result, display, r.z(), r.rounds(),
-        List.of(FeatureAggregation.STEP_SUM));
+        List.of(FeatureAggregation.STEP_SUM), r.inputCommitment());
   }
 
   /** The aggregation context, with every data party's aggregation key from its approval message. */

@@ -3,6 +3,7 @@ package io.veil.aggregate;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
+import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.FeatureRows;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
@@ -10,10 +11,12 @@ import io.veil.aggregate.internal.VectorBlock;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.sharing.FixedPoint;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.FeatureAggregateSpec;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,23 +87,51 @@ public final class FeatureAggregation {
   /** Runs this party's side; aborts the job on the control log on any failure. */
   public static FeatureAggregationResult run(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
       List<String> keyColumns, List<String> valueColumns, AggregationContext c) {
-    return Runs.abortingOnFailure(c, () -> execute(spark, input, spec, keyColumns, valueColumns, c));
+    return run(spark, input, spec, keyColumns, valueColumns, c, new byte[16]);
+  }
+
+  /**
+   * The same, committing to the input with {@code commitmentSalt} in the scan that encodes it (the
+   * input is read once; the result's commitment is what {@link DatasetCommitment#compute} gives).
+   */
+  public static FeatureAggregationResult run(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
+      List<String> keyColumns, List<String> valueColumns, AggregationContext c, byte[] commitmentSalt) {
+    return Runs.abortingOnFailure(c, () -> execute(spark, input, spec, keyColumns, valueColumns, c, commitmentSalt));
   }
 
   private static FeatureAggregationResult execute(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
-      List<String> keyColumns, List<String> valueColumns, AggregationContext c) {
+      List<String> keyColumns, List<String> valueColumns, AggregationContext c, byte[] commitmentSalt) {
     int dims = spec.dims();
     int p = spec.partitions();
     FixedPoint format = FixedPoint.of(spec.scale(), spec.maxAbs());
+    // One scan of the input: every column (committed), then the key and value columns.
     List<Column> cols = new ArrayList<>();
+    cols.add(col("*"));
     keyColumns.forEach(k -> cols.add(col(AggregateOperator.quote(k)).cast("string")));
     valueColumns.forEach(v -> cols.add(col(AggregateOperator.quote(v))));
+    int committed = input.schema().fields().length;
+    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(commitmentSalt, committed);
     JavaRDD<FeatureRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()
-        .mapPartitions(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty()))
+        .mapPartitions(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty(),
+            hasher, committed))
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = c.jobId();
-    FeatureRows.Tally tally = encoded.mapPartitions(rows -> FeatureRows.Tally.of(jobId, rows))
-        .fold(new FeatureRows.Tally(), FeatureRows.Tally::merge);
+    FeatureRows.Tally tally = new FeatureRows.Tally();
+    Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
+    for (Tuple2<Integer, Object> t : encoded.mapPartitionsToPair(rows -> FeatureRows.Tally.of(jobId, hasher, rows))
+        .reduceByKey(FeatureRows.Tally::merge)
+        .mapToPair(t -> t._2() instanceof byte[] packed
+            ? new Tuple2<>(t._1(), (Object) DatasetCommitment.bucketDigest(List.of(packed))) : t)
+        .collect()) {
+      if (t._1() == FeatureRows.Tally.TALLY) {
+        tally = (FeatureRows.Tally) t._2();
+      } else {
+        @SuppressWarnings("unchecked")
+        Tuple2<Long, byte[]> digest = (Tuple2<Long, byte[]>) t._2();
+        buckets.put(CommittedScan.bucketOf(t._1()), digest);
+      }
+    }
+    DatasetCommitment.Commitment inputCommitment = DatasetCommitment.root(buckets, commitmentSalt);
     long rows = tally.rows;
     List<String> found = new ArrayList<>();
     note(found, tally.problems[FeatureRows.NULL_KEY], "a NULL key");
@@ -196,7 +227,7 @@ public final class FeatureAggregation {
       sum.send(STEP_SUM, blocks, length);
     }
     chunks.unpersist(false);
-    return new FeatureAggregationResult(z, rows, sum.rounds());
+    return new FeatureAggregationResult(z, rows, sum.rounds(), Optional.of(inputCommitment));
   }
 
   private static void failIfAny(List<String> found, AggregationContext c) {

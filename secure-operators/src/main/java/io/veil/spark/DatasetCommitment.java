@@ -85,10 +85,19 @@ public final class DatasetCommitment {
     }
 
     public void add(Row row) {
+      addHash(hash(row));
+    }
+
+    /** The row's 32-byte hash (over the committed columns), without adding it. */
+    public byte[] hash(Row row) {
+      return rowHash(salt, row, columns < 0 ? row.length() : columns);
+    }
+
+    /** Adds a row hash made by {@link #hash} (possibly by another hasher with the same salt). */
+    public void addHash(byte[] h) {
       if (byBucket == null) {
         byBucket = new ByteArrayOutputStream[BUCKETS];
       }
-      byte[] h = rowHash(salt, row, columns < 0 ? row.length() : columns);
       int b = h[0] & 0xff;
       if (byBucket[b] == null) {
         byBucket[b] = new ByteArrayOutputStream();

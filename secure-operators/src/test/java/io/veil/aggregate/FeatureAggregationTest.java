@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veil.InvalidInputException;
 import io.veil.psi.KeyNormalization;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.FeatureAggregateSpec;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
@@ -122,6 +123,11 @@ class FeatureAggregationTest {
       }
     }
     assertThat(((FeatureAggregationResult) rs.get("host_1")).z()).isEmpty();
+    // Each party committed to its input in the scan that encoded it: the commitment of the whole table.
+    for (String id : ps.ids) {
+      assertThat(((FeatureAggregationResult) rs.get(id)).inputCommitment()).as(id)
+          .contains(DatasetCommitment.compute(spark.createDataFrame(inputs.get(id), SCHEMA), new byte[16]));
+    }
   }
 
   @Test

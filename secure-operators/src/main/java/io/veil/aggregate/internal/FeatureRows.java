@@ -3,6 +3,7 @@ package io.veil.aggregate.internal;
 import io.veil.crypto.Sha256;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.psi.KeyNormalization;
+import io.veil.spark.DatasetCommitment;
 import java.io.Serializable;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,8 @@ public final class FeatureRows {
     public String[] keyText;
     public long[] values;
     public int problem;
+    /** The input row's commitment hash (all its columns), until the tally pass has used it. */
+    public byte[] rowHash;
 
     Encoded() {}
 
@@ -49,25 +52,33 @@ public final class FeatureRows {
       this.problem = problem;
     }
 
-    /** This row without its sort key (which travels as the shuffle key). */
+    /** This row without its sort key (which travels as the shuffle key) or row hash. */
     public Encoded withoutSortKey() {
       return new Encoded(null, keyText, values, problem);
     }
   }
 
-  /** Encodes rows of (key columns as strings..., value columns...). */
+  /**
+   * Encodes rows of (the input's {@code committed} columns..., key columns as strings..., value
+   * columns...), each with its commitment hash over the input's columns.
+   */
   public static final class Encode implements FlatMapFunction<Iterator<Row>, Encoded> {
     private static final long serialVersionUID = 1L;
     private final KeyNormalization normalization;
     private final int keys;
     private final FixedPoint format;
     private final boolean keepKeyText;
+    private final DatasetCommitment.Hasher hasher;
+    private final int committed;
 
-    public Encode(KeyNormalization normalization, int keys, FixedPoint format, boolean keepKeyText) {
+    public Encode(KeyNormalization normalization, int keys, FixedPoint format, boolean keepKeyText,
+        DatasetCommitment.Hasher hasher, int committed) {
       this.normalization = normalization;
       this.keys = keys;
       this.format = format;
       this.keepKeyText = keepKeyText;
+      this.hasher = hasher;
+      this.committed = committed;
     }
 
     @Override
@@ -80,7 +91,14 @@ public final class FeatureRows {
 
         @Override
         public Encoded next() {
-          return encode(rows.next());
+          Row row = rows.next();
+          Object[] rest = new Object[row.length() - committed];
+          for (int i = 0; i < rest.length; i++) {
+            rest[i] = row.get(committed + i);
+          }
+          Encoded e = encode(org.apache.spark.sql.RowFactory.create(rest));
+          e.rowHash = hasher.hash(row);
+          return e;
         }
       };
     }
@@ -175,22 +193,39 @@ public final class FeatureRows {
   /** One pass over the encoded rows: row count, problems by kind, and the key-set digest. Plain class (Kryo). */
   public static final class Tally implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** Key of the tally among the commitment buckets. */
+    public static final int TALLY = -1;
     public long rows;
     public long[] problems = new long[INEXACT + 1];
     public BigInteger digest = BigInteger.ZERO;
 
-    /** Tallies one partition. */
-    public static Iterator<Tally> of(String jobId, Iterator<Encoded> rows) {
+    /**
+     * Tallies one partition: its {@link Tally} under key {@link #TALLY} and its row hashes packed
+     * per commitment bucket under {@link CommittedScan#bucketKey}; merge with {@link #merge(Object,
+     * Object)}.
+     */
+    public static Iterator<Tuple2<Integer, Object>> of(String jobId, DatasetCommitment.Hasher hasher,
+        Iterator<Encoded> rows) {
       Tally t = new Tally();
+      DatasetCommitment.Hasher h = hasher.fresh();
       while (rows.hasNext()) {
         Encoded e = rows.next();
         t.rows++;
         t.problems[e.problem]++;
+        h.addHash(e.rowHash);
         if (e.problem == OK) {
           t.digest = addDigests(t.digest, keyDigest(jobId, e.sortKey));
         }
       }
-      return List.of(t).iterator();
+      List<Tuple2<Integer, Object>> out = new ArrayList<>();
+      out.add(new Tuple2<>(TALLY, t));
+      h.packed().forEach(b -> out.add(new Tuple2<>(CommittedScan.bucketKey(b._1()), b._2())));
+      return out.iterator();
+    }
+
+    /** Merges two values of one key: tallies, or packed row hashes. */
+    public static Object merge(Object a, Object b) {
+      return a instanceof Tally x ? merge(x, (Tally) b) : CommittedScan.merge(a, b);
     }
 
     public static Tally merge(Tally a, Tally b) {
