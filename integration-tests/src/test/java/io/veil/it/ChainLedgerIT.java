@@ -62,8 +62,12 @@ class ChainLedgerIT {
   }
 
   /** bank_a signs with account 1, bank_b with account 2 of the dev chain. */
+  private static int account(String party) {
+    return party.equals("bank_a") ? 1 : 2;
+  }
+
   private static List<String> chainArgs(String party) {
-    return chain.cliOptions(party.equals("bank_a") ? 1 : 2, fx.work.resolve(party + ".chain-key"), contract);
+    return chain.cliOptions(account(party), fx.work.resolve(party + ".chain-key"), contract);
   }
 
   private static int cli(List<String> args, StringBuilder output) {
@@ -145,8 +149,7 @@ class ChainLedgerIT {
     Map<String, byte[]> assets = new java.util.LinkedHashMap<>();
     for (String p : PsiFixture.PARTIES) {
       byte[] id = io.veil.crypto.Sha256.hash(("asset of " + p).getBytes(StandardCharsets.UTF_8));
-      try (ChainClient owner = ChainClient.connect(chain.config(p.equals("bank_a") ? 1 : 2)
-          .contractAddress(contract).build())) {
+      try (ChainClient owner = chain.client(account(p), contract)) {
         owner.registerAsset(id, fx.work.resolve("data/" + p + ".csv").toString(),
             io.veil.crypto.Sha256.hash(("metadata of " + p).getBytes(StandardCharsets.UTF_8)), List.of());
       }
@@ -170,8 +173,8 @@ class ChainLedgerIT {
         .contains("veil asset authorise --asset " + HexFormat.of().formatHex(assets.get("bank_a")));
 
     // bank_a's owner authorises the recurring job (algorithm hash), bank_b's this one job (contract hash).
-    try (ChainClient a = ChainClient.connect(chain.config(1).contractAddress(contract).build());
-        ChainClient b = ChainClient.connect(chain.config(2).contractAddress(contract).build())) {
+    try (ChainClient a = chain.client(account("bank_a"), contract);
+        ChainClient b = chain.client(account("bank_b"), contract)) {
       a.authorise(assets.get("bank_a"), HexFormat.of().parseHex(js.algorithmHash()));
       b.authorise(assets.get("bank_b"), HexFormat.of().parseHex(js.contractHash()));
     }

@@ -36,6 +36,26 @@ public final class JobRoot {
     public byte[] hash() {
       return Hashes.sha256(("veil-job-leaf/v1|" + label + "|" + value).getBytes(StandardCharsets.UTF_8));
     }
+
+    /** {@code label=hash} (hash in lowercase hex): how an anchor records the leaf. */
+    public String labelledHash() {
+      return label + "=" + Hashes.hex(hash());
+    }
+  }
+
+  /** The label of a {@link Leaf#labelledHash()}. */
+  public static String labelOf(String labelledHash) {
+    return labelledHash.substring(0, labelledHash.indexOf('='));
+  }
+
+  /** The 32-byte leaf of a {@link Leaf#labelledHash()}. */
+  public static byte[] hashOf(String labelledHash) {
+    return Hashes.unhex(labelledHash.substring(labelledHash.indexOf('=') + 1));
+  }
+
+  /** The labelled hashes of {@code receipt}'s leaves, in leaf order. */
+  public static List<String> labelledHashes(Receipt receipt) {
+    return leaves(receipt).stream().map(Leaf::labelledHash).toList();
   }
 
   /** The job's artefacts as {@code receipt} records them, in leaf order. */

@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -125,33 +124,18 @@ public final class VeilCli {
           return 0;
         }
         case "verify" -> {
-          // Chain options add the check of every receipt's anchor; the ledger checks take the rest.
-          Map<String, String> chainArgs = new java.util.LinkedHashMap<>();
-          List<String> rest = new java.util.ArrayList<>();
-          for (int i = 0; i < argv.length; i++) {
-            if (argv[i].startsWith("--chain-") && i + 1 < argv.length) {
-              chainArgs.put(argv[i].substring(2), argv[++i]);
-            } else {
-              rest.add(argv[i]);
-            }
-          }
-          String[] ledgerArgv = rest.toArray(String[]::new);
-          int code = Arrays.asList(argv).contains("--spec")
-              ? verifyArtefacts(Args.parse("verify", ledgerArgv, from, Set.of("ledger", "signer", "spec", "party",
-                  "period", "expect-head", "jdbc-password-file", "master")), out)
-              : LedgerCli.run(ledgerArgv, out, err);
-          ChainOptions chain = ChainOptions.from(n -> Optional.ofNullable(chainArgs.get(n)), System.getenv());
-          if (!chain.isPresent()) {
-            return code;
-          }
-          Path ledger = Path.of(Args.parse("verify", ledgerArgv, from, Set.of("ledger", "signer", "spec", "party",
-              "period", "expect-head", "jdbc-password-file", "master")).require("ledger"));
-          return Math.max(code, verifyAnchors(ledger, chain.config("verify the ledger's anchors", true), out));
+          Args a = Args.parse("verify", argv, from, withChain("ledger", "signer", "spec", "party", "period",
+              "expect-head", "jdbc-password-file", "master"));
+          int code = a.get("spec").isPresent() ? verifyArtefacts(a, out) : LedgerCli.run(ledgerCliArgs(a), out, err);
+          // Chain options add the check of every receipt's anchor.
+          io.veil.ledger.chain.ChainConfig chain = chainConfig(a, "verify the ledger's anchors");
+          return chain == null ? code : Math.max(code, verifyAnchors(Path.of(a.require("ledger")), chain, out));
         }
         case "anchor" -> {
           Args a = Args.parse("anchor", argv, from, withChain("ledger", "key", "wait-ms", "batch"));
           return anchorLedger(Path.of(a.require("ledger")), Path.of(a.require("key")),
-              chainConfig(a, "anchor the ledger's receipts"), Long.parseLong(a.get("wait-ms").orElse("60000")),
+              ChainOptions.from(a::get, System.getenv()).config("anchor the ledger's receipts", true),
+              Long.parseLong(a.get("wait-ms").orElse("60000")),
               ChainSinkConfig.defaults().withMaxBatchReceipts(Integer.parseInt(a.get("batch").orElse("1"))), out);
         }
         case "broker" -> {
@@ -265,14 +249,18 @@ public final class VeilCli {
   }
 
   /** {@code verify} with artefact checks: needs Spark to recompute the commitments. */
+  /** {@code verify}'s options that the ledger's own checks ({@link LedgerCli}) take. */
+  private static String[] ledgerCliArgs(Args a) {
+    List<String> out = new java.util.ArrayList<>(List.of("verify"));
+    for (String name : List.of("ledger", "signer", "expect-head")) {
+      a.get(name).ifPresent(v -> out.addAll(List.of("--" + name, v)));
+    }
+    return out.toArray(String[]::new);
+  }
+
   /** Sends the ledger's receipts not yet anchored and waits for them; 1 if some are not confirmed in time. */
   private static int anchorLedger(Path ledgerFile, Path keyFile, io.veil.ledger.chain.ChainConfig chain, long waitMs,
       ChainSinkConfig sinkConfig, PrintStream out) {
-    if (chain == null) {
-      throw new io.veil.InvalidInputException("Cannot anchor the ledger's receipts: no chain is given. Pass the "
-          + "chain options (--chain-url, --chain-id, --chain-key-file, --chain-contract) or their VEIL_CHAIN_* "
-          + "variables.");
-    }
     io.veil.ledger.LocalLedger ledger = io.veil.ledger.LocalLedger.open(ledgerFile,
         PartySecret.read(keyFile).identity());
     try (ChainClient client = ChainClient.connect(chain);

@@ -39,9 +39,8 @@ class AssetGateTest {
   @BeforeAll
   static void startChain() {
     chain = DevChain.start();
-    bank = ChainClient.connect(chain.config(0).build());
-    bank.deployContract();
-    hospital = ChainClient.connect(chain.config(1).contractAddress(bank.contractAddress().orElseThrow()).build());
+    bank = chain.deployedClient();
+    hospital = chain.client(1, bank.contractAddress().orElseThrow());
   }
 
   @AfterAll

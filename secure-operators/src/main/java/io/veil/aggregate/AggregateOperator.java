@@ -21,7 +21,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -231,22 +230,14 @@ public final class AggregateOperator {
           : col(quote(g.column()))));
       spec.sums().forEach(v -> cols.add(col(quote(v.column()))));
       int committed = input.schema().fields().length;
-      List<Tuple2<Integer, Object>> merged = input.select(cols.toArray(Column[]::new)).javaRDD()
+      CommittedScan.Collected scanned = CommittedScan.collect(input.select(cols.toArray(Column[]::new)).javaRDD()
           .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec),
-              new DatasetCommitment.Hasher(commitmentSalt, committed), committed))
-          .reduceByKey(CommittedScan::merge)
-          .mapToPair(t -> t._2() instanceof byte[] packed
-              ? new Tuple2<>(t._1(), (Object) DatasetCommitment.bucketDigest(List.of(packed))) : t)
-          .collect();
+              new DatasetCommitment.Hasher(commitmentSalt, committed), committed)), CommittedScan::merge,
+          commitmentSalt);
       long[][] out = new long[k + 1][groups];
       long[] problems = new long[GroupEncoder.problemCounters(spec)];
-      Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
-      for (Tuple2<Integer, Object> t : merged) {
-        if (CommittedScan.bucketOf(t._1()) >= 0) {
-          @SuppressWarnings("unchecked")
-          Tuple2<Long, byte[]> digest = (Tuple2<Long, byte[]>) t._2();
-          buckets.put(CommittedScan.bucketOf(t._1()), digest);
-        } else if (t._1() == GroupEncoder.PROBLEMS) {
+      for (Tuple2<Integer, Object> t : scanned.entries()) {
+        if (t._1() == GroupEncoder.PROBLEMS) {
           problems = (long[]) t._2();
         } else {
           for (int i = 0; i <= k; i++) {
@@ -254,7 +245,7 @@ public final class AggregateOperator {
           }
         }
       }
-      inputCommitment = DatasetCommitment.root(buckets, commitmentSalt);
+      inputCommitment = scanned.commitment();
       reportProblems(problems);
       long rows = 0;
       for (long x : out[0]) {

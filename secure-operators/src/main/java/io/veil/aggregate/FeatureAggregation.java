@@ -16,7 +16,6 @@ import io.veil.spec.FeatureAggregateSpec;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,22 +115,12 @@ public final class FeatureAggregation {
             hasher, committed))
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = c.jobId();
-    FeatureRows.Tally tally = new FeatureRows.Tally();
-    Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
-    for (Tuple2<Integer, Object> t : encoded.mapPartitionsToPair(rows -> FeatureRows.Tally.of(jobId, hasher, rows))
-        .reduceByKey(FeatureRows.Tally::merge)
-        .mapToPair(t -> t._2() instanceof byte[] packed
-            ? new Tuple2<>(t._1(), (Object) DatasetCommitment.bucketDigest(List.of(packed))) : t)
-        .collect()) {
-      if (t._1() == FeatureRows.Tally.TALLY) {
-        tally = (FeatureRows.Tally) t._2();
-      } else {
-        @SuppressWarnings("unchecked")
-        Tuple2<Long, byte[]> digest = (Tuple2<Long, byte[]>) t._2();
-        buckets.put(CommittedScan.bucketOf(t._1()), digest);
-      }
-    }
-    DatasetCommitment.Commitment inputCommitment = DatasetCommitment.root(buckets, commitmentSalt);
+    CommittedScan.Collected scanned = CommittedScan.collect(
+        encoded.mapPartitionsToPair(rows -> FeatureRows.Tally.of(jobId, hasher, rows)), FeatureRows.Tally::merge,
+        commitmentSalt);
+    FeatureRows.Tally tally = scanned.entries().isEmpty() ? new FeatureRows.Tally()
+        : (FeatureRows.Tally) scanned.entries().get(0)._2(); // the only other key: TALLY
+    DatasetCommitment.Commitment inputCommitment = scanned.commitment();
     long rows = tally.rows;
     List<String> found = new ArrayList<>();
     note(found, tally.problems[FeatureRows.NULL_KEY], "a NULL key");

@@ -38,13 +38,17 @@ public final class ChainVerifier {
 
   /** Labels whose leaf differs between two {@code label=hash} lists, or that only one of them has. */
   private static List<String> differingLabels(List<String> a, List<String> b) {
-    Map<String, String> left = new LinkedHashMap<>();
-    a.forEach(l -> left.put(l.substring(0, l.indexOf('=')), l));
-    Map<String, String> right = new LinkedHashMap<>();
-    b.forEach(l -> right.put(l.substring(0, l.indexOf('=')), l));
+    Map<String, String> left = byLabel(a);
+    Map<String, String> right = byLabel(b);
     Set<String> labels = new LinkedHashSet<>(left.keySet());
     labels.addAll(right.keySet());
     return labels.stream().filter(label -> !Objects.equals(left.get(label), right.get(label))).toList();
+  }
+
+  private static Map<String, String> byLabel(List<String> labelledHashes) {
+    Map<String, String> out = new LinkedHashMap<>();
+    labelledHashes.forEach(l -> out.put(JobRoot.labelOf(l), l));
+    return out;
   }
 
   public static AnchorReport verify(LedgerEntry entry, ReceiptAnchor anchor, ChainClient client) {
@@ -55,16 +59,13 @@ public final class ChainVerifier {
           + anchor.stage() + ", not CONFIRMED; wait for the chain sink (ChainSink.flush) and take the anchor again"));
       return new AnchorReport(problems);
     }
-    byte[] anchoredLeaves = MerkleTree.of(anchor.jobLeaves().stream()
-        .map(l -> Hashes.unhex(l.substring(l.indexOf('=') + 1))).toList()).root();
+    byte[] anchoredLeaves = MerkleTree.of(anchor.jobLeaves().stream().map(JobRoot::hashOf).toList()).root();
     if (!Hashes.sameHex(Hashes.hex(anchoredLeaves), anchor.leaf())) {
       problems.add(new AnchorReport.Problem(AnchorReport.Kind.LEAVES_NOT_LEAF, about + ": the anchor's job leaves "
           + "do not make its job root " + anchor.leaf() + "; the anchor record was edited, take it again from the "
           + "party's outbox"));
     }
-    List<String> mine = JobRoot.leaves(entry.receipt()).stream()
-        .map(l -> l.label() + "=" + Hashes.hex(l.hash())).toList();
-    for (String changed : differingLabels(mine, anchor.jobLeaves())) {
+    for (String changed : differingLabels(JobRoot.labelledHashes(entry.receipt()), anchor.jobLeaves())) {
       problems.add(new AnchorReport.Problem(AnchorReport.Kind.RECEIPT_NOT_LEAF, about + ": its " + changed
           + " does not match the anchored job root " + anchor.leaf() + " (leaf '" + changed + "'); the receipt "
           + "was changed after it was anchored, or the anchor belongs to another job"));

@@ -122,10 +122,21 @@ public final class DevChain implements AutoCloseable {
 
   /** Deploys the ledger contract from account 0; returns its address. */
   public String deployLedger() {
-    try (ChainClient deployer = ChainClient.connect(config(0).build())) {
-      deployer.deployContract();
+    try (ChainClient deployer = deployedClient()) {
       return deployer.contractAddress().orElseThrow();
     }
+  }
+
+  /** A client of account 0 that has just deployed the ledger contract (the caller closes it). */
+  public ChainClient deployedClient() {
+    ChainClient client = ChainClient.connect(config(0).build());
+    client.deployContract();
+    return client;
+  }
+
+  /** A client of account {@code index} bound to the ledger contract at {@code contract}. */
+  public ChainClient client(int index, String contract) {
+    return ChainClient.connect(config(index).contractAddress(contract).build());
   }
 
   /**

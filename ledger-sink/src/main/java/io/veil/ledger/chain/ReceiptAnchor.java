@@ -79,10 +79,8 @@ public record ReceiptAnchor(
 
   /** The PENDING anchor of a freshly appended entry. */
   public static ReceiptAnchor pending(LedgerEntry entry) {
-    List<String> leaves = JobRoot.leaves(entry.receipt()).stream()
-        .map(l -> l.label() + "=" + Hashes.hex(l.hash())).toList();
     return new ReceiptAnchor(Stage.PENDING, entry.seq(), entry.jobId(), entry.receiptHash(),
-        Hashes.hex(JobRoot.of(entry.receipt())), leaves, null, null, null, null, null, null, null, null, null);
+        Hashes.hex(JobRoot.of(entry.receipt())), JobRoot.labelledHashes(entry.receipt()), null, null, null, null, null, null, null, null, null);
   }
 
   /** This receipt as part of batch {@code batchId} under {@code root}, not yet sent. */

@@ -29,10 +29,8 @@ class AssetRegistryTest {
   @BeforeAll
   static void startChain() {
     chain = DevChain.start();
-    bank = ChainClient.connect(chain.config(0).build());
-    bank.deployContract();
-    String contract = bank.contractAddress().orElseThrow();
-    hospital = ChainClient.connect(chain.config(1).contractAddress(contract).build());
+    bank = chain.deployedClient();
+    hospital = chain.client(1, bank.contractAddress().orElseThrow());
   }
 
   @AfterAll

@@ -42,12 +42,7 @@ class ChainClientTest {
 
   @AfterAll
   static void stopChain() {
-    if (client != null) {
-      client.close();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    DevChain.closeAll(client, chain);
     GAS.forEach((op, gas) -> System.out.printf("gas used: %-32s %,9d%n", op, gas));
   }
 

@@ -51,18 +51,12 @@ class ChainSinkTest {
   @BeforeAll
   static void startChainAndDeploy() {
     chain = DevChain.start();
-    client = ChainClient.connect(chain.config(0).build());
-    client.deployContract();
+    client = chain.deployedClient();
   }
 
   @AfterAll
   static void stopChain() {
-    if (client != null) {
-      client.close();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    DevChain.closeAll(client, chain);
     FIGURES.forEach((k, v) -> System.out.printf("chain sink: %-44s %s%n", k, v));
   }
 
@@ -158,7 +152,7 @@ class ChainSinkTest {
     assertThat(kinds(entries.get(0), good)).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
     // The anchor record's leaves edited: they no longer make the anchored job root.
     List<String> leaves = new ArrayList<>(good.jobLeaves());
-    leaves.set(0, leaves.get(0).substring(0, leaves.get(0).indexOf('=') + 1) + flip(good.leaf()));
+    leaves.set(0, JobRoot.labelOf(leaves.get(0)) + "=" + flip(good.leaf()));
     assertThat(kinds(entry, new ReceiptAnchor(good.stage(), good.seq(), good.jobId(), good.receiptHash(), good.leaf(),
         leaves, good.batchId(), good.root(), good.proof(), good.chainId(), good.contract(), good.txHash(),
         good.blockNumber(), good.confirmations(), good.gasUsed())))

@@ -20,18 +20,12 @@ class DevChainRestartTest {
   @BeforeAll
   static void startChain() {
     chain = DevChain.start();
-    client = ChainClient.connect(chain.config(0).build());
-    client.deployContract();
+    client = chain.deployedClient();
   }
 
   @AfterAll
   static void stopChain() {
-    if (client != null) {
-      client.close();
-    }
-    if (chain != null) {
-      chain.close();
-    }
+    DevChain.closeAll(client, chain);
   }
 
   @Test

@@ -28,9 +28,19 @@ public final class PsiDemo {
   private PsiDemo() {}
 
   public static int run(String[] argv, PrintStream out) {
-    Args a = Args.parse("demo", argv, 0, Set.of("data-dir", "work-dir", "fraction", "timeout-s", "mode", "chain"));
+    return guarded(Args.parse("demo", argv, 0, Set.of("data-dir", "work-dir", "fraction", "timeout-s", "mode",
+        "chain")), out, PsiDemo::demo);
+  }
+
+  /** A demo's body: it reads and writes files and waits for its parties. */
+  interface Body {
+    int run(Args a, PrintStream out) throws IOException, InterruptedException;
+  }
+
+  /** Runs a demo's body: an I/O failure becomes a clear error, an interrupt exit code 1. */
+  static int guarded(Args a, PrintStream out, Body body) {
     try {
-      return demo(a, out);
+      return body.run(a, out);
     } catch (IOException e) {
       throw new io.veil.VeilException("Cannot run the demo: " + e.getMessage() + ".", e);
     } catch (InterruptedException e) {

@@ -36,15 +36,8 @@ public final class ReportDemo {
   private ReportDemo() {}
 
   public static int run(String[] argv, PrintStream out) {
-    Args a = Args.parse("demo report", argv, 0, Set.of("data-dir", "work-dir", "timeout-s", "min-group-size"));
-    try {
-      return demo(a, out);
-    } catch (IOException e) {
-      throw new io.veil.VeilException("Cannot run the demo: " + e.getMessage() + ".", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
-    }
+    return PsiDemo.guarded(Args.parse("demo report", argv, 0, Set.of("data-dir", "work-dir", "timeout-s",
+        "min-group-size")), out, ReportDemo::demo);
   }
 
   private static int demo(Args a, PrintStream out) throws IOException, InterruptedException {

@@ -2,8 +2,12 @@ package io.veil.aggregate.internal;
 
 import io.veil.spark.DatasetCommitment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -36,6 +40,36 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
   /** The bucket of a key, or -1 for an encoder key. */
   public static int bucketOf(int key) {
     return key <= -2 ? -2 - key : -1;
+  }
+
+  /**
+   * What a committed scan produced: its other entries (key, value) merged per key, and the
+   * commitment to the scanned input.
+   */
+  public record Collected(List<Tuple2<Integer, Object>> entries, DatasetCommitment.Commitment commitment) {}
+
+  /**
+   * Merges a committed scan's output per key with {@code merge} (which must concatenate packed
+   * hashes, as {@link #merge} does), digests each commitment bucket in the executors, and collects
+   * the rest and the commitment to the driver.
+   */
+  public static Collected collect(JavaPairRDD<Integer, Object> scanned, Function2<Object, Object, Object> merge,
+      byte[] salt) {
+    List<Tuple2<Integer, Object>> entries = new ArrayList<>();
+    Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
+    for (Tuple2<Integer, Object> t : scanned.reduceByKey(merge)
+        .mapToPair(t -> t._2() instanceof byte[] packed
+            ? new Tuple2<>(t._1(), (Object) DatasetCommitment.bucketDigest(List.of(packed))) : t)
+        .collect()) {
+      if (bucketOf(t._1()) >= 0) {
+        @SuppressWarnings("unchecked")
+        Tuple2<Long, byte[]> digest = (Tuple2<Long, byte[]>) t._2();
+        buckets.put(bucketOf(t._1()), digest);
+      } else {
+        entries.add(t);
+      }
+    }
+    return new Collected(entries, DatasetCommitment.root(buckets, salt));
   }
 
   /** Merges two values of one key: sums of encoder vectors, concatenation of packed hashes. */
