@@ -3,6 +3,8 @@ package io.veil.it;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
+import io.veil.jobs.demo.DemoData;
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -24,7 +27,6 @@ import java.util.stream.Stream;
  * Also reads the UCI credit table, splits it among parties, and parses CSV outputs.
  */
 final class AggregateFixture {
-  static final String UCI = "UCI_Credit_Card.csv";
   static final String LABEL = "default.payment.next.month";
   final Path work;
   final String bootstrap;
@@ -61,10 +63,6 @@ final class AggregateFixture {
       lines.add("");
       Files.writeString(work.resolve("policy-" + p + ".yaml"), String.join("\n", lines), StandardCharsets.UTF_8);
     }
-  }
-
-  static Path datasets() {
-    return PsiFixture.datasets();
   }
 
   /** One party of a spec's {@code parties} list: {@code input} and {@code output} are the lines of those blocks (indented here), or null. */
@@ -170,9 +168,11 @@ final class AggregateFixture {
     }
   }
 
-  /** The header line and rows of the UCI table. */
+  /** The header line and rows of the UCI table (the copy shipped with Veil). */
   static List<String> uciLines() throws IOException {
-    return Files.readAllLines(datasets().resolve(UCI), StandardCharsets.UTF_8);
+    try (BufferedReader in = DemoData.reader(Optional.empty(), DemoData.UCI)) {
+      return in.lines().toList();
+    }
   }
 
   static List<CreditRow> parseUci(List<String> lines) {

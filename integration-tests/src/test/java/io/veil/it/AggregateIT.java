@@ -391,8 +391,8 @@ class AggregateIT {
 
   /** A real PSI job between guest and host on 70% samples of the shipped files. */
   static Path writePsiSpec() throws IOException {
-    DemoData.sample(AggregateFixture.datasets().resolve(DemoData.GUEST), fx.work.resolve("data/guest.csv"), 0.7, 1);
-    DemoData.sample(AggregateFixture.datasets().resolve(DemoData.HOST), fx.work.resolve("data/host.csv"), 0.7, 2);
+    DemoData.sample(DemoData.GUEST, fx.work.resolve("data/guest.csv"), 0.7, 1);
+    DemoData.sample(DemoData.HOST, fx.work.resolve("data/host.csv"), 0.7, 2);
     List<String> parties = new ArrayList<>();
     for (String p : List.of("guest", "host")) {
       parties.add(fx.party(p, List.of("format: csv", "path: " + fx.work.resolve("data/" + p + ".csv"),

@@ -53,14 +53,10 @@ final class PsiFixture {
     }
   }
 
-  static Path datasets() {
-    return Path.of(System.getProperty("veil.datasets.dir", "../../shared/datasets"));
-  }
-
   /** Samples the shipped default_credit files (70%, seeded) into inputs; returns the plaintext intersection ids. */
   Set<String> sampleDefaultCredit() throws IOException {
-    Set<String> a = DemoData.sample(datasets().resolve(DemoData.GUEST), work.resolve("data/bank_a.csv"), 0.7, 1);
-    Set<String> b = DemoData.sample(datasets().resolve(DemoData.HOST), work.resolve("data/bank_b.csv"), 0.7, 2);
+    Set<String> a = DemoData.sample(DemoData.GUEST, work.resolve("data/bank_a.csv"), 0.7, 1);
+    Set<String> b = DemoData.sample(DemoData.HOST, work.resolve("data/bank_b.csv"), 0.7, 2);
     Set<String> inter = new HashSet<>(a);
     inter.retainAll(b);
     return inter;

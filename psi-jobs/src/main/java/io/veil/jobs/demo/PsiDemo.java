@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -50,7 +51,7 @@ public final class PsiDemo {
   }
 
   private static int demo(Args a, PrintStream out) throws IOException, InterruptedException {
-    Path data = DemoData.locate(a.get("data-dir"));
+    Optional<Path> data = DemoData.dataDir(a.get("data-dir"), DemoData.GUEST, DemoData.HOST);
     Path work = Path.of(a.get("work-dir").orElse("target/veil-demo")).toAbsolutePath();
     double fraction = Double.parseDouble(a.get("fraction").orElse("0.7"));
     long timeoutMs = Long.parseLong(a.get("timeout-s").orElse("600")) * 1000;
@@ -59,8 +60,8 @@ public final class PsiDemo {
     Files.createDirectories(work);
 
     out.println("Veil demo: bank_a and bank_b intersect their customers (ECDH-PSI over Kafka)");
-    Set<String> idsA = DemoData.sample(data.resolve(DemoData.GUEST), work.resolve("data/bank_a.csv"), fraction, 1);
-    Set<String> idsB = DemoData.sample(data.resolve(DemoData.HOST), work.resolve("data/bank_b.csv"), fraction, 2);
+    Set<String> idsA = DemoData.sample(data, DemoData.GUEST, work.resolve("data/bank_a.csv"), fraction, 1);
+    Set<String> idsB = DemoData.sample(data, DemoData.HOST, work.resolve("data/bank_b.csv"), fraction, 2);
     Set<String> expected = new HashSet<>(idsA);
     expected.retainAll(idsB);
 

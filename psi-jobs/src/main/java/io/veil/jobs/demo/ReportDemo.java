@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -28,7 +29,6 @@ import java.util.TreeMap;
  * broker. The result is checked against the plaintext union + groupBy.
  */
 public final class ReportDemo {
-  static final String FILE = "UCI_Credit_Card.csv";
   static final List<String> BANKS = List.of("bank_a", "bank_b", "bank_c");
   static final String REGULATOR = "regulator";
   private static final int MIN_GROUP_SIZE = 10;
@@ -41,7 +41,7 @@ public final class ReportDemo {
   }
 
   private static int demo(Args a, PrintStream out) throws IOException, InterruptedException {
-    Path data = DemoData.locate(a.get("data-dir"));
+    Optional<Path> data = DemoData.dataDir(a.get("data-dir"), DemoData.UCI);
     Path work = Path.of(a.get("work-dir").orElse("target/veil-demo-report")).toAbsolutePath();
     long timeoutMs = Long.parseLong(a.get("timeout-s").orElse("600")) * 1000;
     int minGroupSize = Integer.parseInt(a.get("min-group-size").orElse(Integer.toString(MIN_GROUP_SIZE)));
@@ -50,7 +50,10 @@ public final class ReportDemo {
 
     out.println("Veil demo: three banks report exposure by education and marital status to a regulator "
         + "(secure SUM/COUNT over Kafka)");
-    Map<String, long[]> expected = split(data.resolve(FILE), work.resolve("data"), 7);
+    Map<String, long[]> expected;
+    try (BufferedReader in = DemoData.reader(data, DemoData.UCI)) {
+      expected = split(in, work.resolve("data"), 7);
+    }
 
     SecureRandom rnd = new SecureRandom();
     Map<String, String> keys = new LinkedHashMap<>();
@@ -112,14 +115,15 @@ public final class ReportDemo {
   }
 
   /**
-   * Splits the table's rows among the banks (seeded) into CSV files with the original header;
-   * returns the plaintext answer: "EDUCATION|MARRIAGE" to [count, LIMIT_BAL, BILL_AMT1, default].
+   * Splits the table's rows (read from {@code in}, header first) among the banks (seeded) into CSV
+   * files in {@code dir} with the original header; returns the plaintext answer:
+   * "EDUCATION|MARRIAGE" to [count, LIMIT_BAL, BILL_AMT1, default].
    */
-  static Map<String, long[]> split(Path source, Path dir, long seed) throws IOException {
+  static Map<String, long[]> split(BufferedReader in, Path dir, long seed) throws IOException {
     Map<String, long[]> expected = new TreeMap<>();
     Random r = new Random(seed);
     List<BufferedWriter> writers = new ArrayList<>();
-    try (BufferedReader in = Files.newBufferedReader(source, StandardCharsets.UTF_8)) {
+    try {
       String header = in.readLine();
       List<String> cols = List.of(header.replace("\"", "").split(","));
       int edu = cols.indexOf("EDUCATION");
