@@ -354,7 +354,7 @@ class AggregateIT {
     assertSucceeded(ps);
 
     JobSpec js = JobSpec.read(dpSpec, null);
-    NoisePlan plan = NoisePlan.of(js.aggregate(), js.dataParties());
+    NoisePlan plan = NoisePlan.of(js.settings(io.veil.spec.AggregateSpec.class), js.dataParties());
     List<String> sumNames = DP_SUMS;
     Map<String, long[]> exact = groupBy(union(splitDp, List.of("bank_a", "bank_b")),
         r -> r.get("SEX") + "|" + r.get("MARRIAGE") + "|[" + r.get("AGE") + "," + (r.get("AGE") + 1) + ")", sumNames);

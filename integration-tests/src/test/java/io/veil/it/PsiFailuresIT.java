@@ -6,6 +6,9 @@ import io.veil.channel.BatchCodec;
 import io.veil.channel.ControlLog;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.RoundDigest;
+import io.veil.channel.RoundStats;
+import io.veil.channel.SentBatch;
+import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
@@ -161,13 +164,14 @@ class PsiFailuresIT {
     PartyProcess a = fx.start("bank_a", spec);
     try (ControlLog log = new ControlLog(channel.openControl(js.controlLogName()), "bank_b", b.identity(),
         js.partyKeys(), js.jobId(), js.contractHash())) {
-      log.publish(ControlMessage.Type.HELLO, "approval", Map.of("approval", Approval.sign(b.identity(),
-          js.contractHash()), ControlLog.ATTEMPT, log.attempt()));
+      log.publish(new ControlMessage.Hello(Approval.sign(b.identity(), js.contractHash()),
+          AggregationKeys.derive(b, js.jobId()).publicKey()));
       long until = System.currentTimeMillis() + RUN_MS;
-      while (!log.peerAttempts().containsKey("bank_a") && System.currentTimeMillis() < until) {
+      while (!log.acknowledged().containsKey("bank_a") && System.currentTimeMillis() < until) {
         Thread.sleep(100);
       }
       log.publishAcks(); // bank_a counts this approval only once its attempt is acknowledged
+      log.publish(new ControlMessage.InputCommitted("ab".repeat(32)));
       String stream = "bank_b." + js.jobId() + ".blind-1";
       channel.createStreams(List.of(stream), 4);
       byte[] payload = new byte[32];
@@ -177,15 +181,8 @@ class PsiFailuresIT {
         w.write(record);
         w.flush();
       }
-      List<List<Object>> parts = new ArrayList<>();
-      List<byte[]> digests = new ArrayList<>();
-      for (int p = 0; p < 4; p++) {
-        byte[] d = RoundDigest.partitionDigest(p == 0 ? List.of(RoundDigest.batchDigest(record)) : List.of());
-        digests.add(d);
-        parts.add(List.of(p, p == 0 ? 1 : 0, p == 0 ? 1 : 0, HexFormat.of().formatHex(d)));
-      }
-      log.publish(ControlMessage.Type.ROUND_COMPLETE, "blind-1", Map.of("partitions", parts, "elements", 1,
-          "digest", HexFormat.of().formatHex(RoundDigest.roundDigest(digests))));
+      log.publish(new ControlMessage.RoundComplete("blind-1", RoundStats.fromBatches(4,
+          List.of(new SentBatch(0, 0, 1, RoundDigest.batchDigest(record), null)))));
       assertThat(a.await(RUN_MS)).isEqualTo(1);
     }
     assertThat(PsiFixture.line(a, "veil: protocol error")).get().asString()
@@ -214,7 +211,7 @@ class PsiFailuresIT {
     try (ControlLog log = new ControlLog(channel.openControl(spec.controlLogName()), "bank_a",
         PartySecret.read(fx.work.resolve("bank_a.key")).identity(), spec.partyKeys(), spec.jobId(),
         spec.contractHash())) {
-      assertThat(log.seen()).noneMatch(m -> m.from().equals(party) && m.type() != ControlMessage.Type.ABORT);
+      assertThat(log.seen()).noneMatch(m -> m.from().equals(party) && !(m.body() instanceof ControlMessage.Abort));
     }
   }
 

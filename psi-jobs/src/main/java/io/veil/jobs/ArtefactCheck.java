@@ -1,6 +1,7 @@
 package io.veil.jobs;
 
 import io.veil.connectors.input.PartyInputs;
+import io.veil.job.JobOutputs;
 import io.veil.ledger.EntryCheck;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.Receipt;
@@ -49,7 +50,7 @@ public final class ArtefactCheck implements EntryCheck {
       compare("input " + describe(party.input().path(), party.input().table()), input, r.inputCommitment(), problems);
     }
     if (r.outputCommitment() != null && party.output() != null) {
-      compare("output " + party.output().path(), VeilJob.read(spark, party.output()), r.outputCommitment(), problems);
+      compare("output " + party.output().path(), JobOutputs.read(spark, party.output()), r.outputCommitment(), problems);
     }
     return problems;
   }

@@ -7,9 +7,12 @@ import io.veil.VeilException;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.connectors.kafka.KafkaChannel;
 import io.veil.crypto.PartySecret;
+import io.veil.job.JobOutcome;
+import io.veil.job.VeilJobs;
 import io.veil.jobs.internal.Args;
 import io.veil.jobs.demo.PsiDemo;
 import io.veil.ledger.LedgerCli;
+import io.veil.ledger.chain.AssetGate;
 import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.ChainSink;
 import io.veil.ledger.chain.ChainSinkConfig;
@@ -216,30 +219,24 @@ public final class VeilCli {
     return "protocol error";
   }
 
+  /** The command-line options of {@code veil run} and the settings they give. */
+  private static final Map<String, String> RUN_OPTIONS = Map.ofEntries(
+      Map.entry("spec", "veil.job.spec"), Map.entry("party", "veil.party.id"), Map.entry("key", "veil.party.key-file"),
+      Map.entry("policy", "veil.party.policy-file"), Map.entry("period", "veil.job.period"),
+      Map.entry("ledger", "veil.ledger.path"), Map.entry("bootstrap-servers", "veil.channel.bootstrap.servers"),
+      Map.entry("jdbc-password-file", "veil.jdbc.password-file"), Map.entry("anchor-wait-ms", "veil.chain.anchor-wait-ms"),
+      Map.entry(ChainOptions.URL, "veil.chain.url"), Map.entry(ChainOptions.CHAIN_ID, "veil.chain.id"),
+      Map.entry(ChainOptions.KEY_FILE, "veil.chain.key-file"), Map.entry(ChainOptions.CONTRACT, "veil.chain.contract"),
+      Map.entry(ChainOptions.CONFIRMATIONS, "veil.chain.confirmations"),
+      Map.entry(ChainOptions.GAS_PRICE, "veil.chain.gas-price"), Map.entry(ChainOptions.GAS_LIMIT, "veil.chain.gas-limit"));
+
   private static int runJob(Args a, PrintStream out) {
-    VeilConf conf = new VeilConf(a.conf(), new SparkConf());
-    java.util.Map<String, String> channelOptions = new java.util.TreeMap<>(conf.channelOptions());
-    a.get("bootstrap-servers").ifPresent(b -> channelOptions.put("bootstrap.servers", b));
-    if (!channelOptions.containsKey("bootstrap.servers")) {
-      throw new io.veil.InvalidInputException("Cannot run the job: no Kafka is configured. Pass "
-          + "--bootstrap-servers HOST:PORT (a Kafka both parties reach), or start one on this machine with "
-          + "'veil broker'.");
-    }
-    String party = a.require("party");
-    VeilJob.Settings settings = new VeilJob.Settings(
-        Path.of(a.require("spec")),
-        party,
-        a.get("period").orElse(null),
-        Path.of(a.get("key").orElseGet(() -> conf.require(VeilConf.KEY_FILE, "--key"))),
-        Path.of(a.get("policy").orElseGet(() -> conf.require(VeilConf.POLICY_FILE, "--policy"))),
-        Path.of(a.get("ledger").orElseGet(() -> conf.get(VeilConf.LEDGER_PATH).orElse("veil-ledger-" + party + ".jsonl"))),
-        KafkaChannel.fromOptions(channelOptions),
-        a.get("jdbc-password-file").or(() -> conf.get(VeilConf.JDBC_PASSWORD_FILE)).map(Path::of).orElse(null),
-        chainConfig(a, "anchor the job and check its data asset authorisation"),
-        a.get("anchor-wait-ms").map(Long::parseLong).orElse(VeilJob.Settings.DEFAULT_ANCHOR_WAIT_MS));
+    Map<String, String> options = new java.util.TreeMap<>(a.conf());
+    RUN_OPTIONS.forEach((flag, key) -> a.get(flag).ifPresent(v -> options.put(key, v)));
+    String party = options.getOrDefault("veil.party.id", "party");
     SparkSession spark = session(a.get("master").orElse(null), party);
     try {
-      JobOutcome outcome = VeilJob.run(spark, settings);
+      JobOutcome outcome = VeilJobs.run(spark, VeilJobs.conf(spark, options));
       out.println(outcome.summary());
       out.println("  peak heap:         " + peakHeapMiB() + " MiB");
       return 0;

@@ -4,25 +4,31 @@ import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
+import io.veil.aggregate.internal.AggregationContext;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.GroupEncoder;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
-import io.veil.channel.ControlMessage;
-import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.dp.SkellamNoise;
 import io.veil.crypto.sharing.MaskPrg;
+import io.veil.job.OperatorContext;
+import io.veil.job.OperatorResult;
+import io.veil.job.SecureOperator;
 import io.veil.spark.DatasetCommitment;
+import io.veil.spec.AggregateSection;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.AggregateSpec.GroupColumn;
 import io.veil.spec.AggregateSpec.ValueColumn;
+import io.veil.spec.JobSpec;
+import io.veil.spec.OperatorSettings;
+import io.veil.spec.PartySpec;
+import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.apache.spark.api.java.JavaRDD;
@@ -56,6 +62,9 @@ import scala.Tuple2;
  *       suppressed groups are never sent, even masked.
  * </ol>
  *
+ * <p>Masks and noise are secrets of the run: they depend on every party's input commitment (see
+ * {@link OperatorContext#bindInput}), so a re-run over a changed input never reuses them.
+ *
  * <p><b>Leakage</b> (semi-honest parties): the result party learns the (noisy, with DP) count of
  * every group in the domain, including suppressed ones, and the (noisy) sums of released groups;
  * every party learns which groups were released; nothing else. With two data parties and the
@@ -63,13 +72,57 @@ import scala.Tuple2;
  * the other party's data (inherent to a sum of two). Dropouts are not tolerated: a party that stops
  * mid-round makes the others abort, and nothing is revealed.
  */
-public final class AggregateOperator {
+public final class AggregateOperator implements SecureOperator {
+  public static final String NAME = "aggregate";
   public static final String STEP_COUNTS = "agg-counts";
   public static final String STEP_RELEASE = "agg-release";
   public static final String STEP_SUMS = "agg-sums";
   private static final Logger LOG = LoggerFactory.getLogger(AggregateOperator.class);
 
-  private AggregateOperator() {}
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String section() {
+    return "aggregate";
+  }
+
+  @Override
+  public OperatorSettings readSettings(SpecSection section, List<PartySpec> parties) {
+    return AggregateSection.read(section, parties);
+  }
+
+  @Override
+  public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
+    validateSchema(schema, spec.settings(AggregateSpec.class), party.id());
+  }
+
+  @Override
+  public OperatorResult run(OperatorContext op) {
+    AggregateSpec spec = op.settings(AggregateSpec.class);
+    AggregationContext c = new AggregationContext(op, op.spec().dataParties(), spec.resultParty());
+    AggregateResult r = new Run(op.spark(), op.input().orElse(null), spec, c, op.inputCommitmentSalt()).execute();
+    OperatorResult.Builder b = OperatorResult.builder()
+        .inputRows(r.inputRows())
+        .figure("inputRows", r.inputRows())
+        .figure("groups", r.groups())
+        .figure("releasedGroups", r.released())
+        .figure("suppressedGroups", r.groups() - r.released())
+        .figure("dataParties", String.join(",", c.dataParties()))
+        .display("groups", r.groups())
+        .display("released groups", r.released())
+        .display("suppressed groups", r.groups() - r.released())
+        .display("result party", c.resultParty() + (c.isResultParty() ? " (this party)" : ""))
+        .rounds(r.rounds(), List.of(STEP_COUNTS, STEP_SUMS))
+        .details(r);
+    if (spec.dp() != null) {
+      b.figure("dpEpsilon", spec.dp().epsilon()).figure("dpDelta", spec.dp().delta());
+    }
+    r.table().ifPresent(b::output);
+    return b.build();
+  }
 
   /**
    * Checks, from the schema alone, that a data party's input has every group and summed column, and
@@ -98,26 +151,6 @@ public final class AggregateOperator {
       throw new InvalidInputException("Cannot aggregate " + party + "'s input: " + String.join("; ", problems)
           + ". Its columns are: " + String.join(", ", schema.fieldNames()) + ". Fix the input or the spec.");
     }
-  }
-
-  /**
-   * Runs this party's side. {@code input} is null at a result party that holds no input. On any
-   * failure the job is aborted on the control log (an input problem is reported to the peers without
-   * details, which stay in this party's error) and the error is rethrown.
-   */
-  public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c) {
-    return run(spark, input, spec, c, new byte[16]);
-  }
-
-  /**
-   * {@link #run(SparkSession, Dataset, AggregateSpec, AggregationContext)}, committing to the input
-   * with {@code commitmentSalt} in the same scan that pre-aggregates it (the input is read once;
-   * the result's {@link AggregateResult#inputCommitment()} is what {@link DatasetCommitment#compute}
-   * gives).
-   */
-  public static AggregateResult run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c,
-      byte[] commitmentSalt) {
-    return Runs.abortingOnFailure(c, () -> new Run(spark, input, spec, c, commitmentSalt).execute());
   }
 
   private static final class Run {
@@ -156,8 +189,10 @@ public final class AggregateOperator {
         for (long n : counts) {
           inputRows += n;
         }
-        LOG.info("Veil job {}: {} rows pre-aggregated into {} groups of the domain", c.jobId(), inputRows, groups);
+        c.op().progress(inputRows + " rows pre-aggregated into " + groups + " groups of the domain");
       }
+      // Nothing leaves the party before every party's input is committed and bound.
+      c.op().bindInput(inputCommitment);
       RandomGenerator countNoise = noise(STEP_COUNTS);
 
       // Round 1: counts of every group of the domain.
@@ -183,15 +218,13 @@ public final class AggregateOperator {
             released.set(g);
           }
         }
-        c.control().publish(Type.ROUND_COMPLETE, STEP_RELEASE, Map.of("groups", groups,
-            "released", released.cardinality(), "bitmap", Base64.getEncoder().encodeToString(released.toByteArray())));
+        c.op().publishNotice(STEP_RELEASE, releaseNotice(released));
       } else {
-        ControlMessage m = c.control().await(c.resultParty(), Type.ROUND_COMPLETE, STEP_RELEASE, c.peerTimeoutMs(),
-            "the list of released groups (step " + STEP_RELEASE + ")");
-        released = releasedGroups(m);
+        released = releasedGroups(c.op().awaitNotice(c.resultParty(), STEP_RELEASE,
+            "the list of released groups (step " + STEP_RELEASE + ")"));
       }
       int n = released.cardinality();
-      LOG.info("Veil job {}: {} of {} groups reach minGroupSize {}", c.jobId(), n, groups, spec.minGroupSize());
+      c.op().progress(n + " of " + groups + " groups reach minGroupSize " + spec.minGroupSize());
 
       // Round 2: sums of released groups only.
       long[] totalSums = null;
@@ -218,7 +251,7 @@ public final class AggregateOperator {
       }
       Optional<Dataset<Row>> table = c.isResultParty()
           ? Optional.of(table(totalCounts, released, totalSums)) : Optional.empty();
-      return new AggregateResult(table, inputRows, groups, n, sum.rounds(), Optional.ofNullable(inputCommitment));
+      return new AggregateResult(table, inputRows, groups, n, sum.rounds());
     }
 
     /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
@@ -293,24 +326,35 @@ public final class AggregateOperator {
     }
 
     /**
-     * This party's noise for one step: drawn from a stream keyed by a secret derived from its own
-     * party key and the job, so unpredictable to every other party, yet identical when this party
-     * re-runs the job (a re-run sends the very same masked values).
+     * This party's noise for one step: drawn from a stream keyed by a secret of this run (its own
+     * party key, the job and every party's input commitment), so unpredictable to every other party,
+     * identical when this party resumes the job over the same inputs (a resumed run sends the very
+     * same masked values), and fresh whenever an input changed.
      */
     private RandomGenerator noise(String step) {
       if (!noise.enabled() || !c.isDataParty()) {
         return null;
       }
-      byte[] seed = c.key().resolve().deriveJobSecret(c.jobId(), "dp-noise", MaskPrg.SEED_BYTES);
+      byte[] seed = c.runKey().secret("dp-noise", MaskPrg.SEED_BYTES);
       return MaskPrg.create(seed, step).asRandom();
     }
 
-    private BitSet releasedGroups(ControlMessage m) {
+    /** The release notice: u32 groups, u32 released, the bitmap's bytes. */
+    private byte[] releaseNotice(BitSet released) {
+      byte[] bits = released.toByteArray();
+      return ByteBuffer.allocate(8 + bits.length).putInt(groups).putInt(released.cardinality()).put(bits).array();
+    }
+
+    private BitSet releasedGroups(byte[] notice) {
       try {
-        int announced = ((Number) m.body().get("groups")).intValue();
-        BitSet bits = BitSet.valueOf(Base64.getDecoder().decode((String) m.body().get("bitmap")));
-        if (announced != groups || bits.length() > groups
-            || bits.cardinality() != ((Number) m.body().get("released")).intValue()) {
+        ByteBuffer in = ByteBuffer.wrap(notice);
+        int announced = in.getInt();
+        int count = in.getInt();
+        byte[] bytes = new byte[in.remaining()];
+        in.get(bytes);
+        BitSet bits = BitSet.valueOf(bytes);
+        if (announced != groups || bytes.length > (groups + 7) / 8 || bits.length() > groups
+            || bits.cardinality() != count) {
           throw new IllegalArgumentException("it does not match the domain of " + groups + " groups");
         }
         return bits;

@@ -1,7 +1,6 @@
 package io.veil.aggregate;
 
 import io.veil.channel.RoundSummary;
-import io.veil.spark.DatasetCommitment;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -16,9 +15,6 @@ import org.apache.spark.sql.Row;
  * @param groups groups in the declared domain
  * @param released groups whose sums were computed and revealed (every party learns which)
  * @param rounds the rounds this party took part in, for the receipt
- * @param inputCommitment the commitment to this party's input, computed in the scan that
- *     pre-aggregated it (empty without input)
  */
 public record AggregateResult(
-    Optional<Dataset<Row>> table, long inputRows, int groups, int released, List<RoundSummary> rounds,
-    Optional<DatasetCommitment.Commitment> inputCommitment) {}
+    Optional<Dataset<Row>> table, long inputRows, int groups, int released, List<RoundSummary> rounds) {}

@@ -3,21 +3,29 @@ package io.veil.aggregate;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
+import io.veil.ProtocolException;
+import io.veil.aggregate.internal.AggregationContext;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.FeatureRows;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
-import io.veil.channel.ControlMessage;
-import io.veil.channel.ControlMessage.Type;
 import io.veil.crypto.sharing.FixedPoint;
+import io.veil.job.OperatorContext;
+import io.veil.job.OperatorResult;
+import io.veil.job.SecureOperator;
 import io.veil.spark.DatasetCommitment;
+import io.veil.spec.FeatureAggregateSection;
 import io.veil.spec.FeatureAggregateSpec;
+import io.veil.spec.JobSpec;
+import io.veil.spec.OperatorSettings;
+import io.veil.spec.PartySpec;
+import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -30,8 +38,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
@@ -43,7 +49,7 @@ import scala.Tuple2;
  * <p><b>Protocol.</b> Every party sorts its rows by the normalised key encoding (the same at
  * every party), so row {@code r} means the same key everywhere. An alignment check ({@code
  * fa-align}) compares row counts and an order-independent digest of the key sets before any value
- * leaves a party. Then one {@link SecureSum} round ({@code fa-sum}) over the vector of length
+ * leaves a party. Masks are secrets of the run: they depend on every party's input commitment. Then one {@link SecureSum} round ({@code fa-sum}) over the vector of length
  * {@code rows * d}, streamed in blocks of {@code batchRows} rows from executors.
  *
  * <p><b>Leakage.</b> The result party learns Z row by row and nothing else; the other parties
@@ -51,14 +57,52 @@ import scala.Tuple2;
  * in any sum of two, with two parties the result party can subtract its own {@code Z_i} and so
  * learns the other's {@code Z_j}: in vertical learning that is {@code X_j W_j}, not {@code X_j}.
  */
-public final class FeatureAggregation {
+public final class FeatureAggregation implements SecureOperator {
+  public static final String NAME = "feature-aggregate";
   public static final String STEP_ALIGN = "fa-align";
   public static final String STEP_SUM = "fa-sum";
-  private static final Logger LOG = LoggerFactory.getLogger(FeatureAggregation.class);
   /** Rows per partition of the key sort, so that one packed partition stays small. */
   private static final long ROWS_PER_SORTED_PARTITION = 250_000;
 
-  private FeatureAggregation() {}
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String section() {
+    return "featureAggregate";
+  }
+
+  @Override
+  public OperatorSettings readSettings(SpecSection section, List<PartySpec> parties) {
+    return FeatureAggregateSection.read(section, parties);
+  }
+
+  @Override
+  public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
+    validateSchema(schema, party.input().keyColumns(), party.input().columns(), party.id());
+  }
+
+  @Override
+  public OperatorResult run(OperatorContext op) {
+    FeatureAggregateSpec spec = op.settings(FeatureAggregateSpec.class);
+    AggregationContext c = new AggregationContext(op, op.spec().dataParties(), spec.resultParty());
+    FeatureAggregationResult r = execute(op.spark(), op.input().orElseThrow(), spec, op.party().input().keyColumns(),
+        op.party().input().columns(), c, op.inputCommitmentSalt());
+    OperatorResult.Builder b = OperatorResult.builder()
+        .inputRows(r.rows())
+        .figure("inputRows", r.rows())
+        .figure("alignedRows", r.rows())
+        .figure("dims", spec.dims())
+        .display("aligned rows", r.rows())
+        .display("dims", spec.dims())
+        .display("result party", c.resultParty() + (c.isResultParty() ? " (this party)" : ""))
+        .rounds(r.rounds(), List.of(STEP_SUM))
+        .details(r);
+    r.z().ifPresent(b::output);
+    return b.build();
+  }
 
   /** Checks from the schema that key and value columns exist and the values are numeric. */
   public static void validateSchema(StructType schema, List<String> keyColumns, List<String> valueColumns,
@@ -81,21 +125,6 @@ public final class FeatureAggregation {
       throw new InvalidInputException("Cannot aggregate " + party + "'s features: " + String.join("; ", problems)
           + ". Its columns are: " + String.join(", ", schema.fieldNames()) + ". Fix the input or the spec.");
     }
-  }
-
-  /** Runs this party's side; aborts the job on the control log on any failure. */
-  public static FeatureAggregationResult run(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
-      List<String> keyColumns, List<String> valueColumns, AggregationContext c) {
-    return run(spark, input, spec, keyColumns, valueColumns, c, new byte[16]);
-  }
-
-  /**
-   * The same, committing to the input with {@code commitmentSalt} in the scan that encodes it (the
-   * input is read once; the result's commitment is what {@link DatasetCommitment#compute} gives).
-   */
-  public static FeatureAggregationResult run(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
-      List<String> keyColumns, List<String> valueColumns, AggregationContext c, byte[] commitmentSalt) {
-    return Runs.abortingOnFailure(c, () -> execute(spark, input, spec, keyColumns, valueColumns, c, commitmentSalt));
   }
 
   private static FeatureAggregationResult execute(SparkSession spark, Dataset<Row> input, FeatureAggregateSpec spec,
@@ -155,25 +184,33 @@ public final class FeatureAggregation {
           + " (aligned rows need unique keys)");
     }
     failIfAny(found, c);
+    // Nothing leaves the party before every party's input is committed and bound.
+    c.op().bindInput(inputCommitment);
 
-    // Alignment: same keys at every party, hence the same ranks.
-    String digestHex = String.format("%064x", tally.digest);
-    c.control().publish(Type.ROUND_COMPLETE, STEP_ALIGN, Map.of("rows", rows, "digest", digestHex));
+    // Alignment: same keys at every party, hence the same ranks. Notice: u64 rows, the digest in 64 hex digits.
+    byte[] digest = String.format("%064x", tally.digest).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    c.op().publishNotice(STEP_ALIGN, ByteBuffer.allocate(8 + digest.length).putLong(rows).put(digest).array());
     for (String other : c.dataParties()) {
       if (other.equals(c.me())) {
         continue;
       }
-      ControlMessage m = c.control().await(other, Type.ROUND_COMPLETE, STEP_ALIGN, c.peerTimeoutMs(),
-          "its alignment check (step " + STEP_ALIGN + ")");
-      Object theirRows = m.body().get("rows");
-      if (!(theirRows instanceof Number n) || n.longValue() != rows || !digestHex.equals(m.body().get("digest"))) {
+      ByteBuffer theirs = ByteBuffer.wrap(c.op().awaitNotice(other, STEP_ALIGN,
+          "its alignment check (step " + STEP_ALIGN + ")"));
+      if (theirs.remaining() != 8 + digest.length) {
+        throw new ProtocolException(other, STEP_ALIGN, "Cannot accept " + other + "'s alignment check: it is "
+            + "malformed. The job was aborted; check that every party runs the same Veil version.");
+      }
+      long theirRows = theirs.getLong();
+      byte[] theirDigest = new byte[digest.length];
+      theirs.get(theirDigest);
+      if (theirRows != rows || !java.util.Arrays.equals(theirDigest, digest)) {
         throw new InvalidInputException("Cannot aggregate features: " + other + "'s rows are not aligned with "
-            + c.me() + "'s (" + theirRows + " rows there, " + rows + " here" + (theirRows instanceof Number n2
-            && n2.longValue() == rows ? ", but different keys" : "") + "). Nothing was sent. Give every party the "
+            + c.me() + "'s (" + theirRows + " rows there, " + rows + " here" + (theirRows == rows
+            ? ", but different keys" : "") + "). Nothing was sent. Give every party the "
             + "same rows, e.g. each party's output of one PSI job, with the same key normalisation.");
       }
     }
-    LOG.info("Veil job {}: {} rows aligned with {}", c.jobId(), rows, c.dataParties());
+    c.op().progress(rows + " rows aligned with " + String.join(", ", c.dataParties()));
 
     // Blocks of batchRows rows, in rank order: chunks are cut at block boundaries and the pieces
     // (arrays, not rows) shuffled to their data-plane partition.
@@ -216,7 +253,7 @@ public final class FeatureAggregation {
       sum.send(STEP_SUM, blocks, length);
     }
     chunks.unpersist(false);
-    return new FeatureAggregationResult(z, rows, sum.rounds(), Optional.of(inputCommitment));
+    return new FeatureAggregationResult(z, rows, sum.rounds());
   }
 
   private static void failIfAny(List<String> found, AggregationContext c) {

@@ -1,7 +1,6 @@
 package io.veil.aggregate;
 
 import io.veil.channel.RoundSummary;
-import io.veil.spark.DatasetCommitment;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -14,7 +13,5 @@ import org.apache.spark.sql.Row;
  *     aligned row
  * @param rows aligned rows (equal at every party)
  * @param rounds the rounds this party took part in, for the receipt
- * @param inputCommitment the commitment to this party's input, computed in the scan that encoded it
  */
-public record FeatureAggregationResult(Optional<Dataset<Row>> z, long rows, List<RoundSummary> rounds,
-    Optional<DatasetCommitment.Commitment> inputCommitment) {}
+public record FeatureAggregationResult(Optional<Dataset<Row>> z, long rows, List<RoundSummary> rounds) {}

@@ -2,10 +2,12 @@ package io.veil.channel;
 
 import io.veil.PeerTimeoutException;
 import io.veil.ProtocolException;
+import io.veil.channel.ControlMessage.Abort;
+import io.veil.channel.ControlMessage.Body;
+import io.veil.channel.ControlMessage.Heartbeat;
+import io.veil.channel.ControlMessage.Hello;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
-import io.veil.channel.ControlMessage.Type;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,25 +21,27 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * A job's control log seen by one party: publishes signed {@link ControlMessage}s and waits for the
- * peers' messages. Messages whose sender is not a party of the spec are ignored; messages that
- * claim to come from a party but are not signed by its pinned key abort the job.
+ * A job's control log seen by one party, in one attempt: publishes signed, typed
+ * {@link ControlMessage}s and reads the other parties' messages. Messages whose sender is not a
+ * party of the spec, or that are not Veil control messages, are ignored; a message that claims to
+ * come from a party but is not signed by its pinned key aborts the job; a validly signed message
+ * that is malformed is a protocol error naming its sender.
  *
- * <p><b>Attempts.</b> A job can be run again (after a failure) under the same job id, and the
- * earlier attempts' messages stay on the log. Each attempt has a random id, carried in its HELLO
- * and acknowledged by the peers' heartbeats: a peer's HELLO counts only once that peer has
- * acknowledged this attempt ({@link #liveHello}), and after {@link #bindAttempt} the peer's older
- * messages are ignored.
+ * <p><b>Attempts.</b> Every run of a job has a random attempt id, carried in every message it sends.
+ * A job can be run again under the same job id (after a failure, or to resume), and earlier
+ * attempts' messages stay on the log. Each party acknowledges, in its heartbeats, the latest attempt
+ * it has seen of every other party. A peer's attempt is <i>live</i> for this party once it has
+ * acknowledged this party's attempt: only then is it known to be running now. After {@link #bind},
+ * this party reads only the messages of the peer's bound attempt, or of a newer live attempt of the
+ * same peer (a peer that crashed and was started again), to which it then rebinds. An
+ * {@link Abort} counts if it comes from such an attempt, or names this party's attempt among those
+ * it acknowledges. Nothing is decided by comparing clocks.
  *
  * <p>Used from one thread, apart from the heartbeat thread, which reads the log and publishes
  * (reads are serialised on this object; transports accept concurrent sends).
  */
 public final class ControlLog implements AutoCloseable {
   private static final long POLL_MS = 200;
-  /** Body key of the attempt id in a HELLO. */
-  public static final String ATTEMPT = "attempt";
-  /** Body key, in a HEARTBEAT, of the attempts acknowledged: peer id to the attempt of its latest HELLO. */
-  public static final String ACKS = "acks";
 
   private final ControlTransport transport;
   private final String me;
@@ -45,16 +49,18 @@ public final class ControlLog implements AutoCloseable {
   private final Map<String, IdentityPublicKey> parties;
   private final String jobId;
   private final String contractHash;
-  private final List<ControlMessage> seen = new ArrayList<>();
-  private final long openedAtMs = System.currentTimeMillis();
   private final String attempt = newAttemptId();
-  /** Per peer: index in {@link #seen} of its latest HELLO of this job, and that HELLO's attempt id. */
+  private final List<ControlMessage> seen = new ArrayList<>();
+  /** Per party: index in {@link #seen} of its latest HELLO (any job), and that HELLO's attempt. */
   private final Map<String, Integer> helloAt = new HashMap<>();
-  private final Map<String, String> peerAttempts = new TreeMap<>();
-  /** Peers whose latest attempt acknowledged this party's attempt. */
+  private final Map<String, String> latestAttempt = new TreeMap<>();
+  /** Per party: index of each of its attempts' HELLO, to order its attempts. */
+  private final Map<String, Map<String, Integer>> attemptOrder = new HashMap<>();
+  /** "party|attempt" of every peer attempt that acknowledged this party's attempt. */
   private final Set<String> ackedMe = new HashSet<>();
-  /** Per peer: messages before this index in {@link #seen} belong to its earlier attempts. */
-  private final Map<String, Integer> boundAt = new HashMap<>();
+  /** Per peer: the attempt this party reads. */
+  private final Map<String, String> bound = new HashMap<>();
+  private int myHelloAt = -1;
   private ProtocolException failure;
   private Thread heartbeat;
 
@@ -77,88 +83,91 @@ public final class ControlLog implements AutoCloseable {
     return me;
   }
 
-  /**
-   * This attempt's random id. A party's HELLO carries it ({@value #ATTEMPT}); peers acknowledge it
-   * in their heartbeats, which proves to this party that they are running now, not in an earlier
-   * attempt of the same job whose messages are still on the log.
-   */
+  public String jobId() {
+    return jobId;
+  }
+
+  public String contractHash() {
+    return contractHash;
+  }
+
+  /** This attempt's random id (32 hex digits), carried in every message this party sends. */
   public String attempt() {
     return attempt;
   }
 
-  /** Publishes a HEARTBEAT acknowledging the latest attempt of every peer seen so far. */
-  public synchronized void publishAcks() {
-    pollOnce(0);
-    publish(Type.HEARTBEAT, "", Map.of(ACKS, new TreeMap<>(peerAttempts)));
+  /** Signs and appends a message from this party, in this attempt. */
+  public void publish(Body body) {
+    ControlMessage msg = new ControlMessage(jobId, contractHash, me, attempt, System.currentTimeMillis(), body);
+    byte[] json = ControlCodec.canonical(msg);
+    transport.send(ControlCodec.envelope(json, keys.sign(ControlCodec.signedBytes(json))));
   }
 
-  /** The attempts this party has seen and acknowledges (peer id to attempt id). */
-  public synchronized Map<String, String> peerAttempts() {
+  /** Publishes a heartbeat acknowledging the latest attempt of every party seen so far. */
+  public synchronized void publishAcks() {
     pollOnce(0);
-    return Map.copyOf(peerAttempts);
+    publish(new Heartbeat(latestAttempt));
+  }
+
+  /** The attempts this party acknowledges: each party's latest attempt seen (party id to attempt id). */
+  public synchronized Map<String, String> acknowledged() {
+    pollOnce(0);
+    return Map.copyOf(latestAttempt);
   }
 
   /**
-   * {@code peer}'s latest HELLO of this job, if the peer has since acknowledged this party's
-   * attempt: only then is that attempt known to be live now. Empty otherwise.
+   * {@code peer}'s latest HELLO (of any job on this log) if that attempt has acknowledged this
+   * party's attempt, i.e. it is running now. Empty otherwise.
    */
   public synchronized Optional<ControlMessage> liveHello(String peer) {
     pollOnce(0);
     Integer at = helloAt.get(peer);
-    return at != null && ackedMe.contains(peer) ? Optional.of(seen.get(at)) : Optional.empty();
-  }
-
-  /**
-   * From now on {@link #await} ignores what {@code peer} sent before {@code hello} (its accepted,
-   * live HELLO): such messages belong to its earlier attempts of the job.
-   */
-  public synchronized void bindAttempt(String peer, ControlMessage hello) {
-    for (int i = seen.size() - 1; i >= 0; i--) {
-      if (seen.get(i) == hello) {
-        boundAt.put(peer, i);
-        return;
-      }
+    if (at == null) {
+      return Optional.empty();
     }
-    throw new IllegalArgumentException("not a message of this log");
+    ControlMessage h = seen.get(at);
+    return isLive(peer, h.attempt()) ? Optional.of(h) : Optional.empty();
   }
 
-  /** Signs and appends a message from this party. */
-  public void publish(Type type, String step, Map<String, Object> body) {
-    ControlMessage msg =
-        new ControlMessage(type, jobId, contractHash, me, step, body, System.currentTimeMillis());
-    byte[] json = msg.canonicalBytes();
-    transport.send(ControlMessage.envelope(json, keys.sign(json)));
+  /** From now on this party reads {@code peer}'s messages of {@code attempt} (or of a newer live attempt). */
+  public synchronized void bind(String peer, String peerAttempt) {
+    bound.put(peer, peerAttempt);
+  }
+
+  /** The attempt of {@code peer} this party reads, if bound. */
+  public synchronized Optional<String> boundAttempt(String peer) {
+    return Optional.ofNullable(bound.get(peer));
   }
 
   /**
-   * Waits for the first message from {@code peer} of this job matching {@code type} and
-   * {@code step}. An ABORT from the peer for this job ends the wait with a {@link ProtocolException}.
+   * Index in {@link #seen()} of this party's own HELLO of this attempt, or -1 before it was read
+   * back. Messages after it were appended after this attempt started.
+   */
+  public synchronized int myHelloIndex() {
+    pollOnce(0);
+    return myHelloAt;
+  }
+
+  /**
+   * Waits for {@code peer}'s message of type {@code kind} and {@code step} (null: any step) in this
+   * job, from the peer's bound attempt (or a newer live one). An abort from the peer ends the wait
+   * with a {@link ProtocolException}; silence for {@code timeoutMs} (no message at all from the
+   * peer) with a {@link PeerTimeoutException}.
    *
-   * @param awaiting what is awaited, for the timeout message (e.g. "its approval")
+   * @param awaiting what is awaited, for the timeout message (e.g. "its blinded set")
    */
-  public ControlMessage await(String peer, Type type, String step, long timeoutMs, String awaiting) {
-    return awaitMatching(peer, m -> m.type() == type && m.step().equals(step) && m.jobId().equals(jobId),
-        timeoutMs, awaiting, step);
-  }
-
-  /**
-   * Waits for any message from {@code peer} accepted by {@code filter} (messages of other jobs
-   * included), for example a HELLO with another contract hash.
-   */
-  public ControlMessage awaitMatching(
-      String peer, Predicate<ControlMessage> filter, long timeoutMs, String awaiting, String step) {
+  public <T extends Body> T await(String peer, Class<T> kind, String step, long timeoutMs, String awaiting) {
+    Predicate<ControlMessage> wanted = m -> kind.isInstance(m.body()) && (step == null || m.step().equals(step));
     long deadline = System.currentTimeMillis() + timeoutMs;
-    int scanned = 0;
     int alreadySeen;
     synchronized (this) {
       alreadySeen = seen.size();
     }
+    int scanned = 0;
     while (true) {
       List<ControlMessage> snapshot;
-      int bound;
       synchronized (this) {
         snapshot = List.copyOf(seen.subList(scanned, seen.size()));
-        bound = boundAt.getOrDefault(peer, 0);
       }
       for (ControlMessage m : snapshot) {
         int index = scanned++;
@@ -166,53 +175,86 @@ public final class ControlLog implements AutoCloseable {
           continue;
         }
         if (index >= alreadySeen) {
-          // Anything new from the peer (a heartbeat during a long step) proves it is alive.
-          deadline = System.currentTimeMillis() + timeoutMs;
+          deadline = System.currentTimeMillis() + timeoutMs; // anything new from the peer: it is alive
         }
-        if (index < bound) {
-          continue; // an earlier attempt of the peer
+        if (!m.jobId().equals(jobId) || !readable(peer, m.attempt())) {
+          continue;
         }
-        if (isCurrentAbort(m)) {
-          throw new ProtocolException(peer, m.step(),
-              "Cannot continue job " + jobId + ": " + peer + " aborted"
-                  + (m.step().isEmpty() ? "" : " in step '" + m.step() + "'") + ": "
-                  + m.bodyString("reason"));
+        if (m.body() instanceof Abort a) {
+          throw aborted(peer, m, a);
         }
-        if (filter.test(m)) {
-          return m;
+        if (wanted.test(m)) {
+          return kind.cast(m.body());
+        }
+      }
+      synchronized (this) {
+        for (ControlMessage m : seen) {
+          if (m.body() instanceof Abort a && !m.from().equals(me) && m.jobId().equals(jobId)
+              && attempt.equals(a.acks().get(me)) && parties.containsKey(m.from())) {
+            throw aborted(m.from(), m, a); // a party that saw this attempt gave up
+          }
         }
       }
       long left = deadline - System.currentTimeMillis();
       if (left <= 0) {
         throw new PeerTimeoutException(peer,
-            "Cannot continue job " + jobId + (step.isEmpty() ? "" : " (step '" + step + "')") + ": "
-                + peer + " did not send " + awaiting + " within " + timeoutMs + " ms. Check that "
-                + peer + " has started the job with the same spec and reaches the same channel, "
-                + "or raise peerTimeoutMs in the spec.");
+            "Cannot continue job " + jobId + (step == null || step.isEmpty() ? "" : " (step '" + step + "')")
+                + ": " + peer + " did not send " + awaiting + " within " + timeoutMs + " ms. Check that " + peer
+                + " has started the job with the same spec and reaches the same channel, or raise peerTimeoutMs "
+                + "in the spec.");
       }
-      pollOnce(Math.min(left, POLL_MS));
+      synchronized (this) {
+        pollOnce(Math.min(left, POLL_MS));
+      }
     }
   }
 
   /**
-   * True for an ABORT of this job sent after this log was opened. Older aborts belong to earlier
-   * attempts of the same job (a re-run must not fail because an earlier attempt did).
+   * Whether {@code m} is an abort this party must stop for: from a bound (or newer live) attempt of
+   * its sender, or acknowledging this party's attempt.
    */
-  public boolean isCurrentAbort(ControlMessage m) {
-    return m.type() == Type.ABORT && m.jobId().equals(jobId) && m.timestampMs() >= openedAtMs;
+  public synchronized boolean isCurrentAbort(ControlMessage m) {
+    if (!(m.body() instanceof Abort a) || m.from().equals(me) || !m.jobId().equals(jobId)) {
+      return false;
+    }
+    return attempt.equals(a.acks().get(me)) || (bound.containsKey(m.from()) && readable(m.from(), m.attempt()))
+        || isLive(m.from(), m.attempt());
   }
 
-  /** When this party opened the log (its attempt's start), in epoch milliseconds. */
-  public long openedAtMs() {
-    return openedAtMs;
+  /** The error an abort from {@code peer} becomes here. */
+  public PeerAbortedException aborted(String peer, ControlMessage m, Abort a) {
+    return new PeerAbortedException(peer, m.step(), "Cannot continue job " + jobId + ": " + peer + " aborted it"
+        + (m.step().isEmpty() ? "" : " in step '" + m.step() + "'") + ": " + a.text(peer) + ".");
   }
 
-  /** Every verified message seen so far (all jobs on this log). */
+  /** Every verified message seen so far (all jobs and attempts on this log), in log order. */
   public synchronized List<ControlMessage> seen() {
     pollOnce(0);
     return List.copyOf(seen);
   }
 
+  /** Whether this party reads {@code peer}'s messages of {@code peerAttempt}; rebinds to a newer live attempt. */
+  private boolean readable(String peer, String peerAttempt) {
+    String b;
+    synchronized (this) {
+      b = bound.get(peer);
+      if (b == null || b.equals(peerAttempt)) {
+        return b != null;
+      }
+      Map<String, Integer> order = attemptOrder.getOrDefault(peer, Map.of());
+      Integer boundAt = order.get(b);
+      Integer at = order.get(peerAttempt);
+      if (boundAt != null && at != null && at > boundAt && isLive(peer, peerAttempt)) {
+        bound.put(peer, peerAttempt); // the peer was started again and runs now
+        return true;
+      }
+      return false;
+    }
+  }
+
+  private boolean isLive(String peer, String peerAttempt) {
+    return ackedMe.contains(peer + "|" + peerAttempt);
+  }
 
   /** Reads what is new on the log. Both threads poll (the heartbeat thread too), one at a time. */
   private synchronized void pollOnce(long waitMs) {
@@ -234,17 +276,24 @@ public final class ControlLog implements AutoCloseable {
     }
   }
 
-  /** Follows the peers' attempts of this job and their acknowledgements of this party's attempt. */
+  /** Follows every party's attempts and their acknowledgements of this party's attempt. */
   private void track(ControlMessage m, int index) {
-    if (m.from().equals(me) || !m.jobId().equals(jobId)) {
+    if (m.body() instanceof Hello) {
+      if (m.from().equals(me)) {
+        if (m.attempt().equals(attempt)) {
+          myHelloAt = index;
+        }
+        return;
+      }
+      helloAt.put(m.from(), index);
+      latestAttempt.put(m.from(), m.attempt());
+      attemptOrder.computeIfAbsent(m.from(), k -> new HashMap<>()).putIfAbsent(m.attempt(), index);
       return;
     }
-    if (m.type() == Type.HELLO) {
-      helloAt.put(m.from(), index);
-      peerAttempts.put(m.from(), String.valueOf(m.body().get(ATTEMPT)));
-      ackedMe.remove(m.from());
-    } else if (m.body().get(ACKS) instanceof Map<?, ?> acks && attempt.equals(acks.get(me))) {
-      ackedMe.add(m.from());
+    Map<String, String> acks = m.body() instanceof Heartbeat h ? h.acks()
+        : m.body() instanceof Abort a ? a.acks() : Map.of();
+    if (!m.from().equals(me) && attempt.equals(acks.get(me))) {
+      ackedMe.add(m.from() + "|" + m.attempt());
     }
   }
 
@@ -255,38 +304,31 @@ public final class ControlLog implements AutoCloseable {
   }
 
   private ControlMessage verify(byte[] raw) {
-    ControlMessage m;
-    byte[] json;
-    byte[] sig;
-    try {
-      ByteBuffer b = ByteBuffer.wrap(raw);
-      int len = b.getInt();
-      if (len < 0 || len > b.remaining()) {
-        return null;
-      }
-      json = new byte[len];
-      b.get(json);
-      sig = new byte[b.remaining()];
-      b.get(sig);
-      m = ControlMessage.parse(json);
-    } catch (Exception e) {
+    byte[][] parts = ControlCodec.open(raw);
+    if (parts == null) {
       return null; // not a Veil control message: ignore
     }
-    IdentityPublicKey key = parties.get(m.from());
+    String from = ControlCodec.claimedSender(parts[0]);
+    IdentityPublicKey key = from == null ? null : parties.get(from);
     if (key == null) {
       return null; // not a party of this spec: ignore
     }
-    if (!key.verify(json, sig)) {
-      throw new ProtocolException(m.from(), m.step(),
-          "Cannot accept a control message claiming to come from " + m.from()
+    if (!key.verify(ControlCodec.signedBytes(parts[0]), parts[1])) {
+      throw new ProtocolException(from, "",
+          "Cannot accept a control message claiming to come from " + from
               + ": it is not signed by the key pinned in the spec. The job was aborted; check who "
               + "can write to the control topic.");
     }
-    return m;
+    try {
+      return ControlCodec.decode(parts[0]);
+    } catch (ControlCodec.MalformedException e) {
+      throw new ProtocolException(from, "", "Cannot accept a control message from " + from + ": " + e.getMessage()
+          + ". The job was aborted; check that every party runs the same Veil version.");
+    }
   }
 
   /**
-   * Publishes a HEARTBEAT every {@code intervalMs} from a daemon thread until {@link #close()}, so
+   * Publishes a heartbeat every {@code intervalMs} from a daemon thread until {@link #close()}, so
    * that a peer waiting through a long step (hours on large inputs) sees this party is alive and
    * only times out when it is not. Each heartbeat acknowledges the peers' latest attempts (the
    * thread reads the log for that), so a peer that restarts mid-job is acknowledged within one

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
 /**
  * A party's long-term 32-byte master secret, kept in a key file that never leaves the party.
  *
- * <p>Every other key is derived from it with HKDF-SHA256 (RFC 5869): the Ed25519 identity key,
- * and per job (salt = job id) the PSI blinding key and other job secrets. A restarted party
- * therefore gets the same per-job keys, while keys of different jobs are independent.
+ * <p>Every other key is derived from it with HKDF-SHA256 (RFC 5869): the Ed25519 identity key;
+ * per job (salt = job id) the commitment salts and the X25519 agreement key; and per run of a job
+ * over given inputs (salt = job id and the input binding) the PSI blinding key, mask seeds and noise
+ * seeds. A restarted party over the same inputs therefore gets the same keys, while keys of
+ * different jobs, or of runs over different inputs, are independent.
  *
  * <p>Key file (JSON, owner read/write only):
  * {@code {"format":"veil-party-key/v1","party":"bank_a","secret":"<base64url>","publicKey":"ed25519:..."}}.
@@ -145,9 +147,20 @@ public final class PartySecret {
     return identity;
   }
 
-  /** PSI blinding key for one job: HKDF(salt = job id, ikm = secret, info = "psi-blinding"). */
-  public BlindingKey blindingKey(String jobId) {
-    return BlindingKey.fromBytes(deriveJobSecret(jobId, "psi-blinding", BlindingKey.KEY_BYTES));
+  /** PSI blinding key for one run of a job: {@link #deriveRunSecret} for purpose "psi-blinding". */
+  public BlindingKey blindingKey(String jobId, byte[] binding) {
+    return BlindingKey.fromBytes(deriveRunSecret(jobId, binding, "psi-blinding", BlindingKey.KEY_BYTES));
+  }
+
+  /**
+   * A secret for {@code purpose} of one run of job {@code jobId} over inputs described by {@code
+   * binding} (the job's input binding, which changes whenever any party's input does):
+   * HKDF(salt = "veil/run/" + job id + "/" + hex(binding), ikm = secret, info = purpose). A re-run over
+   * the same inputs gets the same secrets (it resumes); a run over changed inputs never does.
+   */
+  public byte[] deriveRunSecret(String jobId, byte[] binding, String purpose, int lengthBytes) {
+    return Hkdf.derive(utf8("veil/run/" + jobId + "/" + java.util.HexFormat.of().formatHex(binding)), secret,
+        utf8(purpose), lengthBytes);
   }
 
   /** A secret for {@code purpose} in job {@code jobId}: HKDF(salt = job id, ikm = secret, info = purpose). */

@@ -45,8 +45,9 @@ import java.util.Objects;
  * every machine and with either X25519 engine. That is what makes intersection by equality work; it
  * also means outputs under one key are linkable, hence the key policy below.
  *
- * <p><b>Keys.</b> Use one key per job, derived with {@link PartySecret#blindingKey(String)} from the
- * job id, never reused across jobs: reuse would let a peer link elements across jobs. The key is
+ * <p><b>Keys.</b> Use one key per run of a job, derived with {@link PartySecret#blindingKey(String,
+ * byte[])} from the job id and the job's input binding, never reused across jobs or inputs: reuse
+ * would let a peer link elements across jobs, or across runs over different data. The key is
  * never exposed by this class ({@link #toString()} shows no key material). Instances are not
  * {@link java.io.Serializable} on purpose: create one per partition from the party's key file.
  *

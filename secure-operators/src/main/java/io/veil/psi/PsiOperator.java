@@ -1,21 +1,37 @@
 package io.veil.psi;
 
+import io.veil.job.OperatorContext;
+import io.veil.job.OperatorResult;
+import io.veil.job.SecureOperator;
 import io.veil.psi.internal.PsiProtocol;
+import io.veil.spec.JobSpec;
+import io.veil.spec.OperatorSettings;
+import io.veil.spec.PartySpec;
+import io.veil.spec.PsiSection;
+import io.veil.spec.PsiSpec;
+import io.veil.spec.SpecSection;
+import java.util.List;
+import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * Two-party private set intersection as a Spark {@code Dataset -> Dataset} operator: ECDH-PSI
- * (Diffie-Hellman blinding, Meadows 1986; Huberman, Franklin, Hogg 1999) over Curve25519 with
- * RFC 9380 hash-to-curve and RFC 7748 X25519.
+ * Two-party private set intersection ({@code operator: psi}): ECDH-PSI (Diffie-Hellman blinding,
+ * Meadows 1986; Huberman, Franklin, Hogg 1999) over Curve25519 with RFC 9380 hash-to-curve and
+ * RFC 7748 X25519, run as Spark jobs.
  *
  * <h2>Protocol (semi-honest parties)</h2>
  * <ol>
+ *   <li>Each party commits to its input and binds it (see {@link OperatorContext#bindInput}); its
+ *       blinding key a is a secret of this run, derived from its party key, the job and every
+ *       party's input commitment.
  *   <li>Each party normalises its key columns, drops NULL keys (counted) and deduplicates; each
- *       distinct key k becomes H(k)^a (hash to the curve, blind with a per-job key a). The
- *       blinded set is repartitioned and sorted by the blinded values (an order unrelated to the
- *       input table) and sent in signed batches (step {@code blind-1}).
+ *       distinct key k becomes H(k)^a (hash to the curve, blind). The blinded set is repartitioned
+ *       and sorted by the blinded values (an order unrelated to the input table) and sent in signed
+ *       batches (step {@code blind-1}).
  *   <li>Each party validates every point it receives and blinds it again: H(y)^(ab). Its
  *       truncated hash is either answered back to the peer in place (rows mode, peer is a
  *       recipient), answered as a shuffled set (cardinality mode), or kept (step
@@ -29,19 +45,62 @@ import org.apache.spark.sql.SparkSession;
  * Both parties learn the other's number of distinct non-NULL keys. A non-recipient learns nothing
  * else. A recipient in rows mode learns which of its own keys are shared; in cardinality mode only
  * how many. Hash comparison length is chosen so that a false match has probability at most 2^-40.
+ * A re-run of the same job (same spec and period) resumes only over unchanged inputs; over a changed
+ * input it is refused, and its keys would differ anyway.
+ *
+ * <h2>Output</h2>
+ * At a recipient: in rows mode its input rows whose key is in the intersection (every column, every
+ * duplicate row of a matching key); in cardinality mode one row {@code intersection_size}.
  */
-public final class PsiOperator {
-  private PsiOperator() {}
+public final class PsiOperator implements SecureOperator {
+  public static final String NAME = "psi";
 
-  /**
-   * Runs this party's side of PSI. The peer must run it concurrently with the same options.
-   *
-   * @return this party's result; see {@link PsiResult}
-   * @throws io.veil.ProtocolException if the peer sends anything invalid (the peer is told)
-   * @throws io.veil.PeerTimeoutException if the peer does not answer in time
-   */
-  public static PsiResult run(SparkSession spark, Dataset<Row> input, PsiOptions options, PsiContext context) {
-    PsiInputs.validate(input.schema(), options.keyColumns(), context.me());
-    return PsiProtocol.run(spark, input, options, context);
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String section() {
+    return "psi";
+  }
+
+  @Override
+  public OperatorSettings readSettings(SpecSection section, List<PartySpec> parties) {
+    return PsiSection.read(section, parties);
+  }
+
+  @Override
+  public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
+    PsiInputs.validate(schema, party.input().keyColumns(), party.id());
+  }
+
+  @Override
+  public OperatorResult run(OperatorContext c) {
+    PsiSpec psi = c.settings(PsiSpec.class);
+    PsiOptions options = new PsiOptions(c.party().input().keyColumns(), psi.normalization(), psi.mode(),
+        Set.copyOf(psi.recipients()), psi.partitions(), psi.batchRows(), c.peerTimeoutMs());
+    PsiResult r = PsiProtocol.run(c, options);
+    OperatorResult.Builder b = OperatorResult.builder()
+        .inputRows(r.inputRows())
+        .figure("inputRows", r.inputRows())
+        .figure("nullKeyRows", r.nullKeyRows())
+        .figure("distinctKeys", r.distinctKeys())
+        .figure("peerDistinctKeys", r.peerDistinctKeys())
+        .figure("comparisonBytes", r.comparisonBytes())
+        .display("distinct keys", r.distinctKeys())
+        .display("peer's keys", r.peerDistinctKeys())
+        .display("intersection size", r.intersectionSize() >= 0 ? Long.toString(r.intersectionSize())
+            : "(not a recipient)")
+        .rounds(r.rounds(), List.of(PsiProtocol.STEP_BLIND_1, PsiProtocol.STEP_BLIND_2))
+        .details(r);
+    if (r.intersectionSize() >= 0) {
+      b.figure("intersectionSize", r.intersectionSize());
+      Dataset<Row> out = r.rows().orElseGet(() -> c.spark().createDataFrame(
+          List.of(RowFactory.create(r.intersectionSize())),
+          new StructType().add("intersection_size", DataTypes.LongType, false)));
+      b.output(out);
+    }
+    return b.build();
   }
 }

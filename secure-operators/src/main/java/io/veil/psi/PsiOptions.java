@@ -28,7 +28,6 @@ public record PsiOptions(
 
   public static final int DEFAULT_PARTITIONS = 8;
   public static final int DEFAULT_BATCH_ROWS = 4096;
-  public static final long DEFAULT_PEER_TIMEOUT_MS = 120_000;
 
   public PsiOptions {
     keyColumns = List.copyOf(keyColumns);

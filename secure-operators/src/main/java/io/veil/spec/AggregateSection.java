@@ -20,10 +20,15 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /** Reads and writes the {@code aggregate} section of a job spec. */
-final class AggregateSection {
+public final class AggregateSection {
   private static final Pattern OUTPUT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
   private AggregateSection() {}
+
+  /** Reads and validates the section against the spec's parties. */
+  public static AggregateSpec read(SpecSection section, List<PartySpec> parties) {
+    return read(section.reader(), section.root(), parties);
+  }
 
   static AggregateSpec read(SpecReader r, JsonNode root, List<PartySpec> parties) {
     JsonNode a = r.object(root, "", "aggregate", true);
@@ -190,7 +195,8 @@ final class AggregateSection {
     return new GroupColumn(column, null, new Buckets(from, to, width));
   }
 
-  static Map<String, Object> canonical(AggregateSpec a) {
+  /** The canonical form of the section (defaults explicit). */
+  public static Map<String, Object> canonical(AggregateSpec a) {
     Map<String, Object> m = new TreeMap<>();
     m.put("resultParty", a.resultParty());
     List<Object> gs = new ArrayList<>();

@@ -27,7 +27,7 @@ public record AggregateSpec(
     long maxRowsPerParty,
     DpSpec dp,
     int partitions,
-    int batchRows) {
+    int batchRows) implements OperatorSettings {
 
   public static final int DEFAULT_MIN_GROUP_SIZE = 10;
   public static final long DEFAULT_MAX_ROWS_PER_PARTY = 1_000_000_000L;
@@ -42,6 +42,28 @@ public record AggregateSpec(
       n *= g.size();
     }
     return (int) n;
+  }
+
+  @Override
+  public java.util.Map<String, Object> canonical() {
+    return AggregateSection.canonical(this);
+  }
+
+  @Override
+  public List<String> recipients() {
+    return List.of(resultParty);
+  }
+
+  /** The group and summed columns: what every data party's input must have. */
+  @Override
+  public List<String> columnsUsed(PartySpec party) {
+    return party.input() == null ? List.of() : columns();
+  }
+
+  /** Aggregation reads its group and summed columns only. */
+  @Override
+  public boolean readsEveryColumn(PartySpec party) {
+    return false;
   }
 
   /** Every column this operator reads from a data party's input. */

@@ -11,8 +11,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** Reads and writes the {@code featureAggregate} section of a job spec. */
-final class FeatureAggregateSection {
+public final class FeatureAggregateSection {
   private FeatureAggregateSection() {}
+
+  /** Reads and validates the section against the spec's parties. */
+  public static FeatureAggregateSpec read(SpecSection section, List<PartySpec> parties) {
+    return read(section.reader(), section.root(), parties);
+  }
 
   static FeatureAggregateSpec read(SpecReader r, JsonNode root, List<PartySpec> parties) {
     JsonNode f = r.object(root, "", "featureAggregate", true);
@@ -76,7 +81,8 @@ final class FeatureAggregateSection {
         r.integer(f, "featureAggregate", "batchRows", FeatureAggregateSpec.DEFAULT_BATCH_ROWS, 1, 1 << 20));
   }
 
-  static Map<String, Object> canonical(FeatureAggregateSpec f) {
+  /** The canonical form of the section (defaults explicit). */
+  public static Map<String, Object> canonical(FeatureAggregateSpec f) {
     Map<String, Object> m = new TreeMap<>();
     m.put("resultParty", f.resultParty());
     m.put("dims", f.dims());

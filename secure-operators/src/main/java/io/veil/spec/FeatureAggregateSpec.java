@@ -19,9 +19,19 @@ import java.math.BigDecimal;
  */
 public record FeatureAggregateSpec(
     String resultParty, int dims, int scale, BigDecimal maxAbs, KeyNormalization normalization, int partitions,
-    int batchRows) {
+    int batchRows) implements OperatorSettings {
 
   public static final int DEFAULT_SCALE = 6;
   public static final int DEFAULT_BATCH_ROWS = 1024;
   public static final int MAX_DIMS = 4096;
+
+  @Override
+  public java.util.Map<String, Object> canonical() {
+    return FeatureAggregateSection.canonical(this);
+  }
+
+  @Override
+  public java.util.List<String> recipients() {
+    return java.util.List.of(resultParty);
+  }
 }

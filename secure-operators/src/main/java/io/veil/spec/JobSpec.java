@@ -8,9 +8,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.Sha256;
-import io.veil.psi.KeyNormalization;
-import io.veil.psi.PsiMode;
-import io.veil.psi.PsiOptions;
+import io.veil.job.Operators;
+import io.veil.job.SecureOperator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,10 +51,11 @@ public final class JobSpec {
   private static final Pattern ASSET_ID = Pattern.compile("[0-9a-f]{64}");
   /** Values of the top-level {@code authorisation} field; the first is the default. */
   static final List<String> AUTHORISATION = List.of("none", "required");
-  /** Operators this Veil runs, and the spec section holding each one's settings. */
-  static final List<String> OPERATORS = List.of("psi", "aggregate", "feature-aggregate");
-  private static final Map<String, String> SECTIONS =
-      Map.of("psi", "psi", "aggregate", "aggregate", "feature-aggregate", "featureAggregate");
+  /** The default of {@code peerTimeoutMs}. */
+  public static final long DEFAULT_PEER_TIMEOUT_MS = 120_000;
+  /** The spec's own top-level fields; each operator adds its settings section. */
+  private static final Set<String> FIELDS = Set.of("version", "name", "period", "operator", "parties",
+      "peerTimeoutMs", "authorisation");
   private static final Set<String> FILE_FORMATS = Set.of("csv", "parquet", "json", "orc");
   /**
    * Reader options whose name contains one of these hold secrets (JDBC {@code password}, Hadoop
@@ -71,26 +71,21 @@ public final class JobSpec {
 
   private final String name;
   private final String period;
-  private final String operator;
+  private final SecureOperator operator;
   private final List<PartySpec> parties;
-  private final PsiSpec psi;
-  private final AggregateSpec aggregate;
-  private final FeatureAggregateSpec featureAggregate;
+  private final OperatorSettings settings;
   private final long peerTimeoutMs;
   private final boolean authorisationRequired;
   private final String canonicalJson;
   private final String contractHash;
 
-  private JobSpec(String name, String period, String operator, List<PartySpec> parties, PsiSpec psi,
-      AggregateSpec aggregate, FeatureAggregateSpec featureAggregate, long peerTimeoutMs,
-      boolean authorisationRequired) {
+  private JobSpec(String name, String period, SecureOperator operator, List<PartySpec> parties,
+      OperatorSettings settings, long peerTimeoutMs, boolean authorisationRequired) {
     this.name = name;
     this.period = period;
     this.operator = operator;
     this.parties = List.copyOf(parties);
-    this.psi = psi;
-    this.aggregate = aggregate;
-    this.featureAggregate = featureAggregate;
+    this.settings = settings;
     this.peerTimeoutMs = peerTimeoutMs;
     this.authorisationRequired = authorisationRequired;
     this.canonicalJson = canonical();
@@ -123,8 +118,22 @@ public final class JobSpec {
           + "See cluster-configs/examples/psi.yaml.");
     }
     SpecReader r = new SpecReader("job spec " + source);
-    r.allowOnly(root, "", Set.of("version", "name", "period", "operator", "parties", "psi", "aggregate",
-        "featureAggregate", "peerTimeoutMs", "authorisation"));
+    String operatorName = r.string(root, "", "operator", null).toLowerCase(Locale.ROOT);
+    SecureOperator operator;
+    try {
+      operator = Operators.find(operatorName);
+    } catch (InvalidInputException e) {
+      throw r.error("operator", "is '" + operatorName + "' but this Veil runs: " + String.join(", ", Operators.names()));
+    }
+    Set<String> allowed = new java.util.TreeSet<>(FIELDS);
+    allowed.add(operator.section());
+    for (SecureOperator other : Operators.all().values()) {
+      if (root.has(other.section()) && !other.section().equals(operator.section())) {
+        throw r.error(other.section(), "belongs to another operator; operator " + operatorName + " takes its settings "
+            + "from '" + operator.section() + "'");
+      }
+    }
+    r.allowOnly(root, "", allowed);
     int version = r.integer(root, "", "version", VERSION, 1, Integer.MAX_VALUE);
     if (version != VERSION) {
       throw r.error("version", "is " + version + " but this Veil reads version " + VERSION);
@@ -137,17 +146,7 @@ public final class JobSpec {
     if (period != null && !NAME.matcher(period).matches()) {
       throw r.error("period", "must be letters, digits, '.', '_' or '-' (e.g. 2026-11)");
     }
-    String operator = r.string(root, "", "operator", null).toLowerCase(Locale.ROOT);
-    if (!OPERATORS.contains(operator)) {
-      throw r.error("operator", "is '" + operator + "' but this Veil runs: " + String.join(", ", OPERATORS));
-    }
-    for (String section : List.of("psi", "aggregate", "featureAggregate")) {
-      if (root.has(section) && !section.equals(SECTIONS.get(operator))) {
-        throw r.error(section, "belongs to another operator; operator " + operator + " takes its settings from '"
-            + SECTIONS.get(operator) + "'");
-      }
-    }
-    long peerTimeoutMs = r.longValue(root, "", "peerTimeoutMs", PsiOptions.DEFAULT_PEER_TIMEOUT_MS, 1000);
+    long peerTimeoutMs = r.longValue(root, "", "peerTimeoutMs", DEFAULT_PEER_TIMEOUT_MS, 1000);
     String authorisation = r.string(root, "", "authorisation", AUTHORISATION.get(0)).toLowerCase(Locale.ROOT);
     if (!AUTHORISATION.contains(authorisation)) {
       throw r.error("authorisation", "is '" + authorisation + "'; use " + String.join(" or ", AUTHORISATION));
@@ -190,14 +189,9 @@ public final class JobSpec {
       parties.add(new PartySpec(id, key, input, readOutput(r, p, path + ".output")));
     }
 
-    return switch (operator) {
-      case "psi" -> new JobSpec(name, period, operator, parties, PsiSection.read(r, root, parties), null, null,
-          peerTimeoutMs, authorisationRequired);
-      case "aggregate" -> new JobSpec(name, period, operator, parties, null, AggregateSection.read(r, root, parties),
-          null, peerTimeoutMs, authorisationRequired);
-      default -> new JobSpec(name, period, operator, parties, null, null,
-          FeatureAggregateSection.read(r, root, parties), peerTimeoutMs, authorisationRequired);
-    };
+    OperatorSettings settings = operator.readSettings(
+        new SpecSection(r, root, root.get(operator.section()), operator.section()), List.copyOf(parties));
+    return new JobSpec(name, period, operator, parties, settings, peerTimeoutMs, authorisationRequired);
   }
 
   private static InputSpec readInput(SpecReader r, JsonNode party, String path) {
@@ -260,7 +254,7 @@ public final class JobSpec {
     m.put("version", VERSION);
     m.put("name", name);
     m.put("period", period);
-    m.put("operator", operator);
+    m.put("operator", operator.name());
     m.put("peerTimeoutMs", peerTimeoutMs);
     List<Object> ps = new ArrayList<>();
     for (PartySpec p : parties) {
@@ -300,16 +294,8 @@ public final class JobSpec {
   /** The operator and its settings section: what {@link #algorithmHash()} covers. */
   private Map<String, Object> algorithm() {
     Map<String, Object> m = new TreeMap<>();
-    m.put("operator", operator);
-    if (psi != null) {
-      m.put("psi", PsiSection.canonical(psi));
-    }
-    if (aggregate != null) {
-      m.put("aggregate", AggregateSection.canonical(aggregate));
-    }
-    if (featureAggregate != null) {
-      m.put("featureAggregate", FeatureAggregateSection.canonical(featureAggregate));
-    }
+    m.put("operator", operator.name());
+    m.put(operator.section(), settings.canonical());
     return m;
   }
 
@@ -330,7 +316,13 @@ public final class JobSpec {
     return Optional.ofNullable(period);
   }
 
+  /** The operator's name, e.g. {@code psi}. */
   public String operator() {
+    return operator.name();
+  }
+
+  /** The operator that runs this job. */
+  public SecureOperator secureOperator() {
     return operator;
   }
 
@@ -338,26 +330,27 @@ public final class JobSpec {
     return parties;
   }
 
-  public PsiSpec psi() {
-    return psi;
+  /** The operator's settings, from its section of the spec. */
+  public OperatorSettings settings() {
+    return settings;
   }
 
-  /** Settings of an {@code aggregate} job (null for other operators). */
-  public AggregateSpec aggregate() {
-    return aggregate;
-  }
-
-  /** Settings of a {@code feature-aggregate} job (null for other operators). */
-  public FeatureAggregateSpec featureAggregate() {
-    return featureAggregate;
+  /**
+   * The operator's settings as {@code type}, e.g. {@code spec.settings(PsiSpec.class)}.
+   *
+   * @throws InvalidInputException if this job's operator has other settings
+   */
+  public <S extends OperatorSettings> S settings(Class<S> type) {
+    if (!type.isInstance(settings)) {
+      throw new InvalidInputException("Cannot use job '" + name + "' as a " + type.getSimpleName() + " job: its "
+          + "operator is " + operator.name() + ". Use a spec of the right operator.");
+    }
+    return type.cast(settings);
   }
 
   /** Parties that receive an output of the job. */
   public List<String> recipients() {
-    if (psi != null) {
-      return psi.recipients();
-    }
-    return List.of(aggregate != null ? aggregate.resultParty() : featureAggregate.resultParty());
+    return settings.recipients();
   }
 
   /** Parties that contribute an input, in spec order. */
@@ -367,20 +360,7 @@ public final class JobSpec {
 
   /** The columns of {@code party}'s input the job uses (keys, values, and columns kept in the output). */
   public List<String> columnsUsed(String party) {
-    InputSpec in = party(party).input();
-    if (in == null) {
-      return List.of();
-    }
-    List<String> cols = new ArrayList<>();
-    if (in.keyColumns() != null) {
-      cols.addAll(in.keyColumns());
-    }
-    if (aggregate != null) {
-      cols.addAll(aggregate.columns());
-    } else if (in.columns() != null) {
-      cols.addAll(in.columns());
-    }
-    return cols;
+    return settings.columnsUsed(party(party));
   }
 
   public long peerTimeoutMs() {
@@ -454,9 +434,4 @@ public final class JobSpec {
     return parties.stream().map(PartySpec::id).filter(id -> !id.equals(me)).toList();
   }
 
-  /** PSI options as seen by party {@code me}. */
-  public PsiOptions psiOptions(String me) {
-    return new PsiOptions(party(me).input().keyColumns(), psi.normalization(), psi.mode(),
-        Set.copyOf(psi.recipients()), psi.partitions(), psi.batchRows(), peerTimeoutMs);
-  }
 }

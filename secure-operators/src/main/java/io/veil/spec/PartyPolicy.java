@@ -141,14 +141,14 @@ public final class PartyPolicy {
       throw refuse("operator '" + spec.operator() + "' is not in 'operators' " + operators,
           "add it to the policy if you accept it");
     }
-    if (spec.psi() != null) {
-      String mode = spec.psi().mode().name().toLowerCase(Locale.ROOT);
+    if (spec.settings() instanceof PsiSpec psi) {
+      String mode = psi.mode().name().toLowerCase(Locale.ROOT);
       if (!psiModes.contains(mode)) {
         throw refuse("PSI mode '" + mode + "' is not in 'psiModes' " + psiModes, "add it or change the spec");
       }
     }
-    if (spec.aggregate() != null && spec.aggregate().minGroupSize() < minGroupSize) {
-      throw refuse("the spec's minGroupSize " + spec.aggregate().minGroupSize() + " is below the policy's "
+    if (spec.settings() instanceof AggregateSpec agg && agg.minGroupSize() < minGroupSize) {
+      throw refuse("the spec's minGroupSize " + agg.minGroupSize() + " is below the policy's "
           + "'minGroupSize' " + minGroupSize, "raise it in the spec");
     }
     for (PartySpec p : spec.parties()) {
@@ -177,7 +177,7 @@ public final class PartyPolicy {
           throw refuse("column '" + c + "' is not in 'columns' " + columns, "allow the column or change the spec");
         }
       }
-      if (spec.aggregate() == null && mine.input().columns() == null) {
+      if (spec.settings().readsEveryColumn(mine)) {
         throw refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but 'columns' "
             + "allows only " + columns, "list the columns to keep in the spec's input.columns ([] for the keys only)");
       }

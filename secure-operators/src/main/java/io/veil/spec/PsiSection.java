@@ -12,8 +12,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** Reads and writes the {@code psi} section of a job spec. */
-final class PsiSection {
+public final class PsiSection {
   private PsiSection() {}
+
+  /** Reads and validates the section against the spec's parties. */
+  public static PsiSpec read(SpecSection section, List<PartySpec> parties) {
+    return read(section.reader(), section.root(), parties);
+  }
 
   static PsiSpec read(SpecReader r, JsonNode root, List<PartySpec> parties) {
     Set<String> ids = new HashSet<>();
@@ -96,7 +101,8 @@ final class PsiSection {
     return keys.size();
   }
 
-  static Map<String, Object> canonical(PsiSpec psi) {
+  /** The canonical form of the section (defaults explicit). */
+  public static Map<String, Object> canonical(PsiSpec psi) {
     Map<String, Object> m = new TreeMap<>();
     m.put("mode", psi.mode().name().toLowerCase(Locale.ROOT));
     m.put("recipients", psi.recipients());

@@ -3,6 +3,7 @@ package io.veil.spec;
 import io.veil.psi.KeyNormalization;
 import io.veil.psi.PsiMode;
 import java.util.List;
+import java.util.Map;
 
 /**
  * PSI settings of a job.
@@ -14,4 +15,16 @@ import java.util.List;
  * @param batchRows elements per batch
  */
 public record PsiSpec(
-    PsiMode mode, List<String> recipients, KeyNormalization normalization, int partitions, int batchRows) {}
+    PsiMode mode, List<String> recipients, KeyNormalization normalization, int partitions, int batchRows)
+    implements OperatorSettings {
+
+  @Override
+  public Map<String, Object> canonical() {
+    return PsiSection.canonical(this);
+  }
+
+  @Override
+  public String label(String operator) {
+    return operator + (mode == PsiMode.CARDINALITY ? "-cardinality" : "");
+  }
+}

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
+import io.veil.job.JobOutcome;
+import io.veil.job.JobRecord;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spec.AggregateSpec;
-import io.veil.spec.AggregateSpec.Buckets;
-import io.veil.spec.AggregateSpec.DpSpec;
-import io.veil.spec.AggregateSpec.GroupColumn;
-import io.veil.spec.AggregateSpec.ValueColumn;
+import io.veil.spec.JobSpec;
+import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -18,11 +18,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Secure grouped SUM/COUNT with N parties in one JVM, against a plaintext union + groupBy. */
+/** Secure grouped SUM/COUNT with N parties in one JVM (through the job runtime), against a plaintext union + groupBy. */
 class AggregateOperatorTest {
   private static final StructType SCHEMA = new StructType()
       .add("region", DataTypes.StringType, true)
@@ -54,12 +54,27 @@ class AggregateOperatorTest {
     spark.stop();
   }
 
-  private static AggregateSpec spec(String result, int minGroupSize, DpSpec dp, List<String> regions) {
-    return new AggregateSpec(result,
-        List.of(new GroupColumn("region", regions, null),
-            new GroupColumn("age", null, new Buckets(new BigDecimal(20), new BigDecimal(70), new BigDecimal(10)))),
-        List.of(new ValueColumn("amount", 2, new BigDecimal("100000"), "sum_amount")),
-        minGroupSize, 1_000_000, dp, 3, 4);
+  /** The aggregate job: every party in {@code ids}, those in {@code data} with an input, the result party with an output. */
+  private static JobSpec spec(JobHarness h, List<String> data, String result, int minGroupSize, double[] dp,
+      List<String> regions) {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : h.ids) {
+      parties.add(h.party(id, data.contains(id) ? JobHarness.input(null, null) : null,
+          id.equals(result) ? JobHarness.output() : null));
+    }
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("resultParty", result);
+    section.put("groupBy", List.of(Map.of("column", "region", "values", regions),
+        Map.of("column", "age", "buckets", Map.of("from", 20, "to", 70, "width", 10))));
+    section.put("sums", List.of(Map.of("column", "amount", "scale", 2, "maxAbs", 100000, "as", "sum_amount")));
+    section.put("minGroupSize", minGroupSize);
+    section.put("maxRowsPerParty", 1_000_000);
+    if (dp != null) {
+      section.put("dp", Map.of("epsilon", dp[0], "delta", dp[1]));
+    }
+    section.put("partitions", 3);
+    section.put("batchRows", 4);
+    return h.spec("aggregate-test", "aggregate", parties, section);
   }
 
   private static List<Row> rows(long seed, int n) {
@@ -87,15 +102,22 @@ class AggregateOperatorTest {
     return m;
   }
 
-  private List<AggregateResult> run(Parties ps, List<String> data, String result, AggregateSpec spec,
-      Map<String, List<Row>> inputs) throws Exception {
-    Map<String, Callable<AggregateResult>> tasks = new LinkedHashMap<>();
-    for (String id : ps.ids) {
-      Dataset<Row> in = inputs.containsKey(id) ? spark.createDataFrame(inputs.get(id), SCHEMA) : null;
-      AggregationContext c = ps.context(id, data, result);
-      tasks.put(id, () -> AggregateOperator.run(spark, in, spec, c));
+  private static Map<String, Dataset<Row>> tables(Map<String, List<Row>> inputs) {
+    Map<String, Dataset<Row>> out = new LinkedHashMap<>();
+    inputs.forEach((id, rows) -> out.put(id, spark.createDataFrame(rows, SCHEMA)));
+    return out;
+  }
+
+  /** Runs every party; returns each party's result, in the harness's party order. */
+  private static List<AggregateResult> run(JobHarness h, JobSpec spec, Map<String, List<Row>> inputs) {
+    Map<String, JobOutcome> out = h.run(spark, spec, tables(inputs));
+    List<AggregateResult> rs = new ArrayList<>();
+    for (String id : h.ids) {
+      AggregateResult r = out.get(id).details(AggregateResult.class);
+      assertThat(out.get(id).output().isPresent()).as(id + "'s output").isEqualTo(r.table().isPresent());
+      rs.add(r);
     }
-    return ps.run(tasks);
+    return rs;
   }
 
   private static Map<String, Row> byGroup(Dataset<Row> table) {
@@ -109,13 +131,13 @@ class AggregateOperatorTest {
   @Test
   void threePartiesGetTheExactUnionGroupBy() throws Exception {
     List<String> ids = List.of("bank_a", "bank_b", "bank_c");
-    Parties ps = new Parties(dir, ids, 1);
+    JobHarness h = new JobHarness(dir, ids, 1);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     inputs.put("bank_a", rows(1, 300));
     inputs.put("bank_b", rows(2, 200));
     inputs.put("bank_c", rows(3, 1)); // a party with a single row
-    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0", "r1", "r2", "r3", "r9"));
-    List<AggregateResult> rs = run(ps, ids, "bank_a", spec, inputs);
+    JobSpec spec = spec(h, ids, "bank_a", 0, null, List.of("r0", "r1", "r2", "r3", "r9"));
+    List<AggregateResult> rs = run(h, spec, inputs);
 
     Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
     Map<String, Row> got = byGroup(rs.get(0).table().orElseThrow());
@@ -130,18 +152,20 @@ class AggregateOperatorTest {
     assertThat(rs.get(2).table()).isEmpty();
     assertThat(rs).allSatisfy(r -> assertThat(r.released()).isEqualTo(25));
     // Each party committed to its input in the pre-aggregating scan: the commitment of the whole table.
-    for (int i = 0; i < ids.size(); i++) {
-      DatasetCommitment.Commitment expectedCommitment =
-          DatasetCommitment.compute(spark.createDataFrame(inputs.get(ids.get(i)), SCHEMA), new byte[16]);
-      assertThat(rs.get(i).inputCommitment()).as(ids.get(i)).contains(expectedCommitment);
+    for (String id : ids) {
+      JobRecord.CommitmentRecord c = h.receipts(id).get(0).input();
+      DatasetCommitment.Commitment expectedCommitment = DatasetCommitment.compute(
+          spark.createDataFrame(inputs.get(id), SCHEMA), HexFormat.of().parseHex(c.salt()));
+      assertThat(c.root()).as(id).isEqualTo(expectedCommitment.rootHex());
+      assertThat(c.rows()).as(id).isEqualTo(expectedCommitment.rowCount());
     }
     // What crossed the channel: masked vectors only. No per-party count appears as a ring element.
-    assertNoPlainCounts(ps, inputs);
+    assertNoPlainCounts(h, inputs);
   }
 
   /** Every 8-byte word sent must differ from every small per-party count (a masked value is uniform). */
-  private static void assertNoPlainCounts(Parties ps, Map<String, List<Row>> inputs) {
-    List<byte[]> records = ps.channel.allRecords();
+  private static void assertNoPlainCounts(JobHarness h, Map<String, List<Row>> inputs) {
+    List<byte[]> records = h.channel.allRecords();
     assertThat(records).isNotEmpty();
     long small = 0;
     for (byte[] rec : records) {
@@ -161,14 +185,14 @@ class AggregateOperatorTest {
   void fivePartiesWithAResultPartyWithoutInputSuppressSmallGroups() throws Exception {
     List<String> ids = List.of("p1", "p2", "p3", "p4", "p5", "regulator");
     List<String> data = ids.subList(0, 5);
-    Parties ps = new Parties(dir, ids, 2);
+    JobHarness h = new JobHarness(dir, ids, 2);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     for (int i = 0; i < 5; i++) {
       inputs.put(data.get(i), rows(10 + i, 40));
     }
     inputs.get("p1").add(RowFactory.create("r9", 25, 77.5)); // a group of one row
-    AggregateSpec spec = spec("regulator", 10, null, List.of("r0", "r1", "r2", "r3", "r9"));
-    List<AggregateResult> rs = run(ps, data, "regulator", spec, inputs);
+    JobSpec spec = spec(h, data, "regulator", 10, null, List.of("r0", "r1", "r2", "r3", "r9"));
+    List<AggregateResult> rs = run(h, spec, inputs);
 
     Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
     Map<String, Row> got = byGroup(rs.get(5).table().orElseThrow());
@@ -196,16 +220,16 @@ class AggregateOperatorTest {
   void distributedNoiseHasTheDeclaredScale() throws Exception {
     List<String> ids = List.of("bank_a", "bank_b", "bank_c", "regulator");
     List<String> data = ids.subList(0, 3);
-    Parties ps = new Parties(dir, ids, 42);
+    JobHarness h = new JobHarness(dir, ids, 42);
     List<String> regions = IntStream.range(0, 80).mapToObj(i -> "r" + i).toList();
-    AggregateSpec spec = spec("regulator", 0, new DpSpec(4.0, 1e-6), regions);
+    JobSpec spec = spec(h, data, "regulator", 0, new double[] {4.0, 1e-6}, regions);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     for (int i = 0; i < 3; i++) {
       inputs.put(data.get(i), rows(20 + i, 100));
     }
-    List<AggregateResult> rs = run(ps, data, "regulator", spec, inputs);
+    List<AggregateResult> rs = run(h, spec, inputs);
     Map<String, long[]> expected = plain(new ArrayList<>(inputs.values()));
-    NoisePlan plan = NoisePlan.of(spec, data);
+    NoisePlan plan = NoisePlan.of(spec.settings(AggregateSpec.class), data);
     double countSq = 0;
     double sumSq = 0;
     int n = 0;
@@ -229,7 +253,7 @@ class AggregateOperatorTest {
   @Test
   void aValueOutOfRangeStopsEveryPartyBeforeAnythingIsSent() throws Exception {
     List<String> ids = List.of("bank_a", "bank_b", "bank_c");
-    Parties ps = new Parties(dir, ids, 3);
+    JobHarness h = new JobHarness(dir, ids, 3);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     inputs.put("bank_a", rows(1, 20));
     inputs.put("bank_b", new ArrayList<>(rows(2, 20)));
@@ -239,22 +263,8 @@ class AggregateOperatorTest {
     inputs.get("bank_b").add(RowFactory.create("r2", 80, 1.0));
     inputs.get("bank_b").add(RowFactory.create("r2", 30, 1.005));
     inputs.put("bank_c", rows(3, 20));
-    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0", "r1", "r2", "r3"));
-    Map<String, Throwable> errors = new LinkedHashMap<>();
-    Map<String, Callable<Object>> tasks = new LinkedHashMap<>();
-    for (String id : ids) {
-      Dataset<Row> in = spark.createDataFrame(inputs.get(id), SCHEMA);
-      AggregationContext c = ps.context(id, ids, "bank_a");
-      tasks.put(id, () -> {
-        try {
-          return AggregateOperator.run(spark, in, spec, c);
-        } catch (RuntimeException e) {
-          errors.put(id, e);
-          return null;
-        }
-      });
-    }
-    ps.run(tasks);
+    JobSpec spec = spec(h, ids, "bank_a", 0, null, List.of("r0", "r1", "r2", "r3"));
+    Map<String, Throwable> errors = h.runAll(spark, spec, tables(inputs)).errors();
     assertThat(errors.get("bank_b")).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("1 row has a value of 'amount' outside its declared range")
         .hasMessageContaining("1 row has a value of group column 'region' outside its declared domain")
@@ -265,13 +275,14 @@ class AggregateOperatorTest {
         .hasMessageContaining("1 row has a value of 'amount' with more than 2 decimal places")
         .hasMessageNotContaining("123456");
     assertThat(errors.get("bank_a")).isInstanceOf(ProtocolException.class).hasMessageContaining("bank_b aborted")
-        .hasMessageContaining("input failed its checks").hasMessageNotContaining("region");
-    assertThat(ps.channel.streams()).as("bank_b sent nothing").noneMatch(st -> st.startsWith("bank_b."));
+        .hasMessageContaining("input or settings failed its checks").hasMessageNotContaining("region");
+    assertThat(h.channel.streams()).as("bank_b sent nothing").noneMatch(st -> st.startsWith("bank_b."));
   }
 
   @Test
   void aMissingColumnIsReportedFromTheSchema() {
-    AggregateSpec spec = spec("bank_a", 0, null, List.of("r0"));
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    AggregateSpec spec = spec(h, h.ids, "bank_a", 0, null, List.of("r0")).settings(AggregateSpec.class);
     assertThatThrownBy(() -> AggregateOperator.validateSchema(
         new StructType().add("region", DataTypes.StringType).add("amount", DataTypes.StringType), spec, "bank_b"))
         .isInstanceOf(InvalidInputException.class)

@@ -3,20 +3,21 @@ package io.veil.aggregate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veil.InvalidInputException;
-import io.veil.psi.KeyNormalization;
+import io.veil.job.JobRecord;
 import io.veil.spark.DatasetCommitment;
-import io.veil.spec.FeatureAggregateSpec;
+import io.veil.spec.JobSpec;
+import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -49,8 +50,20 @@ class FeatureAggregationTest {
     spark.stop();
   }
 
-  private static FeatureAggregateSpec spec(String result) {
-    return new FeatureAggregateSpec(result, DIMS, 4, new BigDecimal("1000"), KeyNormalization.DEFAULT, 3, 7);
+  private static JobSpec spec(JobHarness h, String result) {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : h.ids) {
+      parties.add(h.party(id, JobHarness.input(List.of("id"), List.of("a", "b", "c")),
+          id.equals(result) ? JobHarness.output() : null));
+    }
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("resultParty", result);
+    section.put("dims", DIMS);
+    section.put("scale", 4);
+    section.put("maxAbs", 1000);
+    section.put("partitions", 3);
+    section.put("batchRows", 7);
+    return h.spec("features-test", "feature-aggregate", parties, section);
   }
 
   /** The same ids at every party, each in its own order, with random values at scale 4. */
@@ -69,23 +82,15 @@ class FeatureAggregationTest {
     return Math.round((r.nextDouble() * 2 - 1) * 9_990_000) / 10_000.0;
   }
 
-  private Map<String, Object> run(Parties ps, Map<String, List<Row>> inputs, String result) throws Exception {
-    Map<String, Callable<Object>> tasks = new LinkedHashMap<>();
-    for (String id : ps.ids) {
-      Dataset<Row> in = spark.createDataFrame(inputs.get(id), SCHEMA);
-      AggregationContext c = ps.context(id, ps.ids, result);
-      tasks.put(id, () -> {
-        try {
-          return FeatureAggregation.run(spark, in, spec(result), List.of("id"), List.of("a", "b", "c"), c);
-        } catch (RuntimeException e) {
-          return e;
-        }
-      });
-    }
-    List<Object> out = ps.run(tasks);
+  /** Runs every party; each party's {@link FeatureAggregationResult} or error. */
+  private static Map<String, Object> run(JobHarness h, Map<String, List<Row>> inputs, String result) {
+    Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+    inputs.forEach((id, rows) -> tables.put(id, spark.createDataFrame(rows, SCHEMA)));
+    JobHarness.Results r = h.runAll(spark, spec(h, result), tables);
     Map<String, Object> m = new LinkedHashMap<>();
-    for (int i = 0; i < ps.ids.size(); i++) {
-      m.put(ps.ids.get(i), out.get(i));
+    for (String id : h.ids) {
+      m.put(id, r.errors().containsKey(id) ? r.error(id)
+          : r.outcomes().get(id).details(FeatureAggregationResult.class));
     }
     return m;
   }
@@ -96,12 +101,12 @@ class FeatureAggregationTest {
     for (long i = 0; i < 150; i++) {
       ids.add(i * 7919 % 100_003);
     }
-    Parties ps = new Parties(dir, List.of("guest", "host_1", "host_2"), 5);
+    JobHarness h = new JobHarness(dir, List.of("guest", "host_1", "host_2"), 5);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     for (int i = 0; i < 3; i++) {
-      inputs.put(ps.ids.get(i), rows(ids, 100 + i));
+      inputs.put(h.ids.get(i), rows(ids, 100 + i));
     }
-    Map<String, Object> rs = run(ps, inputs, "guest");
+    Map<String, Object> rs = run(h, inputs, "guest");
     FeatureAggregationResult guest = (FeatureAggregationResult) rs.get("guest");
     assertThat(guest.rows()).isEqualTo(150);
     Map<Long, BigDecimal[]> expected = new HashMap<>();
@@ -124,29 +129,30 @@ class FeatureAggregationTest {
     }
     assertThat(((FeatureAggregationResult) rs.get("host_1")).z()).isEmpty();
     // Each party committed to its input in the scan that encoded it: the commitment of the whole table.
-    for (String id : ps.ids) {
-      assertThat(((FeatureAggregationResult) rs.get(id)).inputCommitment()).as(id)
-          .contains(DatasetCommitment.compute(spark.createDataFrame(inputs.get(id), SCHEMA), new byte[16]));
+    for (String id : h.ids) {
+      JobRecord.CommitmentRecord c = h.receipts(id).get(0).input();
+      assertThat(c.root()).as(id).isEqualTo(DatasetCommitment.compute(spark.createDataFrame(inputs.get(id), SCHEMA),
+          HexFormat.of().parseHex(c.salt())).rootHex());
     }
   }
 
   @Test
   void misalignedRowsStopEveryPartyBeforeAnyValueIsSent() throws Exception {
     List<Long> ids = List.of(1L, 2L, 3L, 4L, 5L);
-    Parties ps = new Parties(dir, List.of("guest", "host"), 6);
+    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 6);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     inputs.put("guest", rows(ids, 1));
     inputs.put("host", rows(List.of(1L, 2L, 3L, 4L, 6L), 2));
-    Map<String, Object> rs = run(ps, inputs, "guest");
+    Map<String, Object> rs = run(h, inputs, "guest");
     assertThat(rs.get("guest")).isInstanceOf(InvalidInputException.class);
     assertThat(((Exception) rs.get("guest")).getMessage()).contains("host's rows are not aligned")
         .contains("different keys");
-    assertThat(ps.channel.streams()).as("no data stream was even created").isEmpty();
+    assertThat(h.channel.streams()).as("no data stream was even created").isEmpty();
   }
 
   @Test
   void duplicateKeysAndOutOfRangeValuesAreInputErrors() throws Exception {
-    Parties ps = new Parties(dir, List.of("guest", "host"), 7);
+    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 7);
     Map<String, List<Row>> inputs = new LinkedHashMap<>();
     List<Row> guest = new ArrayList<>(rows(List.of(1L, 2L, 3L), 1));
     guest.add(RowFactory.create(3L, 1.0, 2.0, 3.0));
@@ -154,7 +160,7 @@ class FeatureAggregationTest {
     List<Row> host = new ArrayList<>(rows(List.of(1L, 2L), 2));
     host.add(RowFactory.create(3L, 1.0, 5000.0, null));
     inputs.put("host", host);
-    Map<String, Object> rs = run(ps, inputs, "guest");
+    Map<String, Object> rs = run(h, inputs, "guest");
     assertThat(((Exception) rs.get("guest")).getMessage()).contains("1 row repeats a key");
     assertThat(((Exception) rs.get("host")).getMessage()).contains("1 row has a value outside the declared range")
         .doesNotContain("5000");

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.PeerTimeoutException;
 import io.veil.ProtocolException;
-import io.veil.channel.ControlMessage.Type;
+import io.veil.channel.ControlMessage.Abort;
+import io.veil.channel.ControlMessage.AbortKind;
+import io.veil.channel.ControlMessage.Hello;
+import io.veil.channel.ControlMessage.Notice;
 import io.veil.channel.memory.InMemoryChannel;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
@@ -13,8 +16,10 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** Waiting for peers on the control log: timeouts, heartbeats, aborts, forged messages. */
+/** Waiting for peers on the control log: timeouts, heartbeats, attempts, aborts, forged messages. */
 class ControlLogTest {
+  static final String JOB = "0123456789abcdef0123456789abcdef";
+  static final String CONTRACT = "ab".repeat(32);
   private static final IdentityKeys A = IdentityKeys.fromSeed(new byte[32]);
   private static final IdentityKeys B = IdentityKeys.fromSeed(filled(1));
   private final InMemoryChannel channel = new InMemoryChannel("ctl-" + UUID.randomUUID());
@@ -25,16 +30,25 @@ class ControlLogTest {
     return b;
   }
 
-  private ControlLog log(String me, IdentityKeys keys, String jobId) {
+  private ControlLog log(String me, IdentityKeys keys) {
     Map<String, IdentityPublicKey> parties = Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey());
-    return new ControlLog(channel.openControl("ctl"), me, keys, parties, jobId, "c0");
+    return new ControlLog(channel.openControl("ctl"), me, keys, parties, JOB, CONTRACT);
+  }
+
+  private static Hello hello() {
+    return new Hello("00".repeat(64), filled(9));
+  }
+
+  private static Notice notice(int v) {
+    return new Notice("step-1", new byte[] {(byte) v});
   }
 
   @Test
   void silentPeerTimesOutNamingItAndTheStep() {
-    ControlLog a = log("bank_a", A, "job1");
+    ControlLog a = log("bank_a", A);
+    a.bind("bank_b", "ff".repeat(16));
     long t0 = System.currentTimeMillis();
-    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "blind-1", 400, "its blinded set"))
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "blind-1", 400, "its blinded set"))
         .isInstanceOf(PeerTimeoutException.class)
         .hasMessageContaining("bank_b did not send its blinded set within 400 ms")
         .hasMessageContaining("step 'blind-1'");
@@ -43,8 +57,10 @@ class ControlLogTest {
 
   @Test
   void heartbeatsKeepASlowPeerAliveBeyondTheTimeout() throws Exception {
-    ControlLog a = log("bank_a", A, "job1");
-    ControlLog b = log("bank_b", B, "job1");
+    ControlLog a = log("bank_a", A);
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
     b.startHeartbeat(100);
     Thread finisher = new Thread(() -> {
       try {
@@ -52,82 +68,115 @@ class ControlLogTest {
       } catch (InterruptedException e) {
         return;
       }
-      b.publish(Type.ROUND_COMPLETE, "blind-1", Map.of("elements", 1));
+      b.publish(notice(7));
     });
     finisher.start();
-    ControlMessage m = a.await("bank_b", Type.ROUND_COMPLETE, "blind-1", 500, "its blinded set");
-    assertThat(m.from()).isEqualTo("bank_b");
+    Notice n = a.await("bank_b", Notice.class, "step-1", 500, "its notice");
+    assertThat(n.payload()).containsExactly(7);
     finisher.join();
     b.close();
   }
 
   @Test
-  void abortOfThisAttemptEndsTheWaitButOlderAbortsDoNot() throws Exception {
-    ControlLog earlier = log("bank_b", B, "job1");
-    earlier.publish(Type.ABORT, "blind-1", Map.of("reason", "an earlier attempt failed"));
-    Thread.sleep(5);
-    ControlLog a = log("bank_a", A, "job1");
-    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "blind-1", 300, "its blinded set"))
-        .isInstanceOf(PeerTimeoutException.class);
-    log("bank_b", B, "job1").publish(Type.ABORT, "blind-1", Map.of("reason", "disk full"));
-    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "blind-1", 3_000, "its blinded set"))
+  void anAbortCountsFromTheBoundAttemptOrWhenItNamesThisAttempt() {
+    ControlLog earlier = log("bank_b", B);
+    earlier.publish(hello());
+    earlier.publish(new Abort("blind-1", AbortKind.INTERNAL, null, Map.of()));
+    ControlLog a = log("bank_a", A);
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 300, "its notice"))
+        .as("an earlier attempt's abort does not stop this one").isInstanceOf(PeerTimeoutException.class);
+    // A party that saw this attempt (it names it) and gave up stops it, bound or not.
+    log("bank_b", B).publish(new Abort("approval", AbortKind.SPEC_MISMATCH, "bank_a",
+        Map.of("bank_a", a.attempt())));
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 3_000, "its notice"))
+        .isInstanceOf(PeerAbortedException.class)
+        .hasMessageContaining("bank_b aborted it in step 'approval': its spec differs");
+  }
+
+  @Test
+  void anAbortOfTheBoundAttemptSaysOnlyItsKind() {
+    ControlLog a = log("bank_a", A);
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
+    b.publish(new Abort("agg-counts", AbortKind.INVALID_INPUT, null, Map.of()));
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 3_000, "its notice"))
         .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("bank_b aborted in step 'blind-1': disk full");
+        .hasMessageContaining("bank_b aborted it in step 'agg-counts': its input or settings failed its checks "
+            + "(the details are in bank_b's own job log)")
+        .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
   }
 
   @Test
   void messageClaimingAPartyButSignedByAnotherKeyAborts() {
     // bank_a's key signing a message that says it is from bank_b.
     ControlLog forger = new ControlLog(channel.openControl("ctl"), "bank_b", A,
-        Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey()), "job1", "c0");
-    forger.publish(Type.ROUND_COMPLETE, "blind-1", Map.of());
-    ControlLog a = log("bank_a", A, "job1");
-    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "blind-1", 1_000, "its blinded set"))
+        Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey()), JOB, CONTRACT);
+    forger.publish(notice(1));
+    ControlLog a = log("bank_a", A);
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 1_000, "its notice"))
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("not signed by the key pinned in the spec");
   }
 
-  private static Map<String, Object> hello(ControlLog log) {
-    return Map.of("approval", "-", ControlLog.ATTEMPT, log.attempt());
+  @Test
+  void aValidlySignedMalformedMessageIsAProtocolErrorNamingItsSender() {
+    byte[] json = ("{\"attempt\":\"" + "00".repeat(16) + "\",\"body\":{\"x\":1},\"contractHash\":\"" + CONTRACT
+        + "\",\"from\":\"bank_b\",\"jobId\":\"" + JOB + "\",\"kind\":\"notice\",\"timestampMs\":1}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    channel.openControl("ctl").send(ControlCodec.envelope(json, B.sign(ControlCodec.signedBytes(json))));
+    ControlLog a = log("bank_a", A);
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 1_000, "its notice"))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("Cannot accept a control message from bank_b: a notice has an unknown field 'x'")
+        .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
   }
 
   @Test
-  void onlyALiveAttemptCountsAndItsPeersOlderMessagesAreIgnored() throws Exception {
-    // An earlier attempt of bank_b approved and announced a round, then died.
-    ControlLog crashed = log("bank_b", B, "job1");
-    crashed.publish(Type.HELLO, "approval", hello(crashed));
-    crashed.publish(Type.ROUND_COMPLETE, "agg-counts", Map.of("v", 1));
+  void onlyALiveAttemptCountsItsOlderMessagesAreIgnoredAndARestartedPeerIsFollowed() throws Exception {
+    // An earlier attempt of bank_b approved and sent a notice, then died.
+    ControlLog crashed = log("bank_b", B);
+    crashed.publish(hello());
+    crashed.publish(notice(1));
 
-    ControlLog a = log("bank_a", A, "job1");
-    a.publish(Type.HELLO, "approval", hello(a));
+    ControlLog a = log("bank_a", A);
+    a.publish(hello());
     a.publishAcks();
     assertThat(a.liveHello("bank_b")).as("nobody acknowledged bank_a's attempt").isEmpty();
 
-    ControlLog b = log("bank_b", B, "job1");
-    b.publish(Type.HELLO, "approval", hello(b));
-    assertThat(b.peerAttempts()).containsEntry("bank_a", a.attempt());
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    assertThat(b.acknowledged()).containsEntry("bank_a", a.attempt());
     assertThat(a.liveHello("bank_b")).as("not acknowledged yet").isEmpty();
     b.publishAcks();
     ControlMessage live = a.liveHello("bank_b").orElseThrow();
-    assertThat(live.body().get(ControlLog.ATTEMPT)).isEqualTo(b.attempt());
-    a.bindAttempt("bank_b", live);
-    assertThatThrownBy(() -> a.await("bank_b", Type.ROUND_COMPLETE, "agg-counts", 300, "its counts"))
-        .as("the crashed attempt's announcement does not count").isInstanceOf(PeerTimeoutException.class);
-    b.publish(Type.ROUND_COMPLETE, "agg-counts", Map.of("v", 2));
-    assertThat(a.await("bank_b", Type.ROUND_COMPLETE, "agg-counts", 3_000, "its counts").body().get("v"))
-        .isEqualTo(2);
+    assertThat(live.attempt()).isEqualTo(b.attempt());
+    a.bind("bank_b", live.attempt());
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 300, "its notice"))
+        .as("the crashed attempt's notice does not count").isInstanceOf(PeerTimeoutException.class);
+    b.publish(notice(2));
+    assertThat(a.await("bank_b", Notice.class, "step-1", 3_000, "its notice").payload()).containsExactly(2);
 
-    // bank_b restarts once more: its new HELLO is not live until it acknowledges bank_a again.
-    ControlLog again = log("bank_b", B, "job1");
-    again.publish(Type.HELLO, "approval", hello(again));
+    // bank_b restarts once more: its new HELLO is not live until it acknowledges bank_a again...
+    ControlLog again = log("bank_b", B);
+    again.publish(hello());
     assertThat(a.liveHello("bank_b")).isEmpty();
+    again.publish(new Notice("step-2", new byte[] {3}));
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-2", 300, "its second notice"))
+        .as("a restarted attempt that has not acknowledged bank_a is not followed")
+        .isInstanceOf(PeerTimeoutException.class);
     again.startHeartbeat(50);
     long until = System.currentTimeMillis() + 5_000;
     while (a.liveHello("bank_b").isEmpty() && System.currentTimeMillis() < until) {
       Thread.sleep(20);
     }
     assertThat(a.liveHello("bank_b")).as("acknowledged by the heartbeat").isPresent();
+    // ...and then bank_a follows it: it resumes the job where the crashed attempt left it.
+    assertThat(a.await("bank_b", Notice.class, "step-2", 3_000, "its second notice").payload()).containsExactly(3);
+    assertThat(a.boundAttempt("bank_b")).contains(again.attempt());
     again.close();
   }
-
 }

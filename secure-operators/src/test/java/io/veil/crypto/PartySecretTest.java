@@ -18,6 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PartySecretTest {
+  private static final byte[] BINDING = filled(7);
+
+  private static byte[] filled(int v) {
+    byte[] b = new byte[32];
+    java.util.Arrays.fill(b, (byte) v);
+    return b;
+  }
+
   @TempDir Path dir;
 
   private static String secretField(Path file) throws Exception {
@@ -35,7 +43,7 @@ class PartySecretTest {
     assertThat(r.party()).isEqualTo("bank_a");
     assertThat(r.sameSecretAs(s)).isTrue();
     assertThat(r.identity().publicKey()).isEqualTo(s.identity().publicKey());
-    assertThat(r.blindingKey("job-1").scalar()).isEqualTo(s.blindingKey("job-1").scalar());
+    assertThat(r.blindingKey("job-1", BINDING).scalar()).isEqualTo(s.blindingKey("job-1", BINDING).scalar());
     assertThat(Files.readString(file)).contains("\"format\":\"veil-party-key/v1\"").contains(s.identity().publicKey().encoded());
     if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
       assertThat(Files.getPosixFilePermissions(file))
@@ -58,19 +66,22 @@ class PartySecretTest {
   }
 
   @Test
-  void blindingKeyIsPerJobAndStableAcrossReads() throws Exception {
+  void blindingKeyIsPerRunAndStableAcrossReads() throws Exception {
     Path file = dir.resolve("p.key");
     PartySecret.generate("p", new SecureRandom()).write(file);
     PartySecret a = PartySecret.read(file);
     PartySecret b = PartySecret.read(file);
-    assertThat(a.blindingKey("job-1").scalar()).isEqualTo(b.blindingKey("job-1").scalar());
-    assertThat(a.blindingKey("job-1").scalar()).isNotEqualTo(a.blindingKey("job-2").scalar());
-    assertThat(a.blindingKey("job-1").scalar()).hasSize(BlindingKey.KEY_BYTES);
+    assertThat(a.blindingKey("job-1", BINDING).scalar()).isEqualTo(b.blindingKey("job-1", BINDING).scalar());
+    assertThat(a.blindingKey("job-1", BINDING).scalar()).isNotEqualTo(a.blindingKey("job-2", BINDING).scalar());
+    assertThat(a.blindingKey("job-1", BINDING).scalar()).hasSize(BlindingKey.KEY_BYTES);
+    // a run over other inputs (another binding) gets another key
+    assertThat(a.blindingKey("job-1", new byte[32]).scalar()).isNotEqualTo(a.blindingKey("job-1", BINDING).scalar());
     // per-job secrets for other purposes are independent of the blinding key
-    assertThat(a.deriveJobSecret("job-1", "other", 32)).isNotEqualTo(a.blindingKey("job-1").scalar());
+    assertThat(a.deriveJobSecret("job-1", "other", 32)).isNotEqualTo(a.blindingKey("job-1", BINDING).scalar());
+    assertThat(a.deriveJobSecret("job-1", "psi-blinding", 32)).isNotEqualTo(a.blindingKey("job-1", BINDING).scalar());
     // and two parties get different keys for the same job
     PartySecret other = PartySecret.generate("q", new SecureRandom());
-    assertThat(other.blindingKey("job-1").scalar()).isNotEqualTo(a.blindingKey("job-1").scalar());
+    assertThat(other.blindingKey("job-1", BINDING).scalar()).isNotEqualTo(a.blindingKey("job-1", BINDING).scalar());
   }
 
   @Test
@@ -79,10 +90,12 @@ class PartySecretTest {
     PartySecret.generate("p", new SecureRandom()).write(file);
     byte[] secret = Base64.getUrlDecoder().decode(secretField(file));
     PartySecret s = PartySecret.read(file);
-    byte[] expected =
-        Hkdf.derive(
-            "veil/job/job-9".getBytes(StandardCharsets.UTF_8), secret, "psi-blinding".getBytes(StandardCharsets.UTF_8), 32);
-    assertThat(s.blindingKey("job-9").scalar()).isEqualTo(expected);
+    byte[] expected = Hkdf.derive(("veil/run/job-9/" + "07".repeat(32)).getBytes(StandardCharsets.UTF_8), secret,
+        "psi-blinding".getBytes(StandardCharsets.UTF_8), 32);
+    assertThat(s.blindingKey("job-9", BINDING).scalar()).isEqualTo(expected);
+    assertThat(s.deriveJobSecret("job-9", "input-commitment-salt", 16)).isEqualTo(Hkdf.derive(
+        "veil/job/job-9".getBytes(StandardCharsets.UTF_8), secret,
+        "input-commitment-salt".getBytes(StandardCharsets.UTF_8), 16));
   }
 
   @Test
@@ -92,11 +105,11 @@ class PartySecretTest {
     s.write(file);
     String secretB64 = secretField(file);
     byte[] secret = Base64.getUrlDecoder().decode(secretB64);
-    for (String text : new String[] {s.toString(), s.identity().toString(), s.blindingKey("j").toString()}) {
+    for (String text : new String[] {s.toString(), s.identity().toString(), s.blindingKey("j", BINDING).toString()}) {
       assertThat(text).doesNotContain(secretB64);
       assertThat(text).doesNotContain(Base64.getEncoder().encodeToString(secret));
       assertThat(text.toLowerCase()).doesNotContain(Hex.toHexString(secret));
-      assertThat(text).doesNotContain(Base64.getUrlEncoder().withoutPadding().encodeToString(s.blindingKey("j").scalar()));
+      assertThat(text).doesNotContain(Base64.getUrlEncoder().withoutPadding().encodeToString(s.blindingKey("j", BINDING).scalar()));
     }
     assertThat(s.toString()).contains("bank_a");
   }

@@ -6,23 +6,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
 import io.veil.channel.BatchCodec;
-import io.veil.channel.ControlLog;
-import io.veil.channel.ControlMessage;
 import io.veil.channel.RoundDigest;
-import io.veil.psi.internal.PsiProtocol;
 import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
+import io.veil.job.JobOutcome;
+import io.veil.job.VeilJobs;
+import io.veil.psi.internal.PsiProtocol;
+import io.veil.spec.JobSpec;
+import io.veil.testing.HostilePeer;
+import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -37,8 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Both sides of PSI in one JVM over an in-memory channel, checked against a plaintext join. */
+/** Both sides of PSI in one JVM, through the job runtime over an in-memory channel, against a plaintext join. */
 class PsiOperatorTest {
+  private static final List<String> PARTIES = List.of("bank_a", "bank_b");
   private static final StructType SCHEMA =
       new StructType().add("id", DataTypes.StringType, true).add("v", DataTypes.IntegerType, true);
   private static SparkSession spark;
@@ -54,12 +59,34 @@ class PsiOperatorTest {
     spark.stop();
   }
 
-  private static PsiOptions options(PsiMode mode, Set<String> recipients, KeyNormalization norm, String... keys) {
-    return new PsiOptions(List.of(keys), norm, mode, recipients, 3, 50, 60_000);
+  /** The settings of one PSI job as the tests vary them. */
+  private record Psi(String mode, List<String> recipients, KeyNormalization norm, int partitions, int batchRows) {}
+
+  private static Psi options(PsiMode mode, Set<String> recipients, KeyNormalization norm) {
+    return new Psi(mode.name().toLowerCase(Locale.ROOT), recipients.stream().sorted().toList(), norm, 3, 50);
   }
 
-  private static PsiOptions rows() {
-    return options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, "id");
+  private static Psi rows() {
+    return options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT);
+  }
+
+  /** Both parties' PSI job: each party's key columns, keeping every column, both with an output. */
+  private static JobSpec spec(JobHarness h, Psi o, List<String> keysA, List<String> keysB) {
+    Map<String, Object> section = new LinkedHashMap<>();
+    section.put("mode", o.mode());
+    section.put("recipients", o.recipients());
+    section.put("normalize", Map.of("trim", o.norm().trim(), "case", o.norm().caseMode().name().toLowerCase(Locale.ROOT)));
+    section.put("partitions", o.partitions());
+    section.put("batchRows", o.batchRows());
+    return h.spec("psi-test", "psi", List.of(
+        h.party("bank_a", JobHarness.input(keysA, null), JobHarness.output()),
+        h.party("bank_b", JobHarness.input(keysB, null), JobHarness.output())), section);
+  }
+
+  /** Runs both parties; returns their PSI results (bank_a, bank_b). */
+  private static PsiResult[] run(JobHarness h, JobSpec spec, Dataset<Row> a, Dataset<Row> b) {
+    Map<String, JobOutcome> out = h.run(spark, spec, Map.of("bank_a", a, "bank_b", b));
+    return new PsiResult[] {out.get("bank_a").details(PsiResult.class), out.get("bank_b").details(PsiResult.class)};
   }
 
   private static Dataset<Row> table(List<String> ids) {
@@ -106,18 +133,20 @@ class PsiOperatorTest {
     return out;
   }
 
-  private void check(List<String> a, List<String> b, PsiOptions o) throws Exception {
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    TwoPartyPsi.Results r = psi.run(spark, table(a), o, table(b), o);
-    Set<String> inter = oracle(a, b, o.normalization());
-    assertThat(r.a().intersectionSize()).isEqualTo(inter.size());
-    assertThat(r.b().intersectionSize()).isEqualTo(inter.size());
-    assertThat(actualRows(r.a().rows())).isEqualTo(expectedRows(a, inter, o.normalization()));
-    assertThat(actualRows(r.b().rows())).isEqualTo(expectedRows(b, inter, o.normalization()));
-    assertThat(r.a().peerDistinctKeys()).isEqualTo(r.b().distinctKeys());
-    assertThat(r.b().peerDistinctKeys()).isEqualTo(r.a().distinctKeys());
-    // Both sides computed the same round digests.
-    assertThat(r.a().rounds()).containsExactlyInAnyOrderElementsOf(r.b().rounds());
+  private void check(List<String> a, List<String> b, Psi o) throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    Set<String> inter = oracle(a, b, o.norm());
+    assertThat(r[0].intersectionSize()).isEqualTo(inter.size());
+    assertThat(r[1].intersectionSize()).isEqualTo(inter.size());
+    assertThat(actualRows(r[0].rows())).isEqualTo(expectedRows(a, inter, o.norm()));
+    assertThat(actualRows(r[1].rows())).isEqualTo(expectedRows(b, inter, o.norm()));
+    assertThat(r[0].peerDistinctKeys()).isEqualTo(r[1].distinctKeys());
+    assertThat(r[1].peerDistinctKeys()).isEqualTo(r[0].distinctKeys());
+    // Both sides computed the same round digests, and recorded them in their receipts.
+    assertThat(r[0].rounds()).containsExactlyInAnyOrderElementsOf(r[1].rounds());
+    assertThat(h.receipts("bank_a").get(0).rounds()).containsExactlyInAnyOrderElementsOf(
+        h.receipts("bank_b").get(0).rounds());
   }
 
   @ParameterizedTest(name = "size {0}")
@@ -138,14 +167,13 @@ class PsiOperatorTest {
     List<String> a = ids("cust-", 0, n);
     List<String> b = new ArrayList<>(ids("cust-", n / 3, n / 3 + n));
     java.util.Collections.shuffle(b, rnd);
-    PsiOptions o = new PsiOptions(List.of("id"), KeyNormalization.DEFAULT, PsiMode.ROWS,
-        Set.of("bank_a", "bank_b"), 8, 4096, 300_000);
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    TwoPartyPsi.Results r = psi.run(spark, table(a), o, table(b), o);
-    assertThat(r.a().intersectionSize()).isEqualTo(n - n / 3);
-    assertThat(r.a().rows().get().count()).isEqualTo(n - n / 3);
-    assertThat(r.b().rows().get().count()).isEqualTo(n - n / 3);
-    assertThat(r.a().comparisonBytes()).isEqualTo(PsiProtocol.comparisonBytes(n, n));
+    Psi o = new Psi("rows", List.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, 8, 4096);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    assertThat(r[0].intersectionSize()).isEqualTo(n - n / 3);
+    assertThat(r[0].rows().get().count()).isEqualTo(n - n / 3);
+    assertThat(r[1].rows().get().count()).isEqualTo(n - n / 3);
+    assertThat(r[0].comparisonBytes()).isEqualTo(PsiProtocol.comparisonBytes(n, n));
   }
 
   @Test
@@ -159,15 +187,15 @@ class PsiOperatorTest {
     List<String> a = Arrays.asList("Alice", " alice ", "BOB", null, "carol", "carol", null, "dave\t");
     List<String> b = Arrays.asList("ALICE", "bob ", null, "Dave", "erin", "erin");
     KeyNormalization lower = new KeyNormalization(true, KeyNormalization.CaseMode.LOWER);
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), lower, "id");
+    Psi o = options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), lower);
     check(a, b, o);
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    TwoPartyPsi.Results r = psi.run(spark, table(a), o, table(b), o);
-    assertThat(r.a().nullKeyRows()).isEqualTo(2);
-    assertThat(r.a().inputRows()).isEqualTo(8);
-    assertThat(r.a().distinctKeys()).isEqualTo(4); // alice, bob, carol, dave
-    assertThat(r.b().distinctKeys()).isEqualTo(4); // alice, bob, dave, erin
-    assertThat(r.a().intersectionSize()).isEqualTo(3);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    assertThat(r[0].nullKeyRows()).isEqualTo(2);
+    assertThat(r[0].inputRows()).isEqualTo(8);
+    assertThat(r[0].distinctKeys()).isEqualTo(4); // alice, bob, carol, dave
+    assertThat(r[1].distinctKeys()).isEqualTo(4); // alice, bob, dave, erin
+    assertThat(r[0].intersectionSize()).isEqualTo(3);
     // Without case folding only exact (trimmed) matches count.
     check(a, b, rows());
   }
@@ -184,57 +212,63 @@ class PsiOperatorTest {
     Dataset<Row> b = spark.createDataFrame(List.of(
         RowFactory.create("ann", 1991L), RowFactory.create("ben", 1990L), RowFactory.create("ann", 1990L),
         RowFactory.create("ann", 19901L), RowFactory.create("cy", null)), schemaB);
-    Set<String> both = Set.of("bank_a", "bank_b");
-    PsiOptions oa = options(PsiMode.ROWS, both, KeyNormalization.DEFAULT, "name", "year");
-    PsiOptions ob = options(PsiMode.ROWS, both, KeyNormalization.DEFAULT, "nm", "yr");
-    TwoPartyPsi.Results r = new TwoPartyPsi(dir).run(spark, a, oa, b, ob);
-    assertThat(r.a().intersectionSize()).isEqualTo(3);
-    assertThat(r.a().rows().get().collectAsList().stream().map(x -> x.getDouble(2)).sorted().toList())
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, rows(), List.of("name", "year"), List.of("nm", "yr")), a, b);
+    assertThat(r[0].intersectionSize()).isEqualTo(3);
+    assertThat(r[0].rows().get().collectAsList().stream().map(x -> x.getDouble(2)).sorted().toList())
         .containsExactly(1.0, 2.0, 3.0); // "ann1"+990 must not collide with "ann"+1990
-    assertThat(r.b().rows().get().count()).isEqualTo(3);
-    assertThat(r.a().nullKeyRows()).isEqualTo(1);
+    assertThat(r[1].rows().get().count()).isEqualTo(3);
+    assertThat(r[0].nullKeyRows()).isEqualTo(1);
   }
 
   @Test
   void cardinalityOnlyRevealsTheCountToTheRecipient() throws Exception {
     List<String> a = ids("k", 0, 300);
     List<String> b = ids("k", 200, 700);
-    PsiOptions o = options(PsiMode.CARDINALITY, Set.of("bank_a"), KeyNormalization.DEFAULT, "id");
-    TwoPartyPsi.Results r = new TwoPartyPsi(dir).run(spark, table(a), o, table(b), o);
-    assertThat(r.a().intersectionSize()).isEqualTo(100);
-    assertThat(r.a().rows()).isEmpty();
-    assertThat(r.b().intersectionSize()).isEqualTo(-1);
-    assertThat(r.b().rows()).isEmpty();
-    assertThat(r.b().peerDistinctKeys()).isEqualTo(300);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, options(PsiMode.CARDINALITY, Set.of("bank_a"), KeyNormalization.DEFAULT), List.of("id"),
+        List.of("id"));
+    Map<String, JobOutcome> out = h.run(spark, spec, Map.of("bank_a", table(a), "bank_b", table(b)));
+    PsiResult ra = out.get("bank_a").details(PsiResult.class);
+    PsiResult rb = out.get("bank_b").details(PsiResult.class);
+    assertThat(ra.intersectionSize()).isEqualTo(100);
+    assertThat(ra.rows()).isEmpty();
+    assertThat(out.get("bank_a").output().orElseThrow().collectAsList()).containsExactly(RowFactory.create(100L));
+    assertThat(rb.intersectionSize()).isEqualTo(-1);
+    assertThat(rb.rows()).isEmpty();
+    assertThat(out.get("bank_b").output()).isEmpty();
+    assertThat(rb.peerDistinctKeys()).isEqualTo(300);
   }
 
   @Test
   void cardinalityToBothParties() throws Exception {
-    PsiOptions o = options(PsiMode.CARDINALITY, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, "id");
-    TwoPartyPsi.Results r = new TwoPartyPsi(dir).run(spark, table(ids("k", 0, 40)), o, table(ids("k", 30, 90)), o);
-    assertThat(r.a().intersectionSize()).isEqualTo(10);
-    assertThat(r.b().intersectionSize()).isEqualTo(10);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    Psi o = options(PsiMode.CARDINALITY, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT);
+    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(ids("k", 0, 40)), table(ids("k", 30, 90)));
+    assertThat(r[0].intersectionSize()).isEqualTo(10);
+    assertThat(r[1].intersectionSize()).isEqualTo(10);
   }
 
   @Test
   void rowsToOneRecipientOnly() throws Exception {
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_b"), KeyNormalization.DEFAULT, "id");
+    Psi o = options(PsiMode.ROWS, Set.of("bank_b"), KeyNormalization.DEFAULT);
     List<String> a = ids("k", 0, 40);
     List<String> b = ids("k", 30, 90);
-    TwoPartyPsi.Results r = new TwoPartyPsi(dir).run(spark, table(a), o, table(b), o);
-    assertThat(r.a().rows()).isEmpty();
-    assertThat(r.a().intersectionSize()).isEqualTo(-1);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    assertThat(r[0].rows()).isEmpty();
+    assertThat(r[0].intersectionSize()).isEqualTo(-1);
     Set<String> inter = oracle(a, b, KeyNormalization.DEFAULT);
-    assertThat(actualRows(r.b().rows())).isEqualTo(expectedRows(b, inter, KeyNormalization.DEFAULT));
+    assertThat(actualRows(r[1].rows())).isEqualTo(expectedRows(b, inter, KeyNormalization.DEFAULT));
   }
 
   @Test
   void noPlaintextKeyCrossesTheChannel() throws Exception {
     List<String> a = ids("secret-customer-", 0, 200);
     List<String> b = ids("secret-customer-", 100, 300);
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    psi.run(spark, table(a), rows(), table(b), rows());
-    List<byte[]> records = psi.channel.allRecords();
+    JobHarness h = new JobHarness(dir, PARTIES);
+    run(h, spec(h, rows(), List.of("id"), List.of("id")), table(a), table(b));
+    List<byte[]> records = h.channel.allRecords();
     assertThat(records).isNotEmpty();
     for (byte[] rec : records) {
       String text = new String(rec, java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -244,65 +278,74 @@ class PsiOperatorTest {
 
   @Test
   void missingKeyColumnFailsBeforeAnythingIsSent() {
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT, "customer_id");
-    assertThatThrownBy(() -> PsiOperator.run(spark, table(ids("a", 0, 5)), o, psi.context("bank_a")))
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, rows(), List.of("customer_id"), List.of("id"));
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("a", 0, 5))).build()))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("key column 'customer_id' is not in the input");
-    assertThat(psi.channel.allRecords()).isEmpty();
+    assertThat(h.channel.allRecords()).isEmpty();
   }
 
   @Test
   void inexactKeyTypeIsRejected() {
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
+    JobHarness h = new JobHarness(dir, PARTIES);
     StructType s = new StructType().add("score", DataTypes.DoubleType);
     Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create(1.5)), s);
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT, "score");
-    assertThatThrownBy(() -> PsiOperator.run(spark, in, o, psi.context("bank_a")))
+    JobSpec spec = spec(h, rows(), List.of("score"), List.of("id"));
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", in).build()))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("key column 'score' has type double");
-    assertThat(psi.channel.allRecords()).isEmpty();
+    assertThat(h.channel.allRecords()).isEmpty();
   }
 
   @Test
-  void forgedBatchIsRejectedNamingPeerAndStep() throws Exception {
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, "id");
-    String stream = PsiProtocol.firstStream(psi.jobId, "bank_b");
-    psi.channel.createStreams(List.of(stream), o.partitions());
+  void forgedBatchIsRejectedNamingPeerAndStep() {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, rows(), List.of("id"), List.of("id"));
+    String stream = PsiProtocol.firstStream(spec.jobId(), "bank_b");
+    h.channel.createStreams(List.of(stream), 3);
     // Signed by bank_a's key, claiming to come from bank_b.
-    byte[] forged = BatchCodec.encode(psi.jobId, stream, "bank_b", 0, 0, 32, new byte[32], 1, psi.a.identity());
-    psi.channel.inject(stream, 0, forged);
-    assertThatThrownBy(() -> psi.run(spark, table(ids("k", 0, 30)), o, table(ids("k", 0, 30)), o))
-        .isInstanceOf(ExecutionException.class)
-        .cause()
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("bank_b")
-        .hasMessageContaining("blind-1");
-  }
-
-  @Test
-  void invalidCurvePointFromPeerIsRejected() throws Exception {
-    TwoPartyPsi psi = new TwoPartyPsi(dir);
-    PsiOptions o = options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT, "id");
-    String stream = PsiProtocol.firstStream(psi.jobId, "bank_b");
-    psi.channel.createStreams(List.of(stream), o.partitions());
-    // A misbehaving bank_b: validly signed batch holding a low-order point (u = 0) and a point
-    // on the twist, announced correctly.
-    byte[] payload = new byte[64];
-    payload[32] = 2; // u = 2 is on the twist of curve25519
-    byte[] record = BatchCodec.encode(psi.jobId, stream, "bank_b", 0, 0, 32, payload, 2, psi.b.identity());
-    psi.channel.inject(stream, 0, record);
-    RoundStats stats = RoundStats.fromBatches(o.partitions(),
-        List.of(new SentBatch(0, 0, 2, RoundDigest.batchDigest(record), null)));
-    ControlLog bLog = psi.context("bank_b").control();
-    bLog.publish(ControlMessage.Type.ROUND_COMPLETE, PsiProtocol.STEP_BLIND_1, stats.toBody());
-    assertThatThrownBy(() -> PsiOperator.run(spark, table(ids("k", 0, 5)), o, psi.context("bank_a")))
+    byte[] forged = BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, 0, 32, new byte[32], 1,
+        h.secret("bank_a").identity());
+    h.channel.inject(stream, 0, forged);
+    JobHarness.Results r = h.runAll(spark, spec, Map.of("bank_a", table(ids("k", 0, 30)), "bank_b",
+        table(ids("k", 0, 30))));
+    assertThat(r.error("bank_a"))
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("bank_b")
         .hasMessageContaining("blind-1")
-        .hasMessageContaining("not a valid curve point")
-        .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
+        .hasMessageContaining("is not signed by bank_b's key");
+    assertThat(r.error("bank_b")).isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("bank_a aborted it in step 'blind-1': it rejected what bank_b sent");
+  }
+
+  @Test
+  void invalidCurvePointFromAHostilePeerIsRejected() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT), List.of("id"),
+        List.of("id"));
+    String stream = PsiProtocol.firstStream(spec.jobId(), "bank_b");
+    // A misbehaving bank_b: it approves, commits, and announces a validly signed batch holding a
+    // low-order point (u = 0) and a point on the twist (u = 2).
+    try (HostilePeer b = HostilePeer.approve(h, spec, "bank_b")) {
+      b.commitInput("ab".repeat(32));
+      h.channel.createStreams(List.of(stream), 3);
+      byte[] payload = new byte[64];
+      payload[32] = 2;
+      byte[] record = BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, 0, 32, payload, 2,
+          h.secret("bank_b").identity());
+      h.channel.inject(stream, 0, record);
+      b.announce(PsiProtocol.STEP_BLIND_1, RoundStats.fromBatches(3,
+          List.of(new SentBatch(0, 0, 2, RoundDigest.batchDigest(record), null))));
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("bank_b")
+          .hasMessageContaining("blind-1")
+          .hasMessageContaining("not a valid curve point")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
+      assertThat(b.abortOf("bank_a")).as("bank_a told bank_b, and only the kind of failure")
+          .hasValueSatisfying(a -> assertThat(a.text("bank_a")).isEqualTo("it rejected what bank_b sent"));
+    }
   }
 
   @Test

@@ -47,7 +47,7 @@ class AggregationSpecTest {
   @Test
   void defaultsAreFilledIn() {
     JobSpec spec = parse(aggregate(SECTION));
-    AggregateSpec a = spec.aggregate();
+    AggregateSpec a = spec.settings(AggregateSpec.class);
     assertThat(spec.dataParties()).containsExactly("bank_a", "bank_b");
     assertThat(spec.recipients()).containsExactly("bank_c");
     assertThat(a.groups()).isEqualTo(2 * 5);
@@ -112,7 +112,7 @@ class AggregationSpecTest {
         "    publicKey: " + keyB(),
         "    input: {format: parquet, path: b, keyColumns: [cid], columns: [h0, h1]}",
         "featureAggregate: {resultParty: bank_a, dims: 2, maxAbs: 1000}");
-    FeatureAggregateSpec f = parse(fa).featureAggregate();
+    FeatureAggregateSpec f = parse(fa).settings(FeatureAggregateSpec.class);
     assertThat(f.scale()).isEqualTo(FeatureAggregateSpec.DEFAULT_SCALE);
     assertThat(f.batchRows()).isEqualTo(FeatureAggregateSpec.DEFAULT_BATCH_ROWS);
     assertThat(parse(fa).columnsUsed("bank_b")).containsExactly("cid", "h0", "h1");

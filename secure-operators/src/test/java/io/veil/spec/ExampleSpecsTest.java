@@ -94,20 +94,20 @@ class ExampleSpecsTest {
   @Test
   void examplesShowWhatTheyAreAbout() throws IOException {
     JobSpec rows = JobSpec.read(EXAMPLES.resolve("psi.yaml"), null);
-    assertThat(rows.psi().mode()).isEqualTo(PsiMode.ROWS);
+    assertThat(rows.settings(PsiSpec.class).mode()).isEqualTo(PsiMode.ROWS);
     assertThat(rows.party("bank_a").input().format()).isEqualTo("parquet");
     assertThat(rows.party("bank_a").input().path()).startsWith("hdfs://");
     assertThat(rows.party("bank_b").input().format()).isEqualTo("csv");
     assertThat(rows.party("bank_b").input().path()).startsWith("s3a://");
     JobSpec count = JobSpec.read(EXAMPLES.resolve("psi-cardinality.yaml"), null);
-    assertThat(count.psi().mode()).isEqualTo(PsiMode.CARDINALITY);
+    assertThat(count.settings(PsiSpec.class).mode()).isEqualTo(PsiMode.CARDINALITY);
     assertThat(count.jobId()).isNotEqualTo(rows.jobId());
     JobSpec report = JobSpec.read(EXAMPLES.resolve("aggregate.yaml"), null);
     assertThat(report.dataParties()).containsExactly("bank_a", "bank_b", "bank_c");
-    assertThat(report.aggregate().resultParty()).isEqualTo("regulator");
-    assertThat(report.aggregate().groups()).isEqualTo(28);
+    assertThat(report.settings(AggregateSpec.class).resultParty()).isEqualTo("regulator");
+    assertThat(report.settings(AggregateSpec.class).groups()).isEqualTo(28);
     JobSpec features = JobSpec.read(EXAMPLES.resolve("feature-aggregate.yaml"), null);
-    assertThat(features.featureAggregate().dims()).isEqualTo(4);
+    assertThat(features.settings(FeatureAggregateSpec.class).dims()).isEqualTo(4);
   }
 
   @Test

@@ -34,7 +34,7 @@ class JobSpecPropertiesTest {
   /** Field paths (party fields as "parties.x") whose values are defaults when equal to these. */
   private static final Map<String, Object> DEFAULTS = Map.of(
       "version", 1,
-      "peerTimeoutMs", PsiOptions.DEFAULT_PEER_TIMEOUT_MS,
+      "peerTimeoutMs", JobSpec.DEFAULT_PEER_TIMEOUT_MS,
       "psi.mode", "rows",
       "psi.partitions", PsiOptions.DEFAULT_PARTITIONS,
       "psi.batchRows", PsiOptions.DEFAULT_BATCH_ROWS,
@@ -233,7 +233,7 @@ class JobSpecPropertiesTest {
             psi,
             names(),
             names().injectNull(0.3),
-            Arbitraries.oneOf(Arbitraries.just(PsiOptions.DEFAULT_PEER_TIMEOUT_MS),
+            Arbitraries.oneOf(Arbitraries.just(JobSpec.DEFAULT_PEER_TIMEOUT_MS),
                 Arbitraries.longs().between(1000, 86_400_000)))
         .as((parties, psiMap, name, period, timeout) -> {
           Map<String, Object> m = new LinkedHashMap<>();

@@ -49,7 +49,7 @@ class JobSpecTest {
     assertThat(spec.name()).isEqualTo("customer-overlap");
     assertThat(spec.period()).isEmpty();
     assertThat(spec.operator()).isEqualTo("psi");
-    assertThat(spec.peerTimeoutMs()).isEqualTo(PsiOptions.DEFAULT_PEER_TIMEOUT_MS);
+    assertThat(spec.peerTimeoutMs()).isEqualTo(JobSpec.DEFAULT_PEER_TIMEOUT_MS);
     assertThat(spec.parties()).extracting(PartySpec::id).containsExactly("bank_a", "bank_b");
     assertThat(spec.partyKeys()).containsExactly(
         Map.entry("bank_a", SpecFixtures.BANK_A.identity().publicKey()),
@@ -66,7 +66,7 @@ class JobSpecTest {
     assertThat(spec.party("bank_a").output()).isEqualTo(new OutputSpec("hdfs://nn/out/bank_a", "parquet"));
     assertThat(spec.party("bank_b").output()).isEqualTo(new OutputSpec("s3a://bank-b/out", "parquet"));
 
-    PsiSpec psi = spec.psi();
+    PsiSpec psi = spec.settings(PsiSpec.class);
     assertThat(psi.mode()).isEqualTo(PsiMode.ROWS);
     assertThat(psi.recipients()).containsExactly("bank_a", "bank_b");
     assertThat(psi.normalization()).isEqualTo(KeyNormalization.DEFAULT);
@@ -77,7 +77,7 @@ class JobSpecTest {
     assertThat(spec.canonicalJson())
         .contains("\"version\":1")
         .contains("\"period\":null")
-        .contains("\"peerTimeoutMs\":" + PsiOptions.DEFAULT_PEER_TIMEOUT_MS)
+        .contains("\"peerTimeoutMs\":" + JobSpec.DEFAULT_PEER_TIMEOUT_MS)
         .contains("\"mode\":\"rows\"")
         .contains("\"recipients\":[\"bank_a\",\"bank_b\"]")
         .contains("\"normalize\":{\"case\":\"none\",\"trim\":true}")
@@ -101,9 +101,9 @@ class JobSpecTest {
     assertThat(b.options()).containsExactly(Map.entry("delimiter", ";"), Map.entry("header", "true"));
     assertThat(b.keyColumns()).containsExactly("nid", "dob");
     assertThat(spec.party("bank_b").output()).isEqualTo(new OutputSpec("s3a://bank-b/out", "csv"));
-    assertThat(spec.psi().normalization()).isEqualTo(new KeyNormalization(true, KeyNormalization.CaseMode.LOWER));
-    assertThat(spec.psi().partitions()).isEqualTo(16);
-    assertThat(spec.psi().batchRows()).isEqualTo(2048);
+    assertThat(spec.settings(PsiSpec.class).normalization()).isEqualTo(new KeyNormalization(true, KeyNormalization.CaseMode.LOWER));
+    assertThat(spec.settings(PsiSpec.class).partitions()).isEqualTo(16);
+    assertThat(spec.settings(PsiSpec.class).batchRows()).isEqualTo(2048);
   }
 
   @Test
@@ -111,7 +111,7 @@ class JobSpecTest {
     String ab = minimalSpec() + "psi:\n  recipients: [bank_a, bank_b]\n";
     String ba = minimalSpec() + "psi:\n  recipients: [bank_b, bank_a]\n";
     assertThat(parse(ab).contractHash()).isEqualTo(parse(ba).contractHash());
-    assertThat(parse(ba).psi().recipients()).containsExactly("bank_a", "bank_b");
+    assertThat(parse(ba).settings(PsiSpec.class).recipients()).containsExactly("bank_a", "bank_b");
   }
 
   @Test
@@ -122,7 +122,7 @@ class JobSpecTest {
         + String.join("\n",
             "version: 1",
             "period: null",
-            "peerTimeoutMs: " + PsiOptions.DEFAULT_PEER_TIMEOUT_MS,
+            "peerTimeoutMs: " + JobSpec.DEFAULT_PEER_TIMEOUT_MS,
             "psi:",
             "  mode: ROWS",
             "  recipients: [bank_a, bank_b]",
@@ -500,7 +500,7 @@ class JobSpecTest {
     String yaml = replaceOnce(replaceOnce(minimalSpec(), "    output:\n      path: s3a://bank-b/out\n", ""),
         "    output:\n      path: hdfs://nn/out/bank_a\n", "") + "psi:\n  mode: cardinality\n";
     JobSpec spec = parse(yaml);
-    assertThat(spec.psi().mode()).isEqualTo(PsiMode.CARDINALITY);
+    assertThat(spec.settings(PsiSpec.class).mode()).isEqualTo(PsiMode.CARDINALITY);
     assertThat(spec.parties()).allSatisfy(p -> assertThat(p.output()).isNull());
   }
 
@@ -554,19 +554,19 @@ class JobSpecTest {
   }
 
   @Test
-  void psiOptionsAreThoseOfTheAskingParty() {
+  void eachPartysKeyColumnsAreItsOwnAndTheSettingsAreShared() {
     JobSpec spec = parse(fullSpec());
-    PsiOptions a = spec.psiOptions("bank_a");
-    PsiOptions b = spec.psiOptions("bank_b");
-    assertThat(a.keyColumns()).containsExactly("national_id", "birth_date");
-    assertThat(b.keyColumns()).containsExactly("nid", "dob");
-    for (PsiOptions o : List.of(a, b)) {
-      assertThat(o.mode()).isEqualTo(PsiMode.ROWS);
-      assertThat(o.recipients()).containsExactlyInAnyOrder("bank_a", "bank_b");
-      assertThat(o.normalization()).isEqualTo(new KeyNormalization(true, KeyNormalization.CaseMode.LOWER));
-      assertThat(o.partitions()).isEqualTo(16);
-      assertThat(o.batchRows()).isEqualTo(2048);
-      assertThat(o.peerTimeoutMs()).isEqualTo(600_000);
-    }
+    assertThat(spec.party("bank_a").input().keyColumns()).containsExactly("national_id", "birth_date");
+    assertThat(spec.party("bank_b").input().keyColumns()).containsExactly("nid", "dob");
+    PsiSpec psi = spec.settings(PsiSpec.class);
+    assertThat(psi.mode()).isEqualTo(PsiMode.ROWS);
+    assertThat(psi.recipients()).containsExactlyInAnyOrder("bank_a", "bank_b");
+    assertThat(psi.normalization()).isEqualTo(new KeyNormalization(true, KeyNormalization.CaseMode.LOWER));
+    assertThat(psi.partitions()).isEqualTo(16);
+    assertThat(psi.batchRows()).isEqualTo(2048);
+    assertThat(spec.peerTimeoutMs()).isEqualTo(600_000);
+    assertThat(spec.secureOperator().name()).isEqualTo("psi");
+    assertThatThrownBy(() -> spec.settings(AggregateSpec.class)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("its operator is psi");
   }
 }

@@ -3,27 +3,25 @@ package io.veil.aggregate.internal;
 import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.crypto.sharing.PairwiseMasking;
 import io.veil.crypto.sharing.Ring64;
-import io.veil.spark.KeyRef;
+import io.veil.spark.RunKey;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Adds this party's pairwise masks to blocks of a vector, inside executor tasks. Holds a key file
+ * Adds this party's pairwise masks to blocks of a vector, inside executor tasks. Holds a run key
  * reference and the peers' public keys, never key material; the masking state is rebuilt from the
  * key file in each JVM.
  */
 final class Masker implements Serializable {
   private static final long serialVersionUID = 1L;
-  private final KeyRef key;
-  private final String jobId;
+  private final RunKey key;
   private final String me;
   private final TreeMap<String, byte[]> peerKeys;
   private transient PairwiseMasking masking;
 
-  Masker(KeyRef key, String jobId, String me, Map<String, byte[]> dataPartyKeys) {
+  Masker(RunKey key, String me, Map<String, byte[]> dataPartyKeys) {
     this.key = key;
-    this.jobId = jobId;
     this.me = me;
     this.peerKeys = new TreeMap<>(dataPartyKeys);
     this.peerKeys.remove(me);
@@ -32,7 +30,8 @@ final class Masker implements Serializable {
   /** {@code values + masks} for positions {@code [offset, offset + values.length)} of stream {@code domain}. */
   long[] mask(String domain, long[] values, long offset) {
     if (masking == null) {
-      masking = PairwiseMasking.create(me, AggregationKeys.derive(key.resolve(), jobId), peerKeys, jobId);
+      masking = PairwiseMasking.create(me, AggregationKeys.derive(key.key().resolve(), key.jobId()), peerKeys,
+          key.jobId(), key.binding());
     }
     long[] out = masking.mask(domain, values.length, offset);
     Ring64.addInPlace(out, values);

@@ -1,9 +1,6 @@
 package io.veil.aggregate.internal;
 
 import io.veil.ProtocolException;
-import io.veil.aggregate.AggregationContext;
-import io.veil.channel.ControlMessage;
-import io.veil.channel.ControlMessage.Type;
 import io.veil.channel.PeerStream;
 import io.veil.channel.RoundStats;
 import io.veil.channel.RoundSummary;
@@ -29,7 +26,6 @@ import org.apache.spark.sql.SparkSession;
  * twice with the same mask.
  */
 public final class SecureSum {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SecureSum.class);
   private final JavaSparkContext jsc;
   private final AggregationContext c;
   private final int partitions;
@@ -73,10 +69,10 @@ public final class SecureSum {
     if (stats.totalElements() != length) {
       throw new IllegalStateException("sent " + stats.totalElements() + " elements of a vector of " + length);
     }
-    c.control().publish(Type.ROUND_COMPLETE, step, stats.toBody());
+    c.op().announceRound(step, stats);
     rounds.add(RoundSummary.of(step, c.me(), c.resultParty(), stats));
-    LOG.info("Veil job {}: step {} sent {} masked elements in {} batches to {}", c.jobId(), step,
-        stats.totalElements(), stats.totalBatches(), c.resultParty());
+    c.op().progress("step " + step + " sent " + stats.totalElements() + " masked elements in "
+        + stats.totalBatches() + " batches to " + c.resultParty());
   }
 
   /**
@@ -91,16 +87,14 @@ public final class SecureSum {
       if (d.equals(c.me())) {
         continue;
       }
-      ControlMessage m = c.control().await(d, Type.ROUND_COMPLETE, step, c.peerTimeoutMs(),
-          "its masked vector (step " + step + ")");
-      RoundStats stats = RoundStats.fromBody(m.body(), layout.partitions(), d, step);
+      RoundStats stats = c.op().awaitRound(d, step, layout.partitions(), "its masked vector (step " + step + ")");
       if (stats.totalElements() != length) {
         throw new ProtocolException(d, step, "Cannot add " + d + "'s masked vector in step '" + step + "': it has "
             + stats.totalElements() + " elements but the spec gives " + length + ". The job was aborted and "
             + "nothing was revealed; check that every party runs the same spec.");
       }
       rounds.add(RoundSummary.of(step, d, c.me(), stats));
-      LOG.info("Veil job {}: step {} announced by {}: {} masked elements", c.jobId(), step, d, stats.totalElements());
+      c.op().progress("step " + step + " announced by " + d + ": " + stats.totalElements() + " masked elements");
       peers.add(new PeerStream(c.channel(), c.jobId(), stream(c.jobId(), d, step), d, c.identities().get(d), step,
           stats, LongCodec.BYTES));
     }
@@ -143,6 +137,6 @@ public final class SecureSum {
   }
 
   private Masker masker() {
-    return new Masker(c.key(), c.jobId(), c.me(), c.aggregationKeys());
+    return new Masker(c.runKey(), c.me(), c.aggregationKeys());
   }
 }

@@ -17,10 +17,11 @@ import java.util.TreeMap;
  * <p><b>Protocol.</b> Every party announces its {@link AggregationKeys#publicKey()} for the job.
  * Party {@code m} and each peer {@code j} agree on a seed
  * <pre>
- *   s_mj = HKDF-SHA256(salt = UTF-8(jobId), ikm = X25519(sk_m, pk_j),
+ *   s_mj = HKDF-SHA256(salt = UTF-8(jobId) || binding, ikm = X25519(sk_m, pk_j),
  *                      info = "veil-agg-seed|" + min(m, j) + "|" + max(m, j), 32 bytes)
  * </pre>
- * (so {@code s_mj = s_jm}), and its mask at position {@code i} of stream {@code domain} is
+ * (so {@code s_mj = s_jm}), where {@code binding} is the job's input binding (a hash over every
+ * party's input commitment: a run over changed inputs gets fresh seeds), and its mask at position {@code i} of stream {@code domain} is
  * <pre>
  *   M_m[i] = Σ_{j ≠ m} (m &lt; j ? +1 : -1) · PRG(s_mj, domain)[i]   (mod 2^64)
  * </pre>
@@ -73,7 +74,17 @@ public final class PairwiseMasking {
    */
   public static PairwiseMasking create(
       String me, AggregationKeys mine, Map<String, byte[]> peerPublicKeys, String jobId) {
+    return create(me, mine, peerPublicKeys, jobId, new byte[0]);
+  }
+
+  /**
+   * Agrees a seed with each peer for one run of the job over inputs described by {@code binding}
+   * (every party must pass the same binding).
+   */
+  public static PairwiseMasking create(
+      String me, AggregationKeys mine, Map<String, byte[]> peerPublicKeys, String jobId, byte[] binding) {
     Objects.requireNonNull(mine, "mine");
+    Objects.requireNonNull(binding, "binding");
     Objects.requireNonNull(peerPublicKeys, "peerPublicKeys");
     requireId(me, "this party");
     if (jobId == null || !jobId.equals(mine.jobId())) {
@@ -88,7 +99,9 @@ public final class PairwiseMasking {
               + "Aggregation needs at least two parties; list them in the job spec.");
     }
     byte[] myPublic = mine.publicKey();
-    byte[] salt = jobId.getBytes(StandardCharsets.UTF_8);
+    byte[] job = jobId.getBytes(StandardCharsets.UTF_8);
+    byte[] salt = Arrays.copyOf(job, job.length + binding.length);
+    System.arraycopy(binding, 0, salt, job.length, binding.length);
     Map<String, Integer> signs = new TreeMap<>();
     Map<String, byte[]> seeds = new TreeMap<>();
     Map<String, byte[]> seen = new TreeMap<>();

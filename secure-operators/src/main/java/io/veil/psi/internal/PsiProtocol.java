@@ -8,22 +8,18 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.veil.ProtocolException;
-import io.veil.channel.ControlLog;
-import io.veil.channel.ControlMessage;
-import io.veil.channel.ControlMessage.Type;
 import io.veil.channel.PeerStream;
 import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
-import io.veil.psi.PsiContext;
+import io.veil.crypto.IdentityPublicKey;
+import io.veil.job.OperatorContext;
 import io.veil.psi.PsiMode;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
 import io.veil.channel.RoundSummary;
-import io.veil.spark.SparkErrors;
+import io.veil.spark.RunKey;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
@@ -37,8 +33,6 @@ import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
@@ -50,8 +44,6 @@ public final class PsiProtocol {
   public static final String STEP_BLIND_2 = "blind-2";
   /** Name of the normalised-key column added while the operator runs. */
   public static final String KEY_COLUMN = "__veil_key";
-  private static final Logger LOG = LoggerFactory.getLogger(PsiProtocol.class);
-  private static final HexFormat HEX = HexFormat.of();
   private static final StructType HASH_SCHEMA =
       new StructType().add("h", DataTypes.BinaryType, false);
   private static final StructType HASH_KEY_SCHEMA =
@@ -86,22 +78,9 @@ public final class PsiProtocol {
     return n <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(n - 1);
   }
 
-  public static PsiResult run(SparkSession spark, Dataset<Row> input, PsiOptions o, PsiContext c) {
-    String step = "prepare";
-    try {
-      return new Run(spark, input, o, c).execute();
-    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
-      RuntimeException err = SparkErrors.unwrap(e);
-      if (err instanceof ProtocolException pe) {
-        step = pe.step();
-      }
-      try {
-        c.control().publish(Type.ABORT, step, Map.of("reason", String.valueOf(err.getMessage())));
-      } catch (RuntimeException ignored) {
-        err.addSuppressed(ignored);
-      }
-      throw err;
-    }
+  /** Runs this party's side of PSI with the runtime's context (approvals are in). */
+  public static PsiResult run(OperatorContext c, PsiOptions o) {
+    return new Run(c, o).execute();
   }
 
   private static final class Run {
@@ -109,28 +88,32 @@ public final class PsiProtocol {
     private final JavaSparkContext jsc;
     private final Dataset<Row> input;
     private final PsiOptions o;
-    private final PsiContext c;
+    private final OperatorContext c;
+    private final String peer;
     private final int partitions;
     private final boolean iReceive;
     private final boolean peerReceives;
     private final List<RoundSummary> rounds = new ArrayList<>();
 
-    Run(SparkSession spark, Dataset<Row> input, PsiOptions o, PsiContext c) {
-      this.spark = spark;
+    Run(OperatorContext c, PsiOptions o) {
+      this.spark = c.spark();
       this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      this.input = input;
+      this.input = c.input().orElseThrow();
       this.o = o;
       this.c = c;
+      this.peer = c.peers().get(0);
       this.partitions = o.partitions();
       this.iReceive = o.recipients().contains(c.me());
-      this.peerReceives = o.recipients().contains(c.peer());
+      this.peerReceives = o.recipients().contains(peer);
     }
 
     PsiResult execute() {
       String jobId = c.jobId();
       String me = c.me();
-      String peer = c.peer();
-      ControlLog control = c.control();
+      IdentityPublicKey peerKey = c.identities().get(peer);
+      // Commits to the input (one scan of it, cached for the protocol) and binds every party's
+      // commitment: the blinding key of this run depends on all of them.
+      RunKey runKey = c.commitAndBindInput();
       c.channel().createStreams(List.of(
           firstStream(jobId, me), firstStream(jobId, peer),
           secondStream(jobId, me, peer), secondStream(jobId, peer, me)), partitions);
@@ -144,26 +127,24 @@ public final class PsiProtocol {
       Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
       long inputRows = counts.getLong(0);
       long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
-      LOG.info("Veil job {}: {} input rows, {} with a NULL key dropped", jobId, inputRows, nullKeyRows);
+      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped");
 
       // Step 1: blind own distinct keys, send them in an order given by the blinded values.
       long t0 = System.nanoTime();
       JavaRDD<Row> keys = withKey.select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct().javaRDD();
-      JavaRDD<SentBatch> sent = keys.mapPartitionsToPair(new PsiTasks.BlindOwn(jobId, c.key()))
+      JavaRDD<SentBatch> sent = keys.mapPartitionsToPair(new PsiTasks.BlindOwn(runKey))
           .repartitionAndSortWithinPartitions(
               new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
           .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId, firstStream(jobId, me), me,
               c.key(), PsiTasks.POINT_BYTES, o.batchRows(), iReceive && o.mode() == PsiMode.ROWS), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
       RoundStats mine1 = RoundStats.fromBatches(partitions, sent.map(PsiProtocol::withoutLocals).collect());
-      control.publish(Type.ROUND_COMPLETE, STEP_BLIND_1, mine1.toBody());
+      c.announceRound(STEP_BLIND_1, mine1);
       record(STEP_BLIND_1, me, peer, mine1);
-      LOG.info("Veil job {}: step {} sent {} blinded keys to {} in {} ms", jobId, STEP_BLIND_1,
-          mine1.totalElements(), peer, (System.nanoTime() - t0) / 1_000_000);
+      c.progress("step " + STEP_BLIND_1 + " sent " + mine1.totalElements() + " blinded keys to " + peer + " in "
+          + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
-      ControlMessage m1 = control.await(peer, Type.ROUND_COMPLETE, STEP_BLIND_1, o.peerTimeoutMs(),
-          "its blinded set (step " + STEP_BLIND_1 + ")");
-      RoundStats peer1 = RoundStats.fromBody(m1.body(), partitions, peer, STEP_BLIND_1);
+      RoundStats peer1 = c.awaitRound(peer, STEP_BLIND_1, partitions, "its blinded set (step " + STEP_BLIND_1 + ")");
       record(STEP_BLIND_1, peer, me, peer1);
       int ell = comparisonBytes(mine1.totalElements(), peer1.totalElements());
 
@@ -172,8 +153,8 @@ public final class PsiProtocol {
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
       JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
       PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
-          c.peerKey(), STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
-      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, c.key(),
+          peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
+      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, runKey,
               ell, answerInPlace ? secondStream(jobId, me, peer) : null), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
       List<SentBatch> blindedStats = peerBlinded.map(PsiProtocol::withoutLocals).collect();
@@ -192,18 +173,16 @@ public final class PsiProtocol {
               .collect();
           mine2 = RoundStats.fromBatches(partitions, shuffled);
         }
-        control.publish(Type.ROUND_COMPLETE, STEP_BLIND_2, mine2.toBody());
+        c.announceRound(STEP_BLIND_2, mine2);
         record(STEP_BLIND_2, me, peer, mine2);
-        LOG.info("Veil job {}: step {} answered {} of {}'s keys in {} ms", jobId, STEP_BLIND_2,
-            mine2.totalElements(), peer, (System.nanoTime() - t0) / 1_000_000);
+        c.progress("step " + STEP_BLIND_2 + " answered " + mine2.totalElements() + " of " + peer + "'s keys in "
+            + (System.nanoTime() - t0) / 1_000_000 + " ms");
       }
 
       long intersection = -1;
       Optional<Dataset<Row>> rows = Optional.empty();
       if (iReceive) {
-        ControlMessage m2 = control.await(peer, Type.ROUND_COMPLETE, STEP_BLIND_2, o.peerTimeoutMs(),
-            "its answers (step " + STEP_BLIND_2 + ")");
-        RoundStats peer2 = RoundStats.fromBody(m2.body(), partitions, peer, STEP_BLIND_2);
+        RoundStats peer2 = c.awaitRound(peer, STEP_BLIND_2, partitions, "its answers (step " + STEP_BLIND_2 + ")");
         if (peer2.totalElements() != mine1.totalElements()) {
           throw new ProtocolException(peer, STEP_BLIND_2,
               "Cannot accept " + peer + "'s answers in step '" + STEP_BLIND_2 + "': it answered "
@@ -212,7 +191,7 @@ public final class PsiProtocol {
         }
         record(STEP_BLIND_2, peer, me, peer2);
         JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
-            c.channel(), jobId, secondStream(jobId, peer, me), peer, c.peerKey(), STEP_BLIND_2, peer2, ell)), true);
+            c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell)), true);
         Dataset<Row> peerSet = spark.createDataFrame(
             peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
             HASH_SCHEMA);
@@ -233,7 +212,7 @@ public final class PsiProtocol {
               HASH_SCHEMA);
           intersection = answered.join(peerSet, answered.col("h").equalTo(peerSet.col("h")), "left_semi").count();
         }
-        LOG.info("Veil job {}: intersection has {} keys", jobId, intersection);
+        c.progress("the intersection has " + intersection + " keys");
       }
       // The intersection is materialised (or not needed): the per-round caches can go.
       sent.unpersist(false);

@@ -10,11 +10,11 @@ import io.veil.channel.RoundDigest;
 import io.veil.channel.StreamWriter;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.InvalidPointException;
-import io.veil.crypto.PartySecret;
 import io.veil.crypto.PsiCipher;
 import io.veil.crypto.Sha256;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.KeyRef;
+import io.veil.spark.RunKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -52,17 +52,15 @@ final class PsiTasks {
   /** Hashes each own key to the curve and blinds it: (blinded point, key). */
   static final class BlindOwn implements PairFlatMapFunction<Iterator<Row>, byte[], byte[]> {
     private static final long serialVersionUID = 1L;
-    private final String jobId;
-    private final KeyRef key;
+    private final RunKey key;
 
-    BlindOwn(String jobId, KeyRef key) {
-      this.jobId = jobId;
+    BlindOwn(RunKey key) {
       this.key = key;
     }
 
     @Override
     public Iterator<Tuple2<byte[], byte[]>> call(Iterator<Row> rows) {
-      PsiCipher cipher = PsiCipher.create(key.resolve().blindingKey(jobId));
+      PsiCipher cipher = PsiCipher.create(key.blindingKey());
       // Chunks share one field inversion in hash-to-curve (PsiCipher.hashAndBlindBatch).
       return new Iterator<>() {
         private final byte[][] keys = new byte[CHUNK][];
@@ -171,11 +169,11 @@ final class PsiTasks {
     private static final long serialVersionUID = 1L;
     private final PeerStream in;
     private final String me;
-    private final KeyRef key;
+    private final RunKey key;
     private final int comparisonBytes;
     private final String answerStream; // null: do not answer in place
 
-    BlindPeer(PeerStream in, String me, KeyRef key, int comparisonBytes, String answerStream) {
+    BlindPeer(PeerStream in, String me, RunKey key, int comparisonBytes, String answerStream) {
       this.in = in;
       this.me = me;
       this.key = key;
@@ -188,8 +186,8 @@ final class PsiTasks {
       List<Batch> batches = in.read(partition);
       String peer = in.sender();
       String step = in.step();
-      PartySecret secret = key.resolve();
-      PsiCipher cipher = PsiCipher.create(secret.blindingKey(in.jobId()));
+      PsiCipher cipher = PsiCipher.create(key.blindingKey());
+      IdentityKeys signer = key.identity();
       List<SentBatch> out = new ArrayList<>(batches.size());
       StreamWriter writer = answerStream == null ? null : in.channel().openWriter(answerStream, partition);
       try {
@@ -217,7 +215,7 @@ final class PsiTasks {
           byte[] digest = null;
           if (writer != null) {
             byte[] record = BatchCodec.encode(in.jobId(), answerStream, me, partition, b.seq(),
-                comparisonBytes, payload, b.count(), secret.identity());
+                comparisonBytes, payload, b.count(), signer);
             writer.write(record);
             digest = RoundDigest.batchDigest(record);
           }

@@ -1,6 +1,7 @@
 package io.veil.connectors.input;
 
 import io.veil.InvalidInputException;
+import io.veil.job.InputReader;
 import io.veil.spec.InputSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,11 @@ public final class PartyInputs {
   /** Local secrets for inputs that need them; never part of the spec. */
   public record Secrets(Path jdbcPasswordFile) {
     public static final Secrets NONE = new Secrets(null);
+  }
+
+  /** The runtime's {@link InputReader}: {@link #open} with these secrets. */
+  public static InputReader reader(Secrets secrets) {
+    return (spark, in, party) -> open(spark, in, party, secrets);
   }
 
   /** Opens and validates; reads only metadata (file listing, headers, footers, JDBC column types). */

@@ -1,9 +1,9 @@
-package io.veil.jobs;
+package io.veil.ledger.chain;
 
 import io.veil.InvalidInputException;
 import io.veil.PolicyRefusedException;
-import io.veil.ledger.chain.ChainClient;
-import io.veil.ledger.chain.ChainConfig;
+import io.veil.job.JobGate;
+import io.veil.ledger.LedgerConfig;
 import io.veil.spec.InputSpec;
 import io.veil.spec.JobSpec;
 import java.util.HexFormat;
@@ -18,32 +18,37 @@ import java.util.List;
  * Otherwise the job stops on the driver with {@link PolicyRefusedException}, naming the asset, the
  * hashes checked and the command the asset's owner runs to authorise it.
  */
-public final class AssetGate {
-  private AssetGate() {}
+public final class AssetGate implements JobGate {
+  private final ChainConfig chain;
+
+  /** A gate asking {@code chain}'s ledger contract (null: none configured, an error if a spec needs it). */
+  public AssetGate(ChainConfig chain) {
+    this.chain = chain;
+  }
 
   /**
    * Checks {@code party}'s asset on the chain; does nothing when the spec does not require
    * authorisation or the party has no input.
-   *
-   * @param chain the chain and ledger contract to ask (null: none configured, an error if needed)
    */
-  public static void check(JobSpec spec, String party, ChainConfig chain) {
+  @Override
+  public void check(JobSpec spec, String party) {
     InputSpec input = spec.party(party).input();
     if (!spec.authorisationRequired() || input == null) {
       return;
     }
     if (chain == null) {
       throw new InvalidInputException("Cannot run job '" + spec.name() + "' as " + party + ": its spec requires "
-          + "authorisation of data assets on the chain, but no chain is configured. Pass --" + ChainOptions.URL
-          + ", --" + ChainOptions.CHAIN_ID + ", --" + ChainOptions.KEY_FILE + " and --" + ChainOptions.CONTRACT
-          + " to 'veil run' (or set " + ChainOptions.envName(ChainOptions.URL) + " etc.).");
+          + "authorisation of data assets on the chain, but no chain is configured. Pass --"
+          + LedgerConfig.CHAIN_URL.flag() + ", --" + LedgerConfig.CHAIN_ID.flag() + ", --"
+          + LedgerConfig.CHAIN_KEY_FILE.flag() + " and --" + LedgerConfig.CHAIN_CONTRACT.flag() + " to 'veil run' "
+          + "(or set " + LedgerConfig.CHAIN_URL.envName() + " etc.).");
     }
     try (ChainClient client = ChainClient.connect(chain)) {
       check(spec, party, client);
     }
   }
 
-  /** {@link #check(JobSpec, String, ChainConfig)} with a connected client. */
+  /** {@link #check(JobSpec, String)} with a connected client. */
   public static void check(JobSpec spec, String party, ChainClient client) {
     InputSpec input = spec.party(party).input();
     if (!spec.authorisationRequired() || input == null) {

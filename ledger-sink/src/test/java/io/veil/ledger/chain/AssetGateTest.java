@@ -1,4 +1,4 @@
-package io.veil.jobs;
+package io.veil.ledger.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -7,9 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.veil.InvalidInputException;
 import io.veil.PolicyRefusedException;
 import io.veil.crypto.PartySecret;
-import io.veil.ledger.chain.ChainClient;
-import io.veil.ledger.chain.DevChain;
-import io.veil.ledger.chain.TxOutcome;
 import io.veil.spec.JobSpec;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -152,16 +149,16 @@ class AssetGateTest {
     JobSpec spec = spec(HEX.formatHex(asset), "2026-10");
     bank.authorise(asset, HEX.parseHex(spec.contractHash()));
     var config = chain.config(2).contractAddress(bank.contractAddress().orElseThrow()).build();
-    assertThatCode(() -> AssetGate.check(spec, "bank_a", config)).doesNotThrowAnyException();
+    assertThatCode(() -> new AssetGate(config).check(spec, "bank_a")).doesNotThrowAnyException();
 
-    assertThatThrownBy(() -> AssetGate.check(spec, "bank_a", (io.veil.ledger.chain.ChainConfig) null))
+    assertThatThrownBy(() -> new AssetGate(null).check(spec, "bank_a"))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContainingAll("requires authorisation", "no chain is configured", "--chain-url", "--chain-contract");
 
     JobSpec notRequired = JobSpec.parse(spec.canonicalJson().replace("\"authorisation\":\"required\",", ""),
         "plain.yaml", null);
     assertThat(notRequired.authorisationRequired()).isFalse();
-    assertThatCode(() -> AssetGate.check(notRequired, "bank_a", (io.veil.ledger.chain.ChainConfig) null))
+    assertThatCode(() -> new AssetGate(null).check(notRequired, "bank_a"))
         .doesNotThrowAnyException();
   }
 }

@@ -1,0 +1,116 @@
+package io.veil.ledger;
+
+import io.veil.crypto.IdentityKeys;
+import io.veil.job.JobRecord;
+import io.veil.job.ReceiptSink;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.ChainConfig;
+import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.ChainSinkConfig;
+import io.veil.ledger.chain.ReceiptAnchor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job runtime's receipt sink: appends each finished job's signed {@link Receipt} to the party's
+ * {@link LocalLedger} and, when a chain is configured, anchors its job root on the ledger contract
+ * through the {@link ChainSink}'s durable outbox next to the ledger. A job never fails or waits
+ * longer than {@code anchorWaitMs} because of the chain: an anchor that is not confirmed in time
+ * stays in the outbox, and {@code veil anchor} (or the next run on the same ledger) sends it.
+ */
+public final class LedgerReceipts implements ReceiptSink {
+  private static final Logger LOG = LoggerFactory.getLogger(LedgerReceipts.class);
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final Path ledger;
+  private final ChainConfig chain;
+  private final long anchorWaitMs;
+
+  private LedgerReceipts(Path ledger, ChainConfig chain, long anchorWaitMs) {
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    this.chain = chain;
+    this.anchorWaitMs = anchorWaitMs;
+  }
+
+  /** Receipts in the local ledger file {@code ledger}, not anchored. */
+  public static LedgerReceipts local(Path ledger) {
+    return new LedgerReceipts(ledger, null, 0);
+  }
+
+  /** The same ledger, each receipt also anchored on {@code chain}; a run waits up to {@code anchorWaitMs} for it. */
+  public LedgerReceipts withChain(ChainConfig chainConfig, long waitMs) {
+    return new LedgerReceipts(ledger, Objects.requireNonNull(chainConfig, "chain"), waitMs);
+  }
+
+  public Path ledger() {
+    return ledger;
+  }
+
+  @Override
+  public Recorded record(JobRecord r, IdentityKeys signer) {
+    Receipt.Builder b = Receipt.builder()
+        .jobId(r.jobId())
+        .jobName(r.jobName())
+        .period(r.period())
+        .operator(r.operator())
+        .party(r.party(), r.partyKey())
+        .contractHash(r.contractHash())
+        .outputLocation(r.outputLocation())
+        .result(r.result())
+        .status(Receipt.Status.SUCCEEDED)
+        .startedAt(r.startedAt())
+        .finishedAt(r.finishedAt())
+        .inputCommitment(commitment(r.input()))
+        .outputCommitment(commitment(r.output()));
+    r.approvals().forEach(a -> b.addApproval(Receipt.Approval.of(a.party(), a.key(), HEX.parseHex(a.signatureHex()))));
+    r.peers().forEach(p -> b.addPeerCommitment(new Receipt.PeerCommitment(p.party(), p.inputRoot(), p.outputRoot())));
+    r.rounds().forEach(d -> b.addRoundDigest(new Receipt.RoundDigest(d.round(), d.from(), d.to(), d.batches(),
+        d.elements(), d.digest())));
+    Receipt receipt = b.build();
+    LocalLedger local = LocalLedger.open(ledger, signer);
+    LedgerEntry entry = local.append(receipt);
+    Map<String, String> notes = new LinkedHashMap<>();
+    if (chain != null) {
+      notes.put("anchor", anchor(local, r.jobId()));
+    }
+    return new Recorded(ledger.toString(), entry.receiptHash(), HEX.formatHex(JobRoot.of(receipt)), notes);
+  }
+
+  private static Receipt.Commitment commitment(JobRecord.CommitmentRecord c) {
+    return c == null ? null : new Receipt.Commitment(c.algorithm(), c.root(), c.rows(), c.salt());
+  }
+
+  /**
+   * Anchors the ledger's new entry: a chain sink opened over the ledger queues it in its outbox and
+   * sends it; waits up to {@code anchorWaitMs} for the confirmation. Never fails: returns the
+   * anchor's state for the summary.
+   */
+  private String anchor(LocalLedger local, String jobId) {
+    String later = "; the receipt is in the ledger, and 'veil anchor --ledger " + local.file()
+        + "' (or the next run on this ledger) sends it";
+    try (ChainClient client = ChainClient.connect(chain);
+        ChainSink sink = ChainSink.open(local, client, ChainSinkConfig.defaults())) {
+      sink.flush(Duration.ofMillis(anchorWaitMs));
+      ReceiptAnchor a = sink.status(jobId).orElseThrow();
+      if (a.stage() == ReceiptAnchor.Stage.CONFIRMED) {
+        return "confirmed in block " + a.blockNumber() + " (tx " + a.txHash() + ", gas " + a.gasUsed() + ")";
+      }
+      return a.stage().name().toLowerCase(Locale.ROOT) + " after " + anchorWaitMs + " ms" + later;
+    } catch (RuntimeException e) {
+      LOG.warn("Veil job {}: not anchored yet: {}", jobId, e.getMessage());
+      return "pending (" + e.getMessage() + ")" + later;
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "ledger " + ledger + (chain == null ? "" : ", anchored on " + chain);
+  }
+}

@@ -1,0 +1,226 @@
+package io.veil.job.internal;
+
+import io.veil.InputChangedException;
+import io.veil.InvalidInputException;
+import io.veil.PeerTimeoutException;
+import io.veil.PolicyRefusedException;
+import io.veil.ProtocolException;
+import io.veil.channel.ControlLog;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Abort;
+import io.veil.channel.ControlMessage.AbortKind;
+import io.veil.channel.ControlMessage.Done;
+import io.veil.channel.ControlMessage.Hello;
+import io.veil.channel.PeerAbortedException;
+import io.veil.channel.RoundSummary;
+import io.veil.crypto.PartySecret;
+import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.job.JobOutcome;
+import io.veil.job.JobOutputs;
+import io.veil.job.JobRecord;
+import io.veil.job.JobRequest;
+import io.veil.job.OperatorResult;
+import io.veil.job.ReceiptSink;
+import io.veil.job.SecureOperator;
+import io.veil.spark.DatasetCommitment;
+import io.veil.spark.SparkErrors;
+import io.veil.spec.Approval;
+import io.veil.spec.JobSpec;
+import io.veil.spec.PartySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One party's run of one job, for every operator: the cross-party protocol all jobs share. See
+ * {@link io.veil.job.VeilJobs} for the order of events.
+ */
+public final class JobRun {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
+  private static final String INPUT_SALT = "input-commitment-salt";
+  private static final String OUTPUT_SALT = "output-commitment-salt";
+
+  private JobRun() {}
+
+  public static JobOutcome run(SparkSession spark, JobRequest rq) {
+    Instant started = Instant.now();
+    JobSpec spec = rq.spec();
+    PartySpec me = spec.party(rq.party());
+    SecureOperator operator = spec.secureOperator();
+    PartySecret secret = rq.key().resolve();
+    if (!secret.identity().publicKey().equals(me.publicKey())) {
+      throw new InvalidInputException("Cannot run job '" + spec.name() + "' as " + me.id() + ": key file "
+          + rq.key().path() + " holds key " + secret.identity().publicKey() + " but the spec pins "
+          + me.publicKey() + " for " + me.id() + ". Use " + me.id() + "'s key file or fix the spec.");
+    }
+    rq.policy().check(spec, me.id());
+    rq.gates().forEach(g -> g.check(spec, me.id()));
+    String jobId = spec.jobId();
+
+    // Metadata only: paths, headers/footers, column names and types.
+    Dataset<Row> input = null;
+    if (me.input() != null) {
+      input = rq.input() != null ? rq.input() : rq.inputReader().open(spark, me.input(), me.id());
+      operator.validateInput(spec, me, input.schema());
+    }
+    progress(rq, jobId, "spec, key, policy and input schema of " + me.id() + " are valid (" + spec.operator() + ", "
+        + spec.name() + ")");
+
+    try (ControlLog log = new ControlLog(rq.channel().openControl(spec.controlLogName()), me.id(),
+        secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
+      String approval = Approval.sign(secret.identity(), spec.contractHash());
+      log.publish(new Hello(approval, AggregationKeys.derive(secret, jobId).publicKey()));
+      RunContext ctx = null;
+      try {
+        // Long steps (hours on large inputs) must not look like a dead party to the peers.
+        log.startHeartbeat(Math.max(1_000, spec.peerTimeoutMs() / 4));
+        Map<String, ControlMessage> hellos = Handshake.awaitApprovals(log, spec, spec.others(me.id()));
+        progress(rq, jobId, "approvals of " + me.id() + " and " + String.join(", ", hellos.keySet()) + " are in");
+        long protocolStart = System.nanoTime();
+        Map<String, byte[]> agreementKeys = new LinkedHashMap<>();
+        agreementKeys.put(me.id(), AggregationKeys.derive(secret, jobId).publicKey());
+        hellos.forEach((p, h) -> agreementKeys.put(p, ((Hello) h.body()).agreementKey()));
+        ctx = new RunContext(spark, spec, me, input, rq.channel(), log, rq.key(),
+            secret.deriveJobSecret(jobId, INPUT_SALT, 16), agreementKeys, rq.progress());
+
+        OperatorResult result = operator.run(ctx);
+        if (!ctx.bound()) {
+          throw new IllegalStateException("operator " + spec.operator() + " finished without binding its input");
+        }
+        long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
+        Output out = output(spark, rq, me, result.output(), secret.deriveJobSecret(jobId, OUTPUT_SALT, 16));
+        if (input != null) {
+          input.unpersist(false);
+        }
+        DatasetCommitment.Commitment in = ctx.inputCommitment();
+        log.publish(new Done(in == null ? null : in.rootHex(), out.commitment == null ? null
+            : out.commitment.rootHex()));
+        List<JobRecord.PeerRoots> peers = peerRoots(log, spec, me.id());
+
+        List<JobRecord.ApprovalRecord> approvals = new ArrayList<>();
+        approvals.add(new JobRecord.ApprovalRecord(me.id(), me.publicKey(), approval));
+        hellos.forEach((p, h) -> approvals.add(new JobRecord.ApprovalRecord(p, spec.party(p).publicKey(),
+            ((Hello) h.body()).approval())));
+        List<JobRecord.RoundRecord> rounds = new ArrayList<>();
+        for (RoundSummary rs : result.rounds()) {
+          rounds.add(new JobRecord.RoundRecord(result.steps().indexOf(rs.step()) + 1, rs.from(), rs.to(),
+              rs.batches(), rs.elements(), rs.digestHex()));
+        }
+        String label = spec.settings().label(spec.operator());
+        JobRecord record = new JobRecord(jobId, spec.name(), spec.period().orElse(null), label, me.id(),
+            me.publicKey(), spec.contractHash(), approvals, commitment(in), commitment(out.commitment),
+            out.location, result.figures(), rounds, peers, started, Instant.now());
+        ReceiptSink.Recorded recorded = rq.receipts().record(record, secret.identity());
+        LOG.info("Veil job {}: job root {} ({} of {} peers announced their commitments)", jobId, recorded.jobRoot(),
+            peers.size(), spec.others(me.id()).size());
+        return new JobOutcome(jobId, me.id(), label, result.inputRows(), result.figures(), result.display(),
+            Optional.ofNullable(out.table), out.location, recorded, Duration.between(started, Instant.now()).toMillis(),
+            protocolMs, result.details());
+      } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
+        RuntimeException err = SparkErrors.unwrap(e);
+        abort(log, err, ctx == null ? "approval" : ctx.step());
+        throw err;
+      }
+    }
+  }
+
+  private record Output(Dataset<Row> table, String location, DatasetCommitment.Commitment commitment) {}
+
+  /** Writes the output where the spec says (or keeps it, for library callers) and commits to it as written. */
+  private static Output output(SparkSession spark, JobRequest rq, PartySpec me, Optional<Dataset<Row>> table,
+      byte[] salt) {
+    if (table.isEmpty()) {
+      return new Output(null, null, null);
+    }
+    if (me.output() == null || !rq.writeOutput()) {
+      Dataset<Row> kept = table.get().persist(StorageLevel.MEMORY_AND_DISK());
+      return new Output(kept, null, me.output() == null ? null : DatasetCommitment.compute(kept, salt));
+    }
+    JobOutputs.write(table.get(), me.output());
+    Dataset<Row> written = JobOutputs.read(spark, me.output());
+    DatasetCommitment.Commitment c = DatasetCommitment.compute(written, salt);
+    progress(rq, rq.spec().jobId(), "wrote " + c.rowCount() + " rows to " + me.output().path());
+    return new Output(written, me.output().path(), c);
+  }
+
+  private static JobRecord.CommitmentRecord commitment(DatasetCommitment.Commitment c) {
+    return c == null ? null : new JobRecord.CommitmentRecord(DatasetCommitment.ALGORITHM, c.rootHex(), c.rowCount(),
+        c.saltHex());
+  }
+
+  /**
+   * The other parties' commitment roots from their DONE messages. The job has succeeded here
+   * already, so a peer that does not announce them (it crashed after its part) is logged and left
+   * out: the job root then records it as unreported.
+   */
+  private static List<JobRecord.PeerRoots> peerRoots(ControlLog log, JobSpec spec, String me) {
+    List<JobRecord.PeerRoots> out = new ArrayList<>();
+    for (String other : spec.others(me)) {
+      try {
+        Done d = log.await(other, Done.class, null, spec.peerTimeoutMs(), "its commitments (step done)");
+        out.add(new JobRecord.PeerRoots(other, d.inputRoot(), d.outputRoot()));
+      } catch (RuntimeException e) {
+        LOG.warn("Veil job {}: {} did not announce its commitments ({}); the job root records them as unreported",
+            spec.jobId(), other, e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The one abort path: tells the peers the kind of failure (and which peer it concerns), never its
+   * text, which may hold local paths, URLs, queries or values; the details stay in this party's error.
+   */
+  private static void abort(ControlLog log, RuntimeException err, String step) {
+    AbortKind kind;
+    String about = null;
+    if (err instanceof Handshake.SpecMismatch) {
+      return; // already told, with the contract in question
+    } else if (err instanceof InputChangedException) {
+      kind = AbortKind.INPUT_CHANGED;
+    } else if (err instanceof InvalidInputException) {
+      kind = AbortKind.INVALID_INPUT;
+    } else if (err instanceof PolicyRefusedException) {
+      kind = AbortKind.POLICY_REFUSED;
+    } else if (err instanceof PeerTimeoutException t) {
+      kind = AbortKind.PEER_TIMEOUT;
+      about = t.peer();
+    } else if (err instanceof PeerAbortedException a) {
+      kind = AbortKind.PEER_ABORTED;
+      about = a.peer();
+      step = a.step();
+    } else if (err instanceof ProtocolException p) {
+      kind = AbortKind.PROTOCOL_ERROR;
+      about = p.peer();
+      step = p.step();
+    } else {
+      kind = AbortKind.INTERNAL;
+    }
+    if (about != null && !about.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+      about = null;
+    }
+    if (step == null || !step.matches("|[a-z0-9][a-z0-9._-]{0,63}")) {
+      step = "";
+    }
+    try {
+      log.publish(new Abort(step, kind, about, log.acknowledged()));
+    } catch (RuntimeException e) {
+      err.addSuppressed(e);
+    }
+  }
+
+  private static void progress(JobRequest rq, String jobId, String message) {
+    LOG.info("Veil job {}: {}", jobId, message);
+    rq.progress().accept(message);
+  }
+}
