@@ -152,17 +152,23 @@ class FeatureAggregationTest {
 
   @Test
   void duplicateKeysAndOutOfRangeValuesAreInputErrors() throws Exception {
-    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 7);
-    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    // One faulty party per job: its peer may stop first on its abort, so each job checks the error
+    // of the party whose input is wrong (and that its peer learns only that it failed its checks).
     List<Row> guest = new ArrayList<>(rows(List.of(1L, 2L, 3L), 1));
     guest.add(RowFactory.create(3L, 1.0, 2.0, 3.0));
-    inputs.put("guest", guest);
+    Map<String, Object> rs = run(new JobHarness(dir, List.of("guest", "host"), 7),
+        Map.of("guest", guest, "host", rows(List.of(1L, 2L, 3L), 2)), "guest");
+    assertThat(((Exception) rs.get("guest")).getMessage()).contains("1 row repeats a key");
+    assertThat(((Exception) rs.get("host")).getMessage()).contains("guest aborted it")
+        .doesNotContain("repeats");
+
     List<Row> host = new ArrayList<>(rows(List.of(1L, 2L), 2));
     host.add(RowFactory.create(3L, 1.0, 5000.0, null));
-    inputs.put("host", host);
-    Map<String, Object> rs = run(h, inputs, "guest");
-    assertThat(((Exception) rs.get("guest")).getMessage()).contains("1 row repeats a key");
+    rs = run(new JobHarness(dir, List.of("guest", "host"), 8),
+        Map.of("guest", rows(List.of(1L, 2L, 3L), 1), "host", host), "guest");
     assertThat(((Exception) rs.get("host")).getMessage()).contains("1 row has a value outside the declared range")
         .doesNotContain("5000");
+    assertThat(((Exception) rs.get("guest")).getMessage()).contains("host aborted it")
+        .doesNotContain("declared range");
   }
 }

@@ -29,13 +29,27 @@ public final class HostilePeer implements AutoCloseable {
 
   /** {@code id} of {@code h} approves {@code spec} on the harness's channel and heartbeats every 100 ms. */
   public static HostilePeer approve(JobHarness h, JobSpec spec, String id) {
+    return approveWith(h, spec, id, Approval.sign(h.secret(id).identity(), spec.contractHash()), true);
+  }
+
+  /**
+   * {@code id} publishes a HELLO carrying {@code approvalHex} (valid or not); with {@code heartbeat}
+   * it then acknowledges its peers every 100 ms, without it never (an attempt that is not running).
+   */
+  public static HostilePeer approveWith(JobHarness h, JobSpec spec, String id, String approvalHex, boolean heartbeat) {
     PartySecret s = h.secret(id);
     ControlLog log = new ControlLog(h.channel.openControl(spec.controlLogName()), id, s.identity(),
         spec.partyKeys(), spec.jobId(), spec.contractHash());
-    log.publish(new Hello(Approval.sign(s.identity(), spec.contractHash()),
-        AggregationKeys.derive(s, spec.jobId()).publicKey()));
-    log.startHeartbeat(100);
+    log.publish(new Hello(approvalHex, AggregationKeys.derive(s, spec.jobId()).publicKey()));
+    if (heartbeat) {
+      log.startHeartbeat(100);
+    }
     return new HostilePeer(log, spec);
+  }
+
+  /** Every message {@code party} published for this job, in log order. */
+  public java.util.List<ControlMessage> messagesOf(String party) {
+    return log.seen().stream().filter(m -> m.from().equals(party) && m.jobId().equals(spec.jobId())).toList();
   }
 
   /** Announces an input commitment (null: none). */

@@ -15,6 +15,7 @@ import io.veil.job.VeilJobs;
 import io.veil.spark.KeyRef;
 import io.veil.spec.JobSpec;
 import io.veil.spec.PartyPolicy;
+import io.veil.spec.PartySpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -198,14 +199,19 @@ public final class JobHarness {
 
   /** Runs every party of {@code spec} concurrently (those in {@code inputs} with that input); collects outcomes and errors. */
   public Results runAll(SparkSession spark, JobSpec spec, Map<String, Dataset<Row>> inputs) {
-    List<String> parties = spec.parties().stream().map(p -> p.id()).toList();
-    ExecutorService pool = Executors.newFixedThreadPool(parties.size());
+    Map<String, JobRequest> requests = new LinkedHashMap<>();
+    for (PartySpec p : spec.parties()) {
+      requests.put(p.id(), request(spec, p.id(), inputs.get(p.id())).build());
+    }
+    return runRequests(spark, requests);
+  }
+
+  /** Runs each party's request concurrently, each on its own driver thread; collects outcomes and errors. */
+  public static Results runRequests(SparkSession spark, Map<String, JobRequest> requests) {
+    ExecutorService pool = Executors.newFixedThreadPool(requests.size());
     try {
       Map<String, Future<JobOutcome>> fs = new LinkedHashMap<>();
-      for (String id : parties) {
-        JobRequest rq = request(spec, id, inputs.get(id)).build();
-        fs.put(id, pool.submit(() -> VeilJobs.run(spark, rq)));
-      }
+      requests.forEach((id, rq) -> fs.put(id, pool.submit(() -> VeilJobs.run(spark, rq))));
       Map<String, JobOutcome> outcomes = new LinkedHashMap<>();
       Map<String, Throwable> errors = new LinkedHashMap<>();
       for (Map.Entry<String, Future<JobOutcome>> f : fs.entrySet()) {

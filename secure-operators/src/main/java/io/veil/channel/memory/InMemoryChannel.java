@@ -49,6 +49,16 @@ public final class InMemoryChannel implements Channel {
     }
   }
 
+  /** Every record written to {@code stream}, partition by partition (empty for an unknown stream). */
+  public List<byte[]> records(String stream) {
+    Space s = space();
+    List<byte[]> out = new ArrayList<>();
+    synchronized (s) {
+      s.streams.getOrDefault(stream, List.of()).forEach(out::addAll);
+    }
+    return out;
+  }
+
   /** Appends a raw record to a stream partition, bypassing any framing (for tampering tests). */
   public void inject(String stream, int partition, byte[] record) {
     Space s = space();

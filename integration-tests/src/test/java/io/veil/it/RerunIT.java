@@ -1,0 +1,201 @@
+package io.veil.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veil.connectors.kafka.EmbeddedKafkaBroker;
+import io.veil.jobs.PartyProcess;
+import io.veil.spec.JobSpec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two attacks on re-runs of the same job (same spec and period) that an external review found,
+ * replayed with every party in its own JVM over a real Kafka broker. Before the fix a party's keys,
+ * masks and noise were per job, so a re-run over a changed input reused them:
+ * <ul>
+ *   <li>PSI cardinality: a peer adds one chosen element to its set between two runs and sees which
+ *       answer is new, learning whether the other party holds that element;
+ *   <li>aggregation: after a party's input changed, the result party (and anyone reading the topics)
+ *       learns the exact per-group difference between its two inputs.
+ * </ul>
+ * Now every party refuses such a re-run on its driver, naming the changed input and the fix (a new
+ * period), and not one new record reaches a data topic; an unchanged re-run still resumes.
+ */
+class RerunIT {
+  private static final long RUN_MS = 300_000;
+  @TempDir static Path dir;
+  static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static void writeIds(Path file, IntStream ids) throws Exception {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "id\n" + ids.mapToObj(i -> "customer-" + i).collect(Collectors.joining("\n")) + "\n",
+        StandardCharsets.UTF_8);
+  }
+
+  private static Map<String, Integer> runBoth(PsiFixture fx, Path spec, Map<String, PartyProcess> procs)
+      throws Exception {
+    for (String p : PsiFixture.PARTIES) {
+      procs.put(p, fx.start(p, spec));
+    }
+    Map<String, Integer> exits = new java.util.LinkedHashMap<>();
+    for (String p : PsiFixture.PARTIES) {
+      exits.put(p, procs.get(p).await(RUN_MS));
+    }
+    return exits;
+  }
+
+  @Test
+  void psiCardinalityAPeerThatAddsAnElementBetweenRunsLearnsNothing() throws Exception {
+    PsiFixture fx = new PsiFixture(dir.resolve("psi"), broker.bootstrapServers());
+    Path a = fx.work.resolve("data/bank_a.csv");
+    Path b = fx.work.resolve("data/bank_b.csv");
+    writeIds(a, IntStream.range(0, 1500));
+    writeIds(b, IntStream.range(1000, 2500));
+    Path spec = fx.writeSpec("rerun.yaml", "it-rerun-psi", "cardinality", Map.of());
+    String jobId = JobSpec.read(spec, null).jobId();
+
+    Map<String, PartyProcess> first = new java.util.HashMap<>();
+    assertThat(runBoth(fx, spec, first)).containsValues(0, 0).doesNotContainValue(1);
+    assertThat(first.get("bank_b").value("intersection size")).isEqualTo("500");
+    Set<String> records = dataRecords(jobId);
+    assertThat(records).isNotEmpty();
+
+    // The same job over the same data again (e.g. after a crash): it resumes, same keys, same batches.
+    Map<String, PartyProcess> resumed = new java.util.HashMap<>();
+    assertThat(runBoth(fx, spec, resumed).values()).containsOnly(0);
+    assertThat(resumed.get("bank_b").value("intersection size")).isEqualTo("500");
+    assertThat(dataRecords(jobId)).as("a resumed run only writes duplicates").isEqualTo(records);
+
+    // bank_b adds customer-7, which bank_a holds, and runs the same job again.
+    writeIds(b, IntStream.concat(IntStream.range(1000, 2500), IntStream.of(7)));
+    Map<String, PartyProcess> attack = new java.util.HashMap<>();
+    assertThat(runBoth(fx, spec, attack).values()).containsOnly(1);
+    for (String p : PsiFixture.PARTIES) {
+      assertThat(AggregateFixture.text(attack.get(p))).as(p)
+          .contains("bank_b's input (commitment")
+          .contains("differs from what an earlier attempt of this job committed to")
+          .contains("Run the job as a new period");
+      assertThat(attack.get(p).value("intersection size")).as(p + " learned no new answer").isNull();
+    }
+    assertThat(dataRecords(jobId)).as("the refused run put nothing on a data topic").isEqualTo(records);
+    assertThat(PsiFixture.outputLines(fx.output("it-rerun-psi", "bank_b"))).as("bank_b's result is the first run's")
+        .containsExactly("500");
+
+    // The fix the error names: a new period is a new job with fresh keys, and it runs.
+    Map<String, PartyProcess> newPeriod = new java.util.HashMap<>();
+    for (String p : PsiFixture.PARTIES) {
+      newPeriod.put(p, fx.start(p, spec, "--period", "r2"));
+    }
+    for (String p : PsiFixture.PARTIES) {
+      assertThat(newPeriod.get(p).await(RUN_MS)).as(p).isZero();
+    }
+    assertThat(newPeriod.get("bank_b").value("intersection size")).isEqualTo("501");
+  }
+
+  @Test
+  void aggregationTheResultPartyLearnsNoDifferenceBetweenAPartysTwoInputs() throws Exception {
+    List<String> banks = List.of("bank_a", "bank_b", "bank_c");
+    List<String> all = List.of("bank_a", "bank_b", "bank_c", "regulator");
+    AggregateFixture fx = new AggregateFixture(dir.resolve("agg"), broker.bootstrapServers(), all, 17);
+    fx.splitUci(banks, "rerun", 5);
+    Map<String, Path> inputs = new java.util.LinkedHashMap<>();
+    banks.forEach(bk -> inputs.put(bk, fx.uciFile(bk, "rerun")));
+    Path out = fx.work.resolve("out/rerun");
+    Path spec = fx.reportSpec("rerun.yaml", "it-rerun-agg", inputs, "regulator", out, 10);
+    String jobId = JobSpec.read(spec, null).jobId();
+
+    Map<String, PartyProcess> first = fx.runAll(spec, all, RUN_MS);
+    for (String p : all) {
+      assertThat(AggregateFixture.exit(first.get(p))).as(p).isZero();
+    }
+    List<Map<String, String>> report = AggregateFixture.readCsvDir(out);
+    Set<String> records = dataRecords(jobId);
+    assertThat(records).isNotEmpty();
+
+    // bank_c corrects one row (a different LIMIT_BAL) and the same job runs again.
+    Path c = fx.uciFile("bank_c", "rerun");
+    List<String> lines = new ArrayList<>(Files.readAllLines(c, StandardCharsets.UTF_8));
+    String[] cells = lines.get(1).split(",", -1);
+    cells[1] = Long.toString((long) Double.parseDouble(cells[1]) + 10_000);
+    lines.set(1, String.join(",", cells));
+    Files.write(c, lines, StandardCharsets.UTF_8);
+
+    Map<String, PartyProcess> again = fx.runAll(spec, all, RUN_MS);
+    for (String p : all) {
+      assertThat(AggregateFixture.exit(again.get(p))).as(p).isEqualTo(1);
+      assertThat(AggregateFixture.text(again.get(p))).as(p)
+          .contains("bank_c's input (commitment")
+          .contains("differs from what an earlier attempt of this job committed to");
+    }
+    assertThat(dataRecords(jobId)).as("no masked vector of the second input reached a topic").isEqualTo(records);
+    assertThat(AggregateFixture.readCsvDir(out)).as("the regulator's report is the first run's").isEqualTo(report);
+  }
+
+  /** Every distinct record (hex) on the job's data topics: topics whose name holds the job id. */
+  private static Set<String> dataRecords(String jobId) throws Exception {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    Set<String> topics;
+    try (Admin admin = Admin.create(props)) {
+      topics = admin.listTopics().names().get().stream().filter(t -> t.contains(jobId)).collect(Collectors.toSet());
+    }
+    Properties cp = new Properties();
+    cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    cp.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
+    Set<String> out = new HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String t : topics) {
+        consumer.partitionsFor(t).forEach(pi -> parts.add(new TopicPartition(t, pi.partition())));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+          && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          out.add(r.topic() + ":" + HexFormat.of().formatHex(r.value()));
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,257 @@
+package io.veil.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.veil.InputChangedException;
+import io.veil.InvalidInputException;
+import io.veil.PeerTimeoutException;
+import io.veil.ProtocolException;
+import io.veil.channel.ControlMessage;
+import io.veil.channel.ControlMessage.Abort;
+import io.veil.channel.ControlMessage.AbortKind;
+import io.veil.channel.ControlMessage.InputCommitted;
+import io.veil.psi.PsiResult;
+import io.veil.psi.internal.PsiProtocol;
+import io.veil.spark.DatasetCommitment;
+import io.veil.spec.JobSpec;
+import io.veil.testing.HostilePeer;
+import io.veil.testing.JobHarness;
+import io.veil.testing.SparkTestSession;
+import io.veil.testing.toy.ToySumOperator;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.LongStream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job runtime over the in-memory channel, every party on its own driver thread: the operator
+ * interface (a toy operator registered from the test classpath only), the approval handshake,
+ * attempts, the one sanitised abort path, DONE and the receipt, and re-runs over unchanged and
+ * changed inputs.
+ */
+class JobRuntimeTest {
+  private static final StructType SCHEMA = new StructType().add("v", DataTypes.LongType, true);
+  private static SparkSession spark;
+  @TempDir static Path dir;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkTestSession.create("JobRuntimeTest");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  private static Dataset<Row> values(long... v) {
+    List<Row> rows = new ArrayList<>();
+    for (long x : v) {
+      rows.add(RowFactory.create(x));
+    }
+    return spark.createDataFrame(rows, SCHEMA);
+  }
+
+  /** The toy job: every party of {@code h} but {@code withoutInput} sums column v; bank_a learns the total. */
+  private static JobSpec toy(JobHarness h, String column, String withoutInput, String... extraYaml) {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : h.ids) {
+      parties.add(h.party(id, id.equals(withoutInput) ? null : JobHarness.input(null, null),
+          id.equals("bank_a") ? JobHarness.output() : null));
+    }
+    return h.spec("toy-job", "toy-sum", parties, Map.of("resultParty", "bank_a", "column", column), extraYaml);
+  }
+
+  @Test
+  void aToyOperatorFromTheTestClasspathRunsEndToEndThroughTheRuntime() {
+    assertThat(Operators.names()).contains("psi", "aggregate", "feature-aggregate", "toy-sum");
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b", "bank_c", "auditor"));
+    JobSpec spec = toy(h, "v", "auditor");
+    Map<String, JobOutcome> out = h.run(spark, spec, Map.of("bank_a", values(1, 2, 3), "bank_b", values(40),
+        "bank_c", values(500, 600)));
+    assertThat(out.get("bank_a").details(Long.class)).isEqualTo(1146L);
+    assertThat(out.get("bank_a").output().orElseThrow().collectAsList()).containsExactly(RowFactory.create(1146L));
+    assertThat(out.get("bank_b").output()).isEmpty();
+    assertThat(out.get("bank_a").operator()).isEqualTo("toy-sum");
+    assertThat(out.get("bank_a").summary()).contains("total:", "1146");
+
+    // Each receipt: every approval, this party's commitments, every other party's announced roots.
+    JobRecord a = h.receipts("bank_a").get(0);
+    assertThat(a.approvals()).extracting(JobRecord.ApprovalRecord::party)
+        .containsExactly("bank_a", "bank_b", "bank_c", "auditor");
+    DatasetCommitment.Commitment inA = DatasetCommitment.compute(values(1, 2, 3),
+        HexFormat.of().parseHex(a.input().salt()));
+    assertThat(a.input().root()).isEqualTo(inA.rootHex());
+    assertThat(a.output()).isNotNull();
+    assertThat(a.peers()).extracting(JobRecord.PeerRoots::party).containsExactly("bank_b", "bank_c", "auditor");
+    JobRecord b = h.receipts("bank_b").get(0);
+    assertThat(a.peers().get(0).inputRoot()).isEqualTo(b.input().root());
+    assertThat(a.peers().get(2).inputRoot()).as("the auditor holds no input").isNull();
+    assertThat(h.receipts("auditor").get(0).input()).isNull();
+    assertThat(b.peers().get(0).outputRoot()).isEqualTo(a.output().root());
+    // Only masked totals crossed the channel: bank_b's 40 is in no record.
+    byte[] forty = ByteBuffer.allocate(8).putLong(40).array();
+    assertThat(h.channel.allRecords()).noneMatch(r -> contains(r, forty));
+  }
+
+  private static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Test
+  void partiesWithDifferentSpecsBothStopBeforeReadingAnything() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec mine = toy(h, "v", null);
+    JobSpec theirs = toy(h, "w", null);
+    assertThat(mine.controlLogName()).isEqualTo(theirs.controlLogName());
+    Map<String, JobRequest> rqs = new LinkedHashMap<>();
+    rqs.put("bank_a", h.request(mine, "bank_a", values(1)).build());
+    rqs.put("bank_b", h.request(theirs, "bank_b", spark.createDataFrame(List.of(RowFactory.create(2L)),
+        new StructType().add("w", DataTypes.LongType))).build());
+    JobHarness.Results r = JobHarness.runRequests(spark, rqs);
+    for (String id : List.of("bank_a", "bank_b")) {
+      assertThat(r.error(id)).as(id).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("the specs differ").hasMessageContaining("veil spec-hash");
+    }
+    try (HostilePeer observer = HostilePeer.approve(h, mine, "bank_b")) {
+      assertThat(observer.messagesOf("bank_a")).noneMatch(m -> m.body() instanceof InputCommitted);
+    }
+    assertThat(h.channel.streams()).isEmpty();
+  }
+
+  @Test
+  void anApprovalNotSignedByThePinnedKeyStopsTheJobBeforeAnythingIsRead() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = toy(h, "v", null, "peerTimeoutMs: 5000");
+    try (HostilePeer b = HostilePeer.approveWith(h, spec, "bank_b", "00".repeat(64), true)) {
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", values(1)).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("bank_b's approval is not a valid signature of the contract by its pinned key");
+      assertThat(b.messagesOf("bank_a")).noneMatch(m -> m.body() instanceof InputCommitted);
+    }
+  }
+
+  @Test
+  void aPeerThatNeverComesTimesOutNamingIt() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = toy(h, "v", null, "peerTimeoutMs: 1000");
+    long t0 = System.currentTimeMillis();
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", values(1)).build()))
+        .isInstanceOf(PeerTimeoutException.class)
+        .hasMessageContaining("bank_b did not approve it within 1000 ms")
+        .hasMessageContaining("Nothing was read or sent");
+    assertThat(System.currentTimeMillis() - t0).isLessThan(15_000);
+  }
+
+  @Test
+  void anEarlierAttemptsApprovalDoesNotCount() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = toy(h, "v", null, "peerTimeoutMs: 1000");
+    // bank_b approved in an attempt that is no longer running: it never acknowledges bank_a's.
+    HostilePeer.approve(h, spec, "bank_b").close();
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", values(1)).build()))
+        .isInstanceOf(PeerTimeoutException.class)
+        .hasMessageContaining("its approval on the log is from an earlier attempt that is no longer running");
+  }
+
+  @Test
+  void peersLearnOnlyTheKindOfAFailureNeverItsLocalDetails() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = toy(h, "v", null);
+    JobHarness.Results r = h.runAll(spark, spec, Map.of("bank_a", values(1), "bank_b", values(5, -42)));
+    assertThat(r.error("bank_b")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("-42").hasMessageContaining("/secret/bank_b/ledger.csv");
+    assertThat(r.error("bank_a")).isInstanceOf(ProtocolException.class)
+        .hasMessage("Cannot continue job " + spec.jobId() + ": bank_b aborted it: its input or settings failed its "
+            + "checks (the details are in bank_b's own job log).");
+    for (byte[] rec : h.channel.allRecords()) {
+      String text = new String(rec, StandardCharsets.ISO_8859_1);
+      assertThat(text).doesNotContain("secret").doesNotContain("-42");
+    }
+    try (HostilePeer observer = HostilePeer.approve(h, spec, "bank_a")) {
+      List<ControlMessage> fromB = observer.messagesOf("bank_b");
+      assertThat(fromB).filteredOn(m -> m.body() instanceof Abort)
+          .singleElement().satisfies(m -> assertThat(((Abort) m.body()).kind()).isEqualTo(AbortKind.INVALID_INPUT));
+    }
+  }
+
+  /** A cardinality PSI between bank_a and bank_b, bank_b the only recipient. */
+  private static JobSpec psi(JobHarness h) {
+    return h.spec("psi-rerun", "psi", List.of(
+        h.party("bank_a", JobHarness.input(List.of("id"), null), null),
+        h.party("bank_b", JobHarness.input(List.of("id"), null), JobHarness.output())),
+        Map.of("mode", "cardinality", "recipients", List.of("bank_b"), "partitions", 2, "batchRows", 16));
+  }
+
+  private static Dataset<Row> ids(long from, long to) {
+    List<Row> rows = new ArrayList<>();
+    LongStream.range(from, to).forEach(i -> rows.add(RowFactory.create("cust-" + i)));
+    return spark.createDataFrame(rows, new StructType().add("id", DataTypes.StringType));
+  }
+
+  /** Distinct records on the job's data streams (a resumed run writes byte-identical duplicates). */
+  private static Set<String> dataRecords(JobHarness h) {
+    Set<String> out = new HashSet<>();
+    for (String stream : h.channel.streams()) {
+      for (byte[] r : h.channel.records(stream)) {
+        out.add(stream + ":" + HexFormat.of().formatHex(r));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aReRunOverUnchangedInputsResumesAndOverAChangedInputIsRefusedSendingNothing() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = psi(h);
+    Map<String, JobOutcome> first = h.run(spark, spec, Map.of("bank_a", ids(0, 300), "bank_b", ids(200, 500)));
+    assertThat(first.get("bank_b").details(PsiResult.class).intersectionSize()).isEqualTo(100);
+    Set<String> afterFirst = dataRecords(h);
+
+    // The same inputs again (a crash-resume): same keys, byte-identical batches, the same answer.
+    Map<String, JobOutcome> again = h.run(spark, spec, Map.of("bank_a", ids(0, 300), "bank_b", ids(200, 500)));
+    assertThat(again.get("bank_b").details(PsiResult.class).intersectionSize()).isEqualTo(100);
+    assertThat(dataRecords(h)).as("no new batch: every record written again is a duplicate").isEqualTo(afterFirst);
+
+    // bank_b adds one element of bank_a's to its set and runs the same job again: with bank_a's
+    // blinding key reused it would learn that this element is bank_a's. Both refuse; nothing is sent.
+    JobHarness.Results r = h.runAll(spark, spec, Map.of("bank_a", ids(0, 300),
+        "bank_b", ids(200, 500).union(ids(7, 8))));
+    for (String id : List.of("bank_a", "bank_b")) {
+      assertThat(r.error(id)).as(id).isInstanceOf(InputChangedException.class)
+          .hasMessageContaining("bank_b's input (commitment")
+          .hasMessageContaining("differs from what an earlier attempt of this job committed to")
+          .hasMessageContaining("new period");
+    }
+    assertThat(dataRecords(h)).as("the refused run sent nothing").isEqualTo(afterFirst);
+    assertThat(h.receipts("bank_b")).hasSize(2);
+    assertThat(PsiProtocol.firstStream(spec.jobId(), "bank_a")).isIn(h.channel.streams());
+  }
+}
