@@ -99,9 +99,7 @@ public final class JobRun {
         }
         long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
         Output out = output(spark, rq, me, result.output(), secret.deriveJobSecret(jobId, OUTPUT_SALT, 16));
-        if (input != null) {
-          input.unpersist(false);
-        }
+        ctx.release();
         DatasetCommitment.Commitment in = ctx.inputCommitment();
         log.publish(new Done(in == null ? null : in.rootHex(), out.commitment == null ? null
             : out.commitment.rootHex()));

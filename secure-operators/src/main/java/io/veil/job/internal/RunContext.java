@@ -50,6 +50,7 @@ final class RunContext implements OperatorContext {
   private final Map<String, byte[]> agreementKeys;
   private final Consumer<String> progress;
   private String step = "";
+  private Dataset<Row> cached;
   private RunKey runKey;
   private DatasetCommitment.Commitment inputCommitment;
 
@@ -133,8 +134,8 @@ final class RunContext implements OperatorContext {
       return bindInput(null);
     }
     progress("committing to the input");
-    Dataset<Row> scanned = input.persist(StorageLevel.MEMORY_AND_DISK());
-    return bindInput(DatasetCommitment.compute(scanned, inputSalt));
+    cached = input.persist(StorageLevel.MEMORY_AND_DISK()); // read once: the commitment and the operator scan it
+    return bindInput(DatasetCommitment.compute(cached, inputSalt));
   }
 
   @Override
@@ -216,6 +217,13 @@ final class RunContext implements OperatorContext {
   /** This party's input commitment, once bound (null without input). */
   DatasetCommitment.Commitment inputCommitment() {
     return inputCommitment;
+  }
+
+  /** Drops what this context cached of the input. */
+  void release() {
+    if (cached != null) {
+      cached.unpersist(false);
+    }
   }
 
   boolean bound() {
