@@ -18,7 +18,6 @@ import io.veil.spec.JobSpec;
 import io.veil.testing.HostilePeer;
 import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
-import io.veil.testing.toy.ToySumOperator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
