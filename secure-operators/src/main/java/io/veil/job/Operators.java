@@ -48,7 +48,19 @@ public final class Operators {
   private static Map<String, SecureOperator> load(ClassLoader cl) {
     Map<String, SecureOperator> out = new TreeMap<>();
     Map<String, String> sections = new TreeMap<>();
-    for (SecureOperator op : ServiceLoader.load(SecureOperator.class, cl)) {
+    java.util.Iterator<SecureOperator> it = ServiceLoader.load(SecureOperator.class, cl).iterator();
+    while (true) {
+      SecureOperator op;
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        op = it.next();
+      } catch (java.util.ServiceConfigurationError e) {
+        throw new io.veil.VeilException("Cannot load Veil's operators: " + e.getMessage() + (e.getCause() == null
+            ? "" : " (" + e.getCause() + ")") + ". Operators run on Spark: run Veil with Spark 3.5 on the classpath "
+            + "(spark-submit, or bin/veil).", e);
+      }
       if (!op.name().matches("[a-z][a-z0-9-]{0,62}")) {
         throw new IllegalStateException("operator " + op.getClass().getName() + " has an invalid name '"
             + op.name() + "'");
