@@ -141,8 +141,8 @@ final class LedgerCommands {
         throw new ParameterException(spec.commandLine(), "--spec needs --party: whose input and output to recompute");
       }
       if (!Files.isRegularFile(ledger)) {
-        throw new ParameterException(spec.commandLine(), "Cannot verify ledger " + ledger + ": no such file. Check "
-            + "the path passed as --ledger");
+        throw new ParameterException(spec.commandLine(), "no ledger file " + ledger + "; check the path passed as "
+            + "--ledger");
       }
       VeilConf conf = SettingOptions.conf(SettingOptions.given(spec, VERIFY_SETTINGS));
       // Checked before the (possibly long) ledger checks: a wrong chain setting fails at once.

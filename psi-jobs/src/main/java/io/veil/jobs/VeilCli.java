@@ -99,15 +99,15 @@ public final class VeilCli {
    * terminated).
    */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
-    CommandLine veil = commandLine(new Streams(out, err));
-    ParseResult parsed;
     try {
-      parsed = veil.parseArgs(impliedRun(argv));
-    } catch (ParameterException e) {
-      err.println("veil: " + usageMessage(e));
-      return EXIT_USAGE;
-    }
-    try {
+      CommandLine veil = commandLine(new Streams(out, err));
+      ParseResult parsed;
+      try {
+        parsed = veil.parseArgs(impliedRun(argv));
+      } catch (ParameterException e) {
+        err.println("veil: " + usageMessage(e));
+        return EXIT_USAGE;
+      }
       if (CommandLine.printHelpIfRequested(parsed)) {
         veil.getOut().flush();
         return EXIT_OK;
@@ -131,7 +131,7 @@ public final class VeilCli {
       Thread.currentThread().interrupt();
       err.println("veil: interrupted.");
       return EXIT_FAILED;
-    } catch (Exception | OutOfMemoryError e) {
+    } catch (Exception | Error e) {
       return report(e, err);
     }
   }
@@ -311,6 +311,10 @@ public final class VeilCli {
     if (e instanceof OutOfMemoryError) {
       return "Cannot finish: this JVM ran out of memory. Give it more heap: VEIL_JAVA_OPTS=-Xmx4g for bin/veil, "
           + "--driver-memory for spark-submit.";
+    }
+    if (e instanceof LinkageError) {
+      return "Cannot run: a class is missing from the classpath (" + e.getClass().getSimpleName() + ": "
+          + e.getMessage() + "). Run Veil with spark-submit or bin/veil, which put Spark's jars next to Veil's.";
     }
     // Its text may quote input values or paths: only the class is named.
     return "Cannot finish: unexpected internal error (" + e.getClass().getName() + "). This is a bug in Veil; "
