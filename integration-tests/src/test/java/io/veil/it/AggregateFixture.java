@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * Parties of aggregate and feature-aggregate jobs set up on disk: keys generated from a seeded
  * generator (so a spec with relative paths gives the same job id, masks and DP noise on every run),
- * one policy per party allowing every other party, jobs started as separate JVMs with `veil run`.
+ * one policy per party allowing every other party, jobs started as separate JVMs with `veil run
+ * --output json` (outcomes read with {@link PsiFixture#figure} and {@link PartyProcess#outcome()}).
  * Also reads the UCI credit table, splits it among parties, and parses CSV outputs.
  */
 final class AggregateFixture {
@@ -124,7 +125,8 @@ final class AggregateFixture {
         "--policy", work.resolve("policy-" + party + ".yaml").toString(),
         "--ledger", work.resolve("ledger-" + party + ".jsonl").toString(),
         "--bootstrap-servers", bootstrap,
-        "--master", "local[1]");
+        "--master", "local[1]",
+        "--output", "json");
     return PartyProcess.start(party, args, "512m", List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), work,
         System.out);
   }

@@ -225,14 +225,14 @@ class AggregateIT {
     // The dataset has groups below 10 rows (EDUCATION 0, MARRIAGE 0, ...) besides empty ones.
     assertThat(released).isBetween(10L, 27L);
     assertThat(expected.values()).anyMatch(v -> v[0] > 0 && v[0] < 10);
-    assertThat(ps.values().stream().map(p -> p.value("job root")).distinct().toList())
+    assertThat(ps.values().stream().map(PsiFixture::jobRoot).distinct().toList())
         .as("all four receipts agree on the job root").hasSize(1).doesNotContainNull();
-    assertThat(ps.get("regulator").value("groups")).isEqualTo("28");
-    assertThat(ps.get("regulator").value("released groups")).isEqualTo(Long.toString(released));
+    assertThat(PsiFixture.figure(ps.get("regulator"), "groups")).isEqualTo("28");
+    assertThat(PsiFixture.figure(ps.get("regulator"), "releasedGroups")).isEqualTo(Long.toString(released));
     for (String b : BANKS3) {
-      assertThat(ps.get(b).value("input rows")).as(b).isEqualTo(Integer.toString(split.get(b).size()));
-      assertThat(ps.get(b).value("released groups")).as(b).isEqualTo(Long.toString(released));
-      assertThat(ps.get(b).value("output")).as(b).isEqualTo("(none)");
+      assertThat(ps.get(b).outcome().path("inputRows").asLong()).as(b).isEqualTo(split.get(b).size());
+      assertThat(PsiFixture.figure(ps.get(b), "releasedGroups")).as(b).isEqualTo(Long.toString(released));
+      assertThat(ps.get(b).outcome().path("output").isNull()).as(b + " has no output").isTrue();
       // Sums of suppressed groups are never sent, even masked: 3 sums per released group only.
       assertThat(PsiFixture.line(ps.get(b), "step agg-sums sent")).as(b).get().asString()
           .contains("step agg-sums sent " + released * 3 + " masked elements");
@@ -309,7 +309,7 @@ class AggregateIT {
     Map<String, long[]> expected = groupBy(union(split, BANKS5), r -> r.get("SEX") + "|" + r.get("EDUCATION"), sums);
     assertReport(AggregateFixture.readCsvDir(out), List.of("SEX", "EDUCATION"), domain(range(1, 2), range(0, 6)),
         expected, List.of("sum_limit_bal", "paid"), 10);
-    assertThat(ps.get("bank_e").value("groups")).isEqualTo("14");
+    assertThat(PsiFixture.figure(ps.get("bank_e"), "groups")).isEqualTo("14");
   }
 
   /**
@@ -481,8 +481,8 @@ class AggregateIT {
     Map<String, PartyProcess> ps = fx.runAll(faSpec, List.of("guest", "host"), RUN_MS);
     assertSucceeded(ps);
     int n = z.get("guest").size();
-    assertThat(ps.get("guest").value("aligned rows")).isEqualTo(Integer.toString(n));
-    assertThat(ps.get("host").value("aligned rows")).isEqualTo(Integer.toString(n));
+    assertThat(PsiFixture.figure(ps.get("guest"), "alignedRows")).isEqualTo(Integer.toString(n));
+    assertThat(PsiFixture.figure(ps.get("host"), "alignedRows")).isEqualTo(Integer.toString(n));
     List<Map<String, String>> rows = AggregateFixture.readCsvDir(out);
     assertThat(rows).hasSize(n);
     Map<String, Map<String, String>> byId = new LinkedHashMap<>();

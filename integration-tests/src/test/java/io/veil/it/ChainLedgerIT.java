@@ -89,10 +89,10 @@ class ChainLedgerIT {
     assertThat(a.await(RUN_MS)).as("bank_a's job succeeds without the chain").isZero();
     assertThat(b.await(RUN_MS)).as("bank_b's job succeeds without the chain").isZero();
     for (PartyProcess p : List.of(a, b)) {
-      assertThat(p.value("intersection size")).isEqualTo(Integer.toString(expected.size()));
-      assertThat(p.value("anchor")).as(p.name()).startsWith("pending");
+      assertThat(PsiFixture.figure(p, "intersectionSize")).isEqualTo(Integer.toString(expected.size()));
+      assertThat(PsiFixture.anchor(p)).as(p.name()).startsWith("pending");
     }
-    assertThat(a.value("job root")).isEqualTo(b.value("job root"));
+    assertThat(PsiFixture.jobRoot(a)).isNotNull().isEqualTo(PsiFixture.jobRoot(b));
 
     // Nothing is lost: the receipts are in the ledgers; the chain is back; `veil anchor` sends them.
     chain.restart();
@@ -115,7 +115,7 @@ class ChainLedgerIT {
     assertThat(anchors.get(1).txHash()).as("anchored once").isEqualTo(anchors.get(0).txHash());
     Receipt ra = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries().get(0).receipt();
     assertThat(HexFormat.of().formatHex(JobRoot.of(ra))).isEqualTo(anchors.get(0).leaf())
-        .isEqualTo(a.value("job root").split(" ")[0]);
+        .isEqualTo(PsiFixture.jobRoot(a));
 
     // An auditor: the ledger and every anchor verify ...
     for (String p : PsiFixture.PARTIES) {
@@ -182,8 +182,8 @@ class ChainLedgerIT {
     PartyProcess pb = fx.start("bank_b", spec, withWait(chainArgs("bank_b")));
     assertThat(pa.await(RUN_MS)).isZero();
     assertThat(pb.await(RUN_MS)).isZero();
-    assertThat(pa.value("intersection size")).isEqualTo(Integer.toString(expected.size()));
-    assertThat(pa.value("anchor")).startsWith("confirmed");
+    assertThat(PsiFixture.figure(pa, "intersectionSize")).isEqualTo(Integer.toString(expected.size()));
+    assertThat(PsiFixture.anchor(pa)).startsWith("confirmed");
   }
 
   /** Chain options plus a short wait for the anchor: the chain is down when the jobs end. */

@@ -2,6 +2,8 @@ package io.veil.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.IdentityPublicKey;
 import io.veil.jobs.PartyProcess;
@@ -39,6 +41,7 @@ class PsiEndToEndIT {
   static PsiFixture fx;
   static Set<String> expected;
   static Map<String, Integer> exits = new java.util.HashMap<>();
+  static Map<String, List<String>> stdouts = new java.util.HashMap<>();
   static List<String> rawEmails = new ArrayList<>();
   static Set<String> normalizedEmails = new HashSet<>();
   static Set<String> expectedEmails;
@@ -72,6 +75,7 @@ class PsiEndToEndIT {
       ps.add(spec == creditSpec ? fx.startWithSparkSubmit("bank_b", spec) : fx.start("bank_b", spec));
       for (PartyProcess p : ps) {
         exits.put(spec.getFileName() + "/" + p.name(), p.await(300_000));
+        stdouts.put(spec.getFileName() + "/" + p.name(), p.stdout());
       }
     }
   }
@@ -112,6 +116,22 @@ class PsiEndToEndIT {
   @Test
   void bothPartiesSucceed() {
     assertThat(exits).hasSize(4).allSatisfy((k, v) -> assertThat(v).as(k).isZero());
+  }
+
+  /** {@code --output json}: one JSON object is all a party prints on stdout, also under spark-submit. */
+  @Test
+  void eachPartyPrintsExactlyItsOutcomeAsJson() throws IOException {
+    assertThat(stdouts).hasSize(4);
+    for (Map.Entry<String, List<String>> e : stdouts.entrySet()) {
+      assertThat(e.getValue()).as(e.getKey()).hasSize(1);
+      JsonNode outcome = new ObjectMapper().readTree(e.getValue().get(0));
+      assertThat(outcome.path("status").asText()).as(e.getKey()).isEqualTo("succeeded");
+      assertThat(outcome.path("peakHeapMiB").asLong()).as(e.getKey()).isPositive();
+      if (e.getKey().startsWith("credit.yaml/")) {
+        assertThat(outcome.path("result").path("intersectionSize").asText()).as(e.getKey())
+            .isEqualTo(Integer.toString(expected.size()));
+      }
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.veil.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
 import io.veil.jobs.demo.DemoData;
@@ -20,7 +21,8 @@ import java.util.stream.Stream;
 /**
  * One two-party PSI job set up on disk: party keys, inputs, spec and policies in a work
  * directory; parties started as separate JVMs with the `veil run` command, exactly as a user
- * would.
+ * would, with {@code --output json}: each party's outcome is read as JSON ({@link #figure},
+ * {@link #jobRoot}, {@link #anchor}), not from its log.
  */
 final class PsiFixture {
   static final List<String> PARTIES = List.of("bank_a", "bank_b");
@@ -105,7 +107,8 @@ final class PsiFixture {
         "--policy", work.resolve("policy-" + party + ".yaml").toString(),
         "--ledger", work.resolve("ledger-" + party + ".jsonl").toString(),
         "--bootstrap-servers", bootstrap,
-        "--master", "local[1]"));
+        "--master", "local[1]",
+        "--output", "json"));
     args.addAll(List.of(extraArgs));
     return PartyProcess.start(party, args, "768m", List.of(), work, System.out);
   }
@@ -132,7 +135,8 @@ final class PsiFixture {
         "--party", party,
         "--key", work.resolve(party + ".key").toString(),
         "--policy", work.resolve("policy-" + party + ".yaml").toString(),
-        "--ledger", work.resolve("ledger-" + party + ".jsonl").toString()));
+        "--ledger", work.resolve("ledger-" + party + ".jsonl").toString(),
+        "--output", "json"));
     args.addAll(List.of(extraArgs));
     return PartyProcess.startJava(party, sparkClasspath, "org.apache.spark.deploy.SparkSubmit", args, "768m",
         List.of(), work, System.out);
@@ -170,5 +174,21 @@ final class PsiFixture {
 
   static Optional<String> line(PartyProcess p, String contains) {
     return p.output().stream().filter(l -> l.contains(contains)).findFirst();
+  }
+
+  /** A result figure of the party's job, as its receipt records it (e.g. {@code intersectionSize}), or null. */
+  static String figure(PartyProcess p, String name) {
+    return p.outcome().path("result").path(name).asText(null);
+  }
+
+  /** The job root of the party's receipt (the same at every party), or null. */
+  static String jobRoot(PartyProcess p) {
+    return p.outcome().path("receipt").path("jobRoot").asText(null);
+  }
+
+  /** The chain anchor's state after the run ({@code pending ...}, {@code confirmed ...}), or null. */
+  static String anchor(PartyProcess p) {
+    JsonNode notes = p.outcome().path("receipt").path("notes");
+    return notes.path("anchor").asText(null);
   }
 }

@@ -1,51 +1,68 @@
 package io.veil.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.veil.jobs.internal.JvmFlags;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
  * A party running as its own JVM (as in production: one Spark application per party), started
  * with this JVM's classpath and {@code veil} CLI arguments. Its output is echoed with a
- * {@code [party]} prefix and kept for inspection. Used by the demo, the benchmark and the
- * integration tests.
+ * {@code [party]} prefix and kept for inspection: every line ({@link #output()}, standard output and
+ * error interleaved as they arrive) and standard output alone ({@link #stdout()}). A party started
+ * with {@code veil run --output json} prints its outcome as one JSON object on standard output:
+ * {@link #outcome()} parses it. Used by the demos, the benchmarks and the integration tests.
  */
 public final class PartyProcess implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final String name;
   private final Process process;
-  private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-  private final Thread pump;
+  private final List<String> lines = new ArrayList<>(); // guarded by itself
+  private final List<String> stdout = new ArrayList<>(); // guarded by lines
+  private final List<Thread> pumps;
 
   private PartyProcess(String name, Process process, PrintStream echo) {
     this.name = name;
     this.process = process;
-    this.pump = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    this.pumps = List.of(pump(process.getInputStream(), true, echo), pump(process.getErrorStream(), false, echo));
+  }
+
+  private Thread pump(InputStream stream, boolean isStdout, PrintStream echo) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
-          lines.add(line);
+          synchronized (lines) {
+            lines.add(line);
+            if (isStdout) {
+              stdout.add(line);
+            }
+            lines.notifyAll();
+          }
           if (echo != null) {
             echo.println("[" + name + "] " + line);
-          }
-          synchronized (lines) {
-            lines.notifyAll();
           }
         }
       } catch (IOException ignored) {
         // process ended
       }
-    }, "veil-party-" + name);
-    pump.setDaemon(true);
-    pump.start();
+    }, "veil-party-" + name + (isStdout ? "-out" : "-err"));
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /**
@@ -74,7 +91,7 @@ public final class PartyProcess implements AutoCloseable {
     cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     if (workDir != null) {
       pb.directory(workDir.toFile());
     }
@@ -94,11 +111,21 @@ public final class PartyProcess implements AutoCloseable {
   public int await(long timeoutMs) throws InterruptedException {
     if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
       process.destroyForcibly().waitFor();
-      pump.join(2000);
+      joinPumps(2000);
       return -1;
     }
-    pump.join(5000);
+    joinPumps(5000);
     return process.exitValue();
+  }
+
+  private void joinPumps(long timeoutMs) throws InterruptedException {
+    for (Thread t : pumps) {
+      t.join(timeoutMs);
+    }
+  }
+
+  private boolean pumping() {
+    return pumps.stream().anyMatch(Thread::isAlive);
   }
 
   /** Blocks until a line matching {@code p} was printed (true), or the process ended / time ran out (false). */
@@ -110,7 +137,7 @@ public final class PartyProcess implements AutoCloseable {
           return true;
         }
         long left = deadline - System.currentTimeMillis();
-        if (left <= 0 || (!process.isAlive() && !pump.isAlive())) {
+        if (left <= 0 || (!process.isAlive() && !pumping())) {
           return false;
         }
         lines.wait(Math.min(left, 200));
@@ -123,21 +150,81 @@ public final class PartyProcess implements AutoCloseable {
     process.destroyForcibly().waitFor();
   }
 
+  /** Every line printed so far, standard output and standard error interleaved as they arrived. */
   public List<String> output() {
     synchronized (lines) {
       return List.copyOf(lines);
     }
   }
 
-  /** The first printed value of a line {@code "<key>: value"} (the CLI's summary), or null. */
-  public String value(String key) {
-    for (String l : output()) {
-      String t = l.strip();
-      if (t.startsWith(key + ":")) {
-        return t.substring(key.length() + 1).strip();
+  /** The lines printed on standard output so far. */
+  public List<String> stdout() {
+    synchronized (lines) {
+      return List.copyOf(stdout);
+    }
+  }
+
+  /**
+   * The party's outcome: the last line on standard output that is a JSON object (what {@code veil
+   * run --output json} prints, {@code "status": "succeeded"} or {@code "failed"}).
+   *
+   * @throws IllegalStateException if it printed none (yet)
+   */
+  public JsonNode outcome() {
+    return lastJsonObject().orElseThrow(() -> new IllegalStateException(name + " printed no JSON object on standard "
+        + "output (was it started with --output json, and has it finished?); its last lines: "
+        + tail(output(), 5)));
+  }
+
+  /**
+   * A figure of the job summary by its label, read from the JSON outcome (not from log lines):
+   * the operator's figures by their summary label ({@code "intersection size"}, {@code "released
+   * groups"}, ...), and {@code "job id"}, {@code "input rows"}, {@code "output"}, {@code "job
+   * root"}, {@code "anchor"}. Null when the party printed no successful outcome (it failed, or was
+   * not started with {@code --output json}) or the outcome has no such figure.
+   */
+  public String value(String label) {
+    Optional<JsonNode> o = lastJsonObject().filter(n -> "succeeded".equals(n.path("status").asText()));
+    if (o.isEmpty()) {
+      return null;
+    }
+    JsonNode n = o.get();
+    JsonNode v = switch (label) {
+      case "job id" -> n.path("jobId");
+      case "input rows" -> n.path("inputRows");
+      case "output" -> n.path("output");
+      case "job root" -> n.path("receipt").path("jobRoot");
+      case "anchor" -> n.path("receipt").path("notes").path("anchor");
+      default -> n.path("summary").path(label);
+    };
+    return v.isMissingNode() || v.isNull() ? null : v.asText();
+  }
+
+  /** Whether the party has printed its outcome ({@link #outcome()}). */
+  public boolean hasOutcome() {
+    return lastJsonObject().isPresent();
+  }
+
+  private Optional<JsonNode> lastJsonObject() {
+    List<String> out = stdout();
+    for (int i = out.size() - 1; i >= 0; i--) {
+      String l = out.get(i).strip();
+      if (l.startsWith("{") && l.endsWith("}")) {
+        try {
+          JsonNode n = JSON.readTree(l);
+          if (n.isObject()) {
+            return Optional.of(n);
+          }
+        } catch (JsonProcessingException notJson) {
+          // a line that only looks like JSON: keep looking
+        }
       }
     }
-    return null;
+    return Optional.empty();
+  }
+
+  private static List<String> tail(List<String> l, int n) {
+    return l.subList(Math.max(0, l.size() - n), l.size());
   }
 
   @Override

@@ -1,343 +1,403 @@
 package io.veil.jobs;
 
+import io.veil.InvalidInputException;
 import io.veil.PeerTimeoutException;
 import io.veil.PolicyRefusedException;
 import io.veil.ProtocolException;
 import io.veil.VeilException;
-import io.veil.connectors.kafka.EmbeddedKafkaBroker;
-import io.veil.connectors.kafka.KafkaChannel;
-import io.veil.crypto.PartySecret;
-import io.veil.job.JobOutcome;
-import io.veil.job.VeilJobs;
-import io.veil.jobs.internal.Args;
-import io.veil.jobs.demo.PsiDemo;
-import io.veil.ledger.LedgerCli;
-import io.veil.ledger.chain.AssetGate;
-import io.veil.ledger.chain.ChainClient;
-import io.veil.ledger.chain.ChainSink;
-import io.veil.ledger.chain.ChainSinkConfig;
-import io.veil.ledger.chain.ChainVerifier;
-import io.veil.ledger.chain.ReceiptAnchor;
-import io.veil.spec.JobSpec;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.SparkSession;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.OverwrittenOptionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code veil} command line. Also the spark-submit entry point:
+ * The {@code veil} command line, and the spark-submit entry point:
  * {@code spark-submit --class io.veil.jobs.VeilCli veil-psi-jobs-<v>.jar run --spec psi.yaml --party bank_a ...}
- * (the {@code run} word may be left out).
+ * (the {@code run} word may be left out: arguments that start with an option mean {@code run}).
  *
- * <p>Exit codes: 0 success, 1 job failed (bad input, policy refusal, peer problem), 2 usage error.
+ * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor},
+ * {@code chain deploy}, {@code asset register|authorise|revoke|show}, {@code broker},
+ * {@code demo [report]}, {@code bench}, {@code agg-bench}, {@code crypto-bench}, {@code config} and
+ * {@code help}; {@code veil --help} and {@code veil <command> --help} describe every option. The
+ * options of {@code run} are made from the settings' definitions ({@link io.veil.config.ConfigKey})
+ * of the modules on the classpath.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} success; {@value #EXIT_FAILED} the job or command failed (the
+ * message on standard error says what, why and how to fix it, as {@code veil: <message>} or {@code
+ * veil: <kind>: <message>} with kind {@code policy refused}, {@code peer timeout} or {@code protocol
+ * error}); {@value #EXIT_USAGE} usage error (unknown, repeated or missing option, a value of the wrong
+ * type), reported on one line naming the option. Only a {@link VeilException}'s message reaches the
+ * user; anything else is reported as an internal error without its stack trace (set {@code
+ * VEIL_DEBUG=1} to print it).
  */
 public final class VeilCli {
-  static final String USAGE = String.join("\n",
-      "usage: veil <command> [options]",
-      "",
-      "  run        run this party's side of a job",
-      "             --spec FILE --party ID --key FILE --policy FILE [--period P] [--ledger FILE]",
-      "             [--bootstrap-servers HOST:PORT] [--master URL] [--jdbc-password-file FILE]",
-      "             [--conf veil.channel.kafka.<client property>=V ...] [chain options]",
-      "             [--anchor-wait-ms 30000] (with chain options the receipt is anchored on the chain;",
-      "             they are needed when the spec says 'authorisation: required')",
-      "  keygen     create a party key file and print its public key: --party ID --out FILE",
-      "  spec-hash  print a spec's contract hash, algorithm hash, job id and the hashes data owners",
-      "             authorise: --spec FILE [--period P]",
-      "  chain deploy      deploy the ledger contract and print its address: [chain options]",
-      "  asset register    register a data asset from its metadata: --metadata FILE [chain options]",
-      "  asset authorise   let a job use an asset: --asset ID --hash HASH [chain options]",
-      "  asset revoke      withdraw that: --asset ID --hash HASH [chain options]",
-      "  asset show        print an asset's on-chain record: --asset ID [--metadata FILE] [chain options]",
-      "                    (with --metadata: whether the file's proof matches the chain's)",
-      "             chain options: --chain-url URL --chain-id N --chain-key-file FILE --chain-contract 0x...",
-      "             [--chain-confirmations 1] [--chain-gas-price WEI] [--chain-gas-limit GAS];",
-      "             each also from VEIL_CHAIN_URL, VEIL_CHAIN_ID, VEIL_CHAIN_KEY_FILE, ... (see README)",
-      "  verify     check a receipt ledger: --ledger FILE --signer ed25519:... [--expect-head SEQ:HASH]",
-      "             with --spec FILE --party ID also recompute the input/output commitments and contract;",
-      "             with chain options also check every receipt's anchor on the chain",
-      "  anchor     send the ledger's receipts not yet anchored and wait: --ledger FILE --key FILE",
-      "             [--wait-ms 60000] [--batch 1 (receipts per transaction, one Merkle root)] [chain options]",
-      "  broker     run an embedded Kafka broker on loopback: [--port N] [--log-dir DIR]",
-      "  demo       two banks intersect their customers on this machine (see README)",
-      "  demo report  three banks report SUM/COUNT by segment to a regulator on this machine",
-      "  bench      end-to-end PSI benchmark: [--rows N] [--overlap F] [--partitions N] [--heap 3g]",
-      "  agg-bench  aggregate / feature-aggregate vs plaintext Spark: [--rows N] [--groups G] [--parties P]",
-      "             [--dims D] [--fa-parties 2] [--heap 2g] [--partitions 8]",
-      "  crypto-bench  scalar multiplications and hash-to-curve per second: [--seconds N]",
-      "  help       this text");
+  /** Exit code: success. */
+  public static final int EXIT_OK = 0;
+  /** Exit code: the job or command failed. */
+  public static final int EXIT_FAILED = 1;
+  /** Exit code: the command line is wrong. */
+  public static final int EXIT_USAGE = 2;
+
+  private static final Set<String> HELP = Set.of("-h", "--help");
+  /** Width of every help text. */
+  private static final int WIDTH = 80;
+  /** Room for an option's description: picocli starts it in column 27; some space for expanded defaults. */
+  private static final int OPTION_TEXT_WIDTH = WIDTH - 27 - 4;
 
   private VeilCli() {}
 
+  /** Where a command prints: its results on {@code out}, errors on {@code err}. */
+  record Streams(PrintStream out, PrintStream err) {}
+
+  /** The top of the tree: {@code veil}. */
+  @Command(name = "veil",
+      description = {
+          "Privacy-preserving joint computations (private set intersection, secure SUM/COUNT, feature "
+              + "aggregation) as Spark jobs in each party's own cluster, parties talking over Kafka, every "
+              + "job leaving a signed, hash-chained receipt (optionally anchored on an EVM chain).",
+          ""},
+      commandListHeading = "%nCommands:%n",
+      footer = {
+          "",
+          "Run 'veil <command> --help' for a command's options, 'veil config' for every setting.",
+          "'veil --spec ...' (no command) means 'veil run --spec ...', for spark-submit.",
+          "",
+          "Exit codes: 0 success; 1 the job or command failed (the message says what, why and how to fix it: "
+              + "bad input, 'policy refused', 'peer timeout', 'protocol error'); 2 usage error (unknown, repeated or "
+              + "missing option, bad value)."})
+  static final class Veil {}
+
+  /**
+   * Runs {@code veil}: prints results to standard output, errors and logs to standard error, and
+   * exits with the command's exit code.
+   */
   public static void main(String[] argv) {
     if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("spark.master") == null) {
       System.setProperty("log4j2.configurationFile", "classpath:io/veil/jobs/veil-cli-log4j2.properties");
     }
-    int code = run(argv, System.out, System.err);
-    if (code != 0 || !(argv.length > 0 && argv[0].equals("broker"))) {
-      System.exit(code);
-    }
+    System.exit(run(argv, System.out, System.err));
   }
 
-  /** Runs a command; returns the exit code. */
+  /**
+   * Runs a command; returns its exit code ({@link #EXIT_OK}, {@link #EXIT_FAILED} or {@link
+   * #EXIT_USAGE}). Never exits the JVM (except {@code broker}, which runs until the process is
+   * terminated).
+   */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
-    String command = argv.length == 0 ? "help" : argv[0];
-    int from = 1;
-    if (command.startsWith("--")) {
-      command = "run";
-      from = 0;
-    }
     try {
-      switch (command) {
-        case "run" -> {
-          return runJob(Args.parse("run", argv, from, withChain("spec", "party", "key", "policy", "period", "ledger",
-              "bootstrap-servers", "master", "jdbc-password-file", "anchor-wait-ms")), out);
-        }
-        case "chain", "asset" -> {
-          return ChainCommands.run(command, argv, from, out);
-        }
-        case "keygen" -> {
-          Args a = Args.parse("keygen", argv, from, Set.of("party", "out"));
-          PartySecret s = PartySecret.generate(a.require("party"), new SecureRandom());
-          s.write(Path.of(a.require("out")));
-          out.println(s.identity().publicKey().encoded());
-          return 0;
-        }
-        case "spec-hash" -> {
-          Args a = Args.parse("spec-hash", argv, from, Set.of("spec", "period"));
-          JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
-          out.println("contract hash:  " + spec.contractHash());
-          out.println("algorithm hash: " + spec.algorithmHash());
-          out.println("job id:         " + spec.jobId());
-          out.println("authorisation:  " + (spec.authorisationRequired() ? "required" : "none"));
-          for (io.veil.spec.PartySpec p : spec.parties()) {
-            if (p.input() != null && p.input().asset() != null) {
-              out.println("  " + p.id() + "'s owner, for every period of this job: "
-                  + AssetGate.authoriseCommand(p.input().asset(), spec.algorithmHash()));
-              out.println("  " + p.id() + "'s owner, for this job only:          "
-                  + AssetGate.authoriseCommand(p.input().asset(), spec.contractHash()));
-            }
-          }
-          return 0;
-        }
-        case "verify" -> {
-          Args a = Args.parse("verify", argv, from, withChain("ledger", "signer", "spec", "party", "period",
-              "expect-head", "jdbc-password-file", "master"));
-          int code = a.get("spec").isPresent() ? verifyArtefacts(a, out) : LedgerCli.run(ledgerCliArgs(a), out, err);
-          // Chain options add the check of every receipt's anchor.
-          io.veil.ledger.chain.ChainConfig chain = chainConfig(a, "verify the ledger's anchors");
-          return chain == null ? code : Math.max(code, verifyAnchors(Path.of(a.require("ledger")), chain, out));
-        }
-        case "anchor" -> {
-          Args a = Args.parse("anchor", argv, from, withChain("ledger", "key", "wait-ms", "batch"));
-          return anchorLedger(Path.of(a.require("ledger")), Path.of(a.require("key")),
-              ChainOptions.from(a::get, System.getenv()).config("anchor the ledger's receipts", true),
-              Long.parseLong(a.get("wait-ms").orElse("60000")),
-              ChainSinkConfig.defaults().withMaxBatchReceipts(Integer.parseInt(a.get("batch").orElse("1"))), out);
-        }
-        case "broker" -> {
-          EmbeddedKafkaBroker.main(Arrays.copyOfRange(argv, from, argv.length));
-          return 0;
-        }
-        case "demo" -> {
-          if (argv.length > from && argv[from].equals("report")) {
-            return io.veil.jobs.demo.ReportDemo.run(Arrays.copyOfRange(argv, from + 1, argv.length), out);
-          }
-          return PsiDemo.run(Arrays.copyOfRange(argv, from, argv.length), out);
-        }
-        case "bench" -> {
-          try {
-            return io.veil.jobs.bench.PsiBench.run(Arrays.copyOfRange(argv, from, argv.length));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-          } catch (Exception e) {
-            throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-          }
-        }
-        case "agg-bench" -> {
-          try {
-            return io.veil.jobs.bench.AggregateBench.run(Arrays.copyOfRange(argv, from, argv.length));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-          } catch (Exception e) {
-            throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-          }
-        }
-        case "crypto-bench" -> {
-          io.veil.crypto.bench.CryptoBench.main(Arrays.copyOfRange(argv, from, argv.length));
-          return 0;
-        }
-        case "help", "--help", "-h" -> {
-          out.println(USAGE);
-          return 0;
-        }
-        default -> {
-          err.println("veil: unknown command '" + command + "'\n" + USAGE);
-          return 2;
-        }
+      CommandLine veil = commandLine(new Streams(out, err));
+      ParseResult parsed;
+      try {
+        parsed = veil.parseArgs(impliedRun(argv));
+      } catch (ParameterException e) {
+        err.println("veil: " + usageMessage(e));
+        return EXIT_USAGE;
       }
-    } catch (PolicyRefusedException | PeerTimeoutException | ProtocolException e) {
-      err.println("veil: " + kind(e) + ": " + e.getMessage());
-      return 1;
-    } catch (Args.UsageError e) {
-      err.println("veil: " + e.getMessage());
-      return 2;
-    } catch (VeilException e) {
-      err.println("veil: " + e.getMessage());
-      return 1;
+      if (CommandLine.printHelpIfRequested(parsed)) {
+        veil.getOut().flush();
+        return EXIT_OK;
+      }
+      ParseResult leaf = parsed;
+      while (leaf.hasSubcommand()) {
+        leaf = leaf.subcommand();
+      }
+      CommandSpec spec = leaf.commandSpec();
+      if (!(spec.userObject() instanceof Callable<?> command)) {
+        if (leaf == parsed) { // `veil` alone
+          veil.usage(out, Help.Ansi.OFF);
+          return EXIT_OK;
+        }
+        throw new ParameterException(spec.commandLine(), "a sub-command is missing; use " + spec.subcommands().keySet()
+            .stream().map(s -> "'" + spec.qualifiedName(" ") + " " + s + "'").collect(Collectors.joining(", ")));
+      }
+      Object code = command.call();
+      return code instanceof Integer i ? i : EXIT_OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("veil: interrupted.");
+      return EXIT_FAILED;
+    } catch (Exception | Error e) {
+      return report(e, err);
     }
   }
 
-  /** {@code names} and the chain options, for {@link Args#parse}. */
-  static Set<String> withChain(String... names) {
-    Set<String> all = new java.util.HashSet<>(Arrays.asList(names));
-    all.addAll(ChainOptions.NAMES);
-    return all;
+  /** {@code veil --spec ...} means {@code veil run --spec ...}: what spark-submit users write. */
+  private static String[] impliedRun(String[] argv) {
+    if (argv.length == 0 || !argv[0].startsWith("-") || HELP.contains(argv[0])) {
+      return argv;
+    }
+    String[] withRun = new String[argv.length + 1];
+    withRun[0] = "run";
+    System.arraycopy(argv, 0, withRun, 1, argv.length);
+    return withRun;
   }
 
-  /** The chain configuration from the command line and environment, or null if no chain option is given. */
-  private static io.veil.ledger.chain.ChainConfig chainConfig(Args a, String action) {
-    ChainOptions chain = ChainOptions.from(a::get, System.getenv());
-    return chain.isPresent() ? chain.config(action, true) : null;
+  /** The whole command tree, printing to {@code io}. */
+  static CommandLine commandLine(Streams io) {
+    CommandLine veil = new CommandLine(new Veil());
+    veil.addSubcommand("run", RunCommand.commandLine(io));
+    veil.addSubcommand(new ToolCommands.Keygen(io));
+    veil.addSubcommand(new ToolCommands.SpecHash(io));
+    veil.addSubcommand(LedgerCommands.verify(io));
+    veil.addSubcommand(LedgerCommands.anchor(io));
+    veil.addSubcommand(ChainCommands.chain(io));
+    veil.addSubcommand(ChainCommands.asset(io));
+    veil.addSubcommand(new ToolCommands.Broker(io));
+    veil.addSubcommand(new CommandLine(new ToolCommands.Demo(io)).addSubcommand(new ToolCommands.DemoReport(io)));
+    veil.addSubcommand(new ToolCommands.Bench());
+    veil.addSubcommand(new ToolCommands.AggBench());
+    veil.addSubcommand(new ToolCommands.CryptoBench());
+    veil.addSubcommand(new ToolCommands.Config(io));
+    veil.addSubcommand("help", new CommandLine.HelpCommand());
+    addHelpOption(veil);
+    // Settings that apply to every command added so far, i.e. all of them.
+    veil.setExpandAtFiles(false); // a value may start with @
+    veil.setOut(new PrintWriter(io.out(), true));
+    veil.setErr(new PrintWriter(io.err(), true));
+    veil.setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF));
+    veil.registerConverter(Integer.class, VeilCli::wholeNumber);
+    veil.registerConverter(Integer.TYPE, VeilCli::wholeNumber);
+    veil.registerConverter(Long.class, VeilCli::longNumber);
+    veil.registerConverter(Long.TYPE, VeilCli::longNumber);
+    veil.registerConverter(Double.class, VeilCli::number);
+    veil.registerConverter(Double.TYPE, VeilCli::number);
+    veil.setUsageHelpWidth(WIDTH);
+    rewrapHelp(veil);
+    return veil;
   }
 
-  private static String kind(VeilException e) {
+  /**
+   * Wraps every description at spaces only. picocli would otherwise break lines at any punctuation,
+   * splitting setting names such as veil.party.key-file. The first line of a command's description
+   * is its summary in the command list and stays whole.
+   */
+  private static void rewrapHelp(CommandLine cl) {
+    CommandSpec spec = cl.getCommandSpec();
+    spec.usageMessage().description(wrap(spec.usageMessage().description(), WIDTH - 1));
+    spec.usageMessage().footer(wrap(spec.usageMessage().footer(), WIDTH - 1));
+    // The command's own options first, in the order written, then its settings, --conf and --help.
+    spec.usageMessage().sortOptions(false);
+    spec.usageMessage().abbreviateSynopsis(spec.options().size() > 8);
+    for (OptionSpec o : new ArrayList<>(spec.options())) {
+      spec.remove(o);
+      spec.addOption(o.toBuilder().description(wrap(o.description(), OPTION_TEXT_WIDTH)).build());
+    }
+    cl.getSubcommands().values().forEach(VeilCli::rewrapHelp);
+  }
+
+  /** Each of {@code lines} (empty ones kept) broken at spaces into lines of at most {@code width}. */
+  static String[] wrap(String[] lines, int width) {
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      if (line.length() <= width) {
+        out.add(line);
+        continue;
+      }
+      StringBuilder cur = new StringBuilder();
+      for (String word : line.split(" ")) {
+        if (cur.length() > 0 && cur.length() + 1 + word.length() > width) {
+          out.add(cur.toString());
+          cur.setLength(0);
+        }
+        cur.append(cur.length() > 0 ? " " : "").append(word);
+      }
+      out.add(cur.toString());
+    }
+    // picocli formats each line (String.format): a lone % must be doubled, %n and %% stay.
+    return out.stream().map(l -> l.replaceAll("(?<!%)%(?![%n])", "%%")).toArray(String[]::new);
+  }
+
+  /** {@code -h, --help} on every command that does not have it. */
+  private static void addHelpOption(CommandLine cl) {
+    CommandSpec spec = cl.getCommandSpec();
+    if (spec.findOption("--help") == null) {
+      spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Print this command's help and exit.").build());
+    }
+    cl.getSubcommands().values().forEach(VeilCli::addHelpOption);
+  }
+
+  private static Integer wholeNumber(String v) {
+    try {
+      return Integer.valueOf(v.strip());
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException("'" + v + "' is not a whole number");
+    }
+  }
+
+  private static Long longNumber(String v) {
+    try {
+      return Long.valueOf(v.strip());
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException("'" + v + "' is not a whole number");
+    }
+  }
+
+  private static Double number(String v) {
+    try {
+      double d = Double.parseDouble(v.strip());
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new TypeConversionException("'" + v + "' is not a number");
+    }
+  }
+
+  /** Prints {@code e} as the user sees it; returns the exit code. */
+  static int report(Throwable e, PrintStream err) {
+    String kind = kindLabel(e);
+    err.println("veil: " + (kind == null ? "" : kind + ": ") + message(e));
+    if (!(e instanceof VeilException || e instanceof ParameterException) && "1".equals(System.getenv("VEIL_DEBUG"))) {
+      e.printStackTrace(err);
+    }
+    return e instanceof ParameterException ? EXIT_USAGE : EXIT_FAILED;
+  }
+
+  /** The label printed before the message of a job failure, or null. */
+  private static String kindLabel(Throwable e) {
     if (e instanceof PolicyRefusedException) {
       return "policy refused";
     }
     if (e instanceof PeerTimeoutException) {
       return "peer timeout";
     }
-    return "protocol error";
-  }
-
-  /** The command-line options of {@code veil run} and the settings they give. */
-  private static final Map<String, String> RUN_OPTIONS = Map.ofEntries(
-      Map.entry("spec", "veil.job.spec"), Map.entry("party", "veil.party.id"), Map.entry("key", "veil.party.key-file"),
-      Map.entry("policy", "veil.party.policy-file"), Map.entry("period", "veil.job.period"),
-      Map.entry("ledger", "veil.ledger.path"), Map.entry("bootstrap-servers", "veil.channel.bootstrap.servers"),
-      Map.entry("jdbc-password-file", "veil.jdbc.password-file"), Map.entry("anchor-wait-ms", "veil.chain.anchor-wait-ms"),
-      Map.entry(ChainOptions.URL, "veil.chain.url"), Map.entry(ChainOptions.CHAIN_ID, "veil.chain.id"),
-      Map.entry(ChainOptions.KEY_FILE, "veil.chain.key-file"), Map.entry(ChainOptions.CONTRACT, "veil.chain.contract"),
-      Map.entry(ChainOptions.CONFIRMATIONS, "veil.chain.confirmations"),
-      Map.entry(ChainOptions.GAS_PRICE, "veil.chain.gas-price"), Map.entry(ChainOptions.GAS_LIMIT, "veil.chain.gas-limit"));
-
-  private static int runJob(Args a, PrintStream out) {
-    Map<String, String> options = new java.util.TreeMap<>(a.conf());
-    RUN_OPTIONS.forEach((flag, key) -> a.get(flag).ifPresent(v -> options.put(key, v)));
-    String party = options.getOrDefault("veil.party.id", "party");
-    SparkSession spark = session(a.get("master").orElse(null), party);
-    try {
-      JobOutcome outcome = VeilJobs.run(spark, VeilJobs.conf(spark, options));
-      out.println(outcome.summary());
-      out.println("  peak heap:         " + peakHeapMiB() + " MiB");
-      return 0;
-    } finally {
-      spark.stop();
+    if (e instanceof ProtocolException) {
+      return "protocol error";
     }
+    return null;
   }
 
-  /** {@code verify} with artefact checks: needs Spark to recompute the commitments. */
-  /** {@code verify}'s options that the ledger's own checks ({@link LedgerCli}) take. */
-  private static String[] ledgerCliArgs(Args a) {
-    List<String> out = new java.util.ArrayList<>(List.of("verify"));
-    for (String name : List.of("ledger", "signer", "expect-head")) {
-      a.get(name).ifPresent(v -> out.addAll(List.of("--" + name, v)));
+  /**
+   * The error kind of {@code e} as {@code veil run --output json} reports it: {@code usage-error},
+   * {@code invalid-input}, {@code policy-refused}, {@code peer-timeout}, {@code protocol-error} or
+   * {@code error}.
+   */
+  static String errorKind(Throwable e) {
+    if (e instanceof ParameterException) {
+      return "usage-error";
     }
-    return out.toArray(String[]::new);
+    String label = kindLabel(e);
+    if (label != null) {
+      return label.replace(' ', '-');
+    }
+    return e instanceof InvalidInputException ? "invalid-input" : "error";
   }
 
-  /** Sends the ledger's receipts not yet anchored and waits for them; 1 if some are not confirmed in time. */
-  private static int anchorLedger(Path ledgerFile, Path keyFile, io.veil.ledger.chain.ChainConfig chain, long waitMs,
-      ChainSinkConfig sinkConfig, PrintStream out) {
-    io.veil.ledger.LocalLedger ledger = io.veil.ledger.LocalLedger.open(ledgerFile,
-        PartySecret.read(keyFile).identity());
-    try (ChainClient client = ChainClient.connect(chain);
-        ChainSink sink = ChainSink.open(ledger, client, sinkConfig)) {
-      boolean all = sink.flush(java.time.Duration.ofMillis(waitMs));
-      for (ReceiptAnchor a : sink.anchors()) {
-        out.println("  entry " + a.seq() + " (job " + a.jobId() + "): " + a.stage().name().toLowerCase(Locale.ROOT)
-            + (a.blockNumber() == null ? "" : " in block " + a.blockNumber() + ", tx " + a.txHash()));
+  /** What the user reads about {@code e}: a Veil error's own message, never a foreign exception's text. */
+  static String message(Throwable e) {
+    if (e instanceof ParameterException p) {
+      return usageMessage(p);
+    }
+    if (e instanceof VeilException) {
+      return e.getMessage();
+    }
+    if (e instanceof OutOfMemoryError) {
+      return "Cannot finish: this JVM ran out of memory. Give it more heap: VEIL_JAVA_OPTS=-Xmx4g for bin/veil, "
+          + "--driver-memory for spark-submit.";
+    }
+    if (e instanceof LinkageError) {
+      return "Cannot run: a class is missing from the classpath (" + e.getClass().getSimpleName() + ": "
+          + e.getMessage() + "). Run Veil with spark-submit or bin/veil, which put Spark's jars next to Veil's.";
+    }
+    // Its text may quote input values or paths: only the class is named.
+    return "Cannot finish: unexpected internal error (" + e.getClass().getName() + "). This is a bug in Veil; "
+        + "report it with the log above. Set VEIL_DEBUG=1 to print its stack trace.";
+  }
+
+  /**
+   * One line for a command line that does not parse: "Cannot run '&lt;command&gt;': &lt;why&gt;. See
+   * '&lt;command&gt; --help'.", naming the option.
+   */
+  static String usageMessage(ParameterException e) {
+    CommandLine cl = e.getCommandLine();
+    String name = cl == null ? "veil" : cl.getCommandSpec().qualifiedName(" ");
+    String hint = " See '" + name + " --help'.";
+    if (e.getCause() instanceof SettingOptions.BadSettingValue bad) {
+      return bad.getMessage() + hint;
+    }
+    if (!(e instanceof UnmatchedArgumentException) && cl != null && !cl.getUnmatchedArguments().isEmpty()) {
+      // picocli checks required options before it reports an unknown one; the unknown one is the mistake.
+      return usageMessage(new UnmatchedArgumentException(cl, cl.getUnmatchedArguments()));
+    }
+    String why;
+    if (e instanceof UnmatchedArgumentException u) {
+      String arg = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+      if (arg.startsWith("-")) {
+        int eq = arg.indexOf('=');
+        String option = eq > 0 ? arg.substring(0, eq) : arg;
+        why = "unknown option " + option + didYouMean(option, cl == null ? List.of()
+            : cl.getCommandSpec().options().stream().map(OptionSpec::longestName).toList());
+      } else if (cl != null && !cl.getSubcommands().isEmpty()) {
+        why = "unknown " + (cl.getParent() == null ? "command" : "sub-command") + " '" + arg + "'"
+            + didYouMean(arg, List.copyOf(cl.getSubcommands().keySet()));
+      } else {
+        why = "unexpected argument '" + arg + "' (options start with --)";
       }
-      out.println(all ? "every receipt is anchored" : "some anchors are not confirmed after " + waitMs + " ms; "
-          + "they stay in " + ChainSink.outboxFile(ledgerFile) + " (run this again)");
-      return all ? 0 : 1;
+    } else if (e instanceof OverwrittenOptionException o) {
+      why = "option " + optionName(o.getOverwritten()) + " is given more than once; give it once";
+    } else if (e instanceof MissingParameterException m && m.getMissing() != null && !m.getMissing().isEmpty()) {
+      String names = m.getMissing().stream().map(VeilCli::optionName).collect(Collectors.joining(", "));
+      why = String.valueOf(m.getMessage()).startsWith("Missing required parameter")
+          ? "option " + names + " needs a value"
+          : "missing required option" + (m.getMissing().size() > 1 ? "s " : " ") + names;
+    } else if (e.getCause() instanceof TypeConversionException t && e.getArgSpec() != null) {
+      why = "invalid value '" + e.getValue() + "' for " + optionName(e.getArgSpec()) + ": " + t.getMessage();
+    } else {
+      why = String.valueOf(e.getMessage());
     }
+    why = why.endsWith(".") ? why.substring(0, why.length() - 1) : why;
+    return "Cannot run '" + name + "': " + why + "." + hint;
   }
 
-  /** Checks every receipt of the ledger against its anchor on the chain. */
-  private static int verifyAnchors(Path ledgerFile, io.veil.ledger.chain.ChainConfig chain, PrintStream out) {
-    Map<Long, ReceiptAnchor> anchors = new java.util.HashMap<>();
-    ChainSink.recordedAnchors(ledgerFile).forEach(a -> anchors.put(a.seq(), a));
-    boolean ok = true;
-    try (ChainClient client = ChainClient.connect(chain)) {
-      for (io.veil.ledger.LedgerEntry e : io.veil.ledger.LocalLedger.openReadOnly(ledgerFile).entries()) {
-        ReceiptAnchor a = anchors.get(e.seq());
-        if (a == null) {
-          out.println("anchor of entry " + e.seq() + " (job " + e.jobId() + "): FAIL: it was never anchored (no "
-              + "record in " + ChainSink.outboxFile(ledgerFile) + "); run 'veil anchor' with the party's key");
-          ok = false;
+  /** " (did you mean --spec?)" for the names within a few typing mistakes of {@code given}, or "". */
+  static String didYouMean(String given, List<String> names) {
+    List<String> close = names.stream()
+        .filter(n -> editDistance(given, n) <= Math.max(2, n.length() / 4))
+        .sorted(java.util.Comparator.comparingInt(n -> editDistance(given, n)))
+        .limit(3).toList();
+    return close.isEmpty() ? "" : " (did you mean " + String.join(" or ", close) + "?)";
+  }
+
+  /** Edits (insert, delete, replace, swap two neighbours) that turn {@code a} into {@code b}. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      for (int j = 0; j <= b.length(); j++) {
+        if (i == 0 || j == 0) {
+          d[i][j] = i + j;
           continue;
         }
-        io.veil.ledger.chain.AnchorReport r = ChainVerifier.verify(e, a, client);
-        out.println("anchor of entry " + e.seq() + " (job " + e.jobId() + "): " + r.summary().strip());
-        ok &= r.ok();
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
       }
     }
-    return ok ? 0 : 1;
+    return d[a.length()][b.length()];
   }
 
-  private static int verifyArtefacts(Args a, PrintStream out) {
-    JobSpec spec = JobSpec.read(Path.of(a.require("spec")), a.get("period").orElse(null));
-    String party = a.require("party");
-    io.veil.crypto.IdentityPublicKey signer = a.get("signer").map(io.veil.crypto.IdentityPublicKey::parse)
-        .orElse(spec.party(party).publicKey());
-    SparkSession spark = session(a.get("master").orElse(null), "verify-" + party);
-    try {
-      io.veil.ledger.VerificationReport report = io.veil.ledger.LedgerVerifier.create()
-          .withCheck(new ArtefactCheck(spark, spec, party, a.get("jdbc-password-file").map(Path::of).orElse(null)))
-          .verify(Path.of(a.require("ledger")), signer,
-              a.get("expect-head").map(io.veil.ledger.LedgerHead::parse).orElse(null));
-      out.print(report.summary());
-      return report.ok() ? 0 : 1;
-    } finally {
-      spark.stop();
+  private static String optionName(ArgSpec a) {
+    if (a instanceof OptionSpec o) {
+      return o.longestName();
     }
-  }
-
-  /** Sum of the heap pools' peak usage since JVM start. */
-  static long peakHeapMiB() {
-    long bytes = 0;
-    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
-        bytes += pool.getPeakUsage().getUsed();
-      }
-    }
-    return bytes >> 20;
-  }
-
-  private static SparkSession session(String master, String party) {
-    SparkConf sc = new SparkConf();
-    SparkSession.Builder b = SparkSession.builder().appName("veil-" + party);
-    if (master != null) {
-      b = b.master(master);
-    } else if (!sc.contains("spark.master")) {
-      b = b.master("local[2]");
-      master = "local[2]";
-    }
-    if (master != null && master.startsWith("local")) {
-      b = b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
-          .config("spark.serializer", sc.get("spark.serializer", "org.apache.spark.serializer.KryoSerializer"));
-    }
-    return b.getOrCreate();
+    return a == null ? "?" : a.paramLabel();
   }
 }

@@ -91,7 +91,8 @@ public record JobOutcome(String jobId, String party, String operator, long input
 
   /**
    * A failed run as one JSON object (status {@code failed}): the error kind ({@code invalid-input},
-   * {@code policy-refused}, {@code peer-timeout}, {@code protocol-error}, {@code error}) and message.
+   * {@code policy-refused}, {@code peer-timeout}, {@code protocol-error}, {@code usage-error} for a
+   * command line the CLI refuses, {@code error}) and message.
    */
   public static String failureJson(String kind, String message) {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -2,8 +2,8 @@ package io.veil.jobs.bench;
 
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.jobs.PartyProcess;
-import io.veil.jobs.internal.Args;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -28,6 +27,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Option;
 
 /**
  * End-to-end benchmark of the aggregation operators against plaintext Spark, on this machine.
@@ -65,51 +65,124 @@ public final class AggregateBench {
 
   private AggregateBench() {}
 
-  private record Options(long rows, int groups, int parties, int dims, int faParties, long faRows, String heap,
+  /** Which operators to run. */
+  public enum Only { both, aggregate, features }
+
+  /** Group domains of the aggregate job. */
+  public enum Domain { buckets, values }
+
+  /** {@code veil agg-bench}'s options (picocli). */
+  public static final class Options {
+    @Option(names = "--rows", defaultValue = "1000000", paramLabel = "N",
+        description = "Rows per party of the aggregate job; default: ${DEFAULT-VALUE}.")
+    long rows;
+
+    @Option(names = "--groups", defaultValue = "10000", paramLabel = "G",
+        description = "Groups of the aggregate job's domain; default: ${DEFAULT-VALUE}.")
+    int groups;
+
+    @Option(names = "--parties", defaultValue = "3", paramLabel = "P",
+        description = "Parties of the aggregate job (at least 2); default: ${DEFAULT-VALUE}.")
+    int parties;
+
+    @Option(names = "--dims", defaultValue = "8", paramLabel = "D",
+        description = "Dimensions of the feature-aggregate vectors; default: ${DEFAULT-VALUE}.")
+    int dims;
+
+    @Option(names = "--fa-parties", defaultValue = "2", paramLabel = "P",
+        description = "Parties of the feature-aggregate job (at least 2); default: ${DEFAULT-VALUE}.")
+    int faParties;
+
+    @Option(names = "--fa-rows", paramLabel = "N",
+        description = "Aligned rows of the feature-aggregate job; default: --rows.")
+    Long faRows;
+
+    @Option(names = "--heap", defaultValue = "2g", paramLabel = "SIZE",
+        description = "Maximum heap of each JVM; default: ${DEFAULT-VALUE}.")
+    String heap;
+
+    @Option(names = "--partitions", defaultValue = "8", paramLabel = "N",
+        description = "Data-plane partitions of both jobs; default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--plain-master", defaultValue = "local[1]", paramLabel = "URL",
+        description = "Spark master of the plaintext baseline; default: ${DEFAULT-VALUE} (the cores of one party).")
+    String plainMaster;
+
+    @Option(names = "--gen-master", defaultValue = "local[2]", paramLabel = "URL",
+        description = "Spark master of the input generator (not timed); default: ${DEFAULT-VALUE}.")
+    String genMaster;
+
+    @Option(names = "--only", defaultValue = "both", paramLabel = "WHICH",
+        description = "${COMPLETION-CANDIDATES}; default: ${DEFAULT-VALUE}.")
+    Only only;
+
+    @Option(names = "--domain", defaultValue = "buckets", paramLabel = "KIND",
+        description = "The aggregate job's group domain: ${COMPLETION-CANDIDATES} (an explicit list); "
+            + "default: ${DEFAULT-VALUE}.")
+    Domain domain;
+
+    @Option(names = "--batch-rows", paramLabel = "N", description = "batchRows of the aggregate job; default: the spec's.")
+    Integer batchRows;
+
+    @Option(names = "--fa-batch-rows", paramLabel = "N",
+        description = "batchRows of the feature-aggregate job; default: the spec's.")
+    Integer faBatchRows;
+
+    @Option(names = "--timeout-s", defaultValue = "7200", paramLabel = "S",
+        description = "How long to wait for each JVM; default: ${DEFAULT-VALUE}.")
+    long timeoutS;
+
+    @Option(names = "--work-dir", defaultValue = "target/veil-agg-bench", paramLabel = "DIR",
+        description = "Where inputs, keys, outputs, ledgers and logs go (emptied first); default: ${DEFAULT-VALUE}.")
+    String workDir;
+
+    /** Parties of the aggregate job. */
+    public int parties() {
+      return parties;
+    }
+
+    /** Parties of the feature-aggregate job. */
+    public int faParties() {
+      return faParties;
+    }
+  }
+
+  /** The benchmark's settings, resolved. */
+  private record Setup(long rows, int groups, int parties, int dims, int faParties, long faRows, String heap,
       int partitions, String plainMaster, String genMaster, boolean buckets, Integer batchRows, Integer faBatchRows,
       long timeoutMs, Path work) {}
 
-  /** One party JVM's run. */
+  /** One party JVM's run; its figures from the outcome it printed ({@code veil run --output json}). */
   private record PartyRun(String id, PartyProcess process, double wallS, double cpuS, long peakRssKiB, int exit) {
-    String value(String key) {
-      return process.value(key);
+    JsonNode outcome() {
+      return process.outcome();
+    }
+
+    /** A result figure of the job (the receipt's), e.g. {@code releasedGroups}. */
+    String figure(String name) {
+      return outcome().path("result").path(name).asText();
     }
 
     long elapsedMs() {
-      return Long.parseLong(value("elapsed").replaceAll("^(\\d+) ms.*", "$1"));
+      return outcome().path("elapsedMs").asLong();
     }
 
     long protocolMs() {
-      return Long.parseLong(value("elapsed").replaceAll(".*\\(protocol (\\d+) ms\\).*", "$1"));
+      return outcome().path("protocolMs").asLong();
     }
   }
 
   /** Bytes and records of one topic on the broker; first and last record timestamps (ms, -1: none). */
   private record TopicSize(long bytes, long records, long firstMs, long lastMs) {}
 
-  public static int run(String[] argv) throws Exception {
-    Args a = Args.parse("agg-bench", argv, 0, Set.of("rows", "groups", "parties", "dims", "fa-parties", "fa-rows",
-        "heap", "partitions", "plain-master", "gen-master", "only", "domain", "batch-rows", "fa-batch-rows",
-        "timeout-s", "work-dir"));
-    long rows = Long.parseLong(a.get("rows").orElse("1000000"));
-    Options o = new Options(rows, Integer.parseInt(a.get("groups").orElse("10000")),
-        Integer.parseInt(a.get("parties").orElse("3")), Integer.parseInt(a.get("dims").orElse("8")),
-        Integer.parseInt(a.get("fa-parties").orElse("2")), Long.parseLong(a.get("fa-rows").orElse(Long.toString(rows))),
-        a.get("heap").orElse("2g"), Integer.parseInt(a.get("partitions").orElse("8")),
-        a.get("plain-master").orElse("local[1]"), a.get("gen-master").orElse("local[2]"),
-        !a.get("domain").orElse("buckets").equals("values"),
-        a.get("batch-rows").map(Integer::valueOf).orElse(null), a.get("fa-batch-rows").map(Integer::valueOf).orElse(null),
-        Long.parseLong(a.get("timeout-s").orElse("7200")) * 1000,
-        Path.of(a.get("work-dir").orElse("target/veil-agg-bench")).toAbsolutePath());
-    String only = a.get("only").orElse("both");
-    if (!Set.of("both", "aggregate", "features").contains(only)) {
-      System.err.println("veil: Cannot parse 'veil agg-bench': --only takes aggregate, features or both.");
-      return 2;
-    }
-    if (o.parties() < 2 || o.faParties() < 2) {
-      System.err.println("veil: Cannot parse 'veil agg-bench': --parties and --fa-parties must be at least 2.");
-      return 2;
-    }
+  /** Runs the benchmark, printing its report; returns the exit code. */
+  public static int run(Options options) throws Exception {
+    Setup o = new Setup(options.rows, options.groups, options.parties, options.dims, options.faParties,
+        options.faRows == null ? options.rows : options.faRows, options.heap, options.partitions, options.plainMaster,
+        options.genMaster, options.domain == Domain.buckets, options.batchRows, options.faBatchRows,
+        options.timeoutS * 1000, Path.of(options.workDir).toAbsolutePath());
+    Only only = options.only;
     io.veil.jobs.demo.PsiDemo.deleteTree(o.work());
     Files.createDirectories(o.work().resolve("logs"));
 
@@ -125,10 +198,10 @@ public final class AggregateBench {
     boolean ok = true;
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(o.work().resolve("kafka"), 0).start()) {
       System.out.println("embedded Kafka broker on " + broker.bootstrapServers() + "; work dir " + o.work());
-      if (!only.equals("features")) {
+      if (only != Only.features) {
         ok &= aggregate(o, keys, broker.bootstrapServers(), report);
       }
-      if (!only.equals("aggregate")) {
+      if (only != Only.aggregate) {
         ok &= features(o, keys, broker.bootstrapServers(), report);
       }
     }
@@ -144,7 +217,7 @@ public final class AggregateBench {
 
   // ---------------------------------------------------------------- aggregate
 
-  private static boolean aggregate(Options o, List<PartySecret> keys, String bootstrap, List<String> report)
+  private static boolean aggregate(Setup o, List<PartySecret> keys, String bootstrap, List<String> report)
       throws Exception {
     Path work = o.work();
     Path data = work.resolve("data/agg");
@@ -184,9 +257,9 @@ public final class AggregateBench {
     report.add(String.format("   each party: own JVM, local[1] (1 core), -Xmx%s; result party %s (also a data party); "
         + "one embedded broker; machine: %d cores", o.heap(), ids.get(0), Runtime.getRuntime().availableProcessors()));
     report.add(String.format("   result: %s groups, %s released; secure output vs plaintext: %s mismatching groups",
-        result.value("groups"), result.value("released groups"), plain.value("bench.mismatches")));
+        result.figure("groups"), result.figure("releasedGroups"), plain.outcome().path("mismatches").asText()));
     long payloadPerParty = (long) o.groups() * ELEMENT_BYTES
-        + Long.parseLong(result.value("released groups")) * 2 * ELEMENT_BYTES;
+        + Long.parseLong(result.figure("releasedGroups")) * 2 * ELEMENT_BYTES;
     partyTable(report, runs, secure.topics(), secure.jobId(), "bench-aggregate-" + o.rows(), payloadPerParty);
     footer(report, secure, baseline, plain, result, o,
         "read " + n + " parquet inputs + union + groupBy(grp).agg(count, sum, sum) + write parquet");
@@ -196,7 +269,7 @@ public final class AggregateBench {
     return true;
   }
 
-  private static String aggregateSpec(Options o, List<PartySecret> keys, List<String> ids, Path data) {
+  private static String aggregateSpec(Setup o, List<PartySecret> keys, List<String> ids, Path data) {
     StringBuilder s = new StringBuilder();
     s.append("# Written by `veil agg-bench`.\nversion: 1\nname: bench-aggregate-").append(o.rows())
         .append("\noperator: aggregate\npeerTimeoutMs: 3600000\nparties:\n");
@@ -232,7 +305,7 @@ public final class AggregateBench {
 
   // ---------------------------------------------------------------- feature-aggregate
 
-  private static boolean features(Options o, List<PartySecret> keys, String bootstrap, List<String> report)
+  private static boolean features(Setup o, List<PartySecret> keys, String bootstrap, List<String> report)
       throws Exception {
     Path work = o.work();
     Path data = work.resolve("data/fa");
@@ -269,8 +342,8 @@ public final class AggregateBench {
     report.add(String.format("   each party: own JVM, local[1] (1 core), -Xmx%s; result party %s; one embedded broker; "
         + "machine: %d cores", o.heap(), ids.get(0), Runtime.getRuntime().availableProcessors()));
     report.add(String.format("   result: %s aligned rows; secure output %s rows, plaintext %s rows, %s mismatching rows",
-        result.value("aligned rows"), plain.value("bench.secure_rows"), plain.value("bench.plain_rows"),
-        plain.value("bench.mismatches")));
+        result.figure("alignedRows"), plain.outcome().path("secure_rows").asText(),
+        plain.outcome().path("plain_rows").asText(), plain.outcome().path("mismatches").asText()));
     partyTable(report, runs, secure.topics(), secure.jobId(), "bench-features-" + o.faRows(), o.faRows() * o.dims() * ELEMENT_BYTES);
     footer(report, secure, baseline, plain, result, o, "read " + n + " parquet inputs + join on id + add the vectors + write parquet");
     report.add(String.format("   throughput: %,.0f aligned rows/s (result party's job time)",
@@ -279,7 +352,7 @@ public final class AggregateBench {
     return true;
   }
 
-  private static String featureSpec(Options o, List<PartySecret> keys, List<String> ids, Path data) {
+  private static String featureSpec(Setup o, List<PartySecret> keys, List<String> ids, Path data) {
     StringBuilder cols = new StringBuilder();
     for (int j = 0; j < o.dims(); j++) {
       cols.append(j == 0 ? "" : ", ").append("z").append(j);
@@ -325,7 +398,7 @@ public final class AggregateBench {
   }
 
   /** Starts every party at once, samples RSS and CPU until each has printed its summary, waits for the exits. */
-  private static List<PartyRun> runParties(String tag, List<String> ids, Path spec, Options o, String bootstrap)
+  private static List<PartyRun> runParties(String tag, List<String> ids, Path spec, Setup o, String bootstrap)
       throws Exception {
     Path work = o.work();
     List<PartyProcess> ps = new ArrayList<>();
@@ -337,7 +410,8 @@ public final class AggregateBench {
           "--key", work.resolve("keys/" + p + ".key").toString(),
           "--policy", work.resolve("policy-" + tag + "-" + p + ".yaml").toString(),
           "--ledger", work.resolve("ledger/" + tag + "-" + p + ".jsonl").toString(),
-          "--bootstrap-servers", bootstrap, "--master", "local[1]"), o.heap(), List.of(), work, log(work, tag + "-" + p)));
+          "--bootstrap-servers", bootstrap, "--master", "local[1]", "--output", "json"), o.heap(), List.of(), work,
+          log(work, tag + "-" + p)));
     }
     int n = ids.size();
     long[] rss = new long[n];
@@ -356,7 +430,7 @@ public final class AggregateBench {
           rss[i] = Math.max(rss[i], rssKiB(p.pid()));
           cpu[i] = h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
         }
-        done[i] = h == null || !h.isAlive() || p.output().stream().anyMatch(l -> l.contains("peak heap"));
+        done[i] = h == null || !h.isAlive() || p.hasOutcome();
         all &= done[i];
       }
       if (all || System.currentTimeMillis() > deadline) {
@@ -389,7 +463,7 @@ public final class AggregateBench {
   private record PlainRun(double wallS, double machineS, double plainS) {}
 
   /** Runs every party of {@code spec} and measures them; null (with the reason reported) if one failed. */
-  private static SecureRun runSecure(String label, String tag, List<String> ids, Path spec, Options o,
+  private static SecureRun runSecure(String label, String tag, List<String> ids, Path spec, Setup o,
       String bootstrap, List<String> report) throws Exception {
     System.out.printf("%s: running %d parties...%n", label, ids.size());
     long machine0 = machineBusyTicks();
@@ -405,11 +479,11 @@ public final class AggregateBench {
           .collect(Collectors.joining(", ")) + " (logs in " + o.work().resolve("logs") + ")");
       return null;
     }
-    return new SecureRun(runs, wallS, brokerCpuS, otherCpuS, runs.get(0).value("job id"), topicSizes(bootstrap));
+    return new SecureRun(runs, wallS, brokerCpuS, otherCpuS, runs.get(0).outcome().path("jobId").asText(), topicSizes(bootstrap));
   }
 
   /** Waits for the plaintext baseline's JVM and measures it; null (with the reason reported) if it failed. */
-  private static PlainRun awaitPlain(String label, String tag, PartyProcess plain, Options o, List<String> report)
+  private static PlainRun awaitPlain(String label, String tag, PartyProcess plain, Setup o, List<String> report)
       throws InterruptedException {
     long p0 = System.nanoTime();
     long pm0 = machineBusyTicks();
@@ -420,12 +494,12 @@ public final class AggregateBench {
       report.add(label + ": plaintext baseline failed (see " + o.work().resolve("logs/plain-" + tag + ".log") + ")");
       return null;
     }
-    return new PlainRun(plainWallS, plainMachineS, Long.parseLong(plain.value("bench.plain_ms")) / 1000.0);
+    return new PlainRun(plainWallS, plainMachineS, plain.outcome().path("plain_ms").asLong() / 1000.0);
   }
 
   /** The lines both operators report after their own: machine load, timeline, comparison with plaintext. */
   private static void footer(List<String> report, SecureRun secure, PlainRun baseline, PartyProcess plain,
-      PartyRun result, Options o, String plainJob) {
+      PartyRun result, Setup o, String plainJob) {
     report.add(String.format("   broker (this JVM) CPU during the run: %.1f s; all parties' wall time: %.1f s; "
         + "CPU used by other processes on the machine meanwhile: %.1f s (of %.1f s available)",
         secure.brokerCpuS(), secure.wallS(), Math.max(0, secure.otherCpuS()),
@@ -458,7 +532,7 @@ public final class AggregateBench {
       double protocolS = r.protocolMs() / 1000.0;
       report.add(String.format("   %-8s %-6s %8.1fs %8.1fs %8.1fs %7.1fs %5s MiB %5d MiB %13s %9d %13s %10s  %s",
           r.id(), i == 0 ? "result" : "data", protocolS, r.elapsedMs() / 1000.0, r.wallS(), r.cpuS(),
-          r.value("peak heap").replace(" MiB", ""), r.peakRssKiB() >> 10, bytes(bytes), records,
+          r.outcome().path("peakHeapMiB").asText(), r.peakRssKiB() >> 10, bytes(bytes), records,
           bytes(i == 0 ? 0 : payloadPerSender),
           bytes == 0 ? "-" : String.format("%.1f", bytes / 1048576.0 / protocolS),
           bytes == 0 ? "-" : String.format("%.1f s = %.1f MiB/s", sendMs / 1000.0,
@@ -481,15 +555,15 @@ public final class AggregateBench {
     double protocolS = result.protocolMs() / 1000.0;
     report.add(String.format("   plaintext Spark, one JVM, %s, -Xmx same: %s: %.1f s (session start %.1f s not "
         + "included; JVM wall %.1f s; peak heap %s MiB)", plainMaster, what, plainS,
-        Long.parseLong(plain.value("bench.session_ms")) / 1000.0, plainWallS, plain.value("bench.peak_heap_mib")));
+        plain.outcome().path("session_ms").asLong() / 1000.0, plainWallS, plain.outcome().path("peak_heap_mib").asText()));
     report.add(String.format("   secure job at the result party (spec read -> receipt written, incl. reading input, "
         + "approvals, output write + commitments): %.1f s; its protocol part: %.1f s; slowest party's job: %.1f s",
         jobS, protocolS, maxJobS));
     report.add(String.format("   RATIO secure/plaintext: result party job / plaintext job = %.2fx  (protocol / "
         + "plaintext = %.2fx; JVM wall / JVM wall = %.2fx)", jobS / plainS, protocolS / plainS,
         result.wallS() / plainWallS));
-    double plainCpuS = Long.parseLong(plain.value("bench.plain_cpu_ms")) / 1000.0;
-    double plainJvmCpuS = Long.parseLong(plain.value("bench.jvm_cpu_ms")) / 1000.0;
+    double plainCpuS = plain.outcome().path("plain_cpu_ms").asLong() / 1000.0;
+    double plainJvmCpuS = plain.outcome().path("jvm_cpu_ms").asLong() / 1000.0;
     report.add(String.format("   CPU time (contention-independent): plaintext query %.1f s, plaintext JVM incl. start "
         + "%.1f s; result party JVM incl. start %.1f s (%.2fx), every party's JVMs together %.1f s (%.2fx)",
         plainCpuS, plainJvmCpuS, result.cpuS(), result.cpuS() / plainJvmCpuS,
@@ -497,7 +571,7 @@ public final class AggregateBench {
   }
 
   /** A helper JVM running {@link BenchWorker}, its output in logs/. */
-  private static PartyProcess worker(String mode, Options o, List<String> args) throws IOException {
+  private static PartyProcess worker(String mode, Setup o, List<String> args) throws IOException {
     List<String> all = new ArrayList<>();
     all.add(mode);
     all.addAll(args);

@@ -9,6 +9,8 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +24,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The Spark side of {@link AggregateBench}, run as its own JVM (like a party): generates the
  * benchmark inputs, runs the plaintext baselines (timed) and checks the secure outputs against them
- * (not timed). Prints its figures as {@code bench.<name>: value} lines.
+ * (not timed). Prints its figures at the end as one JSON object on standard output ({@code
+ * {"session_ms": ..., "plain_ms": ..., ...}}), which {@link io.veil.jobs.PartyProcess#outcome()} reads.
  *
  * <pre>
  * BenchWorker gen-agg    master=.. out=DIR rows=N groups=G parties=P
@@ -38,6 +41,8 @@ public final class BenchWorker {
   static final long BALANCE_MAX = 10_000_000L;
   /** Range of the generated feature values (6 decimal places). */
   static final long FEATURE_MAX = 1_000L;
+
+  private static final Map<String, Object> FIGURES = new LinkedHashMap<>();
 
   private BenchWorker() {}
 
@@ -69,6 +74,13 @@ public final class BenchWorker {
       print("peak_heap_mib", peakHeapMiB());
       spark.stop();
     }
+    try {
+      System.out.println(new ObjectMapper().writeValueAsString(FIGURES));
+    } catch (JsonProcessingException e) {
+      e.printStackTrace();
+      code = 1;
+    }
+    System.out.flush();
     System.exit(code);
   }
 
@@ -81,8 +93,9 @@ public final class BenchWorker {
         .getOrCreate();
   }
 
+  /** Records a figure for the JSON object printed at the end. */
   private static void print(String name, Object value) {
-    System.out.println("bench." + name + ": " + value);
+    FIGURES.put(name, value);
   }
 
   /** {@code [0, bound)} from a hash of the row id, party and column: deterministic, uniform enough. */

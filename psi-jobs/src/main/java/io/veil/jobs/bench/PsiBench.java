@@ -2,8 +2,8 @@ package io.veil.jobs.bench;
 
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.jobs.PartyProcess;
-import io.veil.jobs.internal.Args;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Option;
 
 /**
  * End-to-end PSI benchmark: two parties (each its own JVM, {@code local[1]}: one core each) and an
@@ -24,13 +24,40 @@ import java.util.Set;
 public final class PsiBench {
   private PsiBench() {}
 
-  public static int run(String[] argv) throws Exception {
-    Args a = Args.parse("bench", argv, 0, Set.of("rows", "overlap", "partitions", "heap", "work-dir", "batch-rows"));
-    int n = Integer.parseInt(a.get("rows").orElse("1000000"));
-    double overlap = Double.parseDouble(a.get("overlap").orElse("0.5"));
-    int partitions = Integer.parseInt(a.get("partitions").orElse("8"));
-    String heap = a.get("heap").orElse("3g");
-    Path work = Path.of(a.get("work-dir").orElse("target/veil-bench")).toAbsolutePath();
+  /** {@code veil bench}'s options (picocli). */
+  public static final class Options {
+    @Option(names = "--rows", defaultValue = "1000000", paramLabel = "N",
+        description = "Distinct ids per party; default: ${DEFAULT-VALUE}.")
+    int rows;
+
+    @Option(names = "--overlap", defaultValue = "0.5", paramLabel = "F",
+        description = "Share of each party's ids the other has too; default: ${DEFAULT-VALUE}.")
+    double overlap;
+
+    @Option(names = "--partitions", defaultValue = "8", paramLabel = "N",
+        description = "Data-plane partitions (psi.partitions); default: ${DEFAULT-VALUE}.")
+    int partitions;
+
+    @Option(names = "--heap", defaultValue = "3g", paramLabel = "SIZE",
+        description = "Maximum heap of each party JVM; default: ${DEFAULT-VALUE}.")
+    String heap;
+
+    @Option(names = "--work-dir", defaultValue = "target/veil-bench", paramLabel = "DIR",
+        description = "Where inputs, keys, outputs and ledgers go (emptied first); default: ${DEFAULT-VALUE}.")
+    String workDir;
+
+    @Option(names = "--batch-rows", paramLabel = "N",
+        description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
+    Integer batchRows;
+  }
+
+  /** Runs the benchmark, printing its figures; returns the exit code. */
+  public static int run(Options o) throws Exception {
+    int n = o.rows;
+    double overlap = o.overlap;
+    int partitions = o.partitions;
+    String heap = o.heap;
+    Path work = Path.of(o.workDir).toAbsolutePath();
     io.veil.jobs.demo.PsiDemo.deleteTree(work);
     Files.createDirectories(work.resolve("data"));
 
@@ -46,7 +73,7 @@ public final class PsiBench {
         kb.identity().publicKey().encoded(), "rows")
         .replace("name: demo-customer-overlap", "name: bench-" + n)
         .replace("partitions: 4", "partitions: " + partitions
-            + a.get("batch-rows").map(b -> "\n  batchRows: " + b).orElse(""))
+            + (o.batchRows == null ? "" : "\n  batchRows: " + o.batchRows))
         .replace("peerTimeoutMs: 180000", "peerTimeoutMs: 3600000");
     Files.writeString(work.resolve("psi.yaml"), specText, StandardCharsets.UTF_8);
     Files.writeString(work.resolve("policy-bank_a.yaml"),
@@ -62,12 +89,11 @@ public final class PsiBench {
             "--party", p, "--key", work.resolve(p + ".key").toString(),
             "--policy", work.resolve("policy-" + p + ".yaml").toString(),
             "--ledger", work.resolve("ledger-" + p + ".jsonl").toString(),
-            "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[1]"),
+            "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[1]", "--output", "json"),
             heap, List.of(), work, System.out));
       }
       long[] peakRss = new long[2];
-      while (parties.stream().anyMatch(p -> p.output().stream().noneMatch(l -> l.contains("peak heap"))
-          && isAlive(p))) {
+      while (parties.stream().anyMatch(p -> !p.hasOutcome() && isAlive(p))) {
         for (int i = 0; i < 2; i++) {
           peakRss[i] = Math.max(peakRss[i], rssKiB(parties.get(i).pid()));
         }
@@ -85,15 +111,16 @@ public final class PsiBench {
       System.out.println();
       System.out.printf("PSI benchmark: %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[1] (1 core)%n",
           n, n, overlap * 100, partitions);
-      System.out.printf("  intersection size: %s%n", parties.get(0).value("intersection size"));
+      System.out.printf("  intersection size: %s%n",
+          parties.get(0).outcome().path("result").path("intersectionSize").asText("?"));
       System.out.printf("  wall time (both parties, incl. JVM/Spark start): %.1f s%n", wallS);
       for (int i = 0; i < 2; i++) {
         PartyProcess p = parties.get(i);
-        String elapsed = p.value("elapsed");
-        long protocolMs = Long.parseLong(elapsed.replaceAll(".*\\(protocol (\\d+) ms\\).*", "$1"));
-        System.out.printf("  %s: protocol %.1f s -> %,.0f elements/s/core; job %s; peak heap %s; peak RSS %d MiB%n",
-            p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0), elapsed.replaceAll(" \\(.*", ""),
-            p.value("peak heap"), peakRss[i] >> 10);
+        JsonNode outcome = p.outcome();
+        long protocolMs = outcome.path("protocolMs").asLong();
+        System.out.printf("  %s: protocol %.1f s -> %,.0f elements/s/core; job %d ms; peak heap %d MiB; "
+            + "peak RSS %d MiB%n", p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0),
+            outcome.path("elapsedMs").asLong(), outcome.path("peakHeapMiB").asLong(), peakRss[i] >> 10);
       }
       return 0;
     }

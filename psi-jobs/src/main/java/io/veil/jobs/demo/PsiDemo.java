@@ -2,8 +2,8 @@ package io.veil.jobs.demo;
 
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.jobs.PartyProcess;
-import io.veil.jobs.internal.Args;
 import io.veil.ledger.chain.DevChain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import picocli.CommandLine.Option;
 
 /**
  * The main demo: two banks, each its own Spark application in its own JVM, intersect their
@@ -28,20 +29,56 @@ import java.util.stream.Stream;
 public final class PsiDemo {
   private PsiDemo() {}
 
-  public static int run(String[] argv, PrintStream out) {
-    return guarded(Args.parse("demo", argv, 0, Set.of("data-dir", "work-dir", "fraction", "timeout-s", "mode",
-        "chain")), out, PsiDemo::demo);
+  /** PSI modes the demo runs. */
+  public enum Mode { rows, cardinality }
+
+  /** Where the demo's parties anchor their receipts. */
+  public enum Chain { none, local }
+
+  /** {@code veil demo}'s options (picocli). */
+  public static final class Options {
+    @Option(names = "--fraction", defaultValue = "0.7", paramLabel = "F",
+        description = "Share of the shipped customers each bank samples (seeded); default: ${DEFAULT-VALUE}.")
+    double fraction;
+
+    @Option(names = "--mode", defaultValue = "rows", paramLabel = "MODE",
+        description = "${COMPLETION-CANDIDATES}: both banks get their matching rows, or only the count; "
+            + "default: ${DEFAULT-VALUE}.")
+    Mode mode;
+
+    @Option(names = "--work-dir", defaultValue = "target/veil-demo", paramLabel = "DIR",
+        description = "Where inputs, keys, spec, outputs and ledgers go (emptied first); default: ${DEFAULT-VALUE}.")
+    String workDir;
+
+    @Option(names = "--timeout-s", defaultValue = "600", paramLabel = "S",
+        description = "How long to wait for the banks; default: ${DEFAULT-VALUE}.")
+    long timeoutS;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Read the plain .csv files of the shipped datasets from DIR instead of the copies shipped "
+            + "with Veil.")
+    String dataDir;
+
+    @Option(names = "--chain", defaultValue = "none", paramLabel = "CHAIN",
+        description = "${COMPLETION-CANDIDATES}: with local, also start a Ganache dev chain, deploy the ledger "
+            + "contract, anchor both banks' job and verify both ledgers against it; default: ${DEFAULT-VALUE}.")
+    Chain chain;
+  }
+
+  /** Runs the demo; returns the exit code (0: the result matches the plaintext join). */
+  public static int run(Options options, PrintStream out) {
+    return guarded(out, () -> demo(options, out));
   }
 
   /** A demo's body: it reads and writes files and waits for its parties. */
   interface Body {
-    int run(Args a, PrintStream out) throws IOException, InterruptedException;
+    int run() throws IOException, InterruptedException;
   }
 
   /** Runs a demo's body: an I/O failure becomes a clear error, an interrupt exit code 1. */
-  static int guarded(Args a, PrintStream out, Body body) {
+  static int guarded(PrintStream out, Body body) {
     try {
-      return body.run(a, out);
+      return body.run();
     } catch (IOException e) {
       throw new io.veil.VeilException("Cannot run the demo: " + e.getMessage() + ".", e);
     } catch (InterruptedException e) {
@@ -50,12 +87,12 @@ public final class PsiDemo {
     }
   }
 
-  private static int demo(Args a, PrintStream out) throws IOException, InterruptedException {
-    Optional<Path> data = DemoData.dataDir(a.get("data-dir"), DemoData.GUEST, DemoData.HOST);
-    Path work = Path.of(a.get("work-dir").orElse("target/veil-demo")).toAbsolutePath();
-    double fraction = Double.parseDouble(a.get("fraction").orElse("0.7"));
-    long timeoutMs = Long.parseLong(a.get("timeout-s").orElse("600")) * 1000;
-    String mode = a.get("mode").orElse("rows");
+  private static int demo(Options o, PrintStream out) throws IOException, InterruptedException {
+    Optional<Path> data = DemoData.dataDir(Optional.ofNullable(o.dataDir), DemoData.GUEST, DemoData.HOST);
+    Path work = Path.of(o.workDir).toAbsolutePath();
+    double fraction = o.fraction;
+    long timeoutMs = o.timeoutS * 1000;
+    String mode = o.mode.name();
     deleteTree(work);
     Files.createDirectories(work);
 
@@ -76,13 +113,8 @@ public final class PsiDemo {
     Files.writeString(work.resolve("policy-bank_a.yaml"), policy("bank_a", "bank_b", keyB), StandardCharsets.UTF_8);
     Files.writeString(work.resolve("policy-bank_b.yaml"), policy("bank_b", "bank_a", keyA), StandardCharsets.UTF_8);
 
-    String chainMode = a.get("chain").orElse("none");
-    if (!chainMode.equals("none") && !chainMode.equals("local")) {
-      throw new io.veil.InvalidInputException("Cannot run the demo: --chain must be 'local' (a Ganache dev chain "
-          + "on this machine) or 'none', not '" + chainMode + "'.");
-    }
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start();
-        DevChain chain = chainMode.equals("local") ? DevChain.start() : null) {
+        DevChain chain = o.chain == Chain.local ? DevChain.start() : null) {
       out.println("embedded Kafka broker (KRaft) on " + broker.bootstrapServers());
       Map<String, List<String>> chainArgs = chain == null ? Map.of() : chainArgs(chain, work, out);
       List<PartyProcess> parties = startParties(List.of("bank_a", "bank_b"), work, work.resolve("psi.yaml"),
@@ -90,27 +122,33 @@ public final class PsiDemo {
       if (!allSucceed(parties, timeoutMs, out)) {
         return 1;
       }
+      List<JsonNode> outcomes = parties.stream().map(PartyProcess::outcome).toList();
+      JsonNode a0 = outcomes.get(0);
       out.println();
       out.println("Summary");
       out.println("  bank_a input rows:  " + idsA.size());
       out.println("  bank_b input rows:  " + idsB.size());
-      String got = parties.get(0).value("intersection size");
+      String got = a0.path("result").path("intersectionSize").asText("(not a recipient)");
       out.println("  intersection size:  " + got + " (plaintext join: " + expected.size() + ")");
-      out.println("  job id:             " + parties.get(0).value("job id"));
-      for (PartyProcess p : parties) {
-        out.println("  " + p.name() + " output:      " + p.value("output"));
-        out.println("  " + p.name() + " receipt:     " + p.value("receipt"));
+      out.println("  job id:             " + a0.path("jobId").asText());
+      for (int i = 0; i < parties.size(); i++) {
+        JsonNode oc = outcomes.get(i);
+        out.println("  " + parties.get(i).name() + " output:      " + oc.path("output").asText("(none)"));
+        out.println("  " + parties.get(i).name() + " receipt:     " + receipt(oc));
       }
       out.println("  verify a receipt:   bin/veil verify --ledger " + work.resolve("ledger/bank_a.jsonl")
           + " --signer " + keyA);
-      boolean ok = mode.equals("cardinality") || String.valueOf(expected.size()).equals(got);
+      boolean ok = o.mode == Mode.cardinality || String.valueOf(expected.size()).equals(got);
       if (chain != null) {
-        for (PartyProcess p : parties) {
-          out.println("  " + p.name() + " anchor:      " + p.value("anchor"));
+        for (int i = 0; i < parties.size(); i++) {
+          out.println("  " + parties.get(i).name() + " anchor:      "
+              + outcomes.get(i).path("receipt").path("notes").path("anchor").asText("(none)"));
         }
-        boolean sameRoot = parties.get(0).value("job root").equals(parties.get(1).value("job root"));
-        out.println("  job root:           " + parties.get(0).value("job root")
-            + (sameRoot ? "" : " -- BUT bank_b's differs: " + parties.get(1).value("job root")));
+        String rootA = outcomes.get(0).path("receipt").path("jobRoot").asText();
+        String rootB = outcomes.get(1).path("receipt").path("jobRoot").asText();
+        boolean sameRoot = rootA.equals(rootB);
+        out.println("  job root:           " + rootA + (sameRoot ? " (the same in both receipts)"
+            : " -- BUT bank_b's differs: " + rootB));
         ok &= sameRoot;
         // What an auditor runs (while the chain is up): each ledger, and each receipt against its anchor.
         for (String p : List.of("bank_a", "bank_b")) {
@@ -124,6 +162,13 @@ public final class PsiDemo {
       out.println(ok ? "  result matches the plaintext join" : "  RESULT DOES NOT MATCH THE PLAINTEXT JOIN");
       return ok ? 0 : 1;
     }
+  }
+
+  /** A receipt as the job summary shows it: its ledger and the start of its hash. */
+  static String receipt(JsonNode outcome) {
+    JsonNode r = outcome.path("receipt");
+    String hash = r.path("hash").asText();
+    return r.path("location").asText() + " (receipt " + hash.substring(0, Math.min(16, hash.length())) + "...)";
   }
 
   /**
@@ -143,7 +188,7 @@ public final class PsiDemo {
   }
 
   /**
-   * Starts each party's {@code veil run} in its own JVM with {@code local[1]}, its key, policy and
+   * Starts each party's {@code veil run --output json} in its own JVM with {@code local[1]}, its key, policy and
    * ledger under {@code work} ({@code keys/<p>.key}, {@code policy-<p>.yaml}, {@code ledger/<p>.jsonl}),
    * and {@code extra.apply(p)} appended to its arguments.
    */
@@ -158,7 +203,8 @@ public final class PsiDemo {
           "--policy", work.resolve("policy-" + p + ".yaml").toString(),
           "--ledger", work.resolve("ledger/" + p + ".jsonl").toString(),
           "--bootstrap-servers", bootstrap,
-          "--master", "local[1]"));
+          "--master", "local[1]",
+          "--output", "json"));
       args.addAll(extra.apply(p));
       parties.add(PartyProcess.start(p, args, heap, List.of(), work, out));
     }

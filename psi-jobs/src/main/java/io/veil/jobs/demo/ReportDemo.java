@@ -2,8 +2,8 @@ package io.veil.jobs.demo;
 
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.jobs.PartyProcess;
-import io.veil.jobs.internal.Args;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
+import picocli.CommandLine.Option;
 
 /**
  * The joint-report demo: three banks split the rows of the UCI credit-card table (seeded), and a
@@ -35,16 +35,35 @@ public final class ReportDemo {
 
   private ReportDemo() {}
 
-  public static int run(String[] argv, PrintStream out) {
-    return PsiDemo.guarded(Args.parse("demo report", argv, 0, Set.of("data-dir", "work-dir", "timeout-s",
-        "min-group-size")), out, ReportDemo::demo);
+  /** {@code veil demo report}'s options (picocli). */
+  public static final class Options {
+    @Option(names = "--min-group-size", defaultValue = "" + MIN_GROUP_SIZE, paramLabel = "N",
+        description = "Groups with fewer rows are suppressed (no sums revealed); default: ${DEFAULT-VALUE}.")
+    int minGroupSize;
+
+    @Option(names = "--work-dir", defaultValue = "target/veil-demo-report", paramLabel = "DIR",
+        description = "Where inputs, keys, spec, outputs and ledgers go (emptied first); default: ${DEFAULT-VALUE}.")
+    String workDir;
+
+    @Option(names = "--timeout-s", defaultValue = "600", paramLabel = "S",
+        description = "How long to wait for the parties; default: ${DEFAULT-VALUE}.")
+    long timeoutS;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Read the plain UCI_Credit_Card.csv from DIR instead of the copy shipped with Veil.")
+    String dataDir;
   }
 
-  private static int demo(Args a, PrintStream out) throws IOException, InterruptedException {
-    Optional<Path> data = DemoData.dataDir(a.get("data-dir"), DemoData.UCI);
-    Path work = Path.of(a.get("work-dir").orElse("target/veil-demo-report")).toAbsolutePath();
-    long timeoutMs = Long.parseLong(a.get("timeout-s").orElse("600")) * 1000;
-    int minGroupSize = Integer.parseInt(a.get("min-group-size").orElse(Integer.toString(MIN_GROUP_SIZE)));
+  /** Runs the demo; returns the exit code (0: the report matches the plaintext union + groupBy). */
+  public static int run(Options options, PrintStream out) {
+    return PsiDemo.guarded(out, () -> demo(options, out));
+  }
+
+  private static int demo(Options o, PrintStream out) throws IOException, InterruptedException {
+    Optional<Path> data = DemoData.dataDir(Optional.ofNullable(o.dataDir), DemoData.UCI);
+    Path work = Path.of(o.workDir).toAbsolutePath();
+    long timeoutMs = o.timeoutS * 1000;
+    int minGroupSize = o.minGroupSize;
     PsiDemo.deleteTree(work);
     Files.createDirectories(work.resolve("data"));
 
@@ -76,7 +95,7 @@ public final class ReportDemo {
       if (!PsiDemo.allSucceed(parties, timeoutMs, out)) {
         return 1;
       }
-      PartyProcess regulator = parties.get(parties.size() - 1);
+      JsonNode regulator = parties.get(parties.size() - 1).outcome();
       Map<String, String[]> got = readOutput(work.resolve("out/" + REGULATOR));
       out.println();
       out.println("Regulator's report (EDUCATION, MARRIAGE, count, sum_limit_bal, sum_bill_amt1, sum_default):");
@@ -103,10 +122,10 @@ public final class ReportDemo {
       out.println();
       out.println("Summary");
       out.println("  groups:             " + got.size() + " (" + suppressed + " suppressed)");
-      out.println("  job id:             " + regulator.value("job id"));
-      out.println("  regulator output:   " + regulator.value("output"));
+      out.println("  job id:             " + regulator.path("jobId").asText());
+      out.println("  regulator output:   " + regulator.path("output").asText("(none)"));
       for (PartyProcess p : parties) {
-        out.println("  " + String.format("%-10s", p.name()) + "receipt: " + p.value("receipt"));
+        out.println("  " + String.format("%-10s", p.name()) + "receipt: " + PsiDemo.receipt(p.outcome()));
       }
       out.println(mismatches == 0 ? "  report matches the plaintext union + groupBy"
           : "  " + mismatches + " GROUPS DO NOT MATCH THE PLAINTEXT UNION + GROUPBY");
