@@ -122,7 +122,7 @@ final class PsiFixture {
     Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
     Path jar;
     try (Stream<Path> dist = Files.list(psiJobs.resolve("target/dist"))) {
-      jar = dist.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+      jar = dist.filter(p -> p.getFileName().toString().startsWith("veil-psi-jobs-")).findFirst().orElseThrow();
     }
     Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
     String sparkClasspath = Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();

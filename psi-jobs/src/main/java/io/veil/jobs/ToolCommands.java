@@ -2,13 +2,8 @@ package io.veil.jobs;
 
 import io.veil.VeilException;
 import io.veil.config.VeilConf;
-import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.job.VeilJobs;
-import io.veil.jobs.bench.AggregateBench;
-import io.veil.jobs.bench.PsiBench;
-import io.veil.jobs.demo.PsiDemo;
-import io.veil.jobs.demo.ReportDemo;
 import io.veil.ledger.chain.AssetGate;
 import io.veil.spec.JobSpec;
 import io.veil.spec.PartySpec;
@@ -16,15 +11,13 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The commands that need no job settings: keys, hashes, the reference, the broker, demos and benchmarks. */
+/** The commands that need no job settings: keys, hashes, the reference, the crypto benchmark. */
 final class ToolCommands {
   private ToolCommands() {}
 
@@ -109,129 +102,6 @@ final class ToolCommands {
       io.out().print(VeilConf.markdownTable(VeilJobs.settings()));
       io.out().flush();
       return VeilCli.EXIT_OK;
-    }
-  }
-
-  @Command(name = "broker",
-      description = {"Run a Kafka broker on 127.0.0.1 until stopped.", "",
-          "A broker (KRaft, no TLS, no authentication) for parties on this machine. Prints one line on standard "
-              + "output when ready, 'VEIL-KAFKA-READY <bootstrap servers>', and runs until the process is interrupted (Ctrl-C) or terminated (SIGTERM), then stops the broker "
-              + "cleanly. It does not read standard input, so 'veil broker &' keeps running in the background.", ""})
-  static final class Broker implements Callable<Integer> {
-    private final VeilCli.Streams io;
-    @Spec CommandSpec spec;
-
-    @Option(names = "--port", paramLabel = "N", description = "Client port; default: a free one.")
-    Integer port;
-
-    @Option(names = "--log-dir", paramLabel = "DIR",
-        description = "Where the broker keeps its data (kept on stop; a restart reuses it); default: a temporary "
-            + "directory deleted on stop.")
-    Path logDir;
-
-    Broker(VeilCli.Streams io) {
-      this.io = io;
-    }
-
-    @Override
-    public Integer call() throws InterruptedException {
-      if (port != null && (port < 1 || port > 65535)) {
-        throw new ParameterException(spec.commandLine(), "--port must be 1..65535, not " + port);
-      }
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(logDir, port == null ? 0 : port).start();
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        broker.close();
-        stopped.countDown();
-      }, "veil-broker-stop"));
-      io.out().println(EmbeddedKafkaBroker.READY_LINE_PREFIX + " " + broker.bootstrapServers());
-      io.out().flush();
-      io.err().println("Kafka broker ready at " + broker.bootstrapServers() + " (log directory " + broker.logDirs().get(0)
-          + "). Stop it with Ctrl-C or 'kill " + ProcessHandle.current().pid() + "'.");
-      // Only a signal ends it: the shutdown hook stops the broker, then the JVM exits.
-      stopped.await();
-      return VeilCli.EXIT_OK;
-    }
-  }
-
-  @Command(name = "demo",
-      description = {"Two banks intersect their customers on this machine.", "",
-          "The main demo: two banks, each its own Spark JVM, intersect their customers (a seeded sample "
-          + "of the shipped default_credit dataset) over a Kafka broker started on 127.0.0.1, and the result is "
-          + "checked against the plaintext join. 'veil demo report' runs the joint-report demo.", ""})
-  static final class Demo implements Callable<Integer> {
-    private final VeilCli.Streams io;
-    @Mixin PsiDemo.Options options;
-
-    Demo(VeilCli.Streams io) {
-      this.io = io;
-    }
-
-    @Override
-    public Integer call() {
-      return PsiDemo.run(options, io.out());
-    }
-  }
-
-  @Command(name = "report",
-      description = {"Three banks report SUM/COUNT by segment to a regulator.", "",
-          "The joint-report demo: three banks split the UCI credit-card table and a regulator learns "
-          + "COUNT(*) and sums by education and marital status over their union (secure SUM/COUNT, four Spark "
-          + "JVMs); checked against the plaintext union + groupBy.", ""})
-  static final class DemoReport implements Callable<Integer> {
-    private final VeilCli.Streams io;
-    @Mixin ReportDemo.Options options;
-
-    DemoReport(VeilCli.Streams io) {
-      this.io = io;
-    }
-
-    @Override
-    public Integer call() {
-      return ReportDemo.run(options, io.out());
-    }
-  }
-
-  @Command(name = "bench",
-      description = {"End-to-end PSI benchmark on this machine.", "",
-          "Two parties (each its own JVM, local[1]) and a "
-          + "broker; prints wall time, elements per second per core, peak heap and RSS per party.", ""})
-  static final class Bench implements Callable<Integer> {
-    @Mixin PsiBench.Options options;
-
-    @Override
-    public Integer call() throws InterruptedException {
-      try {
-        return PsiBench.run(options);
-      } catch (InterruptedException | VeilException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-      }
-    }
-  }
-
-  @Command(name = "agg-bench",
-      description = {"Secure aggregation against plaintext Spark on this machine.", "",
-          "Aggregate and feature-aggregate: every party its own "
-          + "JVM (local[1]), then the same computation in one plaintext Spark JVM; prints times, CPU, memory and "
-          + "bytes sent per party, and checks the outputs agree.", ""})
-  static final class AggBench implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin AggregateBench.Options options;
-
-    @Override
-    public Integer call() throws InterruptedException {
-      if (options.parties() < 2 || options.faParties() < 2) {
-        throw new ParameterException(spec.commandLine(), "--parties and --fa-parties must be at least 2");
-      }
-      try {
-        return AggregateBench.run(options);
-      } catch (InterruptedException | VeilException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-      }
     }
   }
 

@@ -64,6 +64,38 @@ public final class VeilCli {
   /** Where a command prints: its results on {@code out}, errors on {@code err}. */
   record Streams(PrintStream out, PrintStream err) {}
 
+  /** A development tool's name in the cluster jar, which does not carry the tools. */
+  @Command(description = "Development tool: not in the cluster jar (use bin/veil).")
+  static final class NotInThisJar implements Callable<Integer> {
+    /** The development tools ({@link DevCommands}). */
+    static final List<String> TOOLS = List.of("broker", "demo", "bench", "agg-bench");
+    private final String name;
+    @picocli.CommandLine.Unmatched List<String> ignored;
+
+    NotInThisJar(String name) {
+      this.name = name;
+    }
+
+    /** Whether this classpath holds the development tools (the tools jar, a build tree, the tests). */
+    static boolean toolsPresent() {
+      ClassLoader cl = VeilCli.class.getClassLoader();
+      try {
+        Class.forName("io.veil.jobs.DevCommands", false, cl);
+        Class.forName("kafka.server.KafkaRaftServer", false, cl);
+        return true;
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+    }
+
+    @Override
+    public Integer call() {
+      throw new io.veil.VeilException("Cannot run 'veil " + name + "': it is a development tool, and this is the "
+          + "cluster jar, which carries no Kafka broker, demo or benchmark. Run it with bin/veil, or with "
+          + "psi-jobs/target/dist/veil-tools-<version>.jar on the classpath.");
+    }
+  }
+
   /** The top of the tree: {@code veil}. */
   @Command(name = "veil",
       description = {
@@ -157,10 +189,11 @@ public final class VeilCli {
     veil.addSubcommand(LedgerCommands.anchor(io));
     veil.addSubcommand(ChainCommands.chain(io));
     veil.addSubcommand(ChainCommands.asset(io));
-    veil.addSubcommand(new ToolCommands.Broker(io));
-    veil.addSubcommand(new CommandLine(new ToolCommands.Demo(io)).addSubcommand(new ToolCommands.DemoReport(io)));
-    veil.addSubcommand(new ToolCommands.Bench());
-    veil.addSubcommand(new ToolCommands.AggBench());
+    if (NotInThisJar.toolsPresent()) {
+      DevCommands.register(veil, io);
+    } else {
+      NotInThisJar.TOOLS.forEach(n -> veil.addSubcommand(n, new CommandLine(new NotInThisJar(n))));
+    }
     veil.addSubcommand(new ToolCommands.CryptoBench());
     veil.addSubcommand(new ToolCommands.Config(io));
     veil.addSubcommand("help", new CommandLine.HelpCommand());
