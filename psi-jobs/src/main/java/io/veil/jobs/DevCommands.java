@@ -26,6 +26,17 @@ import picocli.CommandLine.Spec;
 final class DevCommands {
   private DevCommands() {}
 
+  /** Runs a benchmark; an I/O or other failure becomes a clear error. */
+  private static int benchmark(Callable<Integer> bench) throws InterruptedException {
+    try {
+      return bench.call();
+    } catch (InterruptedException | VeilException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
+    }
+  }
+
   /** Adds the tool commands to {@code veil}. */
   static void register(CommandLine veil, VeilCli.Streams io) {
     veil.addSubcommand(new Broker(io));
@@ -123,13 +134,7 @@ final class DevCommands {
 
     @Override
     public Integer call() throws InterruptedException {
-      try {
-        return PsiBench.run(options);
-      } catch (InterruptedException | VeilException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-      }
+      return benchmark(() -> PsiBench.run(options));
     }
   }
 
@@ -147,13 +152,7 @@ final class DevCommands {
       if (options.parties() < 2 || options.faParties() < 2) {
         throw new ParameterException(spec.commandLine(), "--parties and --fa-parties must be at least 2");
       }
-      try {
-        return AggregateBench.run(options);
-      } catch (InterruptedException | VeilException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new VeilException("Cannot run the benchmark: " + e.getMessage() + ".", e);
-      }
+      return benchmark(() -> AggregateBench.run(options));
     }
   }
 }
