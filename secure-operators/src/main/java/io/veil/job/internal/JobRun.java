@@ -79,7 +79,8 @@ public final class JobRun {
     try (ControlLog log = new ControlLog(rq.channel().openControl(spec.controlLogName()), me.id(),
         secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
       String approval = Approval.sign(secret.identity(), spec.contractHash());
-      log.publish(new Hello(approval, AggregationKeys.derive(secret, jobId).publicKey()));
+      byte[] agreementKey = AggregationKeys.derive(secret, jobId).publicKey();
+      log.publish(new Hello(approval, agreementKey));
       RunContext ctx = null;
       try {
         // Long steps (hours on large inputs) must not look like a dead party to the peers.
@@ -88,7 +89,7 @@ public final class JobRun {
         progress(rq, jobId, "approvals of " + me.id() + " and " + String.join(", ", hellos.keySet()) + " are in");
         long protocolStart = System.nanoTime();
         Map<String, byte[]> agreementKeys = new LinkedHashMap<>();
-        agreementKeys.put(me.id(), AggregationKeys.derive(secret, jobId).publicKey());
+        agreementKeys.put(me.id(), agreementKey);
         hellos.forEach((p, h) -> agreementKeys.put(p, ((Hello) h.body()).agreementKey()));
         ctx = new RunContext(spark, spec, me, input, rq.channel(), log, rq.key(),
             secret.deriveJobSecret(jobId, INPUT_SALT, 16), agreementKeys, rq.progress());
@@ -99,7 +100,6 @@ public final class JobRun {
         }
         long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
         Output out = output(spark, rq, me, result.output(), secret.deriveJobSecret(jobId, OUTPUT_SALT, 16));
-        ctx.release();
         DatasetCommitment.Commitment in = ctx.inputCommitment();
         log.publish(new Done(in == null ? null : in.rootHex(), out.commitment == null ? null
             : out.commitment.rootHex()));
@@ -128,6 +128,10 @@ public final class JobRun {
         RuntimeException err = SparkErrors.unwrap(e);
         abort(log, err, ctx == null ? "approval" : ctx.step());
         throw err;
+      } finally {
+        if (ctx != null) {
+          ctx.release();
+        }
       }
     }
   }
