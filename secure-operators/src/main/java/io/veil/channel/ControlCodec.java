@@ -68,6 +68,16 @@ public final class ControlCodec {
     }
   }
 
+  /** Whether {@code id} is a party id a control message may carry. */
+  public static boolean isPartyId(String id) {
+    return id != null && PARTY.matcher(id).matches();
+  }
+
+  /** Whether {@code step} is a step name a control message may carry ("" included). */
+  public static boolean isStep(String step) {
+    return step != null && STEP.matcher(step).matches();
+  }
+
   /** The encoded kind of a body. */
   static String kindOf(Body body) {
     if (body instanceof Hello) {

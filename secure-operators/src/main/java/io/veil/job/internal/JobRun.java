@@ -5,6 +5,7 @@ import io.veil.InvalidInputException;
 import io.veil.PeerTimeoutException;
 import io.veil.PolicyRefusedException;
 import io.veil.ProtocolException;
+import io.veil.channel.ControlCodec;
 import io.veil.channel.ControlLog;
 import io.veil.channel.ControlMessage;
 import io.veil.channel.ControlMessage.Abort;
@@ -208,10 +209,10 @@ public final class JobRun {
     } else {
       kind = AbortKind.INTERNAL;
     }
-    if (about != null && !about.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+    if (about != null && !ControlCodec.isPartyId(about)) {
       about = null;
     }
-    if (step == null || !step.matches("|[a-z0-9][a-z0-9._-]{0,63}")) {
+    if (!ControlCodec.isStep(step)) {
       step = "";
     }
     try {
