@@ -3,6 +3,7 @@ package io.veil.ledger;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import io.veil.ledger.internal.Fields;
 import io.veil.ledger.internal.Hashes;
 import io.veil.ledger.internal.JsonCodec;
@@ -72,7 +73,7 @@ public record LedgerEntry(
     String receiptHash = receipt.hashHex();
     byte[] entryHash = computeEntryHash(seq, prevHash, receiptHash);
     return new LedgerEntry(seq, prevHash, receiptHash, receipt, Hashes.hex(entryHash),
-        Hashes.hex(signer.sign(entryHash)), signer.publicKey().encoded());
+        Hashes.hex(signer.sign(SignatureDomain.LEDGER_ENTRY, entryHash)), signer.publicKey().encoded());
   }
 
   /** Canonical JSON of the whole entry (one ledger line, without the newline). */
@@ -110,7 +111,7 @@ public record LedgerEntry(
    * entryHash itself recomputes is {@link #entryHashMatches()}; an entry is sound only if both hold.)
    */
   public boolean signatureValidFor(IdentityPublicKey key) {
-    return key.verify(Hashes.unhex(entryHash), Hashes.unhex(signature));
+    return key.verify(SignatureDomain.LEDGER_ENTRY, Hashes.unhex(entryHash), Hashes.unhex(signature));
   }
 
   /** This entry's position and hash, as an auditor records it. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import io.veil.ledger.internal.Fields;
 import io.veil.ledger.internal.Hashes;
 import io.veil.ledger.internal.JsonCodec;
@@ -85,7 +86,7 @@ public record Receipt(
     List<PeerCommitment> peerCommitments) {
 
   /** The receipt format this release writes and reads. */
-  public static final int CURRENT_VERSION = 2;
+  public static final int CURRENT_VERSION = 3; // 3: approvals and entries signed with Ed25519ctx domains
 
   public Receipt {
     if (version != CURRENT_VERSION) {
@@ -307,12 +308,12 @@ public record Receipt(
 
     /** Signs {@code contractHash} (32 bytes) as {@code party}. */
     public static Approval sign(String party, IdentityKeys keys, byte[] contractHash) {
-      return of(party, keys.publicKey(), keys.sign(contractHash));
+      return of(party, keys.publicKey(), keys.sign(SignatureDomain.APPROVAL, contractHash));
     }
 
     /** True if {@link #signature()} is {@link #publicKey()}'s signature over {@code contractHash}. */
     public boolean verifies(byte[] contractHash) {
-      return Fields.publicKey(publicKey).verify(contractHash, Hashes.unhex(signature));
+      return Fields.publicKey(publicKey).verify(SignatureDomain.APPROVAL, contractHash, Hashes.unhex(signature));
     }
   }
 

@@ -3,6 +3,7 @@ package io.veil.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import io.veil.ledger.VerificationReport.Problem;
 import io.veil.ledger.VerificationReport.Problem.Kind;
 import io.veil.ledger.internal.Hashes;
@@ -225,8 +226,15 @@ class LedgerVerifierTest {
     Fixtures.writeLines(file, Fixtures.lines(file).subList(0, 5));
     LedgerEntry real = LedgerEntry.sign(5, head.entryHash(), Fixtures.receipt("job-5"), Fixtures.BANK_A);
     LedgerEntry forged = new LedgerEntry(5, real.prevHash(), real.receiptHash(), real.receipt(), real.entryHash(),
-        Hashes.hex(Fixtures.MALLORY.sign(Hashes.unhex(real.entryHash()))), real.signer());
+        Hashes.hex(Fixtures.MALLORY.sign(SignatureDomain.LEDGER_ENTRY, Hashes.unhex(real.entryHash()))), real.signer());
     Files.writeString(file, Fixtures.line(forged) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    assertThat(kinds(verify())).isEqualTo("[BAD_SIGNATURE@OptionalLong[5]]");
+
+    // ... or reuses a signature bank_a made over the same 32 bytes for another purpose (an approval)
+    Fixtures.writeLines(file, Fixtures.lines(file).subList(0, 5));
+    LedgerEntry crossDomain = new LedgerEntry(5, real.prevHash(), real.receiptHash(), real.receipt(), real.entryHash(),
+        Hashes.hex(Fixtures.BANK_A.sign(SignatureDomain.APPROVAL, Hashes.unhex(real.entryHash()))), real.signer());
+    Files.writeString(file, Fixtures.line(crossDomain) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     assertThat(kinds(verify())).isEqualTo("[BAD_SIGNATURE@OptionalLong[5]]");
   }
 

@@ -59,14 +59,15 @@ class ReceiptTest {
 
   /**
    * The encoding is a storage and hashing format: it must not change within a format version
-   * (format 2 added {@code peerCommitments}).
+   * (format 2 added {@code peerCommitments}; format 3 signs approvals and entries with
+   * Ed25519ctx signature domains).
    */
   @Test
   void hashOfAFixedReceiptNeverChanges() {
     assertThat(Fixtures.receipt("job-1").hashHex()).isEqualTo(GOLDEN_HASH);
   }
 
-  static final String GOLDEN_HASH = "c441e9f6ccfc35a5bd61cf114d68049b051c5c1eb211768823c4c7a209745f2c";
+  static final String GOLDEN_HASH = "b9a2f024fa72efb06d3dc2302fd27219f84865dd1e4ab924577fb342afa6e3a2";
 
   @Test
   void plainJacksonSerialisationUsesTheSameFields() throws Exception {
@@ -142,8 +143,8 @@ class ReceiptTest {
     Receipt r = Fixtures.receipt("job-1");
     assertRejected(r, n -> ((ObjectNode) n.get("inputCommitment")).put("rows", 1.5), "rows");
     assertRejected(r, n -> ((ObjectNode) n.get("inputCommitment")).put("rows", "1000"), "rows");
-    assertRejected(r, n -> n.put("version", 3), "Upgrade Veil");
-    assertRejected(r, n -> n.put("version", 1), "earlier Veil release");
+    assertRejected(r, n -> n.put("version", 4), "Upgrade Veil");
+    assertRejected(r, n -> n.put("version", 2), "earlier Veil release");
     assertRejected(r, n -> n.put("status", "ok"), "succeeded or failed");
     assertRejected(r, n -> n.put("contractHash", r.contractHash().toUpperCase()), "lowercase hex");
     assertRejected(r, n -> n.put("startedAt", "2024-05-01 10:00"), "ISO-8601");

@@ -3,6 +3,7 @@ package io.veil.channel;
 import io.veil.ProtocolException;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class BatchCodec {
       throw new IllegalStateException(e);
     }
     byte[] body = bytes.toByteArray();
-    byte[] sig = signer.sign(body);
+    byte[] sig = signer.sign(SignatureDomain.DATA_BATCH, body);
     byte[] record = new byte[body.length + sig.length];
     System.arraycopy(body, 0, record, 0, body.length);
     System.arraycopy(sig, 0, record, body.length, sig.length);
@@ -90,7 +91,7 @@ public final class BatchCodec {
     System.arraycopy(record, 0, body, 0, bodyLen);
     byte[] sig = new byte[sigBytes];
     System.arraycopy(record, bodyLen, sig, 0, sigBytes);
-    if (!senderKey.verify(body, sig)) {
+    if (!senderKey.verify(SignatureDomain.DATA_BATCH, body, sig)) {
       throw reject(sender, step, partition,
           "is not signed by " + sender + "'s key pinned in the spec (forged or corrupted)");
     }

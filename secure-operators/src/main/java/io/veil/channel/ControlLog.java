@@ -8,6 +8,7 @@ import io.veil.channel.ControlMessage.Heartbeat;
 import io.veil.channel.ControlMessage.Hello;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,7 +101,7 @@ public final class ControlLog implements AutoCloseable {
   public void publish(Body body) {
     ControlMessage msg = new ControlMessage(jobId, contractHash, me, attempt, System.currentTimeMillis(), body);
     byte[] json = ControlCodec.canonical(msg);
-    transport.send(ControlCodec.envelope(json, keys.sign(ControlCodec.signedBytes(json))));
+    transport.send(ControlCodec.envelope(json, keys.sign(SignatureDomain.CONTROL, ControlCodec.signedBytes(json))));
   }
 
   /** Publishes a heartbeat acknowledging the latest attempt of every party seen so far. */
@@ -313,7 +314,7 @@ public final class ControlLog implements AutoCloseable {
     if (key == null) {
       return null; // not a party of this spec: ignore
     }
-    if (!key.verify(ControlCodec.signedBytes(parts[0]), parts[1])) {
+    if (!key.verify(SignatureDomain.CONTROL, ControlCodec.signedBytes(parts[0]), parts[1])) {
       throw new ProtocolException(from, "",
           "Cannot accept a control message claiming to come from " + from
               + ": it is not signed by the key pinned in the spec. The job was aborted; check who "

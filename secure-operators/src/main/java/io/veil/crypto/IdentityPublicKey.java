@@ -59,8 +59,24 @@ public final class IdentityPublicKey implements Serializable {
     return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(key);
   }
 
-  /** Verifies a 64-byte Ed25519 signature (pure Ed25519, no context). */
-  public boolean verify(byte[] message, byte[] signature) {
+  /**
+   * Verifies a 64-byte signature made by {@link IdentityKeys#sign(SignatureDomain, byte[])} for
+   * {@code domain}; a signature made for another domain does not verify.
+   */
+  public boolean verify(SignatureDomain domain, byte[] message, byte[] signature) {
+    return verifyWithContext(domain.contextBytes(), message, signature);
+  }
+
+  /** Ed25519ctx verification with an arbitrary context, for the RFC 8032 section 7.2 vectors. */
+  boolean verifyWithContext(byte[] context, byte[] message, byte[] signature) {
+    if (signature == null || signature.length != SIGNATURE_BYTES) {
+      return false;
+    }
+    return Ed25519.verify(signature, 0, key, 0, context, message, 0, message.length);
+  }
+
+  /** Pure Ed25519 verification (no context), for RFC 8032 section 7.1 and Wycheproof vectors. */
+  boolean verifyPure(byte[] message, byte[] signature) {
     if (signature == null || signature.length != SIGNATURE_BYTES) {
       return false;
     }

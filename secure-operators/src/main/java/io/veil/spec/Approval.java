@@ -2,6 +2,7 @@ package io.veil.spec;
 
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import java.util.HexFormat;
 
 /**
@@ -13,12 +14,12 @@ public final class Approval {
 
   /** Hex signature. */
   public static String sign(IdentityKeys keys, String contractHash) {
-    return HexFormat.of().formatHex(keys.sign(HexFormat.of().parseHex(contractHash)));
+    return HexFormat.of().formatHex(keys.sign(SignatureDomain.APPROVAL, HexFormat.of().parseHex(contractHash)));
   }
 
   public static boolean verify(IdentityPublicKey key, String contractHash, String signatureHex) {
     try {
-      return key.verify(HexFormat.of().parseHex(contractHash), HexFormat.of().parseHex(signatureHex));
+      return key.verify(SignatureDomain.APPROVAL, HexFormat.of().parseHex(contractHash), HexFormat.of().parseHex(signatureHex));
     } catch (IllegalArgumentException e) {
       return false;
     }

@@ -12,6 +12,7 @@ import io.veil.channel.ControlMessage.Notice;
 import io.veil.channel.memory.InMemoryChannel;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.SignatureDomain;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,7 @@ class ControlLogTest {
     byte[] json = ("{\"attempt\":\"" + "00".repeat(16) + "\",\"body\":{\"x\":1},\"contractHash\":\"" + CONTRACT
         + "\",\"from\":\"bank_b\",\"jobId\":\"" + JOB + "\",\"kind\":\"notice\",\"timestampMs\":1}")
         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    channel.openControl("ctl").send(ControlCodec.envelope(json, B.sign(ControlCodec.signedBytes(json))));
+    channel.openControl("ctl").send(ControlCodec.envelope(json, B.sign(SignatureDomain.CONTROL, ControlCodec.signedBytes(json))));
     ControlLog a = log("bank_a", A);
     assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 1_000, "its notice"))
         .isInstanceOf(ProtocolException.class)

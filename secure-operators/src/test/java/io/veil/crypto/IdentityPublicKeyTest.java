@@ -55,7 +55,7 @@ class IdentityPublicKeyTest {
                     assertThat(result).as("a rejected public key cannot have valid signatures").isEqualTo("invalid");
                     return;
                   }
-                  boolean ok = k.verify(VectorFiles.hex(t.get("msg")), VectorFiles.hex(t.get("sig")));
+                  boolean ok = k.verifyPure(VectorFiles.hex(t.get("msg")), VectorFiles.hex(t.get("sig")));
                   assertThat(ok).isEqualTo(result.equals("valid"));
                 }));
       }
@@ -84,12 +84,51 @@ class IdentityPublicKeyTest {
                       IdentityKeys keys = IdentityKeys.fromSeed(VectorFiles.hex(t.get("secretKey")));
                       assertThat(Hex.toHexString(keys.publicKey().bytes())).isEqualTo(t.get("publicKey").asText());
                       byte[] msg = VectorFiles.hex(t.get("message"));
-                      byte[] sig = keys.sign(msg);
+                      byte[] sig = keys.signPure(msg);
                       assertThat(Hex.toHexString(sig)).isEqualTo(t.get("signature").asText());
-                      assertThat(keys.publicKey().verify(msg, sig)).isTrue();
+                      assertThat(keys.publicKey().verifyPure(msg, sig)).isTrue();
                       sig[5] ^= 1;
-                      assertThat(keys.publicKey().verify(msg, sig)).isFalse();
+                      assertThat(keys.publicKey().verifyPure(msg, sig)).isFalse();
                     }));
+  }
+
+  /** Ed25519ctx, the scheme behind every {@link SignatureDomain}: RFC 8032 section 7.2. */
+  @TestFactory
+  Stream<DynamicTest> rfc8032Section72() {
+    JsonNode root = VectorFiles.load("rfc8032/ed25519ctx.json");
+    return VectorFiles.list(root.get("tests")).stream()
+        .map(
+            t ->
+                dynamicTest(
+                    t.get("name").asText(),
+                    () -> {
+                      IdentityKeys keys = IdentityKeys.fromSeed(VectorFiles.hex(t.get("secretKey")));
+                      assertThat(Hex.toHexString(keys.publicKey().bytes())).isEqualTo(t.get("publicKey").asText());
+                      byte[] msg = VectorFiles.hex(t.get("message"));
+                      byte[] ctx = VectorFiles.hex(t.get("context"));
+                      byte[] sig = keys.signWithContext(ctx, msg);
+                      assertThat(Hex.toHexString(sig)).isEqualTo(t.get("signature").asText());
+                      assertThat(keys.publicKey().verifyWithContext(ctx, msg, sig)).isTrue();
+                      assertThat(keys.publicKey().verifyPure(msg, sig)).as("not a pure Ed25519 signature").isFalse();
+                      ctx[0] ^= 1;
+                      assertThat(keys.publicKey().verifyWithContext(ctx, msg, sig)).isFalse();
+                    }));
+  }
+
+  /** A signature made for one purpose verifies for that purpose only. */
+  @Test
+  void signaturesDoNotCrossDomains() {
+    IdentityKeys keys = IdentityKeys.fromSeed(new byte[32]);
+    byte[] msg = new byte[32];
+    for (SignatureDomain signedFor : SignatureDomain.values()) {
+      byte[] sig = keys.sign(signedFor, msg);
+      for (SignatureDomain checkedFor : SignatureDomain.values()) {
+        assertThat(keys.publicKey().verify(checkedFor, msg, sig))
+            .as("signed for %s, checked for %s", signedFor, checkedFor)
+            .isEqualTo(signedFor == checkedFor);
+      }
+      assertThat(keys.publicKey().verifyPure(msg, sig)).isFalse();
+    }
   }
 
   @Test
@@ -101,7 +140,7 @@ class IdentityPublicKeyTest {
     assertThatThrownBy(() -> IdentityPublicKey.parse("x25519:abc")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> IdentityPublicKey.parse("ed25519:***")).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> IdentityPublicKey.fromBytes(new byte[31])).isInstanceOf(InvalidInputException.class);
-    assertThat(pk.verify(new byte[0], new byte[63])).isFalse();
+    assertThat(pk.verify(SignatureDomain.APPROVAL, new byte[0], new byte[63])).isFalse();
   }
 
   @Test
