@@ -147,9 +147,18 @@ public final class ControlCodec {
 
   /** The {@code from} field of a JSON envelope, without validating anything else; null if absent. */
   public static String claimedSender(byte[] json) {
+    return claimed(json, "from");
+  }
+
+  /** The job id a message's JSON claims, or null if there is none; nothing else is checked. */
+  public static String claimedJob(byte[] json) {
+    return claimed(json, "jobId");
+  }
+
+  private static String claimed(byte[] json, String field) {
     try {
       JsonNode n = JSON.readTree(json);
-      JsonNode f = n == null ? null : n.get("from");
+      JsonNode f = n == null ? null : n.get(field);
       return f != null && f.isTextual() ? f.asText() : null;
     } catch (IOException e) {
       return null;

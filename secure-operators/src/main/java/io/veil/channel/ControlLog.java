@@ -20,13 +20,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A job's control log seen by one party, in one attempt: publishes signed, typed
- * {@link ControlMessage}s and reads the other parties' messages. Messages whose sender is not a
- * party of the spec, or that are not Veil control messages, are ignored; a message that claims to
- * come from a party but is not signed by its pinned key aborts the job; a validly signed message
- * that is malformed is a protocol error naming its sender.
+ * {@link ControlMessage}s and reads the other parties' messages.
+ *
+ * <p><b>What is read.</b> Anyone who can append to the control topic can write to it, so nothing
+ * unauthenticated decides anything: messages that are not Veil control messages, whose sender is
+ * not a party of the spec, or that claim a party but are not signed by its pinned key (with the
+ * {@link SignatureDomain#CONTROL} domain) are ignored and logged (a warning for the first of each
+ * claimed sender, then a count), never fatal, so a stranger cannot stop a job by writing to its
+ * topic. A message validly signed by a party that is malformed is a protocol error naming that
+ * party if it claims this job, and is ignored if it claims another job sharing the topic.
  *
  * <p><b>Attempts.</b> Every run of a job has a random attempt id, carried in every message it sends.
  * A job can be run again under the same job id (after a failure, or to resume), and earlier
@@ -42,6 +49,7 @@ import java.util.function.Predicate;
  * (reads are serialised on this object; transports accept concurrent sends).
  */
 public final class ControlLog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlLog.class);
   private static final long POLL_MS = 200;
 
   private final ControlTransport transport;
@@ -61,6 +69,8 @@ public final class ControlLog implements AutoCloseable {
   private final Set<String> ackedMe = new HashSet<>();
   /** Per peer: the attempt this party reads. */
   private final Map<String, String> bound = new HashMap<>();
+  /** Per claimed sender: messages ignored because the signature did not verify. */
+  private final Map<String, Integer> forgeries = new TreeMap<>();
   private int myHelloAt = -1;
   private ProtocolException failure;
   private Thread heartbeat;
@@ -315,17 +325,30 @@ public final class ControlLog implements AutoCloseable {
       return null; // not a party of this spec: ignore
     }
     if (!key.verify(SignatureDomain.CONTROL, ControlCodec.signedBytes(parts[0]), parts[1])) {
-      throw new ProtocolException(from, "",
-          "Cannot accept a control message claiming to come from " + from
-              + ": it is not signed by the key pinned in the spec. The job was aborted; check who "
-              + "can write to the control topic.");
+      int n = forgeries.merge(from, 1, Integer::sum);
+      if (n == 1 || Integer.bitCount(n) == 1) { // the 1st, 2nd, 4th, 8th, ...: logs stay short under a flood
+        LOG.warn("Job {}: ignored {} control message(s) claiming to come from {} that are not signed by its key "
+            + "pinned in the spec; someone else can write to the control topic. Check its ACLs.", jobId, n, from);
+      }
+      return null;
     }
     try {
       return ControlCodec.decode(parts[0]);
     } catch (ControlCodec.MalformedException e) {
+      if (!jobId.equals(ControlCodec.claimedJob(parts[0]))) {
+        LOG.warn("Job {}: ignored a malformed control message from {} about another job: {}", jobId, from,
+            e.getMessage());
+        return null;
+      }
       throw new ProtocolException(from, "", "Cannot accept a control message from " + from + ": " + e.getMessage()
           + ". The job was aborted; check that every party runs the same Veil version.");
     }
+  }
+
+  /** How many control messages claiming each party failed signature verification (ignored). */
+  public synchronized Map<String, Integer> ignoredForgeries() {
+    pollOnce(0);
+    return Map.copyOf(forgeries);
   }
 
   /**

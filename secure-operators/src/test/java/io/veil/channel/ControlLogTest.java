@@ -111,16 +111,86 @@ class ControlLogTest {
         .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
   }
 
+  /**
+   * Anyone who can append to the control topic can write messages claiming a party; unless they are
+   * signed by its pinned key for the control domain they are ignored (and counted), never fatal:
+   * the job goes on with the party's real messages.
+   */
   @Test
-  void messageClaimingAPartyButSignedByAnotherKeyAborts() {
-    // bank_a's key signing a message that says it is from bank_b.
+  void forgedOrForeignMessagesAreIgnoredAndTheJobGoesOn() {
+    ControlLog a = log("bank_a", A);
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
+    // bank_a's key signing messages that say they are from bank_b, in bank_b's attempt: a notice and an abort.
     ControlLog forger = new ControlLog(channel.openControl("ctl"), "bank_b", A,
         Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey()), JOB, CONTRACT);
-    forger.publish(notice(1));
+    sendAs("bank_b", A, b.attempt(), 1, new Abort("step-1", AbortKind.INTERNAL, null, Map.of("bank_a", a.attempt())));
+    forger.publish(notice(66));
+    // bank_b's own key, but a signature made for another purpose (an approval) over the same bytes.
+    byte[] json = ControlCodec.canonical(new ControlMessage(JOB, CONTRACT, "bank_b", b.attempt(), 1, notice(77)));
+    channel.openControl("ctl").send(ControlCodec.envelope(json, B.sign(SignatureDomain.APPROVAL,
+        ControlCodec.signedBytes(json))));
+    // Garbage and a stranger's message.
+    channel.openControl("ctl").send(new byte[] {1, 2, 3});
+    channel.openControl("ctl").send(ControlCodec.envelope(
+        ControlCodec.canonical(new ControlMessage(JOB, CONTRACT, "mallory", b.attempt(), 1, notice(88))), new byte[64]));
+    b.publish(notice(7));
+
+    assertThat(a.await("bank_b", Notice.class, "step-1", 3_000, "its notice").payload())
+        .as("the real notice, after the forged abort and notices").containsExactly(7);
+    assertThat(a.ignoredForgeries()).isEqualTo(Map.of("bank_b", 3));
+    assertThat(a.seen()).extracting(ControlMessage::from).containsOnly("bank_b");
+  }
+
+  /** A malformed message validly signed by a party stops this job only if it claims this job. */
+  @Test
+  void aValidlySignedMalformedMessageAboutAnotherJobIsIgnored() {
+    String otherJob = "fedcba9876543210fedcba9876543210";
+    byte[] json = ("{\"attempt\":\"" + "00".repeat(16) + "\",\"body\":{\"x\":1},\"contractHash\":\"" + CONTRACT
+        + "\",\"from\":\"bank_b\",\"jobId\":\"" + otherJob + "\",\"kind\":\"notice\",\"timestampMs\":1}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    channel.openControl("ctl").send(ControlCodec.envelope(json, B.sign(SignatureDomain.CONTROL, ControlCodec.signedBytes(json))));
     ControlLog a = log("bank_a", A);
-    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-1", 1_000, "its notice"))
-        .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("not signed by the key pinned in the spec");
+    ControlLog b = log("bank_b", B);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
+    b.publish(notice(5));
+    assertThat(a.await("bank_b", Notice.class, "step-1", 3_000, "its notice").payload()).containsExactly(5);
+  }
+
+  /**
+   * Nothing is decided by comparing clocks: a peer whose clock is decades off is followed as usual,
+   * its abort of the bound attempt counts whatever its timestamp, and an earlier attempt's abort does
+   * not count however recent its timestamp claims to be.
+   */
+  @Test
+  void clocksDecideNothing() {
+    String earlier = "11".repeat(16);
+    sendAs("bank_b", B, earlier, 0, hello());
+    sendAs("bank_b", B, earlier, Long.MAX_VALUE / 2, new Abort("step-1", AbortKind.INTERNAL, null, Map.of()));
+    ControlLog a = log("bank_a", A);
+    String current = "22".repeat(16);
+    sendAs("bank_b", B, current, 0, hello());
+    a.bind("bank_b", current);
+    sendAs("bank_b", B, current, 1, notice(4));
+    assertThat(a.await("bank_b", Notice.class, "step-1", 3_000, "its notice").payload())
+        .as("the earlier attempt's 'future' abort is ignored; a notice stamped 1970 counts").containsExactly(4);
+    sendAs("bank_b", B, current, 2, new Abort("step-2", AbortKind.INTERNAL, null, Map.of()));
+    assertThatThrownBy(() -> a.await("bank_b", Notice.class, "step-2", 3_000, "its notice"))
+        .as("an abort of the bound attempt stamped 1970 counts").isInstanceOf(PeerAbortedException.class);
+    ControlMessage abort = a.seen().get(a.seen().size() - 1);
+    assertThat(a.isCurrentAbort(abort)).isTrue();
+    ControlMessage stale = a.seen().stream().filter(m -> m.attempt().equals(earlier) && m.body() instanceof Abort)
+        .findFirst().orElseThrow();
+    assertThat(a.isCurrentAbort(stale)).isFalse();
+  }
+
+  /** Appends a message claiming {@code from}, signed by {@code keys}, with any attempt and timestamp. */
+  private void sendAs(String from, IdentityKeys keys, String attempt, long timestampMs, ControlMessage.Body body) {
+    byte[] json = ControlCodec.canonical(new ControlMessage(JOB, CONTRACT, from, attempt, timestampMs, body));
+    channel.openControl("ctl").send(ControlCodec.envelope(json, keys.sign(SignatureDomain.CONTROL,
+        ControlCodec.signedBytes(json))));
   }
 
   @Test
