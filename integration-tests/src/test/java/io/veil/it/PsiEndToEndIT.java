@@ -208,6 +208,47 @@ class PsiEndToEndIT {
     }
   }
 
+  /**
+   * The Kafka operator's view of the e-mail job (README, leakage table: "set sizes, batch counts and
+   * timing; no key"), read as that operator would with an ordinary consumer: every record is a Veil
+   * control message or a signed batch of 32-byte points; the control log carries only the runtime's
+   * messages (no notice: PSI has nothing to tell beyond its rounds); and every number the operator
+   * can read (elements per stream, announced totals) is one of the two set sizes.
+   */
+  @Test
+  void theBrokerOperatorSeesTheDocumentedViewAndNothingMore() throws Exception {
+    BrokerView view = BrokerView.read(broker.bootstrapServers());
+    assertThat(view.unreadable).as("records that are neither control messages nor batches").isEmpty();
+    String job = PsiFixture.jobId(emailSpec);
+    assertThat(view.kinds(job)).isSubsetOf("Hello", "Heartbeat", "InputCommitted", "RoundComplete", "Done");
+    Set<Long> setSizes = Set.of(3000L); // both parties hold 3000 distinct normalised keys
+    int comparisonBytes = view.dataOf(job).stream().filter(d -> d.stream().contains(".blind-2"))
+        .mapToInt(BrokerView.DataRecord::elementBytes).findFirst().orElseThrow();
+    assertThat(comparisonBytes).isBetween(8, 32);
+    assertThat(view.dataOf(job)).isNotEmpty().allSatisfy(d -> {
+      assertThat(d.stream()).startsWith(d.sender() + "." + job + ".");
+      // blind-1: a curve point; blind-2: a truncated comparison hash, its length a function of the set sizes
+      assertThat(d.elementBytes()).isEqualTo(d.stream().contains(".blind-1") ? 32 : comparisonBytes);
+    });
+    assertThat(Set.copyOf(view.elementsPerStream(job).values())).isEqualTo(setSizes);
+    assertThat(view.announcedTotals(job)).isEqualTo(new java.util.TreeSet<>(setSizes));
+    // No element is a point the operator could recompute from a guessed key: every element differs
+    // from every other (blinding is a permutation), so the log holds no repeated value to test guesses on.
+    // In particular the answers of both directions (blind-2) must not repeat: a key in the
+    // intersection blinded by both parties would otherwise show the same value on both streams, and
+    // the operator would learn the intersection size and which blinded keys match.
+    Set<String> elements = new HashSet<>();
+    long total = 0;
+    for (BrokerView.DataRecord d : view.dataOf(job)) {
+      int size = d.elementBytes();
+      for (int i = 0; i < d.count(); i++) {
+        elements.add(java.util.HexFormat.of().formatHex(d.payload(), i * size, i * size + size));
+        total++;
+      }
+    }
+    assertThat(elements).as("no element repeats across streams").hasSize((int) total);
+  }
+
   @Test
   void noInputKeyRawOrNormalisedIsInAnyTopic() throws IOException {
     List<byte[]> segments = new ArrayList<>();

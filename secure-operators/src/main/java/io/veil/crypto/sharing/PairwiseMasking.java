@@ -174,6 +174,27 @@ public final class PairwiseMasking {
     return out;
   }
 
+  /**
+   * {@code bytes} bytes of the key stream of {@code domain} that this party and {@code peer} (and
+   * nobody else) compute alike: {@code PRG(s_mj, domain)} as little-endian words. XOR data with it
+   * to hide what the pair exchanges from anyone relaying it (e.g. the Kafka operator); the pair's
+   * signatures still authenticate the data. Like masks, a (domain, position) must cover one value only.
+   *
+   * @throws IllegalArgumentException if {@code peer} is not a peer of this party in the job
+   */
+  public byte[] pairKeystream(String peer, String domain, int bytes) {
+    byte[] seed = seeds.get(peer);
+    if (seed == null) {
+      throw new IllegalArgumentException("no seed agreed with " + peer);
+    }
+    long[] words = MaskPrg.create(seed, domain).masks((bytes + 7) / 8, 0);
+    byte[] out = new byte[bytes];
+    for (int i = 0; i < bytes; i++) {
+      out[i] = (byte) (words[i >>> 3] >>> ((i & 7) * 8));
+    }
+    return out;
+  }
+
   private static void requireId(String id, String who) {
     if (id == null || id.isEmpty() || id.indexOf('|') >= 0) {
       throw new InvalidInputException(

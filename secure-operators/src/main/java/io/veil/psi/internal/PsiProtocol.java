@@ -147,6 +147,7 @@ public final class PsiProtocol {
       RoundStats peer1 = c.awaitRound(peer, STEP_BLIND_1, partitions, "its blinded set (step " + STEP_BLIND_1 + ")");
       record(STEP_BLIND_1, peer, me, peer1);
       int ell = comparisonBytes(mine1.totalElements(), peer1.totalElements());
+      AnswerCipher answerCipher = new AnswerCipher(runKey, me, peer, c.agreementKey(peer));
 
       // Step 2: blind the peer's set; answer in place (rows) or shuffled (cardinality).
       t0 = System.nanoTime();
@@ -155,7 +156,7 @@ public final class PsiProtocol {
       PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
           peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
       JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, runKey,
-              ell, answerInPlace ? secondStream(jobId, me, peer) : null), true)
+              ell, answerInPlace ? secondStream(jobId, me, peer) : null, answerCipher), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
       List<SentBatch> blindedStats = peerBlinded.map(PsiProtocol::withoutLocals).collect();
       if (peerReceives) {
@@ -169,7 +170,7 @@ public final class PsiProtocol {
               .repartitionAndSortWithinPartitions(
                   new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
               .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId,
-                  secondStream(jobId, me, peer), me, c.key(), ell, o.batchRows(), false), true)
+                  secondStream(jobId, me, peer), me, c.key(), ell, o.batchRows(), false, answerCipher), true)
               .collect();
           mine2 = RoundStats.fromBatches(partitions, shuffled);
         }
@@ -191,7 +192,7 @@ public final class PsiProtocol {
         }
         record(STEP_BLIND_2, peer, me, peer2);
         JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
-            c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell)), true);
+            c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell), answerCipher), true);
         Dataset<Row> peerSet = spark.createDataFrame(
             peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
             HASH_SCHEMA);

@@ -113,9 +113,15 @@ final class PsiTasks {
     private final int elementBytes;
     private final int batchRows;
     private final boolean keepLocals;
+    private final AnswerCipher cipher; // null: send in clear (blinded points)
 
     SendBatches(Channel channel, String jobId, String stream, String me, KeyRef key,
         int elementBytes, int batchRows, boolean keepLocals) {
+      this(channel, jobId, stream, me, key, elementBytes, batchRows, keepLocals, null);
+    }
+
+    SendBatches(Channel channel, String jobId, String stream, String me, KeyRef key,
+        int elementBytes, int batchRows, boolean keepLocals, AnswerCipher cipher) {
       this.channel = channel;
       this.jobId = jobId;
       this.stream = stream;
@@ -124,6 +130,7 @@ final class PsiTasks {
       this.elementBytes = elementBytes;
       this.batchRows = batchRows;
       this.keepLocals = keepLocals;
+      this.cipher = cipher;
     }
 
     @Override
@@ -143,6 +150,9 @@ final class PsiTasks {
           }
           count++;
           if (count == batchRows || !elements.hasNext()) {
+            if (cipher != null) {
+              cipher.apply(stream, partition, seq, payload, count * elementBytes);
+            }
             byte[] record = BatchCodec.encode(
                 jobId, stream, me, partition, seq, elementBytes, payload, count, signer);
             writer.write(record);
@@ -172,13 +182,15 @@ final class PsiTasks {
     private final RunKey key;
     private final int comparisonBytes;
     private final String answerStream; // null: do not answer in place
+    private final AnswerCipher answerCipher; // with answerStream
 
-    BlindPeer(PeerStream in, String me, RunKey key, int comparisonBytes, String answerStream) {
+    BlindPeer(PeerStream in, String me, RunKey key, int comparisonBytes, String answerStream, AnswerCipher cipher) {
       this.in = in;
       this.me = me;
       this.key = key;
       this.comparisonBytes = comparisonBytes;
       this.answerStream = answerStream;
+      this.answerCipher = cipher;
     }
 
     @Override
@@ -214,6 +226,7 @@ final class PsiTasks {
           }
           byte[] digest = null;
           if (writer != null) {
+            answerCipher.apply(answerStream, partition, b.seq(), payload, payload.length);
             byte[] record = BatchCodec.encode(in.jobId(), answerStream, me, partition, b.seq(),
                 comparisonBytes, payload, b.count(), signer);
             writer.write(record);
@@ -233,13 +246,15 @@ final class PsiTasks {
     }
   }
 
-  /** Reads the peer's answers (comparison hashes) of one partition, in sequence order. */
+  /** Reads and decrypts the peer's answers (comparison hashes) of one partition, in sequence order. */
   static final class ReadAnswers implements Function2<Integer, Iterator<Integer>, Iterator<SentBatch>> {
     private static final long serialVersionUID = 1L;
     private final PeerStream in;
+    private final AnswerCipher cipher;
 
-    ReadAnswers(PeerStream in) {
+    ReadAnswers(PeerStream in, AnswerCipher cipher) {
       this.in = in;
+      this.cipher = cipher;
     }
 
     @Override
@@ -247,6 +262,7 @@ final class PsiTasks {
       int size = in.elementBytes();
       List<SentBatch> out = new ArrayList<>();
       for (Batch b : in.read(partition)) {
+        cipher.apply(in.stream(), partition, b.seq(), b.payload(), b.count() * size);
         byte[][] hashes = new byte[b.count()][];
         for (int i = 0; i < b.count(); i++) {
           hashes[i] = new byte[size];

@@ -138,6 +138,18 @@ class PairwiseMaskingTest {
     assertThat(p.parties()).isEqualTo(3);
   }
 
+  /** Both ends of a pair compute the same key stream; a third party's differs; domains separate. */
+  @Test
+  void pairKeystreamsAgreeWithinAPairOnly() {
+    List<PairwiseMasking> p = setUp(List.of("a", "b", "c"), JOB, new SecureRandom());
+    byte[] ab = p.get(0).pairKeystream("b", "psi-answers|s|0|0", 37);
+    assertThat(ab).hasSize(37).isEqualTo(p.get(1).pairKeystream("a", "psi-answers|s|0|0", 37));
+    assertThat(p.get(2).pairKeystream("a", "psi-answers|s|0|0", 37)).isNotEqualTo(ab);
+    assertThat(p.get(0).pairKeystream("b", "psi-answers|s|0|1", 37)).isNotEqualTo(ab);
+    assertThat(p.get(0).pairKeystream("b", "psi-answers|s|0|0", 40)).startsWith(ab);
+    assertThatThrownBy(() -> p.get(0).pairKeystream("a", "d", 8)).isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void aggregationKeysAreDeterministicPerSecretAndJob() {
     PartySecret s = PartySecret.generate("bank_a", new SecureRandom());
