@@ -100,6 +100,11 @@ final class PsiFixture {
   }
 
   PartyProcess start(String party, Path spec, String... extraArgs) throws IOException {
+    return startIn(work, party, spec, extraArgs);
+  }
+
+  /** {@link #start}, with {@code workDir} as the party's working directory (where relative paths resolve). */
+  PartyProcess startIn(Path workDir, String party, Path spec, String... extraArgs) throws IOException {
     List<String> args = new ArrayList<>(List.of("run",
         "--spec", spec.toString(),
         "--party", party,
@@ -110,7 +115,7 @@ final class PsiFixture {
         "--master", "local[1]",
         "--output", "json"));
     args.addAll(List.of(extraArgs));
-    return PartyProcess.start(party, args, "768m", List.of(), work, System.out);
+    return PartyProcess.start(party, args, "768m", List.of(), workDir, System.out);
   }
 
   /**

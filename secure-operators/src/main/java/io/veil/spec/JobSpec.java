@@ -47,6 +47,8 @@ import java.util.regex.Pattern;
 public final class JobSpec {
   public static final int VERSION = 1;
   private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  /** Not a party id: the first part of the control topics' names (see {@link #controlLogName()}). */
+  private static final String RESERVED_ID = "ctl";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
   private static final Pattern ASSET_ID = Pattern.compile("[0-9a-f]{64}");
   /** Values of the top-level {@code authorisation} field; the first is the default. */
@@ -167,6 +169,11 @@ public final class JobSpec {
       String id = r.string(p, path, "id", null);
       if (!ID.matcher(id).matches()) {
         throw r.error(path + ".id", "must be lower-case letters, digits, '_' or '-' (got '" + id + "')");
+      }
+      if (id.equals(RESERVED_ID)) {
+        throw r.error(path + ".id", "is '" + RESERVED_ID + "', which names the control topics ('<topic.prefix>"
+            + RESERVED_ID + ".<job name>'): a party's Kafka ACLs are granted on the prefix '<topic.prefix><party id>.', "
+            + "which would then cover every job's control topic; choose another id");
       }
       if (!ids.add(id)) {
         throw r.error(path + ".id", "repeats party '" + id + "'; each party appears once");

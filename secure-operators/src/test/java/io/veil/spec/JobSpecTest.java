@@ -369,6 +369,8 @@ class JobSpecTest {
         bad("no parties", m.substring(0, m.indexOf("parties:")) + "parties: []\n", "'parties'"),
         bad("parties not a list", m.substring(0, m.indexOf("parties:")) + "parties: bank_a\n", "'parties'"),
         bad("bad party id", replaceOnce(m, "id: bank_a", "id: Bank A"), "'parties[0].id'"),
+        bad("party id of the control topics", replaceOnce(m, "id: bank_b", "id: ctl"),
+            "'parties[1].id' is 'ctl', which names the control topics"),
         bad("missing party id", replaceOnce(m, "  - id: bank_a\n    publicKey:", "  - publicKey:"),
             "'parties[0].id' is required"),
         bad("duplicate party", replaceOnce(m, "id: bank_b", "id: bank_a"), "'parties[1].id' repeats party 'bank_a'"),

@@ -8,14 +8,19 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -34,8 +39,11 @@ import org.apache.kafka.metadata.storage.Formatter;
  * free at start unless given. Kafka 3.9 can share a JVM with Spark 3.5; to keep a broker out of a
  * Spark driver, run {@link #main} as a child process instead.
  *
- * <p>It has no authentication and no TLS: anyone who can reach 127.0.0.1 on this host can read and
- * write every topic. Use a real cluster with TLS and SASL when parties are on different hosts.
+ * <p>By default it has no authentication and no TLS: anyone who can reach 127.0.0.1 on this host
+ * can read and write every topic. Use a real cluster with TLS and SASL when parties are on different
+ * hosts. Given {@link SaslSsl} settings instead, it serves clients on a {@code SASL_SSL} listener
+ * only (SCRAM authentication over TLS) and authorises every request with Kafka's KRaft ACL
+ * authorizer, as a secured production cluster does; see {@link SaslSsl}.
  *
  * <pre>{@code
  * try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker().start()) {
@@ -58,6 +66,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private final Path requestedLogDir; // nullable: use a temporary directory
   private final int requestedPort; // 0: pick a free port
+  private final SaslSsl saslSsl; // nullable: one PLAINTEXT listener, no authorizer
   private Path logDir;
   private boolean deleteLogDirOnClose;
   private KafkaRaftServer server;
@@ -74,11 +83,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * temporary one) and client port ({@code 0} to pick a free one).
    */
   public EmbeddedKafkaBroker(Path logDir, int port) {
+    this(logDir, port, null);
+  }
+
+  /**
+   * A broker as {@link #EmbeddedKafkaBroker(Path, int)} whose client port is a {@code SASL_SSL}
+   * listener with SCRAM and ACLs ({@code saslSsl} non-null), or plain ({@code null}).
+   */
+  public EmbeddedKafkaBroker(Path logDir, int port, SaslSsl saslSsl) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, was " + port);
     }
     this.requestedLogDir = logDir;
     this.requestedPort = port;
+    this.saslSsl = saslSsl;
   }
 
   /**
@@ -109,8 +127,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       int clientPort = requestedPort != 0 ? requestedPort : freePort();
       int controllerPort = freePort();
+      int internalPort = saslSsl == null ? 0 : freePort();
       try {
-        startOnce(clientPort, controllerPort);
+        startOnce(clientPort, controllerPort, internalPort);
         port = clientPort;
         return this;
       } catch (NoClassDefFoundError e) {
@@ -150,17 +169,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return sb.toString();
   }
 
-  private void startOnce(int clientPort, int controllerPort) {
+  private void startOnce(int clientPort, int controllerPort, int internalPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":"
-        + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    if (saslSsl == null) {
+      p.put("listeners", "PLAINTEXT://" + HOST + ":" + clientPort + ",CONTROLLER://" + HOST + ":"
+          + controllerPort);
+      p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + clientPort);
+      p.put("inter.broker.listener.name", "PLAINTEXT");
+      p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    } else {
+      saslSsl.configure(p, HOST, clientPort, internalPort, controllerPort);
+    }
     p.put("log.dirs", logDir.toString());
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "1");
@@ -201,6 +224,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setControllerListenerName("CONTROLLER")
           .setMetadataLogDirectory(logDir.toString())
           .addDirectory(logDir.toString())
+          .setScramArguments(saslSsl == null ? List.of() : saslSsl.formatScramArguments())
           .run();
     } catch (Exception e) {
       throw new VeilException("Cannot format the embedded Kafka broker's log directory " + logDir
@@ -209,7 +233,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  /** {@code 127.0.0.1:<port>}; valid after {@link #start()}. */
+  /**
+   * {@code 127.0.0.1:<port>}, the client listener ({@code SASL_SSL} when started with {@link
+   * SaslSsl} settings); valid after {@link #start()}.
+   */
   public String bootstrapServers() {
     checkStarted();
     return HOST + ":" + port;
@@ -291,6 +318,120 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * Settings of a secured broker: clients connect over {@code SASL_SSL} with one SCRAM mechanism
+   * ({@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}), TLS from a PKCS12 key store, and every request
+   * is checked by Kafka's KRaft ACL authorizer ({@code
+   * org.apache.kafka.metadata.authorizer.StandardAuthorizer}): whatever no ACL allows is denied.
+   *
+   * <p>The broker then has three loopback listeners: the clients' {@code SASL_SSL} one (the port the
+   * broker was given, what {@link #bootstrapServers()} returns) and two {@code SASL_PLAINTEXT}
+   * ones for its own inter-broker and controller traffic, authenticated with PLAIN as an internal
+   * user whose random password never leaves this JVM. The super users are that internal user and
+   * the administrator. The administrator's SCRAM credential is written when the log directory is
+   * formatted (as {@code kafka-storage.sh format --add-scram} does), so it can connect at once and
+   * create the other users' SCRAM credentials ({@code Admin.alterUserScramCredentials}, like {@code
+   * kafka-configs.sh --alter --add-config 'SCRAM-SHA-512=[password=...]'}) and ACLs ({@code
+   * Admin.createAcls}, like {@code kafka-acls.sh --add}).
+   *
+   * <p>For tests and development on one machine: the key store password and the administrator's
+   * password become strings in the broker's configuration. Immutable; the arrays are copied.
+   */
+  public static final class SaslSsl {
+    private static final Pattern USER = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** Characters that need no quoting in a JAAS option nor in {@code --add-scram} arguments. */
+    private static final Pattern PASSWORD = Pattern.compile("[A-Za-z0-9._~-]{12,128}");
+    private static final String INTERNAL_USER = "veil-embedded-broker";
+
+    private final String mechanism;
+    private final Path keyStore;
+    private final char[] keyStorePassword;
+    private final String adminUser;
+    private final char[] adminPassword;
+    private final String internalPassword;
+
+    /**
+     * @param scramMechanism {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}
+     * @param keyStore PKCS12 key store holding the broker's private key and certificate, which must
+     *     name {@code 127.0.0.1} (subject alternative name {@code IP:127.0.0.1}) for clients that
+     *     check host names, as Kafka clients do by default
+     * @param keyStorePassword the key store's password, also the key's
+     * @param adminUser the administrator's SCRAM user name, a super user ({@code [A-Za-z0-9._-]})
+     * @param adminPassword its password: 12 to 128 characters from {@code [A-Za-z0-9._~-]}
+     */
+    public SaslSsl(String scramMechanism, Path keyStore, char[] keyStorePassword, String adminUser,
+        char[] adminPassword) {
+      if (!"SCRAM-SHA-256".equals(scramMechanism) && !"SCRAM-SHA-512".equals(scramMechanism)) {
+        throw new IllegalArgumentException(
+            "scramMechanism must be SCRAM-SHA-256 or SCRAM-SHA-512, was " + scramMechanism);
+      }
+      if (adminUser == null || !USER.matcher(adminUser).matches()
+          || adminUser.equals(INTERNAL_USER)) {
+        throw new IllegalArgumentException("adminUser must be 1 to 64 characters from "
+            + "[A-Za-z0-9._-] other than " + INTERNAL_USER + ", was " + adminUser);
+      }
+      if (adminPassword == null || !PASSWORD.matcher(CharBuffer.wrap(adminPassword)).matches()) {
+        throw new IllegalArgumentException(
+            "adminPassword must be 12 to 128 characters from [A-Za-z0-9._~-]");
+      }
+      this.mechanism = scramMechanism;
+      this.keyStore = keyStore.toAbsolutePath();
+      this.keyStorePassword = keyStorePassword.clone();
+      this.adminUser = adminUser;
+      this.adminPassword = adminPassword.clone();
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      this.internalPassword = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /** {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}. */
+    public String scramMechanism() {
+      return mechanism;
+    }
+
+    /** The administrator's user name; its ACL principal is {@code User:<name>}, a super user. */
+    public String adminUser() {
+      return adminUser;
+    }
+
+    private void configure(Properties p, String host, int clientPort, int internalPort,
+        int controllerPort) {
+      p.put("listeners", "SASL_SSL://" + host + ":" + clientPort + ",INTERNAL://" + host + ":"
+          + internalPort + ",CONTROLLER://" + host + ":" + controllerPort);
+      p.put("advertised.listeners", "SASL_SSL://" + host + ":" + clientPort + ",INTERNAL://" + host
+          + ":" + internalPort);
+      p.put("listener.security.protocol.map",
+          "SASL_SSL:SASL_SSL,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+      p.put("inter.broker.listener.name", "INTERNAL");
+      p.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      p.put("sasl.mechanism.controller.protocol", "PLAIN");
+      String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+          + INTERNAL_USER + "\" password=\"" + internalPassword + "\" user_" + INTERNAL_USER
+          + "=\"" + internalPassword + "\";";
+      for (String listener : List.of("internal", "controller")) {
+        p.put("listener.name." + listener + ".sasl.enabled.mechanisms", "PLAIN");
+        p.put("listener.name." + listener + ".plain.sasl.jaas.config", plain);
+      }
+      String client = "listener.name.sasl_ssl.";
+      p.put(client + "sasl.enabled.mechanisms", mechanism);
+      p.put(client + mechanism.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      p.put(client + "ssl.keystore.type", "PKCS12");
+      p.put(client + "ssl.keystore.location", keyStore.toString());
+      p.put(client + "ssl.keystore.password", new String(keyStorePassword));
+      p.put(client + "ssl.client.auth", "none");
+      p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      p.put("super.users", "User:" + INTERNAL_USER + ";User:" + adminUser);
+      p.put("allow.everyone.if.no.acl.found", "false");
+    }
+
+    /** The administrator's credential, as {@code kafka-storage.sh format --add-scram} takes it. */
+    private List<String> formatScramArguments() {
+      return List.of(mechanism + "=[name=" + adminUser + ",password=" + new String(adminPassword)
+          + "]");
+    }
   }
 
   /**

@@ -127,4 +127,21 @@ class EmbeddedKafkaBrokerTest {
       broker.close();
     }
   }
+
+  /** The secured broker itself runs in KafkaSecurityIT; its settings refuse what would break it. */
+  @Test
+  void saslSslSettingsRefuseAnUnknownMechanismAndPasswordsTheBrokerCouldNotQuote(@TempDir Path dir) {
+    Path store = dir.resolve("broker.p12");
+    char[] good = "0123456789abcdef".toCharArray();
+    assertThat(new EmbeddedKafkaBroker.SaslSsl("SCRAM-SHA-256", store, good, "admin", good).adminUser())
+        .isEqualTo("admin");
+    assertThatThrownBy(() -> new EmbeddedKafkaBroker.SaslSsl("PLAIN", store, good, "admin", good))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SCRAM-SHA-512");
+    assertThatThrownBy(() -> new EmbeddedKafkaBroker.SaslSsl("SCRAM-SHA-512", store, good, "admin",
+        "with,comma]and\"quote".toCharArray()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adminPassword");
+    assertThatThrownBy(() -> new EmbeddedKafkaBroker.SaslSsl("SCRAM-SHA-512", store, good,
+        "veil-embedded-broker", good))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adminUser");
+  }
 }

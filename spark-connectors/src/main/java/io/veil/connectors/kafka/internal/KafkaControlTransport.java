@@ -2,6 +2,7 @@ package io.veil.connectors.kafka.internal;
 
 import io.veil.channel.ControlTransport;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import io.veil.connectors.kafka.internal.KafkaErrors.Access;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,8 @@ public final class KafkaControlTransport implements ControlTransport {
       consumer.position(tp, Duration.ofMillis(config.timeoutMs()));
     } catch (KafkaException e) {
       Consumers.closeQuietly(consumer, config);
-      throw KafkaErrors.kafkaFailure("open control log topic '" + topic + "'", config, e);
+      throw KafkaErrors.kafkaFailure("open control log topic '" + topic + "'", Access.READ, topic,
+          config, e);
     }
     try {
       this.lease = SharedProducers.acquire(config);
@@ -66,13 +68,13 @@ public final class KafkaControlTransport implements ControlTransport {
       throw KafkaErrors.interrupted(sendAction);
     } catch (ExecutionException e) {
       lease.invalidateAfter(e.getCause());
-      throw KafkaErrors.kafkaFailure(sendAction, config, e.getCause());
+      throw KafkaErrors.kafkaFailure(sendAction, Access.WRITE, tp.topic(), config, e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
       throw KafkaErrors.kafkaFailure(sendAction, config,
           new org.apache.kafka.common.errors.TimeoutException("no acknowledgement", e));
     } catch (KafkaException | IllegalStateException e) {
       lease.invalidate(); // thrown synchronously only by an unusable producer
-      throw KafkaErrors.kafkaFailure(sendAction, config, e);
+      throw KafkaErrors.kafkaFailure(sendAction, Access.WRITE, tp.topic(), config, e);
     }
   }
 
@@ -90,7 +92,7 @@ public final class KafkaControlTransport implements ControlTransport {
         }
       } while (out.isEmpty() && deadline - System.nanoTime() > 0);
     } catch (KafkaException e) {
-      throw KafkaErrors.kafkaFailure(pollAction, config, e);
+      throw KafkaErrors.kafkaFailure(pollAction, Access.READ, tp.topic(), config, e);
     }
     return out;
   }

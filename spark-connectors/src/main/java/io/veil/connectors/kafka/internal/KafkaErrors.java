@@ -3,14 +3,20 @@ package io.veil.connectors.kafka.internal;
 import io.veil.InvalidInputException;
 import io.veil.VeilException;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -141,6 +147,91 @@ public final class KafkaErrors {
 
   // ---- failures reported by Kafka ----
 
+  /** The ACL operation a call needs on its topic; named when the broker denies it. */
+  public enum Access {
+    CREATE("Create"), DESCRIBE("Describe"), READ("Read"), WRITE("Write");
+
+    private final String aclName;
+
+    Access(String aclName) {
+      this.aclName = aclName;
+    }
+
+    /** The operation as {@code kafka-acls.sh --operation} takes it. */
+    public String aclName() {
+      return aclName;
+    }
+  }
+
+  /**
+   * {@link #kafkaFailure(String, KafkaChannelConfig, Throwable)} for a call that needs {@code
+   * access} on {@code topic}: if the broker denied it, the error names the topic, the operation and
+   * the ACL that grants it.
+   */
+  public static VeilException kafkaFailure(String action, Access access, String topic,
+      KafkaChannelConfig config, Throwable failure) {
+    Throwable t = unwrap(failure);
+    if (t instanceof TopicAuthorizationException) {
+      Set<String> denied = new TreeSet<>(((TopicAuthorizationException) t).unauthorizedTopics());
+      String named = denied.contains(topic) || denied.isEmpty() ? topic : denied.iterator().next();
+      return topicDenied(action, access, named, config, t, null);
+    }
+    if (t instanceof ClusterAuthorizationException && access == Access.WRITE) {
+      return new VeilException("Cannot " + action + ": " + config.describe() + " denied this party's "
+          + "Kafka principal the idempotent producer (" + t.getClass().getSimpleName() + ": "
+          + t.getMessage() + "). Have the Kafka administrator grant its user Write on its own "
+          + "topics, which brokers from Kafka 2.8 on accept for idempotent producers, or "
+          + "IdempotentWrite on the cluster: kafka-acls.sh --bootstrap-server "
+          + config.bootstrapServers() + " --command-config admin.properties --add --allow-principal "
+          + "User:<this party's Kafka user> --operation IdempotentWrite --cluster.", t);
+    }
+    return kafkaFailure(action, config, failure);
+  }
+
+  /**
+   * The broker denied this party {@code access} on {@code topic}. {@code notCreatedWithinMs}, for
+   * {@link Access#CREATE}: how long the channel waited for someone else to create the topic.
+   */
+  public static VeilException topicDenied(String action, Access access, String topic,
+      KafkaChannelConfig config, Throwable cause, Long notCreatedWithinMs) {
+    String prefix = config.topicPrefix();
+    String name = topic.startsWith(prefix) ? topic.substring(prefix.length()) : topic;
+    int dot = name.indexOf('.');
+    boolean prefixed = topic.startsWith(prefix) && dot > 0;
+    String resource = prefixed ? prefix + name.substring(0, dot + 1) : topic;
+    String credentials = "this party runs with its own Kafka credentials (the user in "
+        + "sasl.jaas.config, or the client certificate, in the file named by option '"
+        + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "')";
+    String rule;
+    switch (access) {
+      case WRITE:
+        rule = "A party may write only its own topics, '" + prefix + "<its party id>.*', and the "
+            + "control topics '" + prefix + "ctl.*': check that " + credentials;
+        break;
+      case CREATE:
+        rule = "Each party creates its own topics, '" + prefix + "<its party id>.*', and the "
+            + "control topics, and waits for its peers to create theirs: check that the peer runs "
+            + "the same job with the same option '" + KafkaChannelConfig.TOPIC_PREFIX + "' at the "
+            + "same time and that " + credentials + ". An administrator may also create the "
+            + "topics beforehand";
+        break;
+      default:
+        rule = "A party reads its peers' topics, '" + prefix + "<peer's party id>.*', and the "
+            + "control topics '" + prefix + "ctl.*': check that " + credentials;
+        break;
+    }
+    return new VeilException("Cannot " + action + ": " + config.describe() + " denied "
+        + access.aclName() + " on topic '" + topic + "' to the Kafka principal this party "
+        + "authenticated as (" + cause.getClass().getSimpleName() + ")"
+        + (notCreatedWithinMs == null ? "" : ", and nobody else created the topic within "
+            + notCreatedWithinMs + " ms (option '" + KafkaChannelConfig.TIMEOUT_MS + "')")
+        + ". " + rule + "; if it does, the Kafka administrator must grant its user the ACL: "
+        + "kafka-acls.sh --bootstrap-server " + config.bootstrapServers()
+        + " --command-config admin.properties --add --allow-principal User:<this party's Kafka "
+        + "user> --operation " + access.aclName() + " --topic " + resource
+        + " --resource-pattern-type " + (prefixed ? "prefixed" : "literal") + ".", cause);
+  }
+
   /** Translates a failure of a Kafka call into an error that says what to check. */
   public static VeilException kafkaFailure(String action, KafkaChannelConfig config,
       Throwable failure) {
@@ -156,6 +247,23 @@ public final class KafkaErrors {
           + "reachable from this host, that kafka.security.protocol matches the brokers' listener, "
           + "and that the topic exists; or raise option '" + KafkaChannelConfig.TIMEOUT_MS + "'.",
           t);
+    }
+    if (t instanceof SaslAuthenticationException) {
+      return new VeilException("Cannot " + action + ": " + where + " rejected this client's SASL "
+          + "credentials (" + t.getClass().getSimpleName() + ": " + t.getMessage() + "). Check the "
+          + "user name and password of sasl.jaas.config (and the file or variable it takes the "
+          + "password from) in the file named by option '" + KafkaChannelConfig.KAFKA_PROPERTIES_FILE
+          + "', that sasl.mechanism is the one the Kafka administrator created the user's "
+          + "credentials for, and that the administrator created them.", t);
+    }
+    if (t instanceof SslAuthenticationException) {
+      return new VeilException("Cannot " + action + ": the TLS handshake with " + where + " failed ("
+          + t.getClass().getSimpleName() + ": " + rootMessage(t) + "). Check that ssl.truststore.* "
+          + "(in the kafka.* options or the file named by option '"
+          + KafkaChannelConfig.KAFKA_PROPERTIES_FILE + "') trusts the CA that signed the brokers' "
+          + "certificates, that those certificates name the hosts of option '"
+          + KafkaChannelConfig.BOOTSTRAP_SERVERS + "', and that kafka.security.protocol matches the "
+          + "brokers' listener.", t);
     }
     if (t instanceof AuthenticationException) {
       return new VeilException("Cannot " + action + ": " + where + " rejected this client's "

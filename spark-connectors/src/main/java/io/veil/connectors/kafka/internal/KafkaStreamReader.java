@@ -3,6 +3,7 @@ package io.veil.connectors.kafka.internal;
 import io.veil.VeilException;
 import io.veil.channel.StreamReader;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import io.veil.connectors.kafka.internal.KafkaErrors.Access;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -54,7 +55,7 @@ public final class KafkaStreamReader implements StreamReader {
       consumer.seekToBeginning(List.of(tp));
     } catch (KafkaException e) {
       Consumers.closeQuietly(consumer, config);
-      throw KafkaErrors.kafkaFailure(openAction, config, e);
+      throw KafkaErrors.kafkaFailure(openAction, Access.READ, topic, config, e);
     } catch (RuntimeException e) {
       Consumers.closeQuietly(consumer, config);
       throw e;
@@ -135,7 +136,7 @@ public final class KafkaStreamReader implements StreamReader {
           lastProgressNanos = System.nanoTime();
         }
       } catch (KafkaException e) {
-        throw KafkaErrors.kafkaFailure(action, config, e);
+        throw KafkaErrors.kafkaFailure(action, Access.READ, tp.topic(), config, e);
       }
     }
   }

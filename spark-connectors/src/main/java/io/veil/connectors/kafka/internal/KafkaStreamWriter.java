@@ -3,6 +3,7 @@ package io.veil.connectors.kafka.internal;
 import io.veil.VeilException;
 import io.veil.channel.StreamWriter;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import io.veil.connectors.kafka.internal.KafkaErrors.Access;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Callback;
@@ -47,7 +48,7 @@ public final class KafkaStreamWriter implements StreamWriter {
     } catch (KafkaException e) {
       lease.close();
       throw KafkaErrors.kafkaFailure("open a writer on Kafka topic '" + topic + "' partition "
-          + partition, config, e);
+          + partition, Access.DESCRIBE, topic, config, e);
     } catch (RuntimeException e) {
       lease.close();
       throw e;
@@ -74,7 +75,7 @@ public final class KafkaStreamWriter implements StreamWriter {
       synchronized (lock) {
         pending--;
       }
-      throw KafkaErrors.kafkaFailure(action, config, e);
+      throw KafkaErrors.kafkaFailure(action, Access.WRITE, topic, config, e);
     }
   }
 
@@ -116,7 +117,7 @@ public final class KafkaStreamWriter implements StreamWriter {
         }
       }
       if (firstFailure != null) {
-        throw KafkaErrors.kafkaFailure(action, config, firstFailure);
+        throw KafkaErrors.kafkaFailure(action, Access.WRITE, topic, config, firstFailure);
       }
     }
   }

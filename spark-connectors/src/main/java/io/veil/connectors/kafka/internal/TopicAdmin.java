@@ -2,10 +2,12 @@ package io.veil.connectors.kafka.internal;
 
 import io.veil.VeilException;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import io.veil.connectors.kafka.internal.KafkaErrors.Access;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,8 @@ public final class TopicAdmin {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
     Admin admin = createAdmin(config);
     try {
-      AuthorizationException createDenied = create(admin, config, names, partitions, action);
+      Map<String, AuthorizationException> createDenied =
+          create(admin, config, names, partitions, action);
       waitUntilUsable(admin, config, names, partitions, deadline, createDenied, action);
     } catch (KafkaException e) {
       throw KafkaErrors.kafkaFailure(action, config, e);
@@ -63,8 +66,8 @@ public final class TopicAdmin {
     }
   }
 
-  /** Creates the topics; returns the authorization failure if creating was not allowed. */
-  private static AuthorizationException create(Admin admin, KafkaChannelConfig config,
+  /** Creates the topics; returns the topics this principal may not create, with the failure. */
+  private static Map<String, AuthorizationException> create(Admin admin, KafkaChannelConfig config,
       Set<String> names, int partitions, String action) {
     Map<String, String> topicConfigs = new HashMap<>();
     topicConfigs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
@@ -77,7 +80,7 @@ public final class TopicAdmin {
     for (String name : names) {
       newTopics.add(new NewTopic(name, Optional.of(partitions), replication).configs(topicConfigs));
     }
-    AuthorizationException denied = null;
+    Map<String, AuthorizationException> denied = new LinkedHashMap<>();
     Map<String, KafkaFuture<Void>> results = admin.createTopics(newTopics).values();
     for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
       try {
@@ -88,17 +91,19 @@ public final class TopicAdmin {
           continue; // the peer (or an earlier run) created it; checked below
         }
         if (cause instanceof AuthorizationException) {
-          denied = (AuthorizationException) cause; // maybe created by an administrator
+          // created by the peer whose topic it is, or by an administrator: checked below
+          denied.put(e.getKey(), (AuthorizationException) cause);
           continue;
         }
-        throw KafkaErrors.kafkaFailure(action, config, cause);
+        throw KafkaErrors.kafkaFailure(action, Access.CREATE, e.getKey(), config, cause);
       }
     }
     return denied;
   }
 
   private static void waitUntilUsable(Admin admin, KafkaChannelConfig config, Set<String> names,
-      int partitions, long deadline, AuthorizationException createDenied, String action) {
+      int partitions, long deadline, Map<String, AuthorizationException> createDenied,
+      String action) {
     long sleepMs = 20;
     while (true) {
       Map<String, TopicDescription> described = new HashMap<>();
@@ -109,7 +114,8 @@ public final class TopicAdmin {
           described.put(e.getKey(), get(e.getValue(), config, action));
         } catch (ExecutionException ex) {
           if (!(ex.getCause() instanceof UnknownTopicOrPartitionException)) {
-            throw KafkaErrors.kafkaFailure(action, config, ex.getCause());
+            throw KafkaErrors.kafkaFailure(action, Access.DESCRIBE, e.getKey(), config,
+                ex.getCause());
           }
           lastFailure = ex.getCause();
         }
@@ -127,11 +133,14 @@ public final class TopicAdmin {
         return;
       }
       if (System.nanoTime() - deadline > 0) {
-        if (createDenied != null) {
-          throw KafkaErrors.kafkaFailure(action, config, createDenied);
-        }
         Set<String> missing = new LinkedHashSet<>(names);
         missing.removeAll(described.keySet());
+        for (String topic : missing) {
+          if (createDenied.containsKey(topic)) {
+            throw KafkaErrors.topicDenied(action, Access.CREATE, topic, config,
+                createDenied.get(topic), config.timeoutMs());
+          }
+        }
         String topic = missing.isEmpty() ? described.keySet().iterator().next()
             : missing.iterator().next();
         VeilException e = KafkaErrors.topicNotReady(topic, config);
@@ -165,7 +174,8 @@ public final class TopicAdmin {
       if (e.getCause() instanceof RetriableException) {
         return false;
       }
-      throw KafkaErrors.kafkaFailure(action, config, e.getCause());
+      String topic = topics.iterator().next().name();
+      throw KafkaErrors.kafkaFailure(action, Access.DESCRIBE, topic, config, e.getCause());
     }
   }
 
