@@ -106,10 +106,11 @@ public final class JobRun {
             : out.commitment.rootHex()));
         List<JobRecord.PeerRoots> peers = peerRoots(log, spec, me.id());
 
-        List<JobRecord.ApprovalRecord> approvals = new ArrayList<>();
-        approvals.add(new JobRecord.ApprovalRecord(me.id(), me.publicKey(), approval));
-        hellos.forEach((p, h) -> approvals.add(new JobRecord.ApprovalRecord(p, spec.party(p).publicKey(),
-            ((Hello) h.body()).approval())));
+        List<JobRecord.ApprovalRecord> approvals = new ArrayList<>(); // in spec order, whatever order they came in
+        for (PartySpec p : spec.parties()) {
+          approvals.add(new JobRecord.ApprovalRecord(p.id(), p.publicKey(), p.id().equals(me.id()) ? approval
+              : ((Hello) hellos.get(p.id()).body()).approval()));
+        }
         List<JobRecord.RoundRecord> rounds = new ArrayList<>();
         for (RoundSummary rs : result.rounds()) {
           rounds.add(new JobRecord.RoundRecord(result.steps().indexOf(rs.step()) + 1, rs.from(), rs.to(),
