@@ -5,18 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
+import io.veil.crypto.IdentityKeys;
 import io.veil.ledger.JobRoot;
+import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.Receipt;
+import io.veil.ledger.chain.AnchorLeaf;
 import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.ChainSink;
 import io.veil.ledger.chain.DevChain;
 import io.veil.ledger.chain.ReceiptAnchor;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,7 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A PSI job with the chain ledger sink on, each party its own JVM (bank_b through spark-submit and
  * the deployable shaded jar, so web3j runs on Spark's classpath), a real broker and a real Ganache
  * node over JSON-RPC. The chain goes down mid-job: both jobs still succeed, their anchor waits in
- * the outbox, lands when the chain is back, and verifies; an edited receipt artefact is named.
+ * the outbox, lands when the chain is back, and verifies. A party that rewrites and re-signs its own
+ * ledger passes {@code veil verify} without the chain, and fails it with the chain options, which
+ * name the leaf that changed (the receipt's, and an artefact's); a receipt whose approval is made
+ * with a self-made key fails {@code veil verify --spec}, naming the party.
  */
 class ChainLedgerIT {
   private static final long RUN_MS = 300_000;
@@ -79,7 +87,7 @@ class ChainLedgerIT {
   }
 
   @Test
-  void chainDownMidJobThenBackAnchorsBothReceiptsUnderOneRootAndVerifyNamesAnEditedArtefact() throws Exception {
+  void chainDownMidJobThenBackAnchorsBothReceiptsAndVerifyNamesWhatARewrittenLedgerChanged() throws Exception {
     Path spec = fx.writeSpec("chain.yaml", "it-chain", "rows", Map.of());
     PartyProcess a = fx.start("bank_a", spec, withWait(chainArgs("bank_a")));
     PartyProcess b = fx.startWithSparkSubmit("bank_b", spec, withWait(chainArgs("bank_b")));
@@ -110,12 +118,16 @@ class ChainLedgerIT {
       anchors.add(recorded.get(recorded.size() - 1));
     }
     assertThat(anchors).allMatch(x -> x.stage() == ReceiptAnchor.Stage.CONFIRMED);
-    assertThat(anchors.get(0).leaf()).isEqualTo(anchors.get(1).leaf());
-    assertThat(anchors.get(0).root()).as("both parties' receipts agree on the root").isEqualTo(anchors.get(1).root());
-    assertThat(anchors.get(1).txHash()).as("anchored once").isEqualTo(anchors.get(0).txHash());
-    Receipt ra = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries().get(0).receipt();
-    assertThat(HexFormat.of().formatHex(JobRoot.of(ra))).isEqualTo(anchors.get(0).leaf())
-        .isEqualTo(PsiFixture.jobRoot(a));
+    // Each party anchors its own entry; the job's artefacts are the same leaves in both anchors.
+    LedgerEntry ea = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries().get(0);
+    LedgerEntry eb = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_b.jsonl")).entries().get(0);
+    Receipt ra = ea.receipt();
+    assertThat(anchors.get(0).leaf()).isEqualTo(HexFormat.of().formatHex(AnchorLeaf.of(ea)));
+    assertThat(anchors.get(1).leaf()).isEqualTo(HexFormat.of().formatHex(AnchorLeaf.of(eb)));
+    String[] jobLeaves = JobRoot.labelledHashes(ra).toArray(String[]::new);
+    assertThat(JobRoot.labelledHashes(eb.receipt())).containsExactly(jobLeaves);
+    assertThat(anchors).allSatisfy(x -> assertThat(x.leaves()).startsWith(jobLeaves));
+    assertThat(HexFormat.of().formatHex(JobRoot.of(ra))).isEqualTo(PsiFixture.jobRoot(a));
 
     // An auditor: the ledger and every anchor verify ...
     for (String p : PsiFixture.PARTIES) {
@@ -126,22 +138,51 @@ class ChainLedgerIT {
       assertThat(cli(args, out)).as(out.toString()).isZero();
       assertThat(out.toString()).contains("anchor of entry 0").contains("PASS");
     }
-    // ... and bank_a rewriting its own ledger (re-signed, so it verifies on its own) with an edited
-    // input commitment is caught by the chain, which names the artefact's leaf.
-    Path copy = fx.work.resolve("edited/ledger-bank_a.jsonl");
-    Files.createDirectories(copy.getParent());
+    // ... and bank_a rewriting its own ledger (re-signed, so it verifies on its own) is caught by the chain: an
+    // edited input commitment is named by its artefact's leaf and the receipt's, an edited figure (in no job
+    // leaf) by the receipt's.
     Receipt.Commitment c = ra.inputCommitment();
     String flipped = c.root().substring(0, 63) + (c.root().charAt(63) == '0' ? '1' : '0');
-    Receipt edited = ra.toBuilder().inputCommitment(new Receipt.Commitment(c.algorithm(), flipped, c.rows(),
-        c.salt())).build();
+    assertRewriteIsNamed("input", ra.toBuilder().inputCommitment(new Receipt.Commitment(c.algorithm(), flipped,
+        c.rows(), c.salt())).build(), "(leaf 'input:bank_a')", "(leaf 'receipt:bank_a')");
+    long size = Long.parseLong(ra.result().get("intersectionSize"));
+    assertRewriteIsNamed("size", ra.toBuilder().result("intersectionSize", Long.toString(size + 1)).build(),
+        "RECEIPT_HASH_NOT_LEAF", "(leaf 'receipt:bank_a')");
+
+    // A receipt listing bank_b's approval under a key bank_a made itself: verify --spec names bank_b.
+    IdentityKeys selfMade = PartySecret.generate("bank_b", new SecureRandom()).identity();
+    List<Receipt.Approval> approvals = new ArrayList<>(ra.approvals());
+    approvals.removeIf(x -> x.party().equals("bank_b"));
+    approvals.add(Receipt.Approval.sign("bank_b", selfMade, ra.contractHashBytes()));
+    Path forged = rewritten("approval", ra.toBuilder().approvals(approvals).build());
+    PartyProcess verify = PartyProcess.start("verify", List.of("verify", "--ledger", forged.toString(), "--spec",
+        spec.toString(), "--party", "bank_a", "--master", "local[1]"), "768m", List.of(), fx.work, System.out);
+    assertThat(verify.await(RUN_MS)).isEqualTo(1);
+    assertThat(String.join("\n", verify.output()))
+        .contains("cannot accept the approval of party 'bank_b': it is made with key "
+            + selfMade.publicKey().encoded() + ", not with the key the spec pins for bank_b");
+  }
+
+  /** bank_a's ledger rewritten with {@code edited} and re-signed by bank_a, its outbox copied next to it. */
+  private static Path rewritten(String name, Receipt edited) throws IOException {
+    Path copy = fx.work.resolve("edited-" + name + "/ledger-bank_a.jsonl");
+    Files.createDirectories(copy.getParent());
     LocalLedger.open(copy, PartySecret.read(fx.work.resolve("bank_a.key")).identity()).append(edited);
     Files.copy(ChainSink.outboxFile(fx.work.resolve("ledger-bank_a.jsonl")), ChainSink.outboxFile(copy));
+    return copy;
+  }
+
+  /** A rewritten ledger passes {@code veil verify} on its own, and fails it with the chain, naming {@code named}. */
+  private static void assertRewriteIsNamed(String name, Receipt edited, String... named) throws IOException {
+    Path copy = rewritten(name, edited);
     List<String> args = new ArrayList<>(List.of("verify", "--ledger", copy.toString(),
         "--signer", fx.publicKeys.get("bank_a")));
+    StringBuilder alone = new StringBuilder();
+    assertThat(cli(args, alone)).as(alone.toString()).isZero();
     args.addAll(chainArgs("bank_a"));
     StringBuilder out = new StringBuilder();
     assertThat(cli(args, out)).as(out.toString()).isEqualTo(1);
-    assertThat(out.toString()).contains("(leaf 'input:bank_a')");
+    assertThat(out.toString()).contains(named);
   }
 
   @Test

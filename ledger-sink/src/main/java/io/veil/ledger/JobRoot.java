@@ -9,8 +9,10 @@ import java.util.TreeMap;
 
 /**
  * The root every party of a job computes the same: a {@link MerkleTree} over the job's shared
- * artefacts, so that all parties' receipts of one job agree on what a chain anchors, and a
- * mismatch can be traced to one artefact.
+ * artefacts, so that all parties' receipts of one job can be compared, and a mismatch traced to
+ * one artefact. A chain sink anchors these leaves with two of the party's own (its receipt's hash
+ * and the entry's place in its ledger: {@code io.veil.ledger.chain.AnchorLeaf}), so every party's
+ * anchor of a job holds the same job leaves.
  *
  * <p>Leaves, in this order: the contract hash; every party's approval (by party id); then for
  * every party (by id) the root of its input commitment and the root of its output commitment

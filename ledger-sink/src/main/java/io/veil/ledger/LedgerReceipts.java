@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The job runtime's receipt sink: appends each finished job's signed {@link Receipt} to the party's
- * {@link LocalLedger} and, when a chain is configured, anchors its job root on the ledger contract
- * through the {@link ChainSink}'s durable outbox next to the ledger. A job never fails or waits
+ * {@link LocalLedger} and, when a chain is configured, anchors the entry on the ledger contract
+ * (the job's artefacts, the receipt itself and its place in the ledger:
+ * {@link io.veil.ledger.chain.AnchorLeaf}) through the {@link ChainSink}'s durable outbox next to
+ * the ledger. A job never fails or waits
  * longer than {@code anchorWaitMs} because of the chain: an anchor that is not confirmed in time
  * stays in the outbox, and {@code veil anchor} (or the next run on the same ledger) sends it.
  */

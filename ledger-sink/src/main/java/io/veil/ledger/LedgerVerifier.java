@@ -31,8 +31,9 @@ import java.util.TreeMap;
  *
  * <p>What it proves: the file is, byte for byte, a prefix of what the holder of the signer key
  * wrote (and with an expected head, not a shorter prefix than the one recorded). Approvals prove
- * that the listed keys approved the contract hash; that those keys are the ones pinned in the
- * job spec is for the caller to check (an {@link EntryCheck} with the spec in hand).
+ * that the listed keys approved the contract hash; that every party of the job spec approved, with
+ * the key the spec pins for it, and nobody else did, needs the spec: add a
+ * {@link SpecApprovalCheck}.
  */
 public final class LedgerVerifier {
   private final List<EntryCheck> checks;

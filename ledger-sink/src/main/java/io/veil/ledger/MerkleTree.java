@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Merkle tree over 32-byte leaves (receipt hashes, see {@link Receipt#anchorLeaf()}), as a chain
- * sink anchors one root for a batch of receipts. Immutable and thread-safe.
+ * A Merkle tree over 32-byte leaves, as a chain sink anchors one root for a batch of receipts (whose
+ * leaves are themselves roots of trees over labelled leaves, see {@link JobRoot} and
+ * {@code io.veil.ledger.chain.AnchorLeaf}). Immutable and thread-safe.
  *
  * <p>The tree is the one of RFC 9162 (Certificate Transparency 2.0) section 2.1, with SHA-256 and
  * domain-separated hashing, so a leaf can never be passed off as an inner node:
@@ -155,7 +156,7 @@ public final class MerkleTree {
     if (leaf == null || leaf.length != LEAF_BYTES) {
       throw new InvalidInputException("Cannot add " + what + " to a Merkle tree: it must be " + LEAF_BYTES
           + " bytes (a SHA-256 value), got " + (leaf == null ? "null" : leaf.length + " bytes")
-          + ". Pass Receipt.anchorLeaf() values.");
+          + ". Pass SHA-256 values, e.g. JobRoot.Leaf.hash() or AnchorLeaf.of(entry).");
     }
     return leaf;
   }

@@ -33,10 +33,11 @@ import java.util.TreeMap;
  * field names, but only the canonical bytes are hashed.
  *
  * <p><b>Hashes.</b> {@link #hash()} is SHA-256 of the canonical JSON, anchors included: it is the
- * {@code receiptHash} of a ledger entry. {@link #anchorLeaf()} is the hash of the same receipt with
- * {@code anchors} emptied: the value a chain sink puts into a {@link MerkleTree}, which therefore
- * does not change when the sink later records where it anchored the receipt. For a receipt without
- * anchors (every receipt in the local ledger) the two are equal.
+ * {@code receiptHash} of a ledger entry, and the {@code receipt:<party>} leaf a chain sink anchors
+ * with the job's leaves ({@code io.veil.ledger.chain.AnchorLeaf}), so the chain covers every field.
+ * {@link #anchorLeaf()} is the hash of the same receipt with {@code anchors} emptied, for a tree
+ * built over receipts that later record where they were anchored; for a receipt without anchors
+ * (every receipt a Veil job writes to its local ledger) the two are equal.
  *
  * <p><b>Ordering.</b> {@code approvals} are kept sorted by party and {@code roundDigests} by
  * (round, from, to), so the same facts always give the same bytes; {@code anchors} keep their
@@ -170,8 +171,9 @@ public record Receipt(
   }
 
   /**
-   * The 32-byte value a chain sink anchors for this receipt: {@link #hash()} of this receipt with
-   * {@code anchors} emptied, so that recording an anchor does not change what was anchored.
+   * {@link #hash()} of this receipt with {@code anchors} emptied (32 bytes), so that recording an
+   * anchor in the receipt would not change it. (The chain sink anchors {@link #hash()} itself, with
+   * the job's leaves and the entry's place in the ledger: {@code io.veil.ledger.chain.AnchorLeaf}.)
    */
   public byte[] anchorLeaf() {
     return anchors.isEmpty() ? hash() : withAnchors(List.of()).hash();
@@ -404,7 +406,8 @@ public record Receipt(
   }
 
   /**
-   * Where a sink anchored this receipt's {@link #anchorLeaf()}.
+   * Where a sink anchored this receipt's {@link #anchorLeaf()} (not used by Veil's own chain sink,
+   * which records its anchors in an outbox next to the ledger).
    *
    * @param sink the sink, e.g. {@code evm:<chainId>:<contract>}
    * @param status pending or confirmed

@@ -8,8 +8,9 @@
  *       is the embedded default, a hash-chained, signed JSON-lines file.
  *   <li>{@link io.veil.ledger.LedgerVerifier}: checks a ledger file with no secret and reports
  *       every problem by entry; {@link io.veil.ledger.EntryCheck} adds caller checks (artefacts).
- *   <li>{@link io.veil.ledger.MerkleTree}: RFC 9162 Merkle tree and inclusion proofs over receipt
- *       hashes, for sinks that anchor a batch of receipts under one root.
+ *   <li>{@link io.veil.ledger.MerkleTree}: RFC 9162 Merkle tree and inclusion proofs, for the job
+ *       root ({@link io.veil.ledger.JobRoot}) and for sinks that anchor a batch of receipts under one
+ *       root.
  *   <li>{@link io.veil.ledger.LedgerCli}: {@code veil ledger verify|repair}.
  * </ul>
  *

@@ -11,6 +11,7 @@ import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LedgerHead;
 import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.LocalLedger;
+import io.veil.ledger.SpecApprovalCheck;
 import io.veil.ledger.VerificationReport;
 import io.veil.ledger.chain.AnchorReport;
 import io.veil.ledger.chain.ChainClient;
@@ -92,9 +93,11 @@ final class LedgerCommands {
           "Checks every line, the hash chain, every receipt hash, the party's signatures and "
               + "every approval. Prints PASS or FAIL with one line per problem, and the head to pass as "
               + "--expect-head next time.",
-          "With --spec and --party, also recompute the contract hash and the input and output commitments from "
-              + "the artefacts themselves (starts Spark). With the chain settings, also check every receipt's "
-              + "anchor on the chain.",
+          "With --spec and --party, also check that every party of the spec approved the job exactly once, with the "
+              + "key the spec pins for it, and nobody else did; and recompute the contract hash and the input and "
+              + "output commitments from the artefacts themselves (starts Spark). With the chain settings, also "
+              + "check every receipt against its anchor on the chain: the whole receipt (every field), its place "
+              + "in the ledger and the job's artefacts.",
           ""},
       footer = {"", "Exit codes: 0 every check passes; 1 a check fails; 2 usage error (also: no such ledger file)."})
   static final class Verify implements Callable<Integer> {
@@ -114,7 +117,8 @@ final class LedgerCommands {
     LedgerHead expectHead;
 
     @Option(names = "--spec", paramLabel = "FILE",
-        description = "The job spec: recompute the contract hash and the party's input and output commitments.")
+        description = "The job spec: check the approvals against its parties' pinned keys, and recompute the "
+            + "contract hash and the party's input and output commitments.")
     Path specFile;
 
     @Option(names = "--party", paramLabel = "ID", description = "Whose artefacts to recompute (with --spec).")
@@ -169,6 +173,7 @@ final class LedgerCommands {
       SparkSession spark = RunCommand.session(master, "veil-verify-" + party);
       try {
         VerificationReport report = LedgerVerifier.create()
+            .withCheck(new SpecApprovalCheck(jobSpec))
             .withCheck(new ArtefactCheck(spark, jobSpec, party, jdbcPassword))
             .verify(ledger, key, expectHead);
         io.out().print(report.summary());

@@ -17,10 +17,20 @@ public record AnchorReport(List<Problem> problems) {
   public enum Kind {
     /** The anchor is still PENDING or SUBMITTED: there is nothing on chain to check yet. */
     NOT_CONFIRMED,
-    /** The anchor's job leaves do not make its anchored leaf (the anchor record was edited). */
+    /** The anchor's leaves do not make its anchored leaf (the anchor record was edited). */
     LEAVES_NOT_LEAF,
-    /** An artefact the receipt records does not match the anchored job root's leaf of its label. */
+    /** A job artefact the receipt records (e.g. {@code input:bank_a}) is not the anchored leaf of its label. */
     RECEIPT_NOT_LEAF,
+    /**
+     * The receipt as a whole (its hash: every field) is not the anchored {@code receipt:<party>} leaf: it
+     * was changed after it was anchored, even if its ledger was re-signed.
+     */
+    RECEIPT_HASH_NOT_LEAF,
+    /**
+     * The entry's place in the ledger (seq, prevHash) is not the anchored {@code ledger-head} leaf: entries
+     * before it were changed, removed or inserted after it was anchored.
+     */
+    LEDGER_HEAD_NOT_LEAF,
     /** The inclusion proof does not lead from the anchored leaf to the anchored root. */
     PROOF_NOT_ROOT,
     /** The anchor names another chain or contract than the client reads. */
@@ -45,8 +55,9 @@ public record AnchorReport(List<Problem> problems) {
   /** PASS, or FAIL with one line per problem. */
   public String summary() {
     if (ok()) {
-      return "PASS: the receipt is the anchored leaf, its proof leads to the root, and the root is anchored on chain "
-          + "in the recorded block by the recorded transaction.";
+      return "PASS: the receipt (every field), its place in the ledger (seq and previous entry hash) and the job's "
+          + "artefacts are the anchored leaf, its proof leads to the root, and the root is anchored on chain in the "
+          + "recorded block by the recorded transaction.";
     }
     StringBuilder sb = new StringBuilder("FAIL: ").append(problems.size())
         .append(problems.size() == 1 ? " problem" : " problems");

@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A ledger sink that keeps every receipt in a {@link LocalLedger} and anchors it on an EVM chain
- * through a durable outbox ({@link #outboxFile(Path)}, next to the ledger file).
+ * through a durable outbox ({@link #outboxFile(Path)}, next to the ledger file). What it anchors for
+ * an entry is its {@link AnchorLeaf}: the job's leaves, the receipt's hash and the entry's place in
+ * the ledger, so the anchor covers every field of the receipt and every entry before it; each
+ * party of a job anchors its own leaf.
  *
  * <p><b>Never in a job's way.</b> {@link #append} writes the ledger entry and a PENDING outbox line
  * (both fsynced) and returns; it never talks to the chain. A background thread ("veil-anchorer")

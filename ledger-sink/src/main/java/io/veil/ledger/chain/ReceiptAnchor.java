@@ -1,7 +1,6 @@
 package io.veil.ledger.chain;
 
 import io.veil.InvalidInputException;
-import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.MerkleTree;
 import io.veil.ledger.internal.Hashes;
@@ -13,14 +12,21 @@ import java.util.List;
  * the {@link Stage} goes (later ones are null before): a {@link Stage#CONFIRMED} anchor is the
  * evidence an auditor passes to {@link ChainVerifier#verify}. Immutable.
  *
+ * <p><b>Format.</b> Version {@value #CURRENT_VERSION}: the anchored leaf is the {@link AnchorLeaf} of
+ * the ledger entry (the job's leaves, the receipt's hash and the entry's place in the ledger). Version
+ * 1 (lines without {@code version}, from earlier releases) anchored the job root alone; this release
+ * does not read it (see {@link io.veil.ledger.chain.internal.AnchorOutbox}).
+ *
+ * @param version the anchor format, {@value #CURRENT_VERSION}
  * @param stage how far the receipt got
  * @param seq the receipt's ledger entry seq (a re-run job has a new entry, hence a new anchor)
+ * @param prevHash the entry's prevHash (the ledger head it was appended to), lowercase hex
  * @param jobId the receipt's job
  * @param receiptHash the entry's receiptHash, lowercase hex
- * @param leaf the Merkle leaf: the receipt's job root ({@link JobRoot}), lowercase hex, the same for
- *     every party's receipt of the job
- * @param jobLeaves the job root's leaves, {@code label=hash} in leaf order: what lets a verifier
- *     name the artefact that no longer matches
+ * @param leaf the anchored Merkle leaf: the entry's {@link AnchorLeaf}, lowercase hex
+ * @param leaves the leaves {@code leaf} is the root of, {@code label=hash} in leaf order (the job's,
+ *     {@code receipt:<party>}, {@code ledger-head}): what lets a verifier name the one that no longer
+ *     matches
  * @param batchId the identifier sent with the anchor transaction (SUBMITTED on)
  * @param root the Merkle root over the batch's leaves, lowercase hex (SUBMITTED on)
  * @param proof the leaf's inclusion proof under {@code root} (SUBMITTED on)
@@ -32,12 +38,14 @@ import java.util.List;
  * @param gasUsed gas used by that transaction, for the whole batch (CONFIRMED)
  */
 public record ReceiptAnchor(
+    int version,
     Stage stage,
     long seq,
+    String prevHash,
     String jobId,
     String receiptHash,
     String leaf,
-    List<String> jobLeaves,
+    List<String> leaves,
     String batchId,
     String root,
     MerkleTree.InclusionProof proof,
@@ -48,6 +56,9 @@ public record ReceiptAnchor(
     Long confirmations,
     Long gasUsed) {
 
+  /** The anchor format this release writes and reads. */
+  public static final int CURRENT_VERSION = 2;
+
   /** How far a receipt got: recorded, sent in a batch, confirmed on chain. */
   public enum Stage {
     PENDING,
@@ -56,12 +67,19 @@ public record ReceiptAnchor(
   }
 
   public ReceiptAnchor {
+    if (version != CURRENT_VERSION) {
+      throw new InvalidInputException("Cannot use anchor: its format is version " + version + ", but this Veil "
+          + "reads version " + CURRENT_VERSION + " only. " + (version > CURRENT_VERSION
+              ? "Upgrade Veil to read anchors written by a newer release."
+              : "Verify it with the release that wrote it, or move the outbox aside to anchor the ledger again."));
+    }
     present("stage", stage, "any");
+    hex("prevHash", prevHash);
     present("jobId", jobId, "any");
     hex("receiptHash", receiptHash);
     hex("leaf", leaf);
-    present("jobLeaves", jobLeaves, "any");
-    jobLeaves = List.copyOf(jobLeaves);
+    present("leaves", leaves, "any");
+    leaves = List.copyOf(leaves);
     if (stage != Stage.PENDING) {
       present("batchId", batchId, stage);
       hex("root", root);
@@ -79,33 +97,35 @@ public record ReceiptAnchor(
 
   /** The PENDING anchor of a freshly appended entry. */
   public static ReceiptAnchor pending(LedgerEntry entry) {
-    return new ReceiptAnchor(Stage.PENDING, entry.seq(), entry.jobId(), entry.receiptHash(),
-        Hashes.hex(JobRoot.of(entry.receipt())), JobRoot.labelledHashes(entry.receipt()), null, null, null, null, null, null, null, null, null);
+    List<String> leaves = AnchorLeaf.labelledHashes(entry);
+    return new ReceiptAnchor(CURRENT_VERSION, Stage.PENDING, entry.seq(), entry.prevHash(), entry.jobId(),
+        entry.receiptHash(), Hashes.hex(AnchorLeaf.rootOf(leaves)), leaves, null, null, null, null, null, null, null,
+        null, null);
   }
 
   /** This receipt as part of batch {@code batchId} under {@code root}, not yet sent. */
   public ReceiptAnchor submitted(String batchId, String root, MerkleTree.InclusionProof proof, long chainId,
       String contract) {
-    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
-        chainId, contract, null, null, null, null);
+    return new ReceiptAnchor(version, Stage.SUBMITTED, seq, prevHash, jobId, receiptHash, leaf, leaves, batchId,
+        root, proof, chainId, contract, null, null, null, null);
   }
 
   /** This SUBMITTED anchor with the hash of the transaction the node accepted. */
   public ReceiptAnchor sent(String txHash) {
-    return new ReceiptAnchor(Stage.SUBMITTED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
-        chainId, contract, txHash, null, null, null);
+    return new ReceiptAnchor(version, Stage.SUBMITTED, seq, prevHash, jobId, receiptHash, leaf, leaves, batchId,
+        root, proof, chainId, contract, txHash, null, null, null);
   }
 
   /** This anchor confirmed by {@code tx}, the transaction that anchored the root. */
   public ReceiptAnchor confirmed(TxOutcome tx, long confirmations) {
-    return new ReceiptAnchor(Stage.CONFIRMED, seq, jobId, receiptHash, leaf, jobLeaves, batchId, root, proof,
-        chainId, contract, tx.txHash(), tx.blockNumber(), confirmations, tx.gasUsed());
+    return new ReceiptAnchor(version, Stage.CONFIRMED, seq, prevHash, jobId, receiptHash, leaf, leaves, batchId,
+        root, proof, chainId, contract, tx.txHash(), tx.blockNumber(), confirmations, tx.gasUsed());
   }
 
   /** Back to PENDING, for a batch whose SUBMITTED lines a crash cut short before it was sent. */
   public ReceiptAnchor asPending() {
-    return new ReceiptAnchor(Stage.PENDING, seq, jobId, receiptHash, leaf, jobLeaves, null, null, null, null, null,
-        null, null, null, null);
+    return new ReceiptAnchor(version, Stage.PENDING, seq, prevHash, jobId, receiptHash, leaf, leaves, null, null,
+        null, null, null, null, null, null, null);
   }
 
   private static void present(String field, Object value, Object stage) {

@@ -11,7 +11,8 @@
  *
  * <p>{@link io.veil.ledger.chain.ChainSink} is the {@code LedgerSink} over a local ledger that
  * anchors every receipt through a durable outbox, in batches, retrying until confirmed; {@link
- * io.veil.ledger.chain.ChainVerifier} checks a receipt against its {@link
+ * io.veil.ledger.chain.ChainVerifier} checks a receipt (every field of it, and its place in the
+ * ledger: {@link io.veil.ledger.chain.AnchorLeaf}) against its {@link
  * io.veil.ledger.chain.ReceiptAnchor} on the chain. Not wired into the jobs yet: web3j is an
  * optional dependency of this module until then.
  */

@@ -121,6 +121,17 @@ public final class LedgerErrors {
         + "nothing is lost, roots already on chain stay).", cause);
   }
 
+  public static VeilException outboxOtherVersion(Path outbox, int line, int version, int current) {
+    String which = version == 1 ? "format 1 (no version field: written by an earlier Veil, which anchored the job "
+        + "root alone, not the receipt)" : version < 0 ? "a version that is not a number" : "format " + version;
+    return new VeilException("Cannot open anchor outbox " + outbox + ": line " + line + " has anchor " + which
+        + ", but this Veil reads format " + current + " only. " + (version > current
+            ? "Upgrade Veil to read it."
+            : "Verify those anchors with the release that wrote them; to anchor the ledger in format " + current
+                + ", move the outbox aside and run 'veil anchor' (every receipt is anchored again; the earlier "
+                + "roots stay on chain)."));
+  }
+
   public static VeilException sinkWithoutContract(Path ledger) {
     return new VeilException("Cannot open the chain sink for " + ledger + ": its chain client has no ledger "
         + "contract. Set contractAddress in ChainConfig, or deploy one with ChainClient.deployContract().");

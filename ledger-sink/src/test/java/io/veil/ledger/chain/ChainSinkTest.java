@@ -107,7 +107,7 @@ class ChainSinkTest {
         assertThat(a.stage()).isEqualTo(Stage.CONFIRMED);
         assertThat(a.batchId()).isEqualTo("b1-" + i);
         // a one-leaf tree: the root is the leaf hash, the proof is empty
-        assertThat(a.root()).isEqualTo(Hashes.hex(MerkleTree.leafHash(JobRoot.of(entries.get(i).receipt()))));
+        assertThat(a.root()).isEqualTo(Hashes.hex(MerkleTree.leafHash(AnchorLeaf.of(entries.get(i)))));
         assertOnChain(a);
         assertThat(ChainVerifier.verify(entries.get(i), a, client).ok()).isTrue();
       }
@@ -129,7 +129,7 @@ class ChainSinkTest {
     ReceiptAnchor good = anchors.get(1);
     assertThat(ChainVerifier.verify(entry, good, client).summary()).startsWith("PASS");
 
-    // Each artefact kind the receipt records, edited: the report names its leaf.
+    // Each artefact kind the receipt records, edited: the report names its leaf, and the receipt's.
     Receipt r = entry.receipt();
     Receipt.Commitment otherData = new Receipt.Commitment("merkle-sha256/v1",
         Hashes.hex(Hashes.sha256(new byte[] {9})), 1000, "0a0b0c0d");
@@ -145,17 +145,20 @@ class ChainSinkTest {
       LedgerEntry tampered = new LedgerEntry(entry.seq(), entry.prevHash(), entry.receiptHash(), edited,
           entry.entryHash(), entry.signature(), entry.signer());
       AnchorReport report = ChainVerifier.verify(tampered, good, client);
-      assertThat(report.kinds()).as(leaf).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
-      assertThat(report.summary()).as(leaf).contains("(leaf '" + leaf + "')");
+      assertThat(report.kinds()).as(leaf)
+          .containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF, AnchorReport.Kind.RECEIPT_HASH_NOT_LEAF);
+      assertThat(report.summary()).as(leaf).contains("(leaf '" + leaf + "')", "(leaf 'receipt:bank_a')");
     });
-    // A receipt of another job against this anchor: its contract (and so its approvals) differ.
-    assertThat(kinds(entries.get(0), good)).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF);
-    // The anchor record's leaves edited: they no longer make the anchored job root.
-    List<String> leaves = new ArrayList<>(good.jobLeaves());
+    // A receipt of another job and entry against this anchor: its contract (and so its approvals), the
+    // receipt itself and its place in the ledger differ.
+    assertThat(kinds(entries.get(0), good)).containsOnly(AnchorReport.Kind.RECEIPT_NOT_LEAF,
+        AnchorReport.Kind.RECEIPT_HASH_NOT_LEAF, AnchorReport.Kind.LEDGER_HEAD_NOT_LEAF);
+    // The anchor record's leaves edited: they no longer make the anchored leaf.
+    List<String> leaves = new ArrayList<>(good.leaves());
     leaves.set(0, JobRoot.labelOf(leaves.get(0)) + "=" + flip(good.leaf()));
-    assertThat(kinds(entry, new ReceiptAnchor(good.stage(), good.seq(), good.jobId(), good.receiptHash(), good.leaf(),
-        leaves, good.batchId(), good.root(), good.proof(), good.chainId(), good.contract(), good.txHash(),
-        good.blockNumber(), good.confirmations(), good.gasUsed())))
+    assertThat(kinds(entry, new ReceiptAnchor(good.version(), good.stage(), good.seq(), good.prevHash(), good.jobId(),
+        good.receiptHash(), good.leaf(), leaves, good.batchId(), good.root(), good.proof(), good.chainId(),
+        good.contract(), good.txHash(), good.blockNumber(), good.confirmations(), good.gasUsed())))
         .contains(AnchorReport.Kind.LEAVES_NOT_LEAF, AnchorReport.Kind.RECEIPT_NOT_LEAF);
 
     List<String> path = new ArrayList<>(good.proof().path());
@@ -182,7 +185,7 @@ class ChainSinkTest {
   }
 
   @Test
-  void bothPartiesReceiptsOfAJobAnchorTheSameRootOnce() {
+  void bothPartiesAnchorTheirOwnReceiptOfAJobWithTheSameJobLeaves() {
     Receipt a = receipt("shared-1").toBuilder()
         .addPeerCommitment(new Receipt.PeerCommitment("bank_b", Hashes.hex(Hashes.sha256(new byte[] {3})), null))
         .build();
@@ -211,10 +214,18 @@ class ChainSinkTest {
       assertThat(sinkB.flush(FLUSH)).isTrue();
       anchorB = sinkB.status("shared-1").orElseThrow();
     }
-    assertThat(anchorB.leaf()).isEqualTo(anchorA.leaf());
-    assertThat(anchorB.root()).isEqualTo(anchorA.root());
-    assertThat(anchorB.txHash()).as("anchored once; bank_b found it on chain").isEqualTo(anchorA.txHash());
+    // The job's artefacts are the same leaves in both anchors; each party's receipt is its own leaf.
+    assertThat(anchorA.leaves()).startsWith(JobRoot.labelledHashes(a).toArray(String[]::new));
+    assertThat(anchorB.leaves()).startsWith(JobRoot.labelledHashes(b).toArray(String[]::new));
+    assertThat(JobRoot.labelledHashes(b)).isEqualTo(JobRoot.labelledHashes(a));
+    assertThat(anchorA.leaves()).contains(AnchorLeaf.receipt("bank_a", a.hashHex()).labelledHash());
+    assertThat(anchorB.leaves()).contains(AnchorLeaf.receipt("bank_b", b.hashHex()).labelledHash());
+    assertThat(anchorB.leaf()).isNotEqualTo(anchorA.leaf());
+    assertThat(anchorB.txHash()).as("each party anchors its own receipt").isNotEqualTo(anchorA.txHash());
     assertThat(ChainVerifier.verify(entryB, anchorB, client).ok()).isTrue();
+    // bank_a's anchor is no evidence for bank_b's receipt, though they share the job leaves.
+    assertThat(ChainVerifier.verify(entryB, anchorA, client).kinds()).containsOnly(
+        AnchorReport.Kind.RECEIPT_HASH_NOT_LEAF);
   }
 
   @Test
@@ -361,9 +372,9 @@ class ChainSinkTest {
 
   private static ReceiptAnchor copy(ReceiptAnchor a, String root, MerkleTree.InclusionProof proof, String txHash,
       long block) {
-    return new ReceiptAnchor(a.stage(), a.seq(), a.jobId(), a.receiptHash(), a.leaf(), a.jobLeaves(), a.batchId(),
-        root, proof,
-        a.chainId(), a.contract(), txHash, block, a.confirmations(), a.gasUsed());
+    return new ReceiptAnchor(a.version(), a.stage(), a.seq(), a.prevHash(), a.jobId(), a.receiptHash(), a.leaf(),
+        a.leaves(), a.batchId(), root, proof, a.chainId(), a.contract(), txHash, block, a.confirmations(),
+        a.gasUsed());
   }
 
   /** The same hex with its last digit changed. */

@@ -1,5 +1,6 @@
 package io.veil.ledger.chain.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.ledger.chain.ReceiptAnchor.Stage;
 import io.veil.ledger.internal.JsonCodec;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * re-derived from the ledger, a SUBMITTED batch is rebuilt, a CONFIRMED line is re-derived from the
  * chain). A batch whose SUBMITTED lines are incomplete was never sent and goes back to PENDING.
  * Any other unreadable line is an error naming the line.
+ *
+ * <p><b>Format.</b> Every line carries the anchor format {@code version}
+ * ({@link ReceiptAnchor#CURRENT_VERSION}); a line of another version (or without one: format 1, from a
+ * release that anchored the job root alone) is an error saying so, not a damaged line.
  *
  * <p>The file is locked for the outbox's lifetime, so a second sink on the same ledger fails at
  * once. Thread-safe; waiting methods use this object's monitor.
@@ -199,7 +204,13 @@ public final class AnchorOutbox implements AutoCloseable {
         break;
       }
       try {
-        apply(JsonCodec.parse(raw.bytes(), ReceiptAnchor.class, "line " + raw.lineNumber()));
+        JsonNode tree = JsonCodec.parseTree(raw.bytes(), "line " + raw.lineNumber());
+        JsonNode version = tree.get("version");
+        if (version == null || !version.isInt() || version.intValue() != ReceiptAnchor.CURRENT_VERSION) {
+          throw LedgerErrors.outboxOtherVersion(file, raw.lineNumber(),
+              version == null ? 1 : version.isInt() ? version.intValue() : -1, ReceiptAnchor.CURRENT_VERSION);
+        }
+        apply(JsonCodec.fromTree(tree, ReceiptAnchor.class, "line " + raw.lineNumber()));
       } catch (JsonCodec.ReadFailure e) {
         throw LedgerErrors.outboxUnreadable(file, raw.lineNumber(), e.reason(), e);
       }
