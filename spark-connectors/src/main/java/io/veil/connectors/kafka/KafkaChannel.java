@@ -121,7 +121,7 @@ public final class KafkaChannel implements Channel {
     return new KafkaStreamReader(config, config.topicFor(stream), partition);
   }
 
-  /** Option {@code max.batch.bytes}: writers refuse larger records, and readers records from peers. */
+  /** Option {@code max.batch.bytes}: writers refuse larger records, and readers refuse them too. */
   @Override
   public int maxRecordBytes() {
     return config.maxBatchBytes();

@@ -51,10 +51,10 @@ import java.util.regex.Pattern;
  *       above {@code max.batch.bytes} + {@value #RECORD_OVERHEAD_BYTES}, or
  *       {@code compression.type} other than {@code uncompressed} (topics the channel creates get
  *       exactly these), saying which setting to change and how. {@code required}: the Kafka
- *       principal must be allowed {@code DescribeConfigs} on the topics, else the channel refuses to
- *       use them. {@code if-allowed}: where {@code DescribeConfigs} is denied, log a warning and use
- *       the topic unchecked (for ACL-restricted clusters whose administrator creates the topics with
- *       safe settings).</td></tr>
+ *       principal must be allowed {@code DescribeConfigs} on the topics, else the channel
+ *       refuses to use them. {@code if-allowed}: where {@code DescribeConfigs} is denied, log a
+ *       warning and use the topic unchecked (for ACL-restricted clusters whose administrator
+ *       creates the topics with safe settings).</td></tr>
  *   <tr><td>{@code timeout.ms}</td><td>{@code 30000}</td>
  *       <td>Bound on each blocking call to Kafka (creating topics, fetching metadata and offsets,
  *       waiting for acknowledgements, a reader waiting for data); sets the clients'

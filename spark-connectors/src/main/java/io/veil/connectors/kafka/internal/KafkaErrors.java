@@ -108,24 +108,26 @@ public final class KafkaErrors {
    * An existing topic has settings under which a job is unsafe: {@code problems} says which and
    * why, {@code fixes} are the {@code name=value} settings that make it safe.
    */
-  public static InvalidInputException unsafeTopic(String topic, List<String> problems, List<String> fixes,
-      KafkaChannelConfig config) {
-    return new InvalidInputException("Cannot use Kafka topic '" + topic + "' on " + config.describe()
-        + ": it already exists with settings a job cannot rely on: " + String.join("; ", problems)
-        + ". Change them, for example with kafka-configs.sh --bootstrap-server "
-        + config.bootstrapServers() + " --alter --entity-type topics --entity-name " + topic
-        + " --add-config " + String.join(",", fixes) + "; or delete the topic (a left-over of an "
-        + "earlier run) so that Veil creates it with these settings. If the other party created it, "
-        + "check that both parties use the same options '" + KafkaChannelConfig.RETENTION_MS + "' and '"
-        + KafkaChannelConfig.MAX_BATCH_BYTES + "' and the same Veil version.");
+  public static InvalidInputException unsafeTopic(String topic, List<String> problems,
+      List<String> fixes, KafkaChannelConfig config) {
+    return new InvalidInputException("Cannot use Kafka topic '" + topic + "' on "
+        + config.describe() + ": it already exists with settings a job cannot rely on: "
+        + String.join("; ", problems) + ". Change them, for example with kafka-configs.sh "
+        + "--bootstrap-server " + config.bootstrapServers() + " --alter --entity-type topics "
+        + "--entity-name " + topic + " --add-config " + String.join(",", fixes) + "; or delete "
+        + "the topic (a left-over of an earlier run) so that Veil creates it with these settings. "
+        + "If the other party created it, check that both parties use the same options '"
+        + KafkaChannelConfig.RETENTION_MS + "' and '" + KafkaChannelConfig.MAX_BATCH_BYTES
+        + "' and the same Veil version.");
   }
 
   /** The principal may not describe an existing topic's configuration and the check is required. */
-  public static VeilException topicConfigHidden(String topic, KafkaChannelConfig config, Throwable cause) {
+  public static VeilException topicConfigHidden(String topic, KafkaChannelConfig config,
+      Throwable cause) {
     return new VeilException("Cannot use Kafka topic '" + topic + "' on " + config.describe()
         + ": it already exists and the Kafka principal may not describe its configuration ("
-        + cause.getClass().getSimpleName() + "), so its cleanup policy, retention and record size "
-        + "limit cannot be checked. Grant DescribeConfigs on the topics (kafka-acls.sh --add "
+        + cause.getClass().getSimpleName() + "), so its cleanup policy, retention and record "
+        + "size limit cannot be checked. Grant DescribeConfigs on the topics (kafka-acls.sh --add "
         + "--allow-principal <principal> --operation DescribeConfigs --topic "
         + config.topicPrefix() + " --resource-pattern-type prefixed), or, if an administrator "
         + "creates the topics with safe settings, set option '"

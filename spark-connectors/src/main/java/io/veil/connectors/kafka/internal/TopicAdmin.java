@@ -187,26 +187,24 @@ public final class TopicAdmin {
 
   /**
    * Checks the settings of topics this party did not create (the peer, an administrator or an
-   * earlier run did): a topic whose records could be compacted away or replaced, deleted sooner than
-   * option {@code retention.ms}, larger than this party accepts, or compressed (see
+   * earlier run did): a topic whose records could be compacted away or replaced, deleted sooner
+   * than option {@code retention.ms}, larger than this party accepts, or compressed (see
    * {@link #COMPRESSION_TYPE}) is refused, naming the settings to change. Where the principal may
    * not describe the configuration, option {@code topic.config.check} decides.
    */
-  private static void checkFound(Admin admin, KafkaChannelConfig config, Set<String> found, long deadline,
-      String action) {
-    if (found.isEmpty()) {
-      return;
-    }
-    Map<String, ConfigResource> resources = new LinkedHashMap<>();
+  private static void checkFound(Admin admin, KafkaChannelConfig config, Set<String> found,
+      long deadline, String action) {
+    Map<String, ConfigResource> pending = new LinkedHashMap<>();
     for (String topic : found) {
-      resources.put(topic, new ConfigResource(ConfigResource.Type.TOPIC, topic));
+      pending.put(topic, new ConfigResource(ConfigResource.Type.TOPIC, topic));
     }
     long sleepMs = 20;
-    while (!resources.isEmpty()) {
+    while (!pending.isEmpty()) {
       Map<ConfigResource, KafkaFuture<Config>> described =
-          admin.describeConfigs(resources.values()).values();
+          admin.describeConfigs(pending.values()).values();
       Throwable unknown = null;
-      for (Iterator<Map.Entry<String, ConfigResource>> it = resources.entrySet().iterator(); it.hasNext(); ) {
+      Iterator<Map.Entry<String, ConfigResource>> it = pending.entrySet().iterator();
+      while (it.hasNext()) {
         Map.Entry<String, ConfigResource> e = it.next();
         try {
           check(e.getKey(), get(described.get(e.getValue()), config, action), config);
@@ -217,13 +215,7 @@ public final class TopicAdmin {
             if (config.topicConfigCheck() != KafkaChannelConfig.TopicConfigCheck.IF_ALLOWED) {
               throw KafkaErrors.topicConfigHidden(e.getKey(), config, cause);
             }
-            LOG.log(System.Logger.Level.WARNING, "Using Kafka topic ''{0}'' unchecked: the Kafka "
-                + "principal may not describe its configuration ({1}), and option ''{2}'' is ''{3}''. "
-                + "Make sure its cleanup.policy is delete, its retention.ms at least {4}, its "
-                + "max.message.bytes at most {5} and its compression.type {6}.", e.getKey(),
-                cause.getClass().getSimpleName(), KafkaChannelConfig.TOPIC_CONFIG_CHECK,
-                config.topicConfigCheck().option(), Long.toString(config.retentionMs()),
-                Integer.toString(config.maxRecordBytes()), COMPRESSION_TYPE);
+            warnUnchecked(e.getKey(), config, cause);
             it.remove();
           } else if (cause instanceof UnknownTopicOrPartitionException) {
             unknown = cause; // not yet known to the broker that answered: ask again
@@ -232,9 +224,9 @@ public final class TopicAdmin {
           }
         }
       }
-      if (!resources.isEmpty()) {
+      if (!pending.isEmpty()) {
         if (System.nanoTime() - deadline > 0) {
-          VeilException e = KafkaErrors.topicNotReady(resources.keySet().iterator().next(), config);
+          VeilException e = KafkaErrors.topicNotReady(pending.keySet().iterator().next(), config);
           if (unknown != null) {
             e.addSuppressed(unknown);
           }
@@ -246,35 +238,48 @@ public final class TopicAdmin {
     }
   }
 
+  private static void warnUnchecked(String topic, KafkaChannelConfig config, Throwable cause) {
+    LOG.log(System.Logger.Level.WARNING, "Using Kafka topic ''{0}'' unchecked: the Kafka "
+        + "principal may not describe its configuration ({1}), and option ''{2}'' is ''{3}''. "
+        + "Make sure its cleanup.policy is delete, its retention.ms at least {4}, its "
+        + "max.message.bytes at most {5} and its compression.type {6}.", topic,
+        cause.getClass().getSimpleName(), KafkaChannelConfig.TOPIC_CONFIG_CHECK,
+        config.topicConfigCheck().option(), Long.toString(config.retentionMs()),
+        Integer.toString(config.maxRecordBytes()), COMPRESSION_TYPE);
+  }
+
   /** Refuses {@code topic} if its configuration {@code c} is unsafe for the channel. */
   static void check(String topic, Config c, KafkaChannelConfig config) {
     List<String> problems = new ArrayList<>();
     List<String> fixes = new ArrayList<>();
     String cleanup = value(c, TopicConfig.CLEANUP_POLICY_CONFIG);
-    if (cleanup == null || !cleanup.replace(" ", "").equals(CLEANUP_POLICY)) {
-      problems.add(TopicConfig.CLEANUP_POLICY_CONFIG + " is '" + cleanup + "' (with compaction, records can "
-          + "vanish or be replaced while a job reads them)");
+    if (!CLEANUP_POLICY.equals(cleanup.replace(" ", ""))) {
+      problems.add(TopicConfig.CLEANUP_POLICY_CONFIG + " is '" + cleanup + "' (with compaction, "
+          + "records can vanish or be replaced while a job reads them)");
       fixes.add(TopicConfig.CLEANUP_POLICY_CONFIG + "=" + CLEANUP_POLICY);
     }
-    long retention = number(c, TopicConfig.RETENTION_MS_CONFIG);
-    boolean keepsLongEnough = retention == -1 || (config.retentionMs() != -1 && retention >= config.retentionMs());
-    if (!keepsLongEnough) {
+    String retention = value(c, TopicConfig.RETENTION_MS_CONFIG);
+    long wanted = config.retentionMs();
+    Long kept = number(retention);
+    if (kept == null || (kept != -1 && (wanted == -1 || kept < wanted))) {
       problems.add(TopicConfig.RETENTION_MS_CONFIG + " is " + retention + ", shorter than option '"
-          + KafkaChannelConfig.RETENTION_MS + "' = " + config.retentionMs() + " (records could be deleted "
+          + KafkaChannelConfig.RETENTION_MS + "' = " + wanted + " (records could be deleted "
           + "before a job and its re-runs are done)");
-      fixes.add(TopicConfig.RETENTION_MS_CONFIG + "=" + config.retentionMs());
+      fixes.add(TopicConfig.RETENTION_MS_CONFIG + "=" + wanted);
     }
-    long maxMessage = number(c, TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-    if (maxMessage == Long.MIN_VALUE || maxMessage > config.maxRecordBytes()) {
-      problems.add(TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " is " + maxMessage + ", more than this party accepts "
-          + "(option '" + KafkaChannelConfig.MAX_BATCH_BYTES + "' + " + KafkaChannelConfig.RECORD_OVERHEAD_BYTES
-          + " = " + config.maxRecordBytes() + ")");
+    String maxMessage = value(c, TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    Long largest = number(maxMessage);
+    if (largest == null || largest > config.maxRecordBytes()) {
+      problems.add(TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " is " + maxMessage + ", more than this "
+          + "party accepts (option '" + KafkaChannelConfig.MAX_BATCH_BYTES + "' + "
+          + KafkaChannelConfig.RECORD_OVERHEAD_BYTES + " = " + config.maxRecordBytes() + ")");
       fixes.add(TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "=" + config.maxRecordBytes());
     }
     String compression = value(c, TopicConfig.COMPRESSION_TYPE_CONFIG);
     if (!COMPRESSION_TYPE.equals(compression)) {
-      problems.add(TopicConfig.COMPRESSION_TYPE_CONFIG + " is '" + compression + "' (a compressed record batch "
-          + "can unpack to records far larger than " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + ")");
+      problems.add(TopicConfig.COMPRESSION_TYPE_CONFIG + " is '" + compression + "' (a compressed "
+          + "record batch can unpack to records far larger than "
+          + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + ")");
       fixes.add(TopicConfig.COMPRESSION_TYPE_CONFIG + "=" + COMPRESSION_TYPE);
     }
     if (!problems.isEmpty()) {
@@ -282,18 +287,18 @@ public final class TopicAdmin {
     }
   }
 
+  /** A setting's value; {@code "(unset)"} when the broker did not return it (then refused). */
   private static String value(Config c, String name) {
     ConfigEntry e = c.get(name);
-    return e == null || e.value() == null ? null : e.value().trim();
+    return e == null || e.value() == null ? "(unset)" : e.value().trim();
   }
 
-  /** The setting as a number; {@code Long.MIN_VALUE} when missing or not a number (refused). */
-  private static long number(Config c, String name) {
-    String v = value(c, name);
+  /** A number, or null when the value is not one (then refused). */
+  private static Long number(String value) {
     try {
-      return v == null ? Long.MIN_VALUE : Long.parseLong(v);
+      return Long.parseLong(value);
     } catch (NumberFormatException e) {
-      return Long.MIN_VALUE;
+      return null;
     }
   }
 
