@@ -29,6 +29,7 @@ import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.utils.SecurityUtils;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
@@ -247,7 +248,7 @@ final class SecuredKafka implements AutoCloseable {
           case "--bootstrap-server", "--command-config" -> i++;
           case "--add" -> add = true;
           case "--allow-principal" -> principal = c.get(++i);
-          case "--operation" -> operations.add(AclOperation.fromString(c.get(++i).toUpperCase(Locale.ROOT)));
+          case "--operation" -> operations.add(SecurityUtils.operation(c.get(++i))); // as kafka-acls.sh reads it
           case "--topic" -> topic = c.get(++i);
           case "--resource-pattern-type" -> type = PatternType.fromString(c.get(++i).toUpperCase(Locale.ROOT));
           default -> throw new AssertionError("unexpected word '" + c.get(i) + "' in " + c);

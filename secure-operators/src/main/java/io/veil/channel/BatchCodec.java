@@ -69,6 +69,20 @@ public final class BatchCodec {
   }
 
   /**
+   * Size in bytes of the framed record of a batch of {@code count} elements of {@code elementBytes}
+   * bytes, bound to {@code jobId}, {@code stream} and {@code sender}: what a reader may expect
+   * before it verifies anything.
+   */
+  public static long recordBytes(String jobId, String stream, String sender, int elementBytes, long count) {
+    return MAGIC.length + 3L + utf8Length(jobId) + utf8Length(stream) + utf8Length(sender) + 4 + 4 + 2 + 4
+        + count * elementBytes + IdentityPublicKey.SIGNATURE_BYTES;
+  }
+
+  private static int utf8Length(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  /**
    * Verifies and decodes one record read from {@code stream}/{@code partition}. Throws a
    * {@link ProtocolException} naming {@code sender} and {@code step} for anything unsigned,
    * mis-bound, malformed or of the wrong element size.

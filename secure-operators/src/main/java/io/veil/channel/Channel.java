@@ -36,8 +36,17 @@ public interface Channel extends Serializable {
   /**
    * Opens a reader over the records present in one partition of a stream when it is opened.
    * Called inside an executor task, only after the sender announced that the round is complete.
+   * Its records are read lazily: a caller that stops early reads no further.
    */
   StreamReader openReader(String stream, int partition);
+
+  /**
+   * Largest record, in bytes, this channel's writers accept. Readers ({@link PeerStream}) refuse a
+   * larger record from a peer without decoding it. Unbounded unless the transport has a limit.
+   */
+  default int maxRecordBytes() {
+    return Integer.MAX_VALUE;
+  }
 
   /** Short human-readable description for logs and errors (no secrets). */
   String describe();

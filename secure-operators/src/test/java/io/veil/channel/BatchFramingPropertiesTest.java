@@ -17,13 +17,14 @@ import net.jqwik.api.constraints.IntRange;
 /** Framing round-trips; duplicates from task retries are dropped in any arrival order; tampering is caught. */
 class BatchFramingPropertiesTest {
   private static final IdentityKeys SENDER = IdentityKeys.fromSeed(new byte[32]);
+  private static final String STREAM = "job1.blind-1.bank_b";
 
   private static byte[] record(int seq, byte[] payload, int count) {
-    return BatchCodec.encode("job1", "job1.blind-1.bank_b", "bank_b", 0, seq, 8, payload, count, SENDER);
+    return BatchCodec.encode("job1", STREAM, "bank_b", 0, seq, 8, payload, count, SENDER);
   }
 
   private static Batch decode(byte[] record) {
-    return BatchCodec.decode(record, "job1", "job1.blind-1.bank_b", "bank_b", SENDER.publicKey(), 0, 8, "blind-1");
+    return BatchCodec.decode(record, "job1", STREAM, "bank_b", SENDER.publicKey(), 0, 8, "blind-1");
   }
 
   @Property(tries = 50)
@@ -54,14 +55,14 @@ class BatchFramingPropertiesTest {
       }
     }
     Collections.shuffle(records, rnd);
-    BatchCollector inOrder = new BatchCollector("bank_b", "blind-1", 0);
-    BatchCollector shuffled = new BatchCollector("bank_b", "blind-1", 0);
+    BatchCollector inOrder = new BatchCollector("bank_b", "blind-1", STREAM, 0, batches, elements);
+    BatchCollector shuffled = new BatchCollector("bank_b", "blind-1", STREAM, 0, batches, elements);
     List<byte[]> unique = new ArrayList<>(new java.util.LinkedHashSet<>(records.stream()
         .map(java.nio.ByteBuffer::wrap).toList()).stream().map(java.nio.ByteBuffer::array).toList());
     unique.sort((a, b) -> Integer.compare(decode(a).seq(), decode(b).seq()));
-    unique.forEach(r -> inOrder.add(decode(r), r));
-    records.forEach(r -> shuffled.add(decode(r), r));
-    List<Batch> got = shuffled.complete(batches, elements, inOrder.digest());
+    unique.forEach(r -> inOrder.accept(decode(r), RoundDigest.batchDigest(r)));
+    records.forEach(r -> shuffled.accept(decode(r), RoundDigest.batchDigest(r)));
+    List<Batch> got = shuffled.complete(inOrder.digest());
     assertThat(got).extracting(Batch::seq).containsExactlyElementsOf(
         java.util.stream.IntStream.range(0, batches).boxed().toList());
   }
@@ -79,11 +80,11 @@ class BatchFramingPropertiesTest {
     byte[] p2 = new byte[16];
     new Random(seed).nextBytes(p1);
     p2[0] = (byte) (p1[0] + 1);
-    BatchCollector c = new BatchCollector("bank_b", "blind-1", 0);
+    BatchCollector c = new BatchCollector("bank_b", "blind-1", STREAM, 0, 1, 2);
     byte[] r1 = record(0, p1, 2);
     byte[] r2 = record(0, p2, 2);
-    c.add(decode(r1), r1);
-    assertThatThrownBy(() -> c.add(decode(r2), r2)).isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("two different batches with sequence 0");
+    c.accept(decode(r1), RoundDigest.batchDigest(r1));
+    assertThatThrownBy(() -> c.accept(decode(r2), RoundDigest.batchDigest(r2))).isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("two different batches with sequence number 0");
   }
 }

@@ -349,6 +349,62 @@ class PsiOperatorTest {
   }
 
   @Test
+  void aFloodOfValidlySignedBatchesFailsTheJobAtTheFirstOneBeyondTheAnnouncedCount() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT), List.of("id"),
+        List.of("id"));
+    String stream = PsiProtocol.firstStream(spec.jobId(), "bank_b");
+    // A hostile bank_b announces two batches in partition 0, then floods it with validly signed
+    // batches numbered beyond them.
+    try (HostilePeer b = HostilePeer.approve(h, spec, "bank_b")) {
+      b.commitInput("ab".repeat(32));
+      h.channel.createStreams(List.of(stream), 3);
+      byte[] first = BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, 0, 32, new byte[32], 1,
+          h.secret("bank_b").identity());
+      h.channel.inject(stream, 0, first);
+      for (int seq = 2; seq < 5_002; seq++) {
+        h.channel.inject(stream, 0, BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, seq, 32, new byte[32], 1,
+            h.secret("bank_b").identity()));
+      }
+      b.announce(PsiProtocol.STEP_BLIND_1, RoundStats.fromBatches(3, List.of(
+          new SentBatch(0, 0, 1, RoundDigest.batchDigest(first), null),
+          new SentBatch(0, 1, 1, new byte[32], null))));
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("Cannot accept data from bank_b in step 'blind-1'")
+          .hasMessageContaining("partition 0 of stream '" + stream + "'")
+          .hasMessageContaining("a batch with sequence number 2, beyond the 2 batches bank_b announced")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
+      assertThat(b.abortOf("bank_a")).hasValueSatisfying(
+          a -> assertThat(a.text("bank_a")).isEqualTo("it rejected what bank_b sent"));
+    }
+  }
+
+  @Test
+  void anOversizedRecordFailsTheJobBeforeItIsVerified() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT), List.of("id"),
+        List.of("id"));
+    String stream = PsiProtocol.firstStream(spec.jobId(), "bank_b");
+    try (HostilePeer b = HostilePeer.approve(h, spec, "bank_b")) {
+      b.commitInput("ab".repeat(32));
+      h.channel.createStreams(List.of(stream), 3);
+      byte[] honest = BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, 0, 32, new byte[32], 1,
+          h.secret("bank_b").identity());
+      h.channel.inject(stream, 0, new byte[8 << 20]); // 8 MiB, unsigned
+      h.channel.inject(stream, 0, honest);
+      b.announce(PsiProtocol.STEP_BLIND_1, RoundStats.fromBatches(3, List.of(
+          new SentBatch(0, 0, 1, RoundDigest.batchDigest(honest), null))));
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("Cannot accept data from bank_b in step 'blind-1'")
+          .hasMessageContaining("holds a record of 8388608 bytes, larger than the")
+          .hasMessageNotContaining("signed")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
+    }
+  }
+
+  @Test
   void comparisonLengthGrowsWithSetSizes() {
     assertThat(PsiProtocol.comparisonBytes(0, 0)).isEqualTo(8);
     assertThat(PsiProtocol.comparisonBytes(1_000_000, 1_000_000)).isEqualTo(10);

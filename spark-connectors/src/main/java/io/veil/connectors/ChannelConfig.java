@@ -30,14 +30,20 @@ public final class ChannelConfig {
       + KafkaChannelConfig.REPLICATION_FACTOR, -1, "replication of topics Veil creates")
       .defaultValue((long) KafkaChannelConfig.DEFAULT_REPLICATION_FACTOR, "`-1` (broker default)");
   public static final ConfigKey<Long> RETENTION_MS = ConfigKey.number(PREFIX + KafkaChannelConfig.RETENTION_MS, -1,
-      "retention of topics Veil creates").defaultValue(KafkaChannelConfig.DEFAULT_RETENTION_MS,
+      "retention of topics Veil creates, and the least it accepts of topics it finds").defaultValue(KafkaChannelConfig.DEFAULT_RETENTION_MS,
       "`604800000` (7 days)");
   public static final ConfigKey<Long> MAX_BATCH_BYTES = ConfigKey.number(PREFIX
       + KafkaChannelConfig.MAX_BATCH_BYTES, KafkaChannelConfig.MIN_MAX_BATCH_BYTES, "largest record; sets topic "
-      + "`max.message.bytes` and client fetch/request sizes").defaultValue(
+      + "`max.message.bytes` and client fetch/request sizes; a larger record from a peer is refused unread").defaultValue(
       (long) KafkaChannelConfig.DEFAULT_MAX_BATCH_BYTES, "`4194304`");
   public static final ConfigKey<Long> TIMEOUT_MS = ConfigKey.number(PREFIX + KafkaChannelConfig.TIMEOUT_MS, 1,
       "bound on each blocking Kafka call").defaultValue(KafkaChannelConfig.DEFAULT_TIMEOUT_MS, "`30000`");
+  public static final ConfigKey<String> TOPIC_CONFIG_CHECK = ConfigKey.string(PREFIX
+      + KafkaChannelConfig.TOPIC_CONFIG_CHECK, "topics found already created are refused unless `cleanup.policy` is "
+      + "`delete`, `retention.ms` is at least Veil's, `max.message.bytes` at most `max.batch.bytes` + 65536 and "
+      + "`compression.type` `uncompressed`; `required`: refuse them too when the principal may not describe their "
+      + "configuration (ACL `DescribeConfigs`); `if-allowed`: then warn and use them unchecked").defaultValue(
+      KafkaChannelConfig.DEFAULT_TOPIC_CONFIG_CHECK.option(), "`required`");
   public static final ConfigKey<String> KAFKA_PROPERTIES_FILE = ConfigKey.path(PREFIX
       + KafkaChannelConfig.KAFKA_PROPERTIES_FILE, "Kafka client properties file read where each client is created "
       + "(driver and executors): the place for `sasl.jaas.config` and passwords. Other Kafka client properties: "
@@ -48,7 +54,7 @@ public final class ChannelConfig {
 
   /** Every setting of this module, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, REPLICATION_FACTOR,
-      RETENTION_MS, MAX_BATCH_BYTES, TIMEOUT_MS, KAFKA_PROPERTIES_FILE, JDBC_PASSWORD_FILE);
+      RETENTION_MS, MAX_BATCH_BYTES, TIMEOUT_MS, TOPIC_CONFIG_CHECK, KAFKA_PROPERTIES_FILE, JDBC_PASSWORD_FILE);
 
   /**
    * The Kafka channel's options from {@code conf}: every {@code veil.channel.*} setting (prefix

@@ -93,10 +93,18 @@ public final class SecureSum {
             + stats.totalElements() + " elements but the spec gives " + length + ". The job was aborted and "
             + "nothing was revealed; check that every party runs the same spec.");
       }
+      for (int p = 0; p < layout.partitions(); p++) {
+        if (stats.batches(p) != layout.blocksIn(p) || stats.elements(p) != layout.elementsIn(p)) {
+          throw new ProtocolException(d, step, "Cannot add " + d + "'s masked vector in step '" + step + "': it "
+              + "announced " + stats.batches(p) + " blocks / " + stats.elements(p) + " elements in partition " + p
+              + " where the spec gives " + layout.blocksIn(p) + " / " + layout.elementsIn(p) + ". The job was "
+              + "aborted and nothing was revealed; check that every party runs the same spec and Veil version.");
+        }
+      }
       rounds.add(RoundSummary.of(step, d, c.me(), stats));
       c.op().progress("step " + step + " announced by " + d + ": " + stats.totalElements() + " masked elements");
       peers.add(new PeerStream(c.channel(), c.jobId(), stream(c.jobId(), d, step), d, c.identities().get(d), step,
-          stats, LongCodec.BYTES));
+          stats, LongCodec.BYTES, blockLength));
     }
     JavaRDD<VectorBlock> base = own != null ? own
         : slots(layout).mapPartitions(ignored -> java.util.Collections.<VectorBlock>emptyIterator(), true);

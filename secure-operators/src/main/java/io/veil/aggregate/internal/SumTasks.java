@@ -39,6 +39,15 @@ final class SumTasks {
       return n <= p ? 0 : (n - 1 - p) / partitions + 1;
     }
 
+    /** Elements in data-plane partition {@code p}: the sizes of its blocks. */
+    long elementsIn(int p) {
+      long n = 0;
+      for (int i = 0; i < blocksIn(p); i++) {
+        n += blockSize(p + i * partitions);
+      }
+      return n;
+    }
+
     void check(VectorBlock b, int partition) {
       if (b.index() % partitions != partition || b.index() >= blocks() || b.values().length != blockSize(b.index())) {
         throw new IllegalStateException("block " + b.index() + " of length " + b.values().length

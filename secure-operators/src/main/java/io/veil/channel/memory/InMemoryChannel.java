@@ -147,17 +147,37 @@ public final class InMemoryChannel implements Channel {
     };
   }
 
+  /** A reader over the records the partition holds now, taken one by one (nothing is copied up front). */
   @Override
   public StreamReader openReader(String stream, int partition) {
     Space s = space();
-    List<byte[]> snapshot;
+    List<byte[]> records;
+    int end;
     synchronized (s) {
-      snapshot = new ArrayList<>(s.streams.get(stream).get(partition));
+      records = s.streams.get(stream).get(partition);
+      end = records.size();
     }
     return new StreamReader() {
       @Override
       public Iterator<byte[]> records() {
-        return snapshot.iterator();
+        return new Iterator<>() {
+          private int next;
+
+          @Override
+          public boolean hasNext() {
+            return next < end;
+          }
+
+          @Override
+          public byte[] next() {
+            if (next >= end) {
+              throw new java.util.NoSuchElementException();
+            }
+            synchronized (s) { // partitions only grow: index next is the record it was
+              return records.get(next++);
+            }
+          }
+        };
       }
 
       @Override

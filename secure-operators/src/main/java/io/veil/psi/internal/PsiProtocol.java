@@ -154,7 +154,7 @@ public final class PsiProtocol {
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
       JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
       PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
-          peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES);
+          peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES, o.batchRows());
       JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, runKey,
               ell, answerInPlace ? secondStream(jobId, me, peer) : null, answerCipher), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -190,9 +190,13 @@ public final class PsiProtocol {
                   + peer2.totalElements() + " elements but " + mine1.totalElements()
                   + " were sent. The job was aborted.");
         }
+        if (o.mode() == PsiMode.ROWS) {
+          checkAnsweredInPlace(peer2, mine1);
+        }
         record(STEP_BLIND_2, peer, me, peer2);
         JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
-            c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell), answerCipher), true);
+            c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell,
+            o.batchRows()), answerCipher), true);
         Dataset<Row> peerSet = spark.createDataFrame(
             peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
             HASH_SCHEMA);
@@ -220,6 +224,22 @@ public final class PsiProtocol {
       peerBlinded.unpersist(false);
       return new PsiResult(rows, intersection, inputRows, nullKeyRows, mine1.totalElements(),
           peer1.totalElements(), ell, List.copyOf(rounds));
+    }
+
+    /**
+     * In rows mode the peer answers each batch in place: per partition, the same batches and
+     * elements as were sent, so a reader keeps no more than this party sent.
+     */
+    private void checkAnsweredInPlace(RoundStats answered, RoundStats sent) {
+      for (int p = 0; p < partitions; p++) {
+        if (answered.batches(p) != sent.batches(p) || answered.elements(p) != sent.elements(p)) {
+          throw new ProtocolException(peer, STEP_BLIND_2,
+              "Cannot accept " + peer + "'s answers in step '" + STEP_BLIND_2 + "': it announced "
+                  + answered.batches(p) + " batches / " + answered.elements(p) + " elements in partition " + p
+                  + " but " + sent.batches(p) + " / " + sent.elements(p) + " were sent there. The job was "
+                  + "aborted; check that every party runs the same spec and Veil version.");
+        }
+      }
     }
 
     private void record(String step, String from, String to, RoundStats s) {

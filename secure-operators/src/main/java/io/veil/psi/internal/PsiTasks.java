@@ -260,17 +260,26 @@ final class PsiTasks {
     @Override
     public Iterator<SentBatch> call(Integer partition, Iterator<Integer> ignored) {
       int size = in.elementBytes();
-      List<SentBatch> out = new ArrayList<>();
-      for (Batch b : in.read(partition)) {
-        cipher.apply(in.stream(), partition, b.seq(), b.payload(), b.count() * size);
-        byte[][] hashes = new byte[b.count()][];
-        for (int i = 0; i < b.count(); i++) {
-          hashes[i] = new byte[size];
-          System.arraycopy(b.payload(), i * size, hashes[i], 0, size);
+      // The verified batches (no more than announced) are turned into hashes one at a time.
+      Iterator<Batch> batches = in.read(partition).iterator();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return batches.hasNext();
         }
-        out.add(new SentBatch(partition, b.seq(), b.count(), null, hashes));
-      }
-      return out.iterator();
+
+        @Override
+        public SentBatch next() {
+          Batch b = batches.next();
+          cipher.apply(in.stream(), partition, b.seq(), b.payload(), b.count() * size);
+          byte[][] hashes = new byte[b.count()][];
+          for (int i = 0; i < b.count(); i++) {
+            hashes[i] = new byte[size];
+            System.arraycopy(b.payload(), i * size, hashes[i], 0, size);
+          }
+          return new SentBatch(partition, b.seq(), b.count(), null, hashes);
+        }
+      };
     }
   }
 
@@ -292,21 +301,41 @@ final class PsiTasks {
 
     @Override
     public Iterator<Tuple2<byte[], byte[]>> call(Iterator<SentBatch> sent, Iterator<SentBatch> answers) {
-      List<Tuple2<byte[], byte[]>> out = new ArrayList<>();
-      while (sent.hasNext() || answers.hasNext()) {
-        if (!sent.hasNext() || !answers.hasNext()) {
-          throw shapeMismatch();
+      // Batch by batch, lazily: nothing of the partition is held beyond the current batch.
+      return new Iterator<>() {
+        private SentBatch s;
+        private SentBatch a;
+        private int i;
+
+        @Override
+        public boolean hasNext() {
+          while (s == null || i == s.count()) {
+            if (!sent.hasNext() && !answers.hasNext()) {
+              return false;
+            }
+            if (!sent.hasNext() || !answers.hasNext()) {
+              throw shapeMismatch();
+            }
+            s = sent.next();
+            a = answers.next();
+            i = 0;
+            if (s.partition() != a.partition() || s.seq() != a.seq() || s.count() != a.count()) {
+              throw shapeMismatch();
+            }
+          }
+          return true;
         }
-        SentBatch s = sent.next();
-        SentBatch a = answers.next();
-        if (s.partition() != a.partition() || s.seq() != a.seq() || s.count() != a.count()) {
-          throw shapeMismatch();
+
+        @Override
+        public Tuple2<byte[], byte[]> next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          Tuple2<byte[], byte[]> t = new Tuple2<>(a.locals()[i], s.locals()[i]);
+          i++;
+          return t;
         }
-        for (int i = 0; i < s.count(); i++) {
-          out.add(new Tuple2<>(a.locals()[i], s.locals()[i]));
-        }
-      }
-      return out.iterator();
+      };
     }
 
     private ProtocolException shapeMismatch() {

@@ -75,7 +75,7 @@ public final class KafkaChannel implements Channel {
    * Opens the control log {@code name}, creating its single-partition topic if missing.
    *
    * @throws io.veil.VeilException if the cluster is unreachable within {@code timeout.ms}, or the
-   *     topic exists with more than one partition
+   *     topic exists with more than one partition or unsafe settings
    */
   @Override
   public ControlTransport openControl(String name) {
@@ -86,11 +86,12 @@ public final class KafkaChannel implements Channel {
 
   /**
    * Creates the streams' topics with {@code partitions} partitions each, tolerating topics the peer
-   * created, then checks that every topic has exactly {@code partitions} partitions and waits until
-   * each has a leader.
+   * created, then checks that every topic has exactly {@code partitions} partitions, that topics it
+   * did not create have safe settings (see option {@code topic.config.check}), and waits until each
+   * has a leader.
    *
    * @throws InvalidInputException if a name is invalid, {@code partitions < 1}, or an existing
-   *     topic has another partition count
+   *     topic has another partition count or unsafe settings
    */
   @Override
   public void createStreams(Collection<String> streams, int partitions) {
@@ -114,10 +115,16 @@ public final class KafkaChannel implements Channel {
     return new KafkaStreamWriter(config, config.topicFor(stream), partition);
   }
 
-  /** Opens a reader over the records the partition holds now. */
+  /** Opens a reader over the records the partition holds now, fetched as they are taken. */
   @Override
   public StreamReader openReader(String stream, int partition) {
     return new KafkaStreamReader(config, config.topicFor(stream), partition);
+  }
+
+  /** Option {@code max.batch.bytes}: writers refuse larger records, and readers refuse them too. */
+  @Override
+  public int maxRecordBytes() {
+    return config.maxBatchBytes();
   }
 
   @Override

@@ -33,14 +33,28 @@ import java.util.regex.Pattern;
  *       {@code default.replication.factor}.</td></tr>
  *   <tr><td>{@code retention.ms}</td><td>{@code 604800000} (7 days)</td>
  *       <td>{@code retention.ms} of topics the channel creates ({@code -1}: keep forever). Existing
- *       topics are not changed.</td></tr>
+ *       topics are not changed, but refused if they keep records for less.</td></tr>
  *   <tr><td>{@code max.batch.bytes}</td><td>{@code 4194304} (4 MiB)</td>
  *       <td>Largest record (one framed batch, or one control message) a party may write, from 1 KiB
  *       to 64 MiB. Topics the channel creates get {@code max.message.bytes} = this plus
  *       {@value #RECORD_OVERHEAD_BYTES} bytes of Kafka framing allowance; the producer's
  *       {@code max.request.size} and the consumers' {@code max.partition.fetch.bytes} and
  *       {@code fetch.max.bytes} are raised to at least the same. Both parties should use the same
- *       value: topics are created by whichever party comes first.</td></tr>
+ *       value: topics are created by whichever party comes first, and an existing topic that allows
+ *       larger records is refused. Readers refuse a larger record from a peer without decoding
+ *       it.</td></tr>
+ *   <tr><td>{@code topic.config.check}</td><td>{@code required}</td>
+ *       <td>What to do with topics the channel finds already created (by the peer, an administrator
+ *       or an earlier run), whose settings it did not choose. Either way it describes their
+ *       configuration and refuses a topic with {@code cleanup.policy} other than {@code delete},
+ *       {@code retention.ms} shorter than option {@code retention.ms}, {@code max.message.bytes}
+ *       above {@code max.batch.bytes} + {@value #RECORD_OVERHEAD_BYTES}, or
+ *       {@code compression.type} other than {@code uncompressed} (topics the channel creates get
+ *       exactly these), saying which setting to change and how. {@code required}: the Kafka
+ *       principal must be allowed {@code DescribeConfigs} on the topics, else the channel
+ *       refuses to use them. {@code if-allowed}: where {@code DescribeConfigs} is denied, log a
+ *       warning and use the topic unchecked (for ACL-restricted clusters whose administrator
+ *       creates the topics with safe settings).</td></tr>
  *   <tr><td>{@code timeout.ms}</td><td>{@code 30000}</td>
  *       <td>Bound on each blocking call to Kafka (creating topics, fetching metadata and offsets,
  *       waiting for acknowledgements, a reader waiting for data); sets the clients'
@@ -90,6 +104,8 @@ public final class KafkaChannelConfig implements Serializable {
   public static final String MAX_BATCH_BYTES = "max.batch.bytes";
   /** Option: bound on each blocking Kafka call, in milliseconds. */
   public static final String TIMEOUT_MS = "timeout.ms";
+  /** Option: whether existing topics whose configuration cannot be described are refused. */
+  public static final String TOPIC_CONFIG_CHECK = "topic.config.check";
   /** Prefix of options passed through to the Kafka clients (without the prefix). */
   public static final String KAFKA_PREFIX = "kafka.";
   /** Option: path of a Kafka client properties file read where each client is created. */
@@ -100,6 +116,7 @@ public final class KafkaChannelConfig implements Serializable {
   public static final long DEFAULT_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
   public static final int DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
   public static final long DEFAULT_TIMEOUT_MS = 30_000;
+  public static final TopicConfigCheck DEFAULT_TOPIC_CONFIG_CHECK = TopicConfigCheck.REQUIRED;
 
   public static final int MIN_MAX_BATCH_BYTES = 1024;
   public static final int MAX_MAX_BATCH_BYTES = 64 * 1024 * 1024;
@@ -116,6 +133,7 @@ public final class KafkaChannelConfig implements Serializable {
   private final long retentionMs;
   private final int maxBatchBytes;
   private final long timeoutMs;
+  private final TopicConfigCheck topicConfigCheck;
   private final Map<String, String> kafkaProperties; // sorted, unmodifiable, keys without prefix
   private final String kafkaPropertiesFile; // nullable
 
@@ -126,6 +144,7 @@ public final class KafkaChannelConfig implements Serializable {
     this.retentionMs = b.retentionMs;
     this.maxBatchBytes = b.maxBatchBytes;
     this.timeoutMs = b.timeoutMs;
+    this.topicConfigCheck = b.topicConfigCheck;
     this.kafkaProperties = Collections.unmodifiableMap(new TreeMap<>(b.kafkaProperties));
     this.kafkaPropertiesFile = b.kafkaPropertiesFile;
   }
@@ -143,6 +162,7 @@ public final class KafkaChannelConfig implements Serializable {
     b.retentionMs = retentionMs;
     b.maxBatchBytes = maxBatchBytes;
     b.timeoutMs = timeoutMs;
+    b.topicConfigCheck = topicConfigCheck;
     b.kafkaProperties.putAll(kafkaProperties);
     b.kafkaPropertiesFile = kafkaPropertiesFile;
     return b;
@@ -180,6 +200,9 @@ public final class KafkaChannelConfig implements Serializable {
           break;
         case TIMEOUT_MS:
           b.timeoutMs(parseLong(key, value, "a number of milliseconds such as 30000"));
+          break;
+        case TOPIC_CONFIG_CHECK:
+          b.topicConfigCheck(TopicConfigCheck.parse(value));
           break;
         case KAFKA_PROPERTIES_FILE:
           b.kafkaPropertiesFile(value);
@@ -238,6 +261,11 @@ public final class KafkaChannelConfig implements Serializable {
     return timeoutMs;
   }
 
+  /** What to do with existing topics whose configuration may not be described. */
+  public TopicConfigCheck topicConfigCheck() {
+    return topicConfigCheck;
+  }
+
   /** Pass-through Kafka client properties, keys without the {@code kafka.} prefix. */
   public Map<String, String> kafkaProperties() {
     return kafkaProperties;
@@ -277,6 +305,7 @@ public final class KafkaChannelConfig implements Serializable {
         + ", " + RETENTION_MS + "=" + retentionMs
         + ", " + MAX_BATCH_BYTES + "=" + maxBatchBytes
         + ", " + TIMEOUT_MS + "=" + timeoutMs
+        + ", " + TOPIC_CONFIG_CHECK + "=" + topicConfigCheck.option()
         + ", kafka.* keys=" + kafkaProperties.keySet()
         + (kafkaPropertiesFile == null
             ? "" : ", " + KAFKA_PROPERTIES_FILE + "=" + kafkaPropertiesFile)
@@ -296,6 +325,7 @@ public final class KafkaChannelConfig implements Serializable {
         && retentionMs == c.retentionMs
         && maxBatchBytes == c.maxBatchBytes
         && timeoutMs == c.timeoutMs
+        && topicConfigCheck == c.topicConfigCheck
         && bootstrapServers.equals(c.bootstrapServers)
         && topicPrefix.equals(c.topicPrefix)
         && kafkaProperties.equals(c.kafkaProperties)
@@ -305,7 +335,41 @@ public final class KafkaChannelConfig implements Serializable {
   @Override
   public int hashCode() {
     return Objects.hash(bootstrapServers, topicPrefix, replicationFactor, retentionMs,
-        maxBatchBytes, timeoutMs, kafkaProperties, kafkaPropertiesFile);
+        maxBatchBytes, timeoutMs, topicConfigCheck, kafkaProperties, kafkaPropertiesFile);
+  }
+
+  /**
+   * What the channel does with a topic it finds already created when the Kafka principal may not
+   * describe its configuration (option {@value #TOPIC_CONFIG_CHECK}). A topic whose configuration
+   * it can read and finds unsafe is refused either way.
+   */
+  public enum TopicConfigCheck {
+    /** Refuse the topic: its retention, cleanup policy and record size limit are unknown. */
+    REQUIRED("required"),
+    /** Log a warning and use the topic unchecked. */
+    IF_ALLOWED("if-allowed");
+
+    private final String option;
+
+    TopicConfigCheck(String option) {
+      this.option = option;
+    }
+
+    /** The option value. */
+    public String option() {
+      return option;
+    }
+
+    static TopicConfigCheck parse(String value) {
+      for (TopicConfigCheck c : values()) {
+        if (c.option.equals(value.trim())) {
+          return c;
+        }
+      }
+      throw KafkaErrors.badOption(TOPIC_CONFIG_CHECK, "'" + value + "' is not a known value",
+          "Give 'required' (refuse existing topics whose configuration may not be described) or "
+              + "'if-allowed' (warn and use them)");
+    }
   }
 
   /** Builder; {@link #build()} validates every value. Not thread-safe. */
@@ -316,6 +380,7 @@ public final class KafkaChannelConfig implements Serializable {
     private long retentionMs = DEFAULT_RETENTION_MS;
     private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
     private long timeoutMs = DEFAULT_TIMEOUT_MS;
+    private TopicConfigCheck topicConfigCheck = DEFAULT_TOPIC_CONFIG_CHECK;
     private final Map<String, String> kafkaProperties = new TreeMap<>();
     private String kafkaPropertiesFile;
 
@@ -348,6 +413,11 @@ public final class KafkaChannelConfig implements Serializable {
 
     public Builder timeoutMs(long timeoutMs) {
       this.timeoutMs = timeoutMs;
+      return this;
+    }
+
+    public Builder topicConfigCheck(TopicConfigCheck topicConfigCheck) {
+      this.topicConfigCheck = Objects.requireNonNull(topicConfigCheck, "topicConfigCheck");
       return this;
     }
 

@@ -35,6 +35,7 @@ class KafkaChannelConfigTest {
     assertThat(c.retentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
     assertThat(c.maxBatchBytes()).isEqualTo(4 * 1024 * 1024);
     assertThat(c.timeoutMs()).isEqualTo(30_000);
+    assertThat(c.topicConfigCheck()).isEqualTo(KafkaChannelConfig.TopicConfigCheck.REQUIRED);
     assertThat(c.kafkaProperties()).isEmpty();
     assertThat(c.kafkaPropertiesFile()).isEmpty();
   }
@@ -48,6 +49,7 @@ class KafkaChannelConfigTest {
         "retention.ms", "3600000",
         "max.batch.bytes", "1048576",
         "timeout.ms", "5000",
+        "topic.config.check", "if-allowed",
         "kafka.security.protocol", "SASL_SSL",
         "kafka.sasl.mechanism", "SCRAM-SHA-512",
         "kafka.ssl.truststore.location", "/etc/kafka/truststore.jks",
@@ -60,6 +62,7 @@ class KafkaChannelConfigTest {
     assertThat(c.retentionMs()).isEqualTo(3_600_000);
     assertThat(c.maxBatchBytes()).isEqualTo(1 << 20);
     assertThat(c.timeoutMs()).isEqualTo(5000);
+    assertThat(c.topicConfigCheck()).isEqualTo(KafkaChannelConfig.TopicConfigCheck.IF_ALLOWED);
     assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
         .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.jks")
@@ -105,6 +108,7 @@ class KafkaChannelConfigTest {
       "replication.factor|0|-1 for the broker's default",
       "topic.prefix|a/b|[A-Za-z0-9._-]",
       "kafka.properties.file|' '|path of a Kafka client properties file",
+      "topic.config.check|never|is not a known value. Give 'required'",
   })
   void badValuesNameTheOption(String key, String value, String fix) {
     assertThatThrownBy(() -> KafkaChannelConfig.fromOptions(options(key, value)))

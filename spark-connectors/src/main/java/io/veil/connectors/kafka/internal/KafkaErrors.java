@@ -3,6 +3,7 @@ package io.veil.connectors.kafka.internal;
 import io.veil.InvalidInputException;
 import io.veil.VeilException;
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
@@ -39,7 +40,8 @@ public final class KafkaErrors {
         + "' is not a channel option. Use one of " + KafkaChannelConfig.BOOTSTRAP_SERVERS + ", "
         + KafkaChannelConfig.TOPIC_PREFIX + ", " + KafkaChannelConfig.REPLICATION_FACTOR + ", "
         + KafkaChannelConfig.RETENTION_MS + ", " + KafkaChannelConfig.MAX_BATCH_BYTES + ", "
-        + KafkaChannelConfig.TIMEOUT_MS + ", " + KafkaChannelConfig.KAFKA_PROPERTIES_FILE
+        + KafkaChannelConfig.TIMEOUT_MS + ", " + KafkaChannelConfig.TOPIC_CONFIG_CHECK + ", "
+        + KafkaChannelConfig.KAFKA_PROPERTIES_FILE
         + ", or kafka.<property> for a Kafka client property.");
   }
 
@@ -106,6 +108,37 @@ public final class KafkaErrors {
         + " partition(s). Both parties must ask for the same partition count; if the topic is left "
         + "over from an earlier run with other settings, delete it or change option '"
         + KafkaChannelConfig.TOPIC_PREFIX + "'.");
+  }
+
+  /**
+   * An existing topic has settings under which a job is unsafe: {@code problems} says which and
+   * why, {@code fixes} are the {@code name=value} settings that make it safe.
+   */
+  public static InvalidInputException unsafeTopic(String topic, List<String> problems,
+      List<String> fixes, KafkaChannelConfig config) {
+    return new InvalidInputException("Cannot use Kafka topic '" + topic + "' on "
+        + config.describe() + ": it already exists with settings a job cannot rely on: "
+        + String.join("; ", problems) + ". Change them, for example with kafka-configs.sh "
+        + "--bootstrap-server " + config.bootstrapServers() + " --alter --entity-type topics "
+        + "--entity-name " + topic + " --add-config " + String.join(",", fixes) + "; or delete "
+        + "the topic (a left-over of an earlier run) so that Veil creates it with these settings. "
+        + "If the other party created it, check that both parties use the same options '"
+        + KafkaChannelConfig.RETENTION_MS + "' and '" + KafkaChannelConfig.MAX_BATCH_BYTES
+        + "' and the same Veil version.");
+  }
+
+  /** The principal may not describe an existing topic's configuration and the check is required. */
+  public static VeilException topicConfigHidden(String topic, KafkaChannelConfig config,
+      Throwable cause) {
+    return new VeilException("Cannot use Kafka topic '" + topic + "' on " + config.describe()
+        + ": it already exists and the Kafka principal may not describe its configuration ("
+        + cause.getClass().getSimpleName() + "), so its cleanup policy, retention and record "
+        + "size limit cannot be checked. Grant DescribeConfigs on the topics (kafka-acls.sh --add "
+        + "--allow-principal <principal> --operation DescribeConfigs --topic "
+        + config.topicPrefix() + " --resource-pattern-type prefixed), or, if an administrator "
+        + "creates the topics with safe settings, set option '"
+        + KafkaChannelConfig.TOPIC_CONFIG_CHECK + "' to '"
+        + KafkaChannelConfig.TopicConfigCheck.IF_ALLOWED.option() + "'.", cause);
   }
 
   public static InvalidInputException noSuchPartition(String action, String topic, int partition,

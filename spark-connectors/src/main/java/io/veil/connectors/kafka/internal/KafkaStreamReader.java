@@ -18,7 +18,11 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Reads one partition from its start up to the end offset it had when the reader was opened, with
- * an assigned consumer (no consumer group, nothing committed). Not thread-safe.
+ * an assigned consumer (no consumer group, nothing committed). Records are fetched as the caller
+ * takes them: the reader holds one poll's records at most (bounded by the consumer's
+ * {@code max.partition.fetch.bytes}, or one record batch, which the topic's checked
+ * {@code max.message.bytes} bounds), and a caller that stops early fetches no further. Not
+ * thread-safe.
  */
 public final class KafkaStreamReader implements StreamReader {
   private static final Duration MAX_POLL = Duration.ofMillis(500);
@@ -85,6 +89,7 @@ public final class KafkaStreamReader implements StreamReader {
   }
 
   private final class RecordIterator implements Iterator<byte[]> {
+    /** The rest of the last poll; polled again only once empty. */
     private final ArrayDeque<byte[]> buffer = new ArrayDeque<>();
     private boolean done = endOffset == 0;
     private long lastPosition = -1;

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -23,22 +26,53 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
-/** Creates the channel's topics (idempotently) and waits until they can be used. */
+/**
+ * Creates the channel's topics (idempotently), checks the settings of those it finds already
+ * created, and waits until they can be used.
+ */
 public final class TopicAdmin {
+  private static final System.Logger LOG = System.getLogger(TopicAdmin.class.getName());
+
+  /**
+   * Topic settings the channel creates its topics with and requires of topics it finds: records are
+   * only deleted by age, never compacted away or replaced; kept at least {@code retention.ms}; and
+   * no record batch larger than this party accepts. Batches are stored uncompressed, so the broker
+   * checks {@code max.message.bytes} against their real size (with {@code producer} a small
+   * compressed batch can unpack to records of any size in a reader).
+   */
+  private static final String CLEANUP_POLICY = TopicConfig.CLEANUP_POLICY_DELETE;
+  private static final String COMPRESSION_TYPE = "uncompressed";
+
   private TopicAdmin() {}
 
   /**
    * Makes sure every topic exists with exactly {@code partitions} partitions and a leader for each,
    * creating missing ones with the channel's topic settings. Safe to call concurrently from both
    * parties. If this principal may not create topics, topics created by someone else are accepted.
+   * Topics it did not create are checked (see {@link #checkFound}).
    */
   public static void ensureTopics(KafkaChannelConfig config, Collection<String> topics,
+      int partitions) {
+    if (topics.isEmpty()) {
+      return;
+    }
+    Admin admin = createAdmin(config);
+    try {
+      ensureTopics(admin, config, topics, partitions);
+    } finally {
+      admin.close(closeTimeout(config));
+    }
+  }
+
+  /** {@link #ensureTopics(KafkaChannelConfig, Collection, int)} with a given admin client. */
+  public static void ensureTopics(Admin admin, KafkaChannelConfig config, Collection<String> topics,
       int partitions) {
     Set<String> names = new LinkedHashSet<>(topics);
     if (names.isEmpty()) {
@@ -46,15 +80,14 @@ public final class TopicAdmin {
     }
     String action = "create Kafka topics " + names + " with " + partitions + " partition(s)";
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMs());
-    Admin admin = createAdmin(config);
     try {
+      Set<String> found = new LinkedHashSet<>();
       Map<String, AuthorizationException> createDenied =
-          create(admin, config, names, partitions, action);
+          create(admin, config, names, partitions, found, action);
       waitUntilUsable(admin, config, names, partitions, deadline, createDenied, action);
+      checkFound(admin, config, found, deadline, action);
     } catch (KafkaException e) {
       throw KafkaErrors.kafkaFailure(action, config, e);
-    } finally {
-      admin.close(closeTimeout(config));
     }
   }
 
@@ -66,14 +99,18 @@ public final class TopicAdmin {
     }
   }
 
-  /** Creates the topics; returns the topics this principal may not create, with the failure. */
+  /**
+   * Creates the topics, adding to {@code found} those that exist already (or may, where creating
+   * was not allowed); returns the topics this principal may not create, with the failure.
+   */
   private static Map<String, AuthorizationException> create(Admin admin, KafkaChannelConfig config,
-      Set<String> names, int partitions, String action) {
+      Set<String> names, int partitions, Set<String> found, String action) {
     Map<String, String> topicConfigs = new HashMap<>();
     topicConfigs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
         Integer.toString(config.maxRecordBytes()));
     topicConfigs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.retentionMs()));
-    topicConfigs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+    topicConfigs.put(TopicConfig.CLEANUP_POLICY_CONFIG, CLEANUP_POLICY);
+    topicConfigs.put(TopicConfig.COMPRESSION_TYPE_CONFIG, COMPRESSION_TYPE);
     Optional<Short> replication = config.replicationFactor() == -1
         ? Optional.empty() : Optional.of((short) config.replicationFactor());
     List<NewTopic> newTopics = new ArrayList<>();
@@ -88,11 +125,13 @@ public final class TopicAdmin {
       } catch (ExecutionException ex) {
         Throwable cause = ex.getCause();
         if (cause instanceof TopicExistsException) {
-          continue; // the peer (or an earlier run) created it; checked below
+          found.add(e.getKey()); // the peer (or an earlier run) created it; checked below
+          continue;
         }
         if (cause instanceof AuthorizationException) {
           // created by the peer whose topic it is, or by an administrator: checked below
           denied.put(e.getKey(), (AuthorizationException) cause);
+          found.add(e.getKey());
           continue;
         }
         throw KafkaErrors.kafkaFailure(action, Access.CREATE, e.getKey(), config, cause);
@@ -151,6 +190,123 @@ public final class TopicAdmin {
       }
       sleep(sleepMs, action);
       sleepMs = Math.min(sleepMs * 2, 250);
+    }
+  }
+
+  /**
+   * Checks the settings of topics this party did not create (the peer, an administrator or an
+   * earlier run did): a topic whose records could be compacted away or replaced, deleted sooner
+   * than option {@code retention.ms}, larger than this party accepts, or compressed (see
+   * {@link #COMPRESSION_TYPE}) is refused, naming the settings to change. Where the principal may
+   * not describe the configuration, option {@code topic.config.check} decides.
+   */
+  private static void checkFound(Admin admin, KafkaChannelConfig config, Set<String> found,
+      long deadline, String action) {
+    Map<String, ConfigResource> pending = new LinkedHashMap<>();
+    for (String topic : found) {
+      pending.put(topic, new ConfigResource(ConfigResource.Type.TOPIC, topic));
+    }
+    long sleepMs = 20;
+    while (!pending.isEmpty()) {
+      Map<ConfigResource, KafkaFuture<Config>> described =
+          admin.describeConfigs(pending.values()).values();
+      Throwable unknown = null;
+      Iterator<Map.Entry<String, ConfigResource>> it = pending.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<String, ConfigResource> e = it.next();
+        try {
+          check(e.getKey(), get(described.get(e.getValue()), config, action), config);
+          it.remove();
+        } catch (ExecutionException ex) {
+          Throwable cause = ex.getCause();
+          if (cause instanceof AuthorizationException) {
+            if (config.topicConfigCheck() != KafkaChannelConfig.TopicConfigCheck.IF_ALLOWED) {
+              throw KafkaErrors.topicConfigHidden(e.getKey(), config, cause);
+            }
+            warnUnchecked(e.getKey(), config, cause);
+            it.remove();
+          } else if (cause instanceof UnknownTopicOrPartitionException) {
+            unknown = cause; // not yet known to the broker that answered: ask again
+          } else {
+            throw KafkaErrors.kafkaFailure(action, config, cause);
+          }
+        }
+      }
+      if (!pending.isEmpty()) {
+        if (System.nanoTime() - deadline > 0) {
+          VeilException e = KafkaErrors.topicNotReady(pending.keySet().iterator().next(), config);
+          if (unknown != null) {
+            e.addSuppressed(unknown);
+          }
+          throw e;
+        }
+        sleep(sleepMs, action);
+        sleepMs = Math.min(sleepMs * 2, 250);
+      }
+    }
+  }
+
+  private static void warnUnchecked(String topic, KafkaChannelConfig config, Throwable cause) {
+    LOG.log(System.Logger.Level.WARNING, "Using Kafka topic ''{0}'' unchecked: the Kafka "
+        + "principal may not describe its configuration ({1}), and option ''{2}'' is ''{3}''. "
+        + "Make sure its cleanup.policy is delete, its retention.ms at least {4}, its "
+        + "max.message.bytes at most {5} and its compression.type {6}.", topic,
+        cause.getClass().getSimpleName(), KafkaChannelConfig.TOPIC_CONFIG_CHECK,
+        config.topicConfigCheck().option(), Long.toString(config.retentionMs()),
+        Integer.toString(config.maxRecordBytes()), COMPRESSION_TYPE);
+  }
+
+  /** Refuses {@code topic} if its configuration {@code c} is unsafe for the channel. */
+  static void check(String topic, Config c, KafkaChannelConfig config) {
+    List<String> problems = new ArrayList<>();
+    List<String> fixes = new ArrayList<>();
+    String cleanup = value(c, TopicConfig.CLEANUP_POLICY_CONFIG);
+    if (!CLEANUP_POLICY.equals(cleanup.replace(" ", ""))) {
+      problems.add(TopicConfig.CLEANUP_POLICY_CONFIG + " is '" + cleanup + "' (with compaction, "
+          + "records can vanish or be replaced while a job reads them)");
+      fixes.add(TopicConfig.CLEANUP_POLICY_CONFIG + "=" + CLEANUP_POLICY);
+    }
+    String retention = value(c, TopicConfig.RETENTION_MS_CONFIG);
+    long wanted = config.retentionMs();
+    Long kept = number(retention);
+    if (kept == null || (kept != -1 && (wanted == -1 || kept < wanted))) {
+      problems.add(TopicConfig.RETENTION_MS_CONFIG + " is " + retention + ", shorter than option '"
+          + KafkaChannelConfig.RETENTION_MS + "' = " + wanted + " (records could be deleted "
+          + "before a job and its re-runs are done)");
+      fixes.add(TopicConfig.RETENTION_MS_CONFIG + "=" + wanted);
+    }
+    String maxMessage = value(c, TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    Long largest = number(maxMessage);
+    if (largest == null || largest > config.maxRecordBytes()) {
+      problems.add(TopicConfig.MAX_MESSAGE_BYTES_CONFIG + " is " + maxMessage + ", more than this "
+          + "party accepts (option '" + KafkaChannelConfig.MAX_BATCH_BYTES + "' + "
+          + KafkaChannelConfig.RECORD_OVERHEAD_BYTES + " = " + config.maxRecordBytes() + ")");
+      fixes.add(TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "=" + config.maxRecordBytes());
+    }
+    String compression = value(c, TopicConfig.COMPRESSION_TYPE_CONFIG);
+    if (!COMPRESSION_TYPE.equals(compression)) {
+      problems.add(TopicConfig.COMPRESSION_TYPE_CONFIG + " is '" + compression + "' (a compressed "
+          + "record batch can unpack to records far larger than "
+          + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + ")");
+      fixes.add(TopicConfig.COMPRESSION_TYPE_CONFIG + "=" + COMPRESSION_TYPE);
+    }
+    if (!problems.isEmpty()) {
+      throw KafkaErrors.unsafeTopic(topic, problems, fixes, config);
+    }
+  }
+
+  /** A setting's value; {@code "(unset)"} when the broker did not return it (then refused). */
+  private static String value(Config c, String name) {
+    ConfigEntry e = c.get(name);
+    return e == null || e.value() == null ? "(unset)" : e.value().trim();
+  }
+
+  /** A number, or null when the value is not one (then refused). */
+  private static Long number(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return null;
     }
   }
 
