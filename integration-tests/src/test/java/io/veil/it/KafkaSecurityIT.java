@@ -212,8 +212,11 @@ class KafkaSecurityIT {
     try (Admin admin = kafka.admin()) {
       List<NewTopic> topics = new ArrayList<>();
       for (String t : dataTopics(jobId)) {
+        // with the settings the parties check before they use a topic they did not create
         topics.add(new NewTopic(t, 4, (short) 1).configs(Map.of("max.message.bytes",
-            Integer.toString(KafkaChannelConfig.DEFAULT_MAX_BATCH_BYTES + KafkaChannelConfig.RECORD_OVERHEAD_BYTES))));
+            Integer.toString(KafkaChannelConfig.DEFAULT_MAX_BATCH_BYTES + KafkaChannelConfig.RECORD_OVERHEAD_BYTES),
+            "compression.type", "uncompressed", "cleanup.policy", "delete",
+            "retention.ms", Long.toString(KafkaChannelConfig.DEFAULT_RETENTION_MS))));
       }
       admin.createTopics(topics).all().get();
     }
