@@ -2,6 +2,8 @@ package io.veil.aggregate.internal;
 
 import io.veil.channel.Channel;
 import io.veil.crypto.IdentityPublicKey;
+import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.OperatorContext;
 import io.veil.spark.KeyRef;
 import io.veil.spark.RunKey;
@@ -74,6 +76,17 @@ public record AggregationContext(OperatorContext op, List<String> dataParties, S
     Map<String, byte[]> keys = new TreeMap<>();
     maskingParties().forEach(d -> keys.put(d, op.agreementKey(d)));
     return keys;
+  }
+
+  /**
+   * Seals notices for, and opens notices from, the other parties of this job, under keys agreed
+   * pairwise from the job's agreement keys: what the control topic carries for them stays unreadable
+   * to anyone else reading it.
+   */
+  public PairwiseSealing sealing() {
+    Map<String, byte[]> peers = new TreeMap<>();
+    op.peers().forEach(p -> peers.put(p, op.agreementKey(p)));
+    return PairwiseSealing.create(me(), AggregationKeys.derive(op.key().resolve(), jobId()), peers, jobId());
   }
 
   public long peerTimeoutMs() {
