@@ -7,11 +7,14 @@ import io.veil.ProtocolException;
 import io.veil.aggregate.internal.AggregationContext;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.GroupEncoder;
+import io.veil.aggregate.internal.ReleaseNotice;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
+import io.veil.channel.RoundSummary;
 import io.veil.crypto.dp.SkellamNoise;
 import io.veil.crypto.sharing.MaskPrg;
+import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -25,7 +28,6 @@ import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -57,7 +59,13 @@ import scala.Tuple2;
  *       its pairwise masks to its count vector; the others send theirs to the result party, which
  *       adds them up (see {@link SecureSum}) and learns the count of every group.
  *   <li><b>Release</b> ({@code agg-release}): the result party announces which groups reach
- *       {@code minGroupSize}, as a bitmap over the domain.
+ *       {@code minGroupSize}, as a bitmap over the domain sealed for the data parties
+ *       ({@link ReleaseNotice}): nobody else reading the control topic can read it.
+ *   <li><b>Release check</b> ({@code agg-check.<party>}, when {@code minGroupSize > 0}): each data
+ *       party other than the result party learns the count of every released group, added up with
+ *       the other data parties in a secure sum of its own, and refuses to go on (a protocol error
+ *       naming the result party) if one is below {@code minGroupSize}. The threshold protects small
+ *       groups against the result party, so it is not left to the result party to enforce.
  *   <li><b>Sums</b> ({@code agg-sums}): the same for the sums of the released groups only; sums of
  *       suppressed groups are never sent, even masked.
  * </ol>
@@ -67,16 +75,22 @@ import scala.Tuple2;
  *
  * <p><b>Leakage</b> (semi-honest parties): the result party learns the (noisy, with DP) count of
  * every group in the domain, including suppressed ones, and the (noisy) sums of released groups;
- * every party learns which groups were released; nothing else. With two data parties and the
- * result party one of them, the result party can subtract its own contribution: the output then is
- * the other party's data (inherent to a sum of two). Dropouts are not tolerated: a party that stops
- * mid-round makes the others abort, and nothing is revealed.
+ * every data party learns which groups were released and their (noisy) counts; nothing else. The
+ * broker learns the domain size, the number of released groups and of data parties (from the sizes
+ * of the rounds), not which groups. With two data parties and the result party one of them, the
+ * result party can subtract its own contribution: the output then is the other party's data
+ * (inherent to a sum of two); likewise the other party learns the result party's counts of released
+ * groups. The release check does not stop a result party that is also a data party from padding a
+ * group with rows of its own: no check can tell them from real ones. Dropouts are not tolerated: a
+ * party that stops mid-round makes the others abort, and nothing is revealed.
  */
 public final class AggregateOperator implements SecureOperator {
   public static final String NAME = "aggregate";
   public static final String STEP_COUNTS = "agg-counts";
   public static final String STEP_RELEASE = "agg-release";
   public static final String STEP_SUMS = "agg-sums";
+  /** Prefix of the release check's steps, one per checking data party: {@code agg-check.<party>}. */
+  public static final String STEP_CHECK = "agg-check";
   private static final Logger LOG = LoggerFactory.getLogger(AggregateOperator.class);
 
   @Override
@@ -115,13 +129,32 @@ public final class AggregateOperator implements SecureOperator {
         .display("released groups", r.released())
         .display("suppressed groups", r.groups() - r.released())
         .display("result party", c.resultParty() + (c.isResultParty() ? " (this party)" : ""))
-        .rounds(r.rounds(), List.of(STEP_COUNTS, STEP_SUMS))
+        .rounds(r.rounds(), steps(c.dataParties(), c.resultParty()))
         .details(r);
     if (spec.dp() != null) {
       b.figure("dpEpsilon", spec.dp().epsilon()).figure("dpDelta", spec.dp().delta());
     }
     r.table().ifPresent(b::output);
     return b.build();
+  }
+
+  /** The steps of a job with data rounds, in protocol order (the same at every party). */
+  static List<String> steps(List<String> dataParties, String resultParty) {
+    List<String> steps = new ArrayList<>();
+    steps.add(STEP_COUNTS);
+    checkers(dataParties, resultParty).forEach(v -> steps.add(checkStep(v)));
+    steps.add(STEP_SUMS);
+    return steps;
+  }
+
+  /** The parties that check the release: every data party but the result party, in spec order. */
+  static List<String> checkers(List<String> dataParties, String resultParty) {
+    return dataParties.stream().filter(d -> !d.equals(resultParty)).toList();
+  }
+
+  /** The release check's step whose sum {@code checker} learns. */
+  static String checkStep(String checker) {
+    return STEP_CHECK + "." + checker;
   }
 
   /**
@@ -164,6 +197,7 @@ public final class AggregateOperator implements SecureOperator {
     private final int k;
     private final byte[] commitmentSalt;
     private DatasetCommitment.Commitment inputCommitment;
+    private final List<RoundSummary> checkRounds = new ArrayList<>();
 
     Run(SparkSession spark, Dataset<Row> input, AggregateSpec spec, AggregationContext c, byte[] commitmentSalt) {
       this.commitmentSalt = commitmentSalt.clone();
@@ -209,8 +243,9 @@ public final class AggregateOperator implements SecureOperator {
         sum.send(STEP_COUNTS, sum.blocks(counts), groups);
       }
 
-      // Release: which groups reach the minimum size.
+      // Release: which groups reach the minimum size, sealed for the data parties.
       BitSet released;
+      PairwiseSealing sealing = c.sealing();
       if (c.isResultParty()) {
         released = new BitSet(groups);
         for (int g = 0; g < groups; g++) {
@@ -218,13 +253,15 @@ public final class AggregateOperator implements SecureOperator {
             released.set(g);
           }
         }
-        c.op().publishNotice(STEP_RELEASE, releaseNotice(released));
+        c.op().publishNotice(STEP_RELEASE, ReleaseNotice.seal(sealing, c.op().peers(), STEP_RELEASE, groups,
+            released));
       } else {
-        released = releasedGroups(c.op().awaitNotice(c.resultParty(), STEP_RELEASE,
+        released = releasedGroups(sealing, c.op().awaitNotice(c.resultParty(), STEP_RELEASE,
             "the list of released groups (step " + STEP_RELEASE + ")"));
       }
       int n = released.cardinality();
       c.op().progress(n + " of " + groups + " groups reach minGroupSize " + spec.minGroupSize());
+      checkRelease(counts, released);
 
       // Round 2: sums of released groups only.
       long[] totalSums = null;
@@ -251,7 +288,9 @@ public final class AggregateOperator implements SecureOperator {
       }
       Optional<Dataset<Row>> table = c.isResultParty()
           ? Optional.of(table(totalCounts, released, totalSums)) : Optional.empty();
-      return new AggregateResult(table, inputRows, groups, n, sum.rounds());
+      List<RoundSummary> rounds = new ArrayList<>(sum.rounds());
+      rounds.addAll(checkRounds);
+      return new AggregateResult(table, inputRows, groups, n, rounds);
     }
 
     /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
@@ -339,25 +378,58 @@ public final class AggregateOperator implements SecureOperator {
       return MaskPrg.create(seed, step).asRandom();
     }
 
-    /** The release notice: u32 groups, u32 released, the bitmap's bytes. */
-    private byte[] releaseNotice(BitSet released) {
-      byte[] bits = released.toByteArray();
-      return ByteBuffer.allocate(8 + bits.length).putInt(groups).putInt(released.cardinality()).put(bits).array();
+    /**
+     * The release check: every data party other than the result party learns the count of each
+     * released group, added up with the other data parties in a secure sum of its own (step {@code
+     * agg-check.<party>}: each other data party sends it its counts of the released groups, masked
+     * among the data parties), and refuses to go on if a released group is below {@code minGroupSize}.
+     * So the result party cannot have the sums of a small group sent by announcing it released. The
+     * counts are those of round 1, noise included, so every party checks exactly what the result party
+     * decided on.
+     */
+    private void checkRelease(long[] noisyCounts, BitSet released) {
+      int n = released.cardinality();
+      if (!c.isDataParty() || spec.minGroupSize() <= 0 || n == 0) {
+        return; // a party without input sends nothing; without minGroupSize every group is released
+      }
+      long[] mine = new long[n];
+      int at = 0;
+      for (int g = released.nextSetBit(0); g >= 0; g = released.nextSetBit(g + 1)) {
+        mine[at++] = noisyCounts[g];
+      }
+      for (String v : checkers(c.dataParties(), c.resultParty())) {
+        if (!v.equals(c.me())) {
+          SecureSum s = checkSum(v);
+          s.send(checkStep(v), s.blocks(mine), n);
+          checkRounds.addAll(s.rounds());
+        }
+      }
+      if (c.isResultParty()) {
+        return;
+      }
+      SecureSum s = checkSum(c.me());
+      long[] totals = SecureSum.collect(s.receive(checkStep(c.me()), s.blocks(mine), n), n, spec.batchRows());
+      checkRounds.addAll(s.rounds());
+      long below = java.util.Arrays.stream(totals).filter(t -> t < spec.minGroupSize()).count();
+      if (below > 0) {
+        throw new ProtocolException(c.resultParty(), STEP_RELEASE, "Cannot send sums to " + c.resultParty() + ": it "
+            + "released " + below + (below == 1 ? " group" : " groups") + " whose count, added up by the data parties "
+            + "(step " + STEP_CHECK + "), is below the spec's minGroupSize " + spec.minGroupSize() + ". The job was "
+            + "aborted before any sum was sent; " + c.resultParty() + " does not follow the protocol.");
+      }
+      c.op().progress("release checked with the other data parties: all " + n + " released groups reach minGroupSize "
+          + spec.minGroupSize());
     }
 
-    private BitSet releasedGroups(byte[] notice) {
+    /** The secure sum of the release check whose result {@code checker} learns. */
+    private SecureSum checkSum(String checker) {
+      return new SecureSum(spark, new AggregationContext(c.op(), c.dataParties(), checker), spec.partitions(),
+          spec.batchRows());
+    }
+
+    private BitSet releasedGroups(PairwiseSealing sealing, byte[] notice) {
       try {
-        ByteBuffer in = ByteBuffer.wrap(notice);
-        int announced = in.getInt();
-        int count = in.getInt();
-        byte[] bytes = new byte[in.remaining()];
-        in.get(bytes);
-        BitSet bits = BitSet.valueOf(bytes);
-        if (announced != groups || bytes.length > (groups + 7) / 8 || bits.length() > groups
-            || bits.cardinality() != count) {
-          throw new IllegalArgumentException("it does not match the domain of " + groups + " groups");
-        }
-        return bits;
+        return ReleaseNotice.open(sealing, c.resultParty(), STEP_RELEASE, groups, notice);
       } catch (RuntimeException e) {
         throw new ProtocolException(c.resultParty(), STEP_RELEASE, "Cannot accept " + c.resultParty()
             + "'s list of released groups: it is malformed (" + e.getMessage() + "). The job was aborted; check that "

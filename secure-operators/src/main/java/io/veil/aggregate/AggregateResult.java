@@ -13,7 +13,8 @@ import org.apache.spark.sql.Row;
  *     the sums, {@code suppressed}); suppressed groups have NULL count and sums
  * @param inputRows rows this party contributed (0 if it holds no input)
  * @param groups groups in the declared domain
- * @param released groups whose sums were computed and revealed (every party learns which)
+ * @param released groups whose sums were computed and revealed (every party of the job learns which;
+ *     nobody else)
  * @param rounds the rounds this party took part in, for the receipt
  */
 public record AggregateResult(

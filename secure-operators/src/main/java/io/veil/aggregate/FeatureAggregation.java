@@ -11,6 +11,7 @@ import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
 import io.veil.crypto.sharing.FixedPoint;
+import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -23,8 +24,10 @@ import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
@@ -49,13 +52,19 @@ import scala.Tuple2;
  * <p><b>Protocol.</b> Every party sorts its rows by the normalised key encoding (the same at
  * every party), so row {@code r} means the same key everywhere. An alignment check ({@code
  * fa-align}) compares row counts and an order-independent digest of the key sets before any value
- * leaves a party. Masks are secrets of the run: they depend on every party's input commitment. Then one {@link SecureSum} round ({@code fa-sum}) over the vector of length
+ * leaves a party; each party seals its count and digest for the other parties ({@link
+ * io.veil.crypto.sharing.PairwiseSealing}), so that nobody else reading the control topic can test
+ * guesses of the key set against it. Masks are secrets of the run: they depend on every party's
+ * input commitment. Then one {@link SecureSum} round ({@code fa-sum}) over the vector of length
  * {@code rows * d}, streamed in blocks of {@code batchRows} rows from executors.
  *
  * <p><b>Leakage.</b> The result party learns Z row by row and nothing else; the other parties
- * learn nothing beyond the row count and whether the key sets match (which they already hold). As
- * in any sum of two, with two parties the result party can subtract its own {@code Z_i} and so
- * learns the other's {@code Z_j}: in vertical learning that is {@code X_j W_j}, not {@code X_j}.
+ * learn nothing beyond the row count and whether the key sets match (which they already hold when
+ * they do; when they do not, a party can test guesses of another's key set against its digest).
+ * The broker learns the row count and {@code d} from the size of
+ * the {@code fa-sum} round (nothing from the alignment check). As in any sum of two, with two
+ * parties the result party can subtract its own {@code Z_i} and so learns the other's {@code Z_j}:
+ * in vertical learning that is {@code X_j W_j}, not {@code X_j}.
  */
 public final class FeatureAggregation implements SecureOperator {
   public static final String NAME = "feature-aggregate";
@@ -187,15 +196,24 @@ public final class FeatureAggregation implements SecureOperator {
     // Nothing leaves the party before every party's input is committed and bound.
     c.op().bindInput(inputCommitment);
 
-    // Alignment: same keys at every party, hence the same ranks. Notice: u64 rows, the digest in 64 hex digits.
-    byte[] digest = String.format("%064x", tally.digest).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    c.op().publishNotice(STEP_ALIGN, ByteBuffer.allocate(8 + digest.length).putLong(rows).put(digest).array());
-    for (String other : c.dataParties()) {
-      if (other.equals(c.me())) {
-        continue;
+    // Alignment: same keys at every party, hence the same ranks. Sealed for the other data parties
+    // (anyone else reading the control topic could test guesses of the key set against the digest):
+    // u64 rows, the 32-byte digest.
+    PairwiseSealing sealing = c.sealing();
+    List<String> others = c.dataParties().stream().filter(d -> !d.equals(c.me())).toList();
+    byte[] digest = FeatureRows.digestBytes(tally.digest);
+    byte[] context = STEP_ALIGN.getBytes(StandardCharsets.UTF_8);
+    c.op().publishNotice(STEP_ALIGN, sealing.seal(others, context,
+        ByteBuffer.allocate(8 + digest.length).putLong(rows).put(digest).array()));
+    for (String other : others) {
+      byte[] notice = c.op().awaitNotice(other, STEP_ALIGN, "its alignment check (step " + STEP_ALIGN + ")");
+      ByteBuffer theirs;
+      try {
+        theirs = ByteBuffer.wrap(sealing.open(other, context, notice));
+      } catch (IllegalArgumentException e) {
+        throw new ProtocolException(other, STEP_ALIGN, "Cannot accept " + other + "'s alignment check: "
+            + e.getMessage() + ". The job was aborted; check that every party runs the same spec and Veil version.");
       }
-      ByteBuffer theirs = ByteBuffer.wrap(c.op().awaitNotice(other, STEP_ALIGN,
-          "its alignment check (step " + STEP_ALIGN + ")"));
       if (theirs.remaining() != 8 + digest.length) {
         throw new ProtocolException(other, STEP_ALIGN, "Cannot accept " + other + "'s alignment check: it is "
             + "malformed. The job was aborted; check that every party runs the same Veil version.");
@@ -203,7 +221,7 @@ public final class FeatureAggregation implements SecureOperator {
       long theirRows = theirs.getLong();
       byte[] theirDigest = new byte[digest.length];
       theirs.get(theirDigest);
-      if (theirRows != rows || !java.util.Arrays.equals(theirDigest, digest)) {
+      if (theirRows != rows || !MessageDigest.isEqual(theirDigest, digest)) {
         throw new InvalidInputException("Cannot aggregate features: " + other + "'s rows are not aligned with "
             + c.me() + "'s (" + theirRows + " rows there, " + rows + " here" + (theirRows == rows
             ? ", but different keys" : "") + "). Nothing was sent. Give every party the "

@@ -19,9 +19,12 @@ import java.util.List;
  * DpBudget} to its share and sensitivity.
  *
  * <p><b>Who adds the noise.</b> Each data party adds its share, {@code Skellam(mu / m)}, to its own
- * vector before masking. When the result party is itself a data party it knows, and could remove,
- * its own share; so then {@code m} is the number of <i>other</i> data parties and the full {@code
- * mu} still protects every party's rows against the result party.
+ * vector before masking. A party that learns a total knows, and could remove, its own share: the
+ * result party, when it is itself a data party, learns every total; and each other data party
+ * learns the COUNT of every released group (the release check, when {@code minGroupSize > 0}). So
+ * {@code m} leaves one party's share out: it is the number of data parties minus one for a SUM when
+ * the result party is a data party, and for the COUNT whenever either holds; the full {@code mu}
+ * then still protects every party's rows against each party that learns a total.
  *
  * <p><b>Overflow.</b> {@link #sumHeadroom(int)} bounds the total noise of a coordinate (64 standard
  * deviations plus 64; a Skellam tail beyond that has probability far below 2^-100) so the spec's
@@ -55,6 +58,8 @@ public final class NoisePlan {
     double delta = spec.dp().delta() / (k + 1);
     int parties = dataParties.size();
     int colluding = dataParties.contains(spec.resultParty()) ? 1 : 0;
+    // The data parties that check the release learn the released COUNTs, their own share included.
+    int countColluding = spec.minGroupSize() > 0 ? 1 : colluding;
     DpBudget count = DpBudget.of(eps, delta, 1);
     List<DpBudget> sums = new ArrayList<>();
     double[] sumMu = new double[k];
@@ -64,7 +69,7 @@ public final class NoisePlan {
       sums.add(b);
       sumMu[c] = b.perPartyMu(parties, colluding);
     }
-    return new NoisePlan(true, count.perPartyMu(parties, colluding), sumMu, count, List.copyOf(sums), parties);
+    return new NoisePlan(true, count.perPartyMu(parties, countColluding), sumMu, count, List.copyOf(sums), parties);
   }
 
   /** True if the spec asks for DP noise. */

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
+import io.veil.aggregate.internal.ReleaseNotice;
+import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.JobOutcome;
 import io.veil.job.JobRecord;
+import io.veil.job.JobRequest;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spec.AggregateSpec;
 import io.veil.spec.JobSpec;
+import io.veil.testing.HostilePeer;
 import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
@@ -17,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -56,7 +62,7 @@ class AggregateOperatorTest {
 
   /** The aggregate job: every party in {@code ids}, those in {@code data} with an input, the result party with an output. */
   private static JobSpec spec(JobHarness h, List<String> data, String result, int minGroupSize, double[] dp,
-      List<String> regions) {
+      List<String> regions, String... extraYaml) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
       parties.add(h.party(id, data.contains(id) ? JobHarness.input(null, null) : null,
@@ -74,7 +80,7 @@ class AggregateOperatorTest {
     }
     section.put("partitions", 3);
     section.put("batchRows", 4);
-    return h.spec("aggregate-test", "aggregate", parties, section);
+    return h.spec("aggregate-test", "aggregate", parties, section, extraYaml);
   }
 
   private static List<Row> rows(long seed, int n) {
@@ -214,6 +220,53 @@ class AggregateOperatorTest {
     assertThat(got.get("r9|[20,30)").getBoolean(4)).isTrue();
     int rel = released;
     assertThat(rs).allSatisfy(r -> assertThat(r.released()).isEqualTo(rel));
+  }
+
+  @Test
+  void aResultPartyReleasingASmallGroupIsRefusedByEveryDataPartyBeforeAnySumIsSent() throws Exception {
+    List<String> ids = List.of("bank_a", "bank_b", "bank_c", "regulator");
+    List<String> banks = ids.subList(0, 3);
+    JobHarness h = new JobHarness(dir, ids, 4);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    for (int i = 0; i < 3; i++) {
+      inputs.put(banks.get(i), new ArrayList<>(rows(30 + i, 40)));
+    }
+    inputs.get("bank_b").add(RowFactory.create("r9", 25, 77.5)); // a group of one row: bank_b's
+    JobSpec spec = spec(h, banks, "regulator", 10, null, List.of("r0", "r1", "r2", "r3", "r9"),
+        "peerTimeoutMs: 20000");
+    int groups = spec.settings(AggregateSpec.class).groups();
+    try (HostilePeer regulator = HostilePeer.approve(h, spec, "regulator")) {
+      regulator.commitInput(null);
+      // It releases every group of the domain, the one-row group included, in a well-formed notice
+      // sealed for the banks with its real keys.
+      BitSet all = new BitSet(groups);
+      all.set(0, groups);
+      Map<String, byte[]> bankKeys = new LinkedHashMap<>();
+      for (String b : banks) {
+        bankKeys.put(b, AggregationKeys.derive(h.secret(b), spec.jobId()).publicKey());
+      }
+      PairwiseSealing sealing = PairwiseSealing.create("regulator",
+          AggregationKeys.derive(h.secret("regulator"), spec.jobId()), bankKeys, spec.jobId());
+      regulator.notice(AggregateOperator.STEP_RELEASE,
+          ReleaseNotice.seal(sealing, banks, AggregateOperator.STEP_RELEASE, groups, all));
+      regulator.done(null, null); // so that a party that does send its sums is not kept waiting
+      Map<String, JobRequest> requests = new LinkedHashMap<>();
+      Map<String, Dataset<Row>> tables = tables(inputs);
+      for (String b : banks) {
+        requests.put(b, h.request(spec, b, tables.get(b)).build());
+      }
+      JobHarness.Results r = JobHarness.runRequests(spark, requests);
+      for (String b : banks) {
+        assertThat(r.error(b)).as(b).isInstanceOf(ProtocolException.class)
+            .hasMessageContaining("Cannot send sums to regulator")
+            .hasMessageContaining("whose count, added up by the data parties (step agg-check), is below the spec's "
+                + "minGroupSize 10")
+            .hasMessageNotContaining("77.5");
+        assertThat(((ProtocolException) r.error(b)).peer()).as(b).isEqualTo("regulator");
+      }
+      assertThat(h.channel.streams()).as("no sum was sent, even masked")
+          .noneMatch(st -> st.endsWith("." + AggregateOperator.STEP_SUMS));
+    }
   }
 
   @Test

@@ -3,12 +3,16 @@ package io.veil.aggregate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veil.InvalidInputException;
+import io.veil.ProtocolException;
 import io.veil.job.JobRecord;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spec.JobSpec;
+import io.veil.testing.HostilePeer;
 import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -148,6 +152,25 @@ class FeatureAggregationTest {
     assertThat(((Exception) rs.get("guest")).getMessage()).contains("host's rows are not aligned")
         .contains("different keys");
     assertThat(h.channel.streams()).as("no data stream was even created").isEmpty();
+  }
+
+  @Test
+  void anAlignmentCheckNotSealedForThisPartyIsAProtocolErrorNamingItsSender() throws Exception {
+    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 9);
+    JobSpec spec = spec(h, "guest");
+    try (HostilePeer host = HostilePeer.approve(h, spec, "host")) {
+      host.commitInput("ab".repeat(32));
+      // The alignment check in the clear, as anyone reading the topic could have written it.
+      host.notice(FeatureAggregation.STEP_ALIGN, ByteBuffer.allocate(8 + 64).putLong(3)
+          .put("00".repeat(32).getBytes(StandardCharsets.US_ASCII)).array());
+      JobHarness.Results r = JobHarness.runRequests(spark, Map.of("guest", h.request(spec, "guest",
+          spark.createDataFrame(rows(List.of(1L, 2L, 3L), 1), SCHEMA)).build()));
+      assertThat(r.error("guest")).isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("Cannot accept host's alignment check");
+      assertThat(((ProtocolException) r.error("guest")).peer()).isEqualTo("host");
+      assertThat(((ProtocolException) r.error("guest")).step()).isEqualTo(FeatureAggregation.STEP_ALIGN);
+      assertThat(h.channel.streams()).as("nothing was sent").isEmpty();
+    }
   }
 
   @Test

@@ -62,6 +62,16 @@ public final class HostilePeer implements AutoCloseable {
     log.publish(new RoundComplete(step, stats));
   }
 
+  /** Publishes an operator notice with any payload. */
+  public void notice(String step, byte[] payload) {
+    log.publish(new ControlMessage.Notice(step, payload));
+  }
+
+  /** Announces that it finished, with these commitment roots (null: none). */
+  public void done(String inputRoot, String outputRoot) {
+    log.publish(new ControlMessage.Done(inputRoot, outputRoot));
+  }
+
   /** The latest abort {@code party} published for this job, if any. */
   public Optional<Abort> abortOf(String party) {
     Abort last = null;

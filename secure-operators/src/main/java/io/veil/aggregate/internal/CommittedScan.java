@@ -48,13 +48,21 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
    */
   public record Collected(List<Tuple2<Integer, Object>> entries, DatasetCommitment.Commitment commitment) {}
 
+  /** Shortest input-commitment salt accepted (the runtime's is 16 bytes, derived per job and party). */
+  public static final int MIN_SALT_BYTES = 16;
+
   /**
    * Merges a committed scan's output per key with {@code merge} (which must concatenate packed
    * hashes, as {@link #merge} does), digests each commitment bucket in the executors, and collects
    * the rest and the commitment to the driver.
+   *
+   * @param salt the input commitment's salt: the runtime's ({@link
+   *     io.veil.job.OperatorContext#inputCommitmentSalt()}); a short or all-zero salt is refused, since
+   *     an unsalted commitment lets anyone holding a guess of the input confirm it
    */
   public static Collected collect(JavaPairRDD<Integer, Object> scanned, Function2<Object, Object, Object> merge,
       byte[] salt) {
+    requireSalt(salt);
     List<Tuple2<Integer, Object>> entries = new ArrayList<>();
     Map<Integer, Tuple2<Long, byte[]>> buckets = new HashMap<>();
     for (Tuple2<Integer, Object> t : scanned.reduceByKey(merge)
@@ -70,6 +78,18 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
       }
     }
     return new Collected(entries, DatasetCommitment.root(buckets, salt));
+  }
+
+  /** Refuses a salt that is missing, shorter than {@link #MIN_SALT_BYTES} or all zero. */
+  public static void requireSalt(byte[] salt) {
+    boolean zero = true;
+    for (int i = 0; salt != null && i < salt.length; i++) {
+      zero &= salt[i] == 0;
+    }
+    if (salt == null || salt.length < MIN_SALT_BYTES || zero) {
+      throw new IllegalArgumentException("an input commitment needs the job's salt (" + MIN_SALT_BYTES + "+ bytes, "
+          + "not all zero): run the operator through the job runtime (VeilJobs), which derives it per job and party");
+    }
   }
 
   /** Merges two values of one key: sums of encoder vectors, concatenation of packed hashes. */

@@ -137,11 +137,21 @@ public final class FeatureRows {
   /**
    * Order-independent digest of a key set: the sum mod 2^256 of SHA-256("veil-fa-align/v1|" job
    * "|" key) over the keys. Equal at two parties iff (up to collisions) they hold the same keys,
-   * whatever their partitioning.
+   * whatever their partitioning. Anyone who knows the job id can compute it for a guessed key set, so
+   * it only travels sealed for the other parties.
    */
   public static BigInteger keyDigest(String jobId, String sortKey) {
     byte[] h = Sha256.hash(("veil-fa-align/v1|" + jobId + "|" + sortKey).getBytes(StandardCharsets.ISO_8859_1));
     return new BigInteger(1, h);
+  }
+
+  /** A key-set digest as 32 big-endian bytes. */
+  public static byte[] digestBytes(BigInteger digest) {
+    byte[] b = digest.toByteArray();
+    byte[] out = new byte[32];
+    int n = Math.min(b.length, 32);
+    System.arraycopy(b, b.length - n, out, 32 - n, n);
+    return out;
   }
 
   public static BigInteger addDigests(BigInteger a, BigInteger b) {

@@ -17,7 +17,10 @@ import org.apache.spark.sql.SparkSession;
  * vector (Bonawitz et al. 2017, without dropout recovery); every data party other than the result
  * party sends its masked vector to the result party, in signed batches, once; the result party adds
  * them to its own masked vector, and the masks cancel. Each masked vector is uniformly random to
- * anyone missing at least one other data party's masks; the result party sees only the sum.
+ * anyone missing another masking party's masks, and the result party holds masks too, even when it
+ * contributes no vector ({@link AggregationContext#maskingParties()}): the vectors that travel (all
+ * the broker holds) add up to the sum minus the result party's masks, which reveals nothing. The
+ * result party sees only the sum.
  *
  * <p>Layout: position {@code i} of a vector of length {@code L} is in block {@code i / blockLength};
  * block {@code b} travels in data-plane partition {@code b mod P} as batch {@code b / P}. A vector's
@@ -108,8 +111,8 @@ public final class SecureSum {
     }
     JavaRDD<VectorBlock> base = own != null ? own
         : slots(layout).mapPartitions(ignored -> java.util.Collections.<VectorBlock>emptyIterator(), true);
-    return base.mapPartitionsWithIndex(new SumTasks.ReadAndSum(peers, own != null ? masker() : null, step, layout),
-        true);
+    // The result party always adds its own masks (to a zero vector when it contributes none).
+    return base.mapPartitionsWithIndex(new SumTasks.ReadAndSum(peers, masker(), own != null, step, layout), true);
   }
 
   /** Collects a summed vector to the driver. */

@@ -103,19 +103,21 @@ final class SumTasks {
 
   /**
    * At the result party: for each block of one data-plane partition, adds every peer's masked
-   * block (read and verified from its stream) and, when the result party contributes too, its own
-   * block with its own masks. The masks cancel: the output is the plain sum.
+   * block (read and verified from its stream) and its own masks, to its own block when it
+   * contributes one (to zeros otherwise). The masks cancel: the output is the plain sum.
    */
   static final class ReadAndSum implements Function2<Integer, Iterator<VectorBlock>, Iterator<VectorBlock>> {
     private static final long serialVersionUID = 1L;
     private final List<PeerStream> peers;
-    private final Masker ownMasker; // null: the result party contributes nothing
+    private final Masker ownMasker;
+    private final boolean ownVector; // false: the result party contributes no vector, only its masks
     private final String domain;
     private final Layout layout;
 
-    ReadAndSum(List<PeerStream> peers, Masker ownMasker, String domain, Layout layout) {
+    ReadAndSum(List<PeerStream> peers, Masker ownMasker, boolean ownVector, String domain, Layout layout) {
       this.peers = peers;
       this.ownMasker = ownMasker;
+      this.ownVector = ownVector;
       this.domain = domain;
       this.layout = layout;
     }
@@ -136,7 +138,7 @@ final class SumTasks {
         int index = partition + i * layout.partitions();
         long[] sum;
         String[][] keys = null;
-        if (ownMasker != null) {
+        if (ownVector) {
           if (!own.hasNext()) {
             throw new IllegalStateException("own block " + index + " is missing");
           }
@@ -148,7 +150,7 @@ final class SumTasks {
           sum = ownMasker.mask(domain, mine.values(), layout.offset(index));
           keys = mine.keys();
         } else {
-          sum = new long[layout.blockSize(index)];
+          sum = ownMasker.mask(domain, new long[layout.blockSize(index)], layout.offset(index));
         }
         for (int k = 0; k < peers.size(); k++) {
           Batch b = received.get(k).get(i);
