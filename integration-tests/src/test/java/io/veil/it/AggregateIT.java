@@ -3,6 +3,7 @@ package io.veil.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veil.aggregate.NoisePlan;
+import io.veil.channel.ControlMessage;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.it.AggregateFixture.CreditRow;
 import io.veil.jobs.PartyProcess;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -240,8 +242,32 @@ class AggregateIT {
           .contains("step agg-counts sent 28 masked elements");
     }
 
-    // The broker's log: it holds the masked vectors (the scan sees them) ...
+    // The broker operator's view, read as that operator would (README, leakage table: the domain
+    // size, the number of data parties and of released groups, timing; not which groups were
+    // released): every record is a control message or a signed batch of 8-byte ring words; every
+    // number it can read is the domain size (counts), the released count (release check) or three
+    // sums per released group; no notice holds the release list in clear.
     String jobId = PsiFixture.jobId(spec);
+    BrokerView view = BrokerView.read(broker.bootstrapServers());
+    assertThat(view.unreadable).isEmpty();
+    assertThat(view.kinds(jobId)).contains("Notice")
+        .isSubsetOf("Hello", "Heartbeat", "InputCommitted", "RoundComplete", "Notice", "Done");
+    assertThat(view.dataOf(jobId)).isNotEmpty().allSatisfy(d -> assertThat(d.elementBytes()).isEqualTo(8));
+    assertThat(view.announcedTotals(jobId)).isSubsetOf((long) domain.size(), released, released * 3);
+    assertThat(Set.copyOf(view.elementsPerStream(jobId).values()))
+        .isSubsetOf((long) domain.size(), released, released * 3);
+    java.util.BitSet releaseList = new java.util.BitSet();
+    for (int g = 0; g < domain.size(); g++) {
+      if (expected.getOrDefault(domain.get(g), new long[1])[0] >= 10) {
+        releaseList.set(g);
+      }
+    }
+    List<byte[]> notices = view.controlOf(jobId).stream().filter(m -> m.body() instanceof ControlMessage.Notice)
+        .map(m -> ((ControlMessage.Notice) m.body()).payload()).toList();
+    assertThat(notices).isNotEmpty();
+    assertThat(PsiEndToEndIT.contains(notices, releaseList.toByteArray())).as("the release list in clear").isFalse();
+
+    // The broker's log: it holds the masked vectors (the scan sees them) ...
     List<byte[]> segments = AggregateFixture.segments(broker);
     for (String b : BANKS3) {
       List<String> steps = new ArrayList<>(List.of("agg-counts", "agg-sums"));

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -44,19 +45,26 @@ final class BrokerView {
 
   private BrokerView() {}
 
-  /** Reads every record of every (non-internal) topic on the cluster. */
+  /** Reads every record of every topic on the cluster. */
   static BrokerView read(String bootstrapServers) throws Exception {
+    BrokerView view = new BrokerView();
+    readRecords(bootstrapServers, topic -> true, view::add);
+    return view;
+  }
+
+  /** Hands every record (topic, offset, value) of the topics {@code wanted} accepts to {@code sink}. */
+  static void readRecords(String bootstrapServers, Predicate<String> wanted, RecordSink sink) throws Exception {
     Set<String> topics;
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       topics = new TreeSet<>(admin.listTopics().names().get());
     }
+    topics.removeIf(wanted.negate());
     Properties cp = new Properties();
     cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     cp.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     cp.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     cp.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(16 << 20));
-    BrokerView view = new BrokerView();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(cp)) {
       List<TopicPartition> parts = new ArrayList<>();
       for (String t : topics) {
@@ -68,14 +76,18 @@ final class BrokerView {
       long deadline = System.currentTimeMillis() + 120_000;
       while (parts.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         if (System.currentTimeMillis() > deadline) {
-          throw new IllegalStateException("the broker view was not read within 120 s");
+          throw new IllegalStateException("the topics were not read within 120 s");
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          view.add(r.topic(), r.offset(), r.value());
+          sink.accept(r.topic(), r.offset(), r.value());
         }
       }
     }
-    return view;
+  }
+
+  /** Receives records read by {@link #readRecords}. */
+  interface RecordSink {
+    void accept(String topic, long offset, byte[] value);
   }
 
   private void add(String topic, long offset, byte[] value) {
