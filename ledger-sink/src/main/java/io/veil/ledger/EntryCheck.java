@@ -25,4 +25,12 @@ public interface EntryCheck {
    * the output commitment". An exception thrown here is reported the same way.
    */
   List<String> check(LedgerEntry entry);
+
+  /**
+   * What this check establishes when it finds nothing, for the PASS line of the report (e.g. "each
+   * party of the spec approved once, with its pinned key"); empty to say nothing.
+   */
+  default String passes() {
+    return "";
+  }
 }

@@ -42,6 +42,11 @@ public final class LedgerVerifier {
     this.checks = List.copyOf(checks);
   }
 
+  /** What the extra checks establish when they pass (for the report's PASS line). */
+  private List<String> passes() {
+    return checks.stream().map(EntryCheck::passes).filter(p -> !p.isEmpty()).toList();
+  }
+
   /** A verifier with the built-in checks only. */
   public static LedgerVerifier create() {
     return new LedgerVerifier(List.of());
@@ -74,13 +79,13 @@ public final class LedgerVerifier {
       problems.add(0, new Problem(Kind.UNREADABLE_FILE, null, 0, null,
           "ledger file " + ledgerFile + " does not exist. Check the path passed as --ledger."));
       return new VerificationReport(ledgerFile, expectedSigner.encoded(), 0, List.of(), null,
-          expectedHead, problems.sorted());
+          expectedHead, problems.sorted(), passes());
     } catch (IOException e) {
       problems.add(0, new Problem(Kind.UNREADABLE_FILE, null, 0, null,
           "ledger file " + ledgerFile + " cannot be read: " + e.getClass().getSimpleName() + " "
               + e.getMessage() + ". Check the path and its permissions."));
       return new VerificationReport(ledgerFile, expectedSigner.encoded(), 0, List.of(), null,
-          expectedHead, problems.sorted());
+          expectedHead, problems.sorted(), passes());
     }
 
     List<ParsedLine> lines = new ArrayList<>();
@@ -164,7 +169,7 @@ public final class LedgerVerifier {
       checkHead(expectedHead, bySeq, maxSeqSoFar, problems);
     }
     return new VerificationReport(ledgerFile, expectedSigner.encoded(), lines.size(), entries, head,
-        expectedHead, problems.sorted());
+        expectedHead, problems.sorted(), passes());
   }
 
   /**

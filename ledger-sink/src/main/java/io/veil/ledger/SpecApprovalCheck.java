@@ -31,6 +31,12 @@ public final class SpecApprovalCheck implements EntryCheck {
   }
 
   @Override
+  public String passes() {
+    return "every receipt of the spec's job holds exactly one approval per spec party, by the key the "
+        + "spec pins for it";
+  }
+
+  @Override
   public List<String> check(LedgerEntry entry) {
     Receipt r = entry.receipt();
     if (!r.jobId().equals(spec.jobId())) {

@@ -17,9 +17,10 @@ public final class VerificationReport {
   private final LedgerHead head;
   private final LedgerHead expectedHead;
   private final List<Problem> problems;
+  private final List<String> alsoChecked;
 
   VerificationReport(Path ledger, String expectedSigner, int lines, List<LedgerEntry> entries,
-      LedgerHead head, LedgerHead expectedHead, List<Problem> problems) {
+      LedgerHead head, LedgerHead expectedHead, List<Problem> problems, List<String> alsoChecked) {
     this.ledger = ledger;
     this.expectedSigner = expectedSigner;
     this.lines = lines;
@@ -27,6 +28,7 @@ public final class VerificationReport {
     this.head = head;
     this.expectedHead = expectedHead;
     this.problems = List.copyOf(problems);
+    this.alsoChecked = List.copyOf(alsoChecked);
   }
 
   /** True if no problem was found. */
@@ -85,6 +87,9 @@ public final class VerificationReport {
       sb.append("PASS: every line is a canonical entry, seq runs from 0 without gaps, every "
           + "prevHash links, every receiptHash and entryHash recomputes, every entry is signed "
           + "by the expected signer and every approval verifies.");
+      for (String also : alsoChecked) {
+        sb.append(" Also: ").append(also).append('.');
+      }
       if (expectedHead != null) {
         sb.append(" The ledger contains the expected head ").append(expectedHead.seq()).append('.');
       } else {

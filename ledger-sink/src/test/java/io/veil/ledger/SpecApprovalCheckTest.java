@@ -44,6 +44,8 @@ class SpecApprovalCheckTest {
   void theHonestReceiptPasses() {
     VerificationReport r = verifyWithSpec(List.of(approval("bank_a", BANK_A), approval("bank_b", BANK_B)));
     assertThat(r.ok()).as(r.summary()).isTrue();
+    assertThat(r.summary()).as("the PASS line says what was checked")
+        .contains("Also: every receipt of the spec's job holds exactly one approval per spec party");
   }
 
   @Test

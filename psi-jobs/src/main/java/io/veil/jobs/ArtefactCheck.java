@@ -35,6 +35,12 @@ public final class ArtefactCheck implements EntryCheck {
   }
 
   @Override
+  public String passes() {
+    return "the contract hash and this party's input and output commitments recompute from the spec "
+        + "and the artefacts";
+  }
+
+  @Override
   public List<String> check(LedgerEntry entry) {
     Receipt r = entry.receipt();
     List<String> problems = new ArrayList<>();
