@@ -22,19 +22,26 @@ class SpecApprovalCheckTest {
   private static final IdentityKeys BANK_A = Fixtures.BANK_A;
   private static final IdentityKeys BANK_B = Fixtures.BANK_B;
   private static final IdentityKeys MALLORY = Fixtures.MALLORY;
-  private static final JobSpec SPEC = JobSpec.parse(String.join("\n",
-      "name: weekly-overlap",
-      "operator: psi",
-      "parties:",
-      "  - id: bank_a",
-      "    publicKey: " + BANK_A.publicKey().encoded(),
-      "    input: {format: parquet, path: /a, keyColumns: [id]}",
-      "    output: {path: /out/a}",
-      "  - id: bank_b",
-      "    publicKey: " + BANK_B.publicKey().encoded(),
-      "    input: {format: parquet, path: /b, keyColumns: [id]}",
-      "    output: {path: /out/b}",
-      ""), "spec.yaml", null);
+  private static final JobSpec SPEC = spec(null);
+
+  /** The two-bank PSI spec, for {@code period} (null: none). */
+  private static JobSpec spec(String period) {
+    return JobSpec.parse(String.join("\n",
+        "name: weekly-overlap",
+        "operator: psi",
+        period == null ? "" : "period: " + period,
+        "parties:",
+        "  - id: bank_a",
+        "    publicKey: " + BANK_A.publicKey().encoded(),
+        "    input: {format: parquet, path: /a, keyColumns: [id]}",
+        "    output: {path: /out/a}",
+        "  - id: bank_b",
+        "    publicKey: " + BANK_B.publicKey().encoded(),
+        "    input: {format: parquet, path: /b, keyColumns: [id]}",
+        "    output: {path: /out/b}",
+        ""), "spec.yaml", null);
+  }
+
   private static final byte[] CONTRACT = Hashes.unhex(SPEC.contractHash());
 
   @TempDir Path dir;
@@ -78,20 +85,7 @@ class SpecApprovalCheckTest {
   @Test
   void anApprovalOfThePinnedKeyOverAnotherContractIsNamed() {
     // bank_b's real key, but over another period's contract: the receipt's contract hash is not the spec's.
-    JobSpec other = JobSpec.parse(String.join("\n",
-        "name: weekly-overlap",
-        "operator: psi",
-        "period: 2024-W19",
-        "parties:",
-        "  - id: bank_a",
-        "    publicKey: " + BANK_A.publicKey().encoded(),
-        "    input: {format: parquet, path: /a, keyColumns: [id]}",
-        "    output: {path: /out/a}",
-        "  - id: bank_b",
-        "    publicKey: " + BANK_B.publicKey().encoded(),
-        "    input: {format: parquet, path: /b, keyColumns: [id]}",
-        "    output: {path: /out/b}",
-        ""), "other.yaml", null);
+    JobSpec other = spec("2024-W19");
     byte[] otherContract = Hashes.unhex(other.contractHash());
     List<String> problems = SpecApprovalCheck.problems(SPEC, List.of(approval("bank_a", BANK_A),
         Receipt.Approval.sign("bank_b", BANK_B, otherContract)));
