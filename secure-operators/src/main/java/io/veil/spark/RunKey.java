@@ -2,8 +2,11 @@ package io.veil.spark;
 
 import io.veil.crypto.BlindingKey;
 import io.veil.crypto.IdentityKeys;
+import io.veil.crypto.sharing.AggregationKeys;
+import io.veil.crypto.sharing.PairwiseMasking;
 import java.io.Serializable;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -58,6 +61,14 @@ public final class RunKey implements Serializable {
   /** A run secret for {@code purpose}. */
   public byte[] secret(String purpose, int lengthBytes) {
     return key.resolve().deriveRunSecret(jobId, binding, purpose, lengthBytes);
+  }
+
+  /**
+   * Party {@code me}'s pairwise masking with {@code peerPublicKeys} (their announced X25519 keys)
+   * for this run: agreed under the job's {@link AggregationKeys}, seeds bound to the input binding.
+   */
+  public PairwiseMasking pairwiseMasking(String me, Map<String, byte[]> peerPublicKeys) {
+    return PairwiseMasking.create(me, AggregationKeys.derive(key.resolve(), jobId), peerPublicKeys, jobId, binding);
   }
 
   /** The PSI blinding key of this run. */

@@ -1,6 +1,5 @@
 package io.veil.aggregate.internal;
 
-import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.crypto.sharing.PairwiseMasking;
 import io.veil.crypto.sharing.Ring64;
 import io.veil.spark.RunKey;
@@ -30,8 +29,7 @@ final class Masker implements Serializable {
   /** {@code values + masks} for positions {@code [offset, offset + values.length)} of stream {@code domain}. */
   long[] mask(String domain, long[] values, long offset) {
     if (masking == null) {
-      masking = PairwiseMasking.create(me, AggregationKeys.derive(key.key().resolve(), key.jobId()), peerKeys,
-          key.jobId(), key.binding());
+      masking = key.pairwiseMasking(me, peerKeys);
     }
     long[] out = masking.mask(domain, values.length, offset);
     Ring64.addInPlace(out, values);

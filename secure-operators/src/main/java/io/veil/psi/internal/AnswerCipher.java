@@ -1,6 +1,5 @@
 package io.veil.psi.internal;
 
-import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.crypto.sharing.PairwiseMasking;
 import io.veil.spark.RunKey;
 import java.io.Serializable;
@@ -37,8 +36,7 @@ final class AnswerCipher implements Serializable {
   /** XORs {@code payload[0, length)} in place with the pair's key stream for this batch. */
   void apply(String stream, int partition, int seq, byte[] payload, int length) {
     if (pair == null) {
-      pair = PairwiseMasking.create(me, AggregationKeys.derive(key.key().resolve(), key.jobId()),
-          Map.of(peer, peerAgreementKey), key.jobId(), key.binding());
+      pair = key.pairwiseMasking(me, Map.of(peer, peerAgreementKey));
     }
     byte[] ks = pair.pairKeystream(peer, "psi-answers|" + stream + "|" + partition + "|" + seq, length);
     for (int i = 0; i < length; i++) {
