@@ -176,7 +176,7 @@ final class BrokerView {
     return out;
   }
 
-  /** The kinds of control message one job put on the log (their JSON "kind"). */
+  /** The kinds of control message one job put on the log (their body classes' simple names). */
   Set<String> kinds(String jobId) {
     Set<String> out = new TreeSet<>();
     for (ControlMessage m : controlOf(jobId)) {

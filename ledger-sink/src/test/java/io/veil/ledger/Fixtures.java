@@ -15,17 +15,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Keys, receipts and file surgery shared by the ledger tests. */
-final class Fixtures {
-  static final IdentityKeys BANK_A = keys(1);
-  static final IdentityKeys BANK_B = keys(2);
-  static final IdentityKeys MALLORY = keys(66);
+/** Keys, receipts and file surgery shared by the ledger tests (the chain tests too). */
+public final class Fixtures {
+  public static final IdentityKeys BANK_A = keys(1);
+  public static final IdentityKeys BANK_B = keys(2);
+  public static final IdentityKeys MALLORY = keys(66);
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Fixtures() {}
 
-  static IdentityKeys keys(int fill) {
+  public static IdentityKeys keys(int fill) {
     byte[] seed = new byte[32];
     Arrays.fill(seed, (byte) fill);
     return IdentityKeys.fromSeed(seed);
@@ -36,11 +36,11 @@ final class Fixtures {
   }
 
   /** A complete, valid receipt of bank_a for {@code jobId}, approved by both banks. */
-  static Receipt receipt(String jobId) {
+  public static Receipt receipt(String jobId) {
     return receiptBuilder(jobId, "bank_a", BANK_A).build();
   }
 
-  static Receipt.Builder receiptBuilder(String jobId, String party, IdentityKeys keys) {
+  public static Receipt.Builder receiptBuilder(String jobId, String party, IdentityKeys keys) {
     byte[] contract = contractHash(jobId);
     return Receipt.builder()
         .jobId(jobId)

@@ -1,10 +1,12 @@
 package io.veil.ledger.chain;
 
+import static io.veil.ledger.Fixtures.BANK_A;
+import static io.veil.ledger.Fixtures.BANK_B;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.VeilException;
-import io.veil.crypto.IdentityKeys;
+import io.veil.ledger.Fixtures;
 import io.veil.ledger.JobRoot;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LocalLedger;
@@ -20,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * outbox line.
  */
 class ChainSinkTest {
-  private static final IdentityKeys BANK_A = keys(1);
-  private static final IdentityKeys BANK_B = keys(2);
   private static final Duration FLUSH = Duration.ofSeconds(60);
   private static final Map<String, String> FIGURES = new TreeMap<>();
 
@@ -94,7 +93,7 @@ class ChainSinkTest {
       List<Long> latencies = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         long started = System.nanoTime();
-        LedgerEntry e = sink.append(receipt("b1-" + i));
+        LedgerEntry e = sink.append(Fixtures.receipt("b1-" + i));
         assertThat(sink.flush(FLUSH)).isTrue();
         latencies.add((System.nanoTime() - started) / 1_000_000);
         entries.add(e);
@@ -186,7 +185,7 @@ class ChainSinkTest {
 
   @Test
   void bothPartiesAnchorTheirOwnReceiptOfAJobWithTheSameJobLeaves() {
-    Receipt a = receipt("shared-1").toBuilder()
+    Receipt a = Fixtures.receipt("shared-1").toBuilder()
         .addPeerCommitment(new Receipt.PeerCommitment("bank_b", Hashes.hex(Hashes.sha256(new byte[] {3})), null))
         .build();
     // bank_b's own receipt of the job: its own commitments, bank_a's as announced, other figures.
@@ -234,7 +233,7 @@ class ChainSinkTest {
       chain.stop();
       try {
         long started = System.nanoTime();
-        LedgerEntry entry = sink.append(receipt("down-1"));
+        LedgerEntry entry = sink.append(Fixtures.receipt("down-1"));
         long appendMs = (System.nanoTime() - started) / 1_000_000;
         assertThat(appendMs).isLessThan(1_000);
         assertThat(sink.flush(Duration.ofMillis(1_500))).isFalse(); // several failed attempts meanwhile
@@ -305,7 +304,7 @@ class ChainSinkTest {
     LocalLedger ledger = ledger("torn");
     Path outbox = ChainSink.outboxFile(ledger.file());
     try (ChainSink sink = ChainSink.open(ledger, client, fastRetry())) {
-      sink.append(receipt("torn-1"));
+      sink.append(Fixtures.receipt("torn-1"));
       assertThat(sink.flush(FLUSH)).isTrue();
     }
     String full = Files.readString(outbox, StandardCharsets.UTF_8);
@@ -314,7 +313,7 @@ class ChainSinkTest {
     try (ChainSink sink = ChainSink.open(ledger, client, fastRetry())) {
       assertThat(sink.status("torn-1").orElseThrow().stage()).isEqualTo(Stage.CONFIRMED);
       assertThat(Files.readString(outbox, StandardCharsets.UTF_8)).isEqualTo(full);
-      sink.append(receipt("torn-2"));
+      sink.append(Fixtures.receipt("torn-2"));
       assertThat(sink.flush(FLUSH)).isTrue();
       assertThat(sink.status("torn-2").orElseThrow().stage()).isEqualTo(Stage.CONFIRMED);
     }
@@ -351,7 +350,7 @@ class ChainSinkTest {
   private static List<LedgerEntry> appendJobs(ChainSink sink, String prefix, int n) {
     List<LedgerEntry> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(sink.append(receipt(prefix + i)));
+      out.add(sink.append(Fixtures.receipt(prefix + i)));
     }
     return out;
   }
@@ -396,32 +395,5 @@ class ChainSinkTest {
             Collectors.counting()));
   }
 
-  private static IdentityKeys keys(int fill) {
-    byte[] seed = new byte[32];
-    Arrays.fill(seed, (byte) fill);
-    return IdentityKeys.fromSeed(seed);
-  }
 
-  private static Receipt receipt(String jobId) {
-    byte[] contract = Hashes.sha256(("spec of " + jobId).getBytes(StandardCharsets.UTF_8));
-    return Receipt.builder()
-        .jobId(jobId)
-        .jobName("weekly-overlap")
-        .period("2024-W18")
-        .operator("psi")
-        .party("bank_a", BANK_A.publicKey())
-        .contractHash(contract)
-        .addApproval(Receipt.Approval.sign("bank_b", BANK_B, contract))
-        .addApproval(Receipt.Approval.sign("bank_a", BANK_A, contract))
-        .inputCommitment(new Receipt.Commitment("merkle-sha256/v1", Hashes.hex(Hashes.sha256(new byte[] {1})), 1000,
-            "0a0b0c0d"))
-        .outputCommitment(new Receipt.Commitment("merkle-sha256/v1", Hashes.hex(Hashes.sha256(new byte[] {2})), 420,
-            "01020304"))
-        .outputLocation("hdfs:///veil/out/" + jobId)
-        .result("intersectionSize", "420")
-        .status(Receipt.Status.SUCCEEDED)
-        .startedAt(Instant.parse("2024-05-01T10:00:00Z"))
-        .finishedAt(Instant.parse("2024-05-01T10:05:30.250Z"))
-        .build();
-  }
 }

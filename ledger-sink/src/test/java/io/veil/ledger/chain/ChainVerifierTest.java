@@ -1,5 +1,8 @@
 package io.veil.ledger.chain;
 
+import static io.veil.ledger.Fixtures.BANK_A;
+import static io.veil.ledger.Fixtures.BANK_B;
+import static io.veil.ledger.Fixtures.MALLORY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +13,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.veil.VeilException;
-import io.veil.crypto.IdentityKeys;
+import io.veil.ledger.Fixtures;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.LocalLedger;
@@ -40,9 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  * name what changed: the receipt leaf ({@code receipt:<party>}) or the ledger-head leaf.
  */
 class ChainVerifierTest {
-  private static final IdentityKeys BANK_A = keys(1);
-  private static final IdentityKeys BANK_B = keys(2);
-  private static final IdentityKeys MALLORY = keys(66);
   private static final Duration FLUSH = Duration.ofSeconds(60);
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -290,36 +290,11 @@ class ChainVerifierTest {
     return ChainSinkConfig.defaults().withRetry(100, 1_000);
   }
 
-  private static IdentityKeys keys(int fill) {
-    byte[] seed = new byte[32];
-    Arrays.fill(seed, (byte) fill);
-    return IdentityKeys.fromSeed(seed);
-  }
 
   /** A receipt of bank_a with every field filled, lists and maps included. */
   private static Receipt receipt(String jobId) {
-    byte[] contract = Hashes.sha256(("spec of " + jobId).getBytes(StandardCharsets.UTF_8));
-    return Receipt.builder()
-        .jobId(jobId)
-        .jobName("weekly-overlap")
-        .period("2024-W18")
-        .operator("psi")
-        .party("bank_a", BANK_A.publicKey())
-        .contractHash(contract)
-        .addApproval(Receipt.Approval.sign("bank_b", BANK_B, contract))
-        .addApproval(Receipt.Approval.sign("bank_a", BANK_A, contract))
-        .inputCommitment(new Receipt.Commitment("merkle-sha256/v1", Hashes.hex(Hashes.sha256(new byte[] {1})), 1000,
-            "0a0b0c0d"))
-        .outputCommitment(new Receipt.Commitment("merkle-sha256/v1", Hashes.hex(Hashes.sha256(new byte[] {2})), 420,
-            "01020304"))
-        .outputLocation("hdfs:///veil/out/" + jobId)
-        .addRoundDigest(new Receipt.RoundDigest(0, "bank_a", "bank_b", 3, 1000, "cafe"))
-        .addRoundDigest(new Receipt.RoundDigest(1, "bank_b", "bank_a", 4, 1000, "beef"))
-        .result("intersectionSize", "420")
+    return Fixtures.receiptBuilder(jobId, "bank_a", BANK_A)
         .result("epsilon", "1")
-        .status(Receipt.Status.SUCCEEDED)
-        .startedAt(Instant.parse("2024-05-01T10:00:00Z"))
-        .finishedAt(Instant.parse("2024-05-01T10:05:30.250Z"))
         .addAnchor(new Receipt.Anchor("evm:1337:0x00000000000000000000000000000000000000aa",
             Receipt.AnchorStatus.CONFIRMED, "0xabc#0"))
         .addPeerCommitment(new Receipt.PeerCommitment("bank_b", Hashes.hex(Hashes.sha256(new byte[] {3})),
