@@ -56,7 +56,7 @@ public final class ArtefactCheck implements EntryCheck {
       compare("input " + describe(party.input().path(), party.input().table()), input, r.inputCommitment(), problems);
     }
     if (r.outputCommitment() != null && party.output() != null) {
-      compare("output " + party.output().path(), JobOutputs.read(spark, party.output()), r.outputCommitment(), problems);
+      compare("output " + party.output().location(), JobOutputs.read(spark, party.output()), r.outputCommitment(), problems);
     }
     return problems;
   }

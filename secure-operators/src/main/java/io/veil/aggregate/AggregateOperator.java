@@ -109,6 +109,25 @@ public final class AggregateOperator implements SecureOperator {
   }
 
   @Override
+  public Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema) {
+    AggregateSpec agg = (AggregateSpec) spec.settings();
+    return party.id().equals(agg.resultParty()) ? Optional.of(resultSchema(agg)) : Optional.empty();
+  }
+
+  /** The result party's table: one row per group of the domain. */
+  private static StructType resultSchema(AggregateSpec spec) {
+    StructType schema = new StructType();
+    for (GroupColumn g : spec.groupBy()) {
+      schema = schema.add(g.column(), DataTypes.StringType, false);
+    }
+    schema = schema.add("count", DataTypes.LongType, true);
+    for (ValueColumn v : spec.sums()) {
+      schema = schema.add(v.as(), DataTypes.createDecimalType(38, v.scale()), true);
+    }
+    return schema.add("suppressed", DataTypes.BooleanType, false);
+  }
+
+  @Override
   public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
     validateSchema(schema, spec.settings(AggregateSpec.class), party.id());
   }
@@ -438,15 +457,7 @@ public final class AggregateOperator implements SecureOperator {
     }
 
     private Dataset<Row> table(long[] counts, BitSet released, long[] sums) {
-      StructType schema = new StructType();
-      for (GroupColumn g : spec.groupBy()) {
-        schema = schema.add(g.column(), DataTypes.StringType, false);
-      }
-      schema = schema.add("count", DataTypes.LongType, true);
-      for (ValueColumn v : spec.sums()) {
-        schema = schema.add(v.as(), DataTypes.createDecimalType(38, v.scale()), true);
-      }
-      schema = schema.add("suppressed", DataTypes.BooleanType, false);
+      StructType schema = resultSchema(spec);
       int[] strides = GroupEncoder.strides(spec);
       List<Row> rows = new ArrayList<>(groups);
       int at = 0;

@@ -89,6 +89,29 @@ public final class FeatureAggregation implements SecureOperator {
   }
 
   @Override
+  public Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema) {
+    FeatureAggregateSpec fa = (FeatureAggregateSpec) spec.settings();
+    return party.id().equals(fa.resultParty())
+        ? Optional.of(zSchema(fa, party.input().keyColumns(), spec.dataParties().size())) : Optional.empty();
+  }
+
+  /** The result party's table: its key columns (as text) and Z, one decimal column per dimension. */
+  private static StructType zSchema(FeatureAggregateSpec spec, List<String> keyColumns, int dataParties) {
+    FixedPoint format = FixedPoint.of(spec.scale(), spec.maxAbs());
+    // |Z| <= parties * maxAbs: as few digits as that needs (up to 18 digits is a long in Parquet).
+    int precision = Math.max(spec.scale() + 1, BigInteger.valueOf(format.maxEncoded())
+        .multiply(BigInteger.valueOf(dataParties)).toString().length());
+    StructType schema = new StructType();
+    for (String k : keyColumns) {
+      schema = schema.add(k, DataTypes.StringType, false);
+    }
+    for (int j = 0; j < spec.dims(); j++) {
+      schema = schema.add("z" + j, DataTypes.createDecimalType(precision, spec.scale()), false);
+    }
+    return schema;
+  }
+
+  @Override
   public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
     validateSchema(schema, party.input().keyColumns(), party.input().columns(), party.id());
   }
@@ -244,9 +267,6 @@ public final class FeatureAggregation implements SecureOperator {
       JavaRDD<VectorBlock> total = sum.receive(STEP_SUM, blocks, length).persist(StorageLevel.MEMORY_AND_DISK());
       total.count(); // read and check every peer's blocks now, while the job is live
       int scale = spec.scale();
-      // |Z| <= parties * maxAbs: as few digits as that needs (up to 18 digits is a long in Parquet).
-      int precision = Math.max(scale + 1, BigInteger.valueOf(format.maxEncoded())
-          .multiply(BigInteger.valueOf(c.dataParties().size())).toString().length());
       JavaRDD<Row> out = total.flatMap(b -> {
         List<Row> rs = new ArrayList<>(b.keys().length);
         for (int i = 0; i < b.keys().length; i++) {
@@ -259,14 +279,7 @@ public final class FeatureAggregation implements SecureOperator {
         }
         return rs.iterator();
       });
-      StructType schema = new StructType();
-      for (String k : keyColumns) {
-        schema = schema.add(k, DataTypes.StringType, false);
-      }
-      for (int j = 0; j < dims; j++) {
-        schema = schema.add("z" + j, DataTypes.createDecimalType(precision, scale), false);
-      }
-      z = Optional.of(spark.createDataFrame(out, schema));
+      z = Optional.of(spark.createDataFrame(out, zSchema(spec, keyColumns, c.dataParties().size())));
     } else {
       sum.send(STEP_SUM, blocks, length);
     }

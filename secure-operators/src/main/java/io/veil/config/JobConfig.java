@@ -22,6 +22,10 @@ public final class JobConfig {
   public static final ConfigKey<String> PERIOD = ConfigKey.string("veil.job.period",
       "the period of a periodic job; overrides the spec's `period`").flag("period").defaultDoc("the spec's");
 
+  public static final ConfigKey<String> SPEC_DIR = ConfigKey.path("veil.sql.spec-dir",
+      "directory of the job specs the parties agreed, where the SQL functions find a spec by its name "
+      + "(`<name>.yaml`)");
+
   /** Every setting of this module, in documentation order. */
-  public static final List<ConfigKey<?>> ALL = List.of(PARTY, KEY_FILE, POLICY_FILE, SPEC, PERIOD);
+  public static final List<ConfigKey<?>> ALL = List.of(PARTY, KEY_FILE, POLICY_FILE, SPEC, PERIOD, SPEC_DIR);
 }

@@ -25,6 +25,7 @@ public final class JobRequest {
   private final Channel channel;
   private final InputReader inputReader;
   private final Dataset<Row> input;
+  private final List<PartyPolicy.SqlSource> sqlSources;
   private final ReceiptSink receipts;
   private final List<JobGate> gates;
   private final Consumer<String> progress;
@@ -43,6 +44,7 @@ public final class JobRequest {
         + "ledger-sink on the classpath or pass one");
     this.inputReader = b.inputReader;
     this.input = b.input;
+    this.sqlSources = b.sqlSources == null ? null : List.copyOf(b.sqlSources);
     this.gates = List.copyOf(b.gates);
     this.progress = b.progress;
     this.writeOutput = b.writeOutput;
@@ -93,6 +95,11 @@ public final class JobRequest {
     return input;
   }
 
+  /** For an input named in SQL: the tables and files it reads, checked against the policy (null: not named in SQL). */
+  public List<PartyPolicy.SqlSource> sqlSources() {
+    return sqlSources;
+  }
+
   public ReceiptSink receipts() {
     return receipts;
   }
@@ -119,6 +126,7 @@ public final class JobRequest {
     private Channel channel;
     private InputReader inputReader;
     private Dataset<Row> input;
+    private List<PartyPolicy.SqlSource> sqlSources;
     private ReceiptSink receipts;
     private final List<JobGate> gates = new ArrayList<>();
     private Consumer<String> progress = m -> { };
@@ -152,6 +160,16 @@ public final class JobRequest {
     /** This party's input, given directly (e.g. a table named in SQL); the spec's input section still says its key and value columns. */
     public Builder input(Dataset<Row> table) {
       this.input = table;
+      return this;
+    }
+
+    /**
+     * This party's input, named in SQL (spec input format {@code sql}), with the tables and files its
+     * query reads: the policy's {@code inputPaths} are checked against those.
+     */
+    public Builder sqlInput(Dataset<Row> table, List<PartyPolicy.SqlSource> sources) {
+      this.input = table;
+      this.sqlSources = List.copyOf(sources);
       return this;
     }
 

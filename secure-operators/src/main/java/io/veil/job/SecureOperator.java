@@ -5,6 +5,7 @@ import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -57,6 +58,17 @@ public interface SecureOperator {
    * @throws io.veil.InvalidInputException naming each missing or mistyped column
    */
   void validateInput(JobSpec spec, PartySpec party, StructType schema);
+
+  /**
+   * The schema of the table {@code party} receives (its output), or empty when it receives none.
+   * Lets a surface plan with the result before the job runs: the SQL functions declare their
+   * relation with it. What {@link #run} returns as the output must have these column names and
+   * types (nullability aside).
+   *
+   * @param inputSchema the party's input schema after the spec's column selection, or null for a
+   *     party without input
+   */
+  Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema);
 
   /**
    * Runs this party's side of the job; every other party runs it concurrently with the same spec.

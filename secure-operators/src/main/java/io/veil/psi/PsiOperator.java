@@ -11,6 +11,7 @@ import io.veil.spec.PsiSection;
 import io.veil.spec.PsiSpec;
 import io.veil.spec.SpecSection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -60,6 +61,10 @@ public final class PsiOperator implements SecureOperator {
     return NAME;
   }
 
+  /** What a recipient of a cardinality-mode job receives: one row. */
+  private static final StructType CARDINALITY_SCHEMA =
+      new StructType().add("intersection_size", DataTypes.LongType, false);
+
   @Override
   public String section() {
     return "psi";
@@ -73,6 +78,15 @@ public final class PsiOperator implements SecureOperator {
   @Override
   public void validateInput(JobSpec spec, PartySpec party, StructType schema) {
     PsiInputs.validate(schema, party.input().keyColumns(), party.id());
+  }
+
+  @Override
+  public Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema) {
+    PsiSpec psi = (PsiSpec) spec.settings();
+    if (!psi.recipients().contains(party.id())) {
+      return Optional.empty();
+    }
+    return Optional.of(psi.mode() == PsiMode.ROWS ? inputSchema : CARDINALITY_SCHEMA);
   }
 
   @Override
@@ -97,8 +111,7 @@ public final class PsiOperator implements SecureOperator {
     if (r.intersectionSize() >= 0) {
       b.figure("intersectionSize", r.intersectionSize());
       Dataset<Row> out = r.rows().orElseGet(() -> c.spark().createDataFrame(
-          List.of(RowFactory.create(r.intersectionSize())),
-          new StructType().add("intersection_size", DataTypes.LongType, false)));
+          List.of(RowFactory.create(r.intersectionSize())), CARDINALITY_SCHEMA));
       b.output(out);
     }
     return b.build();

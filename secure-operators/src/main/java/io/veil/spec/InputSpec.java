@@ -6,8 +6,9 @@ import java.util.Map;
 /**
  * One party's input as declared in the spec.
  *
- * @param format {@code csv}, {@code parquet}, {@code json}, {@code orc}, {@code jdbc} or
- *     {@code table} (a Hive/catalog table)
+ * @param format {@code csv}, {@code parquet}, {@code json}, {@code orc}, {@code jdbc},
+ *     {@code table} (a Hive/catalog table) or {@code sql} (the table or query named in the Veil SQL
+ *     function that runs the job)
  * @param path file or directory (any Hadoop path: local, hdfs://, s3a://) for file formats
  * @param table table name for {@code table}; {@code dbtable} or a query for {@code jdbc}
  * @param options reader options passed to Spark (e.g. {@code header}, {@code url}, {@code user});

@@ -218,8 +218,13 @@ public final class JobSpec {
       if (table == null) {
         throw r.error(path + ".table", "is required for format " + format);
       }
+    } else if (format.equals("sql")) {
+      if (p != null || table != null) {
+        throw r.error(path + (p != null ? ".path" : ".table"), "is not used with format sql (the input is the table "
+            + "or query named in the SQL function that runs the job); remove it");
+      }
     } else {
-      throw r.error(path + ".format", "is '" + format + "'; use one of csv, parquet, json, orc, jdbc, table");
+      throw r.error(path + ".format", "is '" + format + "'; use one of csv, parquet, json, orc, jdbc, table, sql");
     }
     Map<String, String> options = new TreeMap<>(r.stringMap(in, path, "options"));
     for (Map.Entry<String, String> o : options.entrySet()) {
@@ -248,10 +253,19 @@ public final class JobSpec {
     if (out == null) {
       return null;
     }
-    r.allowOnly(out, path, Set.of("path", "format"));
+    r.allowOnly(out, path, Set.of("path", "format", "table"));
     String format = r.string(out, path, "format", "parquet").toLowerCase(Locale.ROOT);
+    if (format.equals("table")) {
+      if (r.optionalString(out, "path") != null) {
+        throw r.error(path + ".path", "is not used with format table; give the table's name in 'table'");
+      }
+      return new OutputSpec(null, format, r.string(out, path, "table", null));
+    }
     if (!format.equals("parquet") && !format.equals("csv")) {
-      throw r.error(path + ".format", "must be parquet or csv");
+      throw r.error(path + ".format", "must be parquet, csv or table");
+    }
+    if (r.optionalString(out, "table") != null) {
+      throw r.error(path + ".table", "is only used with format table; give a directory in 'path'");
     }
     return new OutputSpec(r.string(out, path, "path", null), format);
   }
@@ -284,7 +298,14 @@ public final class JobSpec {
         pm.put("input", im);
       }
       if (p.output() != null) {
-        pm.put("output", Map.of("path", p.output().path(), "format", p.output().format()));
+        // The table is left out for file outputs, so that specs written before table outputs keep their hash.
+        Map<String, Object> om = new TreeMap<>();
+        om.put("path", p.output().path());
+        om.put("format", p.output().format());
+        if (p.output().table() != null) {
+          om.put("table", p.output().table());
+        }
+        pm.put("output", om);
       }
       ps.add(pm);
     }

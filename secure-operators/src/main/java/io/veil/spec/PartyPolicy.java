@@ -134,6 +134,14 @@ public final class PartyPolicy {
 
   /** Throws {@link PolicyRefusedException} naming the first rule the spec breaks. */
   public void check(JobSpec spec, String me) {
+    check(spec, me, null);
+  }
+
+  /**
+   * As {@link #check(JobSpec, String)}, for a party whose input is named in SQL: {@code sqlSources}
+   * are the tables and files that input reads (null when not known).
+   */
+  public void check(JobSpec spec, String me, List<SqlSource> sqlSources) {
     if (!party.equals(me)) {
       throw refuse("it is the policy of '" + party + "', not of '" + me + "'", "pass your own --policy");
     }
@@ -183,40 +191,53 @@ public final class PartyPolicy {
       }
     }
     if (mine.input() != null && inputPaths != null) {
-      checkLocation(mine.input());
+      checkLocation(mine.input(), sqlSources);
     }
   }
 
-  private void checkLocation(InputSpec in) {
-    String kind;
-    String location;
-    String separators;
-    if (in.path() != null) {
-      kind = "input path";
-      location = in.path();
-      separators = "/";
-      if (location.contains("..")) {
-        throw refuse("input path '" + location + "' contains '..', which can leave the directories in 'inputPaths' "
-            + inputPaths, "give the path without '..'");
+  private void checkLocation(InputSpec in, List<SqlSource> sqlSources) {
+    if (in.format().equals("sql")) {
+      if (sqlSources == null) {
+        throw refuse("the input is named in SQL (format sql) and the tables and files it reads are not known here, "
+            + "so it cannot be checked against 'inputPaths' " + inputPaths, "run the job from a Veil SQL function");
       }
+      for (SqlSource src : sqlSources) {
+        checkLocation(src.table() ? "table read by the SQL input" : "path read by the SQL input", src.location(),
+            src.table() ? "." : "/");
+      }
+    } else if (in.path() != null) {
+      checkLocation("input path", in.path(), "/");
     } else if (in.format().equals("jdbc")) {
-      kind = "JDBC url";
-      location = in.options().get("url");
-      separators = "/?;";
+      checkLocation("JDBC url", in.options().get("url"), "/?;");
     } else {
-      kind = "input table";
-      location = in.table();
-      separators = ".";
+      checkLocation("input table", in.table(), ".");
     }
+  }
+
+  private void checkLocation(String kind, String location, String separators) {
     if (location == null) {
       throw refuse("the " + kind + " is not set, so the input cannot be checked against 'inputPaths' " + inputPaths,
           "set it in the spec");
+    }
+    if (separators.equals("/") && location.contains("..")) {
+      throw refuse(kind + " '" + location + "' contains '..', which can leave the directories in 'inputPaths' "
+          + inputPaths, "give the path without '..'");
     }
     if (inputPaths.stream().noneMatch(prefix -> within(location, prefix, separators))) {
       throw refuse(kind + " '" + location + "' is outside 'inputPaths' " + inputPaths,
           "allow that location or change the spec");
     }
   }
+
+  /**
+   * A table or file an input named in SQL reads (format {@code sql}), as the SQL surface finds it in
+   * the query's plan: checked against {@code inputPaths} like a spec's own input location.
+   *
+   * @param table a catalog table ({@code db.name}) rather than a file path
+   * @param location the table's qualified name or the path (a query over anything else, such as
+   *     an inline VALUES list, reads no location)
+   */
+  public record SqlSource(boolean table, String location) {}
 
   /** True if {@code location} starts with {@code prefix} and the prefix ends at a separator. */
   static boolean within(String location, String prefix, String separators) {

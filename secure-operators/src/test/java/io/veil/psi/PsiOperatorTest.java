@@ -282,7 +282,7 @@ class PsiOperatorTest {
     JobSpec spec = spec(h, rows(), List.of("customer_id"), List.of("id"));
     assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("a", 0, 5))).build()))
         .isInstanceOf(InvalidInputException.class)
-        .hasMessageContaining("key column 'customer_id' is not in the input");
+        .hasMessageContaining("key column 'customer_id' is missing");
     assertThat(h.channel.allRecords()).isEmpty();
   }
 

@@ -138,6 +138,12 @@ public final class JobHarness {
   /** The spec of {@code operator} with these parties and operator section (written as YAML, then read). */
   public JobSpec spec(String name, String operator, List<Map<String, Object>> parties, Map<String, Object> section,
       String... extraYaml) {
+    return JobSpec.parse(specYaml(name, operator, parties, section, extraYaml), name + ".yaml", null);
+  }
+
+  /** The YAML of {@link #spec}. */
+  public String specYaml(String name, String operator, List<Map<String, Object>> parties, Map<String, Object> section,
+      String... extraYaml) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("version", 1);
     doc.put("name", name);
@@ -145,8 +151,7 @@ public final class JobHarness {
     doc.put("parties", parties);
     doc.put(Operators.find(operator).section(), section);
     try {
-      String yaml = YAML.writeValueAsString(doc) + String.join("\n", extraYaml) + "\n";
-      return JobSpec.parse(yaml, name + ".yaml", null);
+      return YAML.writeValueAsString(doc) + String.join("\n", extraYaml) + "\n";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -154,6 +159,11 @@ public final class JobHarness {
 
   /** A policy for {@code id} that accepts {@code spec}: its peers and keys, its operator, every recipient. */
   public static PartyPolicy acceptingPolicy(JobSpec spec, String id) {
+    return PartyPolicy.parse(acceptingPolicyYaml(spec, id), "policy of " + id);
+  }
+
+  /** The YAML of {@link #acceptingPolicy}, followed by {@code extraYaml} lines. */
+  public static String acceptingPolicyYaml(JobSpec spec, String id, String... extraYaml) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("party", id);
     List<Map<String, Object>> peers = new ArrayList<>();
@@ -163,7 +173,7 @@ public final class JobHarness {
     doc.put("operators", List.of(spec.operator()));
     doc.put("outputRecipients", spec.recipients());
     try {
-      return PartyPolicy.parse(YAML.writeValueAsString(doc), "policy of " + id);
+      return YAML.writeValueAsString(doc) + String.join("\n", extraYaml) + "\n";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -244,10 +254,10 @@ public final class JobHarness {
   }
 
   /** Receipts kept in memory; the "hash" is over the record's text, the job root a placeholder. */
-  static final class MemorySink implements ReceiptSink {
+  public static final class MemorySink implements ReceiptSink {
     private final List<JobRecord> records;
 
-    MemorySink(List<JobRecord> records) {
+    public MemorySink(List<JobRecord> records) {
       this.records = records;
     }
 

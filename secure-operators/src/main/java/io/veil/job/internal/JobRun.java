@@ -24,6 +24,7 @@ import io.veil.job.OperatorResult;
 import io.veil.job.ReceiptSink;
 import io.veil.job.SecureOperator;
 import io.veil.spark.DatasetCommitment;
+import io.veil.spark.InputColumns;
 import io.veil.spark.SparkErrors;
 import io.veil.spec.Approval;
 import io.veil.spec.JobSpec;
@@ -38,6 +39,7 @@ import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,14 +66,15 @@ public final class JobRun {
           + rq.key().path() + " holds key " + secret.identity().publicKey() + " but the spec pins "
           + me.publicKey() + " for " + me.id() + ". Use " + me.id() + "'s key file or fix the spec.");
     }
-    rq.policy().check(spec, me.id());
+    rq.policy().check(spec, me.id(), rq.sqlSources());
     rq.gates().forEach(g -> g.check(spec, me.id()));
     String jobId = spec.jobId();
 
     // Metadata only: paths, headers/footers, column names and types.
     Dataset<Row> input = null;
     if (me.input() != null) {
-      input = rq.input() != null ? rq.input() : rq.inputReader().open(spark, me.input(), me.id());
+      input = rq.input() != null ? InputColumns.shape(rq.input(), me.input(), me.id())
+          : rq.inputReader().open(spark, me.input(), me.id());
       operator.validateInput(spec, me, input.schema());
     }
     progress(rq, jobId, "spec, key, policy and input schema of " + me.id() + " are valid (" + spec.operator() + ", "
@@ -99,6 +102,7 @@ public final class JobRun {
         if (!ctx.bound()) {
           throw new IllegalStateException("operator " + spec.operator() + " finished without binding its input");
         }
+        checkOutputSchema(spec, me, input, result);
         long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
         Output out = output(spark, rq, me, result.output(), secret.deriveJobSecret(jobId, OUTPUT_SALT, 16));
         DatasetCommitment.Commitment in = ctx.inputCommitment();
@@ -138,6 +142,19 @@ public final class JobRun {
     }
   }
 
+  /** The output must be what the operator declares (the SQL functions plan with the declaration). */
+  private static void checkOutputSchema(JobSpec spec, PartySpec me, Dataset<Row> input, OperatorResult result) {
+    Optional<StructType> declared = spec.secureOperator().outputSchema(spec, me, input == null ? null : input.schema());
+    Optional<StructType> actual = result.output().map(Dataset::schema);
+    boolean same = declared.isPresent() == actual.isPresent()
+        && (declared.isEmpty() || declared.get().asNullable().equals(actual.get().asNullable()));
+    if (!same) {
+      throw new IllegalStateException("operator " + spec.operator() + " returned an output of "
+          + actual.map(StructType::simpleString).orElse("(none)") + " for " + me.id() + " but declares "
+          + declared.map(StructType::simpleString).orElse("(none)"));
+    }
+  }
+
   private record Output(Dataset<Row> table, String location, DatasetCommitment.Commitment commitment) {}
 
   /** Writes the output where the spec says (or keeps it, for library callers) and commits to it as written. */
@@ -153,8 +170,8 @@ public final class JobRun {
     JobOutputs.write(table.get(), me.output());
     Dataset<Row> written = JobOutputs.read(spark, me.output());
     DatasetCommitment.Commitment c = DatasetCommitment.compute(written, salt);
-    progress(rq, rq.spec().jobId(), "wrote " + c.rowCount() + " rows to " + me.output().path());
-    return new Output(written, me.output().path(), c);
+    progress(rq, rq.spec().jobId(), "wrote " + c.rowCount() + " rows to " + me.output().location());
+    return new Output(written, me.output().location(), c);
   }
 
   private static JobRecord.CommitmentRecord commitment(DatasetCommitment.Commitment c) {

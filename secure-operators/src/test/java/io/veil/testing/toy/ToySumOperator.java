@@ -90,6 +90,14 @@ public final class ToySumOperator implements SecureOperator {
     }
   }
 
+  private static final StructType TOTAL = new StructType().add("total", DataTypes.LongType, false);
+
+  @Override
+  public java.util.Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema) {
+    return party.id().equals(spec.settings(Settings.class).resultParty()) ? java.util.Optional.of(TOTAL)
+        : java.util.Optional.empty();
+  }
+
   @Override
   public OperatorResult run(OperatorContext c) {
     Settings s = c.settings(Settings.class);
@@ -140,8 +148,7 @@ public final class ToySumOperator implements SecureOperator {
       }
       sum += ByteBuffer.wrap(b).getLong();
     }
-    StructType schema = new StructType().add("total", DataTypes.LongType, false);
     return out.figure("total", sum).display("total", sum)
-        .output(c.spark().createDataFrame(List.of(RowFactory.create(sum)), schema)).details(sum).build();
+        .output(c.spark().createDataFrame(List.of(RowFactory.create(sum)), TOTAL)).details(sum).build();
   }
 }

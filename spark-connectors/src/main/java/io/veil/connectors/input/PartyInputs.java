@@ -2,6 +2,7 @@ package io.veil.connectors.input;
 
 import io.veil.InvalidInputException;
 import io.veil.job.InputReader;
+import io.veil.spark.InputColumns;
 import io.veil.spec.InputSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,14 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -44,25 +42,13 @@ public final class PartyInputs {
 
   /** Opens and validates; reads only metadata (file listing, headers, footers, JDBC column types). */
   public static Dataset<Row> open(SparkSession spark, InputSpec in, String party, Secrets secrets) {
-    Dataset<Row> df = read(spark, in, party, secrets);
-    validate(df.schema(), in, party);
-    if (in.columns() != null) {
-      java.util.LinkedHashSet<String> keep = new java.util.LinkedHashSet<>(keyColumns(in));
-      keep.addAll(in.columns());
-      df = df.selectExpr(keep.stream().map(c -> "`" + c + "`").toArray(String[]::new));
-    }
-    return df;
-  }
-
-  /** The input's key columns; none for operators without keys (aggregate). */
-  private static List<String> keyColumns(InputSpec in) {
-    return in.keyColumns() == null ? List.of() : in.keyColumns();
+    return InputColumns.shape(read(spark, in, party, secrets), in, party);
   }
 
   private static Dataset<Row> read(SparkSession spark, InputSpec in, String party, Secrets secrets) {
     String what = "input of " + party;
     DataFrameReader reader = spark.read().options(in.options());
-    StructType declared = in.schema().isEmpty() ? null : declaredSchema(in, party);
+    StructType declared = in.schema().isEmpty() ? null : InputColumns.declaredSchema(in, party);
     try {
       switch (in.format()) {
         case "csv" -> {
@@ -98,6 +84,10 @@ public final class PartyInputs {
           }
           return reader.load();
         }
+        case "sql" -> throw new InvalidInputException("Cannot open the " + what + ": the spec says it is named in "
+            + "SQL (format sql), so only a Veil SQL function can run this job, given the table or query, e.g. "
+            + "SELECT * FROM veil_job('<spec name>', '<table>'). Run it from Spark SQL, or give the input a "
+            + "file, table or jdbc format in the spec.");
         default -> throw new InvalidInputException("Cannot open the " + what + ": unknown format '"
             + in.format() + "'. Use csv, parquet, json, orc, jdbc or table.");
       }
@@ -125,57 +115,6 @@ public final class PartyInputs {
       }
     }
     return df;
-  }
-
-  /** Checks key columns, output columns and declared types; names every problem's column. */
-  public static void validate(StructType schema, InputSpec in, String party) {
-    List<String> names = Arrays.stream(schema.fields()).map(StructField::name).toList();
-    String available = String.join(", ", names);
-    for (String k : keyColumns(in)) {
-      if (!names.contains(k)) {
-        throw new InvalidInputException("Cannot use the input of " + party + ": key column '" + k
-            + "' is missing (columns: " + available + "). Fix keyColumns in the spec or the input.");
-      }
-    }
-    if (in.columns() != null) {
-      for (String c : in.columns()) {
-        if (!names.contains(c)) {
-          throw new InvalidInputException("Cannot use the input of " + party + ": column '" + c
-              + "' listed in 'columns' is missing (columns: " + available + "). Fix the spec or the input.");
-        }
-      }
-    }
-    for (Map.Entry<String, String> e : in.schema().entrySet()) {
-      if (!names.contains(e.getKey())) {
-        throw new InvalidInputException("Cannot use the input of " + party + ": column '" + e.getKey()
-            + "' declared in 'schema' is missing (columns: " + available + "). Fix the spec or the input.");
-      }
-      DataType want = parseType(e.getValue(), e.getKey(), party);
-      DataType got = schema.apply(e.getKey()).dataType();
-      if (!want.sameType(got)) {
-        throw new InvalidInputException("Cannot use the input of " + party + ": column '" + e.getKey()
-            + "' has type " + got.simpleString() + " but the spec declares " + want.simpleString()
-            + ". Convert the column or fix 'schema' in the spec.");
-      }
-    }
-  }
-
-  private static StructType declaredSchema(InputSpec in, String party) {
-    StructType t = new StructType();
-    for (Map.Entry<String, String> e : in.schema().entrySet()) {
-      t = t.add(e.getKey(), parseType(e.getValue(), e.getKey(), party), true);
-    }
-    return t;
-  }
-
-  private static DataType parseType(String type, String column, String party) {
-    try {
-      return DataType.fromDDL(type.toLowerCase(Locale.ROOT));
-    } catch (Exception e) { // ParseException is checked in Java's eyes
-      throw new InvalidInputException("Cannot use the input of " + party + ": type '" + type
-          + "' declared for column '" + column + "' is not a Spark SQL type. Use e.g. string, int, "
-          + "bigint, double, date, decimal(18,2).");
-    }
   }
 
   private static void checkPathExists(SparkSession spark, String path, String what) {
