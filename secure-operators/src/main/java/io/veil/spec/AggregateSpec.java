@@ -2,8 +2,10 @@ package io.veil.spec;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Settings of a secure grouped SUM/COUNT ({@code operator: aggregate}).
@@ -45,7 +47,7 @@ public record AggregateSpec(
   }
 
   @Override
-  public java.util.Map<String, Object> canonical() {
+  public Map<String, Object> canonical() {
     return AggregateSection.canonical(this);
   }
 
@@ -54,10 +56,14 @@ public record AggregateSpec(
     return List.of(resultParty);
   }
 
-  /** The group and summed columns: what every data party's input must have. */
+  /**
+   * The group columns as {@link ColumnUse#GROUP_BY} and the summed columns as
+   * {@link ColumnUse#AGGREGATE}, for every data party; nothing for a party without input (the
+   * result party only).
+   */
   @Override
-  public List<String> columnsUsed(PartySpec party) {
-    return party.input() == null ? List.of() : columns();
+  public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+    return party.input() == null ? new LinkedHashMap<>() : dataPartyUses();
   }
 
   /** Aggregation reads its group and summed columns only. */
@@ -66,12 +72,19 @@ public record AggregateSpec(
     return false;
   }
 
-  /** Every column this operator reads from a data party's input. */
+  /**
+   * Every column this operator reads from a data party's input, once each: the group columns, then
+   * the summed columns.
+   */
   public List<String> columns() {
-    List<String> cols = new ArrayList<>();
-    groupBy.forEach(g -> cols.add(g.column()));
-    sums.forEach(v -> cols.add(v.column()));
-    return cols;
+    return List.copyOf(dataPartyUses().keySet());
+  }
+
+  private Map<String, Set<ColumnUse>> dataPartyUses() {
+    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
+    ColumnUse.GROUP_BY.addTo(uses, groupBy.stream().map(GroupColumn::column).toList());
+    ColumnUse.AGGREGATE.addTo(uses, sums.stream().map(ValueColumn::column).toList());
+    return uses;
   }
 
   /**

@@ -2,6 +2,10 @@ package io.veil.spec;
 
 import io.veil.psi.KeyNormalization;
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Settings of additive feature aggregation ({@code operator: feature-aggregate}): rows aligned by
@@ -26,12 +30,27 @@ public record FeatureAggregateSpec(
   public static final int MAX_DIMS = 4096;
 
   @Override
-  public java.util.Map<String, Object> canonical() {
+  public Map<String, Object> canonical() {
     return FeatureAggregateSection.canonical(this);
   }
 
   @Override
-  public java.util.List<String> recipients() {
-    return java.util.List.of(resultParty);
+  public List<String> recipients() {
+    return List.of(resultParty);
+  }
+
+  /**
+   * The key columns as {@link ColumnUse#JOIN_KEY} (they align the rows across parties) and the
+   * feature columns ({@code input.columns}, the party's vector) as {@link ColumnUse#AGGREGATE}:
+   * only their row-wise sum over every party reaches the result party.
+   */
+  @Override
+  public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
+    if (party.input() != null) {
+      ColumnUse.JOIN_KEY.addTo(uses, party.input().keyColumns());
+      ColumnUse.AGGREGATE.addTo(uses, party.input().columns());
+    }
+    return uses;
   }
 }

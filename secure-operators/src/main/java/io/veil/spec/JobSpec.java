@@ -391,6 +391,14 @@ public final class JobSpec {
     return settings.columnsUsed(party(party));
   }
 
+  /**
+   * How the job uses each column of {@code party}'s input (see {@link OperatorSettings#columnUses}):
+   * what the party's policy {@code columnRules} is checked against.
+   */
+  public Map<String, Set<ColumnUse>> columnUses(String party) {
+    return settings.columnUses(party(party));
+  }
+
   public long peerTimeoutMs() {
     return peerTimeoutMs;
   }

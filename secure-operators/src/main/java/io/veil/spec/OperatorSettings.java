@@ -1,8 +1,9 @@
 package io.veil.spec;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An operator's settings, as read from its section of a job spec by the operator's
@@ -20,19 +21,32 @@ public interface OperatorSettings {
   /** The parties that receive an output of the job. */
   List<String> recipients();
 
-  /** The columns of {@code party}'s input the job uses: by default its key columns and the columns it keeps. */
+  /**
+   * How the job uses each column of {@code party}'s input, in a stable order: the map's keys are
+   * every column the job reads from that input, each with its uses. A column may have no use: the
+   * job reads it but releases nothing derived from it (e.g. PSI's kept columns at a party that
+   * receives no rows). A party's policy {@code columnRules} is checked against these uses, for
+   * every operator, so an operator that reads a column must list it here.
+   *
+   * <p>By default: the key columns as {@link ColumnUse#JOIN_KEY}, the kept columns
+   * ({@code input.columns}) as {@link ColumnUse#OUTPUT}; none for a party without input. Returns a
+   * new mutable map with mutable sets, which overrides may adjust.
+   */
+  default Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
+    if (party.input() != null) {
+      ColumnUse.JOIN_KEY.addTo(uses, party.input().keyColumns());
+      ColumnUse.OUTPUT.addTo(uses, party.input().columns());
+    }
+    return uses;
+  }
+
+  /**
+   * The columns of {@code party}'s input the job uses, in order: the keys of
+   * {@link #columnUses(PartySpec)}. A party's policy {@code columns} is checked against them.
+   */
   default List<String> columnsUsed(PartySpec party) {
-    List<String> cols = new ArrayList<>();
-    if (party.input() == null) {
-      return cols;
-    }
-    if (party.input().keyColumns() != null) {
-      cols.addAll(party.input().keyColumns());
-    }
-    if (party.input().columns() != null) {
-      cols.addAll(party.input().columns());
-    }
-    return cols;
+    return List.copyOf(columnUses(party).keySet());
   }
 
   /** Whether the job reads (and may output) every column of {@code party}'s input: by default when its {@code columns} is not set. */

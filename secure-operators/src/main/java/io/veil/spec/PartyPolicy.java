@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +32,9 @@ import java.util.Set;
  * minGroupSize: 10             # optional: smallest aggregate minGroupSize approved (default 0)
  * outputRecipients: [bank_a, bank_b] # who may receive outputs
  * columns: [id]                # optional: columns of our input a job may use (keys and outputs)
+ * columnRules:                 # optional: how a job may use each column of our input, per peer
+ *   - column: id
+ *     allow: [join-key]
  * inputPaths: [data/]          # optional: prefixes of the locations our input may come from
  * </pre>
  *
@@ -37,6 +43,14 @@ import java.util.Set;
  * For PSI and feature aggregation the spec must also list the columns it keeps from this party's input
  * ({@code input.columns}; {@code []} for the keys only): leaving it out keeps every column, which
  * the policy cannot check.
+ *
+ * <p>With {@code columnRules} set, every column a job uses from this party's input must be allowed
+ * for each of its uses ({@link ColumnUse}: {@code join-key}, {@code group-by}, {@code aggregate},
+ * {@code output}, as the operator declares them in {@link OperatorSettings#columnUses}), with each
+ * other party of the job. For a column, a use and a peer, the first rule for that column (in file
+ * order) whose {@code peers} is absent or names the peer decides; a column with no such rule is
+ * refused, and so is a job that keeps every column. {@code allow: []} forbids any use. Both
+ * {@code columns} and {@code columnRules} may be set; a job must pass both.
  *
  * <p>With {@code inputPaths} set, the input's location must start with one of the prefixes, and
  * the prefix must end at a separator of that location: the path for file inputs ({@code /}), the
@@ -53,12 +67,33 @@ public final class PartyPolicy {
   private final Set<String> psiModes;
   private final Set<String> outputRecipients;
   private final List<String> columns;
+  private final List<ColumnRule> columnRules;
   private final List<String> inputPaths;
   private final int minGroupSize;
 
+  /**
+   * One entry of {@code columnRules}.
+   *
+   * @param index its position in the list, to name it in refusals ({@code columnRules[index]})
+   * @param column the column of this party's input it is about
+   * @param allow the uses it allows (empty: none)
+   * @param peers the peers it applies to, or null for every peer
+   */
+  private record ColumnRule(int index, String column, Set<ColumnUse> allow, List<String> peers) {
+    boolean appliesTo(String column, String peer) {
+      return this.column.equals(column) && (peers == null || peers.contains(peer));
+    }
+
+    /** E.g. {@code columnRules[2] (for peers [bank_b]) allows it only as [output]}. */
+    String describe() {
+      return "columnRules[" + index + "]" + (peers == null ? "" : " (for peers " + peers + ")")
+          + " allows it only as " + allow + (allow.isEmpty() ? " (nothing)" : "");
+    }
+  }
+
   private PartyPolicy(String source, String party, Map<String, IdentityPublicKey> peers, Set<String> operators,
-      Set<String> psiModes, Set<String> outputRecipients, List<String> columns, List<String> inputPaths,
-      int minGroupSize) {
+      Set<String> psiModes, Set<String> outputRecipients, List<String> columns, List<ColumnRule> columnRules,
+      List<String> inputPaths, int minGroupSize) {
     this.source = source;
     this.party = party;
     this.peers = Map.copyOf(peers);
@@ -66,6 +101,7 @@ public final class PartyPolicy {
     this.psiModes = Set.copyOf(psiModes);
     this.outputRecipients = Set.copyOf(outputRecipients);
     this.columns = columns;
+    this.columnRules = columnRules;
     this.inputPaths = inputPaths;
     this.minGroupSize = minGroupSize;
   }
@@ -93,7 +129,7 @@ public final class PartyPolicy {
     }
     SpecReader r = new SpecReader("policy " + source);
     r.allowOnly(root, "", Set.of("party", "peers", "operators", "psiModes", "outputRecipients", "columns",
-        "inputPaths", "minGroupSize"));
+        "columnRules", "inputPaths", "minGroupSize"));
     String party = r.string(root, "", "party", null);
     Map<String, IdentityPublicKey> peers = new LinkedHashMap<>();
     JsonNode ps = root.get("peers");
@@ -124,8 +160,37 @@ public final class PartyPolicy {
         Set.copyOf(operators.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
         modes == null ? Set.of("rows", "cardinality")
             : Set.copyOf(modes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList()),
-        Set.copyOf(recipients), r.strings(root, "", "columns", false), r.strings(root, "", "inputPaths", false),
-        r.integer(root, "", "minGroupSize", 0, 0, Integer.MAX_VALUE));
+        Set.copyOf(recipients), r.strings(root, "", "columns", false), columnRules(r, root.get("columnRules")),
+        r.strings(root, "", "inputPaths", false), r.integer(root, "", "minGroupSize", 0, 0, Integer.MAX_VALUE));
+  }
+
+  /** Reads {@code columnRules}: null when absent. */
+  private static List<ColumnRule> columnRules(SpecReader r, JsonNode rules) {
+    if (rules == null || rules.isNull()) {
+      return null;
+    }
+    if (!rules.isArray()) {
+      throw r.error("columnRules", "must be a list of rules, each {column: <name>, allow: [<uses>], peers: [<ids>]}");
+    }
+    List<ColumnRule> out = new ArrayList<>();
+    for (JsonNode rule : rules) {
+      String path = "columnRules[" + out.size() + "]";
+      r.allowOnly(rule, path, Set.of("column", "allow", "peers"));
+      String column = r.string(rule, path, "column", null);
+      Set<ColumnUse> allow = EnumSet.noneOf(ColumnUse.class);
+      for (String use : r.strings(rule, path, "allow", true)) {
+        allow.add(ColumnUse.fromYamlName(use).orElseThrow(() -> r.error(path + ".allow", "names '" + use + "', "
+            + "which is not a column use; use " + String.join(", ", ColumnUse.yamlNames()) + " ([] for none)")));
+      }
+      List<String> peers = r.texts(rule, path, "peers", false);
+      if (peers != null && peers.isEmpty()) {
+        throw r.error(path + ".peers", "is empty, so the rule would apply to no peer; leave 'peers' out for a rule "
+            + "that applies to every peer");
+      }
+      out.add(new ColumnRule(out.size(), column, Collections.unmodifiableSet(allow),
+          peers == null ? null : List.copyOf(peers)));
+    }
+    return List.copyOf(out);
   }
 
   public String party() {
@@ -186,13 +251,58 @@ public final class PartyPolicy {
         }
       }
       if (spec.settings().readsEveryColumn(mine)) {
-        throw refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but 'columns' "
-            + "allows only " + columns, "list the columns to keep in the spec's input.columns ([] for the keys only)");
+        throw everyColumnKept(me, "'columns' allows only " + columns);
       }
+    }
+    if (mine.input() != null && columnRules != null) {
+      checkColumnRules(spec.operator(), spec.settings(), mine, spec.others(me));
     }
     if (mine.input() != null && inputPaths != null) {
       checkLocation(mine.input(), sqlSources);
     }
+  }
+
+  /**
+   * Checks each use of each column of {@code mine}'s input, by operator {@code operator} with
+   * {@code settings}, with each of {@code peers} against {@code columnRules}.
+   */
+  void checkColumnRules(String operator, OperatorSettings settings, PartySpec mine, List<String> peers) {
+    if (settings.readsEveryColumn(mine)) {
+      throw everyColumnKept(mine.id(), "'columnRules' has rules only for "
+          + columnRules.stream().map(ColumnRule::column).distinct().toList());
+    }
+    Map<String, Set<ColumnUse>> uses = settings.columnUses(mine);
+    for (String c : settings.columnsUsed(mine)) {
+      if (!uses.containsKey(c)) {
+        throw refuse("operator '" + operator + "' reads column '" + c + "' of " + mine.id() + "'s input but does "
+            + "not declare how it uses it (OperatorSettings.columnUses), so 'columnRules' cannot check it",
+            "do not approve jobs of this operator under 'columnRules' until its author declares the use");
+      }
+    }
+    for (Map.Entry<String, Set<ColumnUse>> e : uses.entrySet()) {
+      String c = e.getKey();
+      for (ColumnUse use : e.getValue()) {
+        for (String peer : peers) {
+          String what = "operator '" + operator + "' uses column '" + c + "' as " + use + " with " + peer;
+          ColumnRule rule = columnRules.stream().filter(r -> r.appliesTo(c, peer)).findFirst().orElseThrow(() ->
+              refuse(what + ", but column '" + c + "' has no rule in 'columnRules' that applies to peer " + peer,
+                  "add a rule for the column (without 'peers', or with " + peer + " in its 'peers') or change "
+                      + "the spec"));
+          if (!rule.allow().contains(use)) {
+            throw refuse(what + ", but " + rule.describe(), "allow that use in the rule or change the spec");
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The refusal of a job that keeps every column of {@code me}'s input, which {@code limit} (the
+   * policy field and what it allows) cannot check.
+   */
+  private PolicyRefusedException everyColumnKept(String me, String limit) {
+    return refuse("the spec keeps every column of " + me + "'s input (its 'columns' is not set) but " + limit,
+        "list the columns to keep in the spec's input.columns ([] for the keys only)");
   }
 
   private void checkLocation(InputSpec in, List<SqlSource> sqlSources) {

@@ -4,6 +4,7 @@ import io.veil.psi.KeyNormalization;
 import io.veil.psi.PsiMode;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * PSI settings of a job.
@@ -21,6 +22,21 @@ public record PsiSpec(
   @Override
   public Map<String, Object> canonical() {
     return PsiSection.canonical(this);
+  }
+
+  /**
+   * The key columns as {@link ColumnUse#JOIN_KEY}. The kept columns ({@code input.columns}) are
+   * {@link ColumnUse#OUTPUT} only where they are shown: at a recipient in rows mode, which receives
+   * its own matching rows. In cardinality mode, and at a party that is not a recipient, they are read
+   * but never released, so they have no use.
+   */
+  @Override
+  public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+    Map<String, Set<ColumnUse>> uses = OperatorSettings.super.columnUses(party);
+    if (mode != PsiMode.ROWS || !recipients.contains(party.id())) {
+      uses.values().forEach(u -> u.remove(ColumnUse.OUTPUT));
+    }
+    return uses;
   }
 
   @Override

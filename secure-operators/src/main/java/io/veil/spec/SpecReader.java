@@ -150,7 +150,17 @@ final class SpecReader {
     return n.asBoolean();
   }
 
+  /** A list of text values (a single value is a list of one); numbers and booleans are taken as text. */
   List<String> strings(JsonNode parent, String path, String field, boolean required) {
+    return list(parent, path, field, required, false);
+  }
+
+  /** As {@link #strings}, but every element must be YAML text: a number or boolean is an error. */
+  List<String> texts(JsonNode parent, String path, String field, boolean required) {
+    return list(parent, path, field, required, true);
+  }
+
+  private List<String> list(JsonNode parent, String path, String field, boolean required, boolean textOnly) {
     JsonNode n = parent == null ? null : parent.get(field);
     if (n == null || n.isNull()) {
       if (required) {
@@ -167,8 +177,9 @@ final class SpecReader {
       throw error(join(path, field), "must be a list");
     }
     for (JsonNode e : n) {
-      if (!e.isValueNode()) {
-        throw error(join(path, field), "must be a list of text values");
+      if (!e.isValueNode() || (textOnly && !e.isTextual())) {
+        throw error(join(path, field), "must be a list of text values" + (textOnly && e.isValueNode()
+            ? " (got " + e.asText() + "; quote it if it is meant as text)" : ""));
       }
       out.add(e.asText());
     }

@@ -1,6 +1,8 @@
 package io.veil.spec;
 
-import static io.veil.spec.SpecFixtures.keyA;
+import static io.veil.spec.SpecFixtures.AGGREGATE_SECTION;
+import static io.veil.spec.SpecFixtures.aggregateSpec;
+import static io.veil.spec.SpecFixtures.featureAggregateSpec;
 import static io.veil.spec.SpecFixtures.keyB;
 import static io.veil.spec.SpecFixtures.keyC;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,31 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The aggregate and featureAggregate sections: defaults, validation, canonical form, policy. */
 class AggregationSpecTest {
 
-  private static String aggregate(String section) {
-    return String.join("\n",
-        "name: report",
-        "operator: aggregate",
-        "parties:",
-        "  - id: bank_a",
-        "    publicKey: " + keyA(),
-        "    input: {format: csv, path: a.csv}",
-        "  - id: bank_b",
-        "    publicKey: " + keyB(),
-        "    input: {format: csv, path: b.csv}",
-        "  - id: bank_c",
-        "    publicKey: " + keyC(),
-        "    output: {path: out}",
-        "aggregate:",
-        section);
-  }
-
-  private static final String SECTION = String.join("\n",
-      "  resultParty: bank_c",
-      "  groupBy:",
-      "    - {column: region, values: [north, south]}",
-      "    - {column: age, buckets: {from: 20, to: 65, width: 10}}",
-      "  sums:",
-      "    - {column: amount, maxAbs: 1000000, scale: 2}");
+  private static final String SECTION = AGGREGATE_SECTION;
 
   private static JobSpec parse(String yaml) {
     return JobSpec.parse(yaml, "t.yaml", null);
@@ -46,7 +24,7 @@ class AggregationSpecTest {
 
   @Test
   void defaultsAreFilledIn() {
-    JobSpec spec = parse(aggregate(SECTION));
+    JobSpec spec = parse(aggregateSpec(SECTION));
     AggregateSpec a = spec.settings(AggregateSpec.class);
     assertThat(spec.dataParties()).containsExactly("bank_a", "bank_b");
     assertThat(spec.recipients()).containsExactly("bank_c");
@@ -63,55 +41,44 @@ class AggregationSpecTest {
 
   @Test
   void everySettingChangesTheContract() {
-    String base = parse(aggregate(SECTION)).contractHash();
+    String base = parse(aggregateSpec(SECTION)).contractHash();
     for (String changed : List.of(
         SECTION.replace("north", "east"),
         SECTION.replace("width: 10", "width: 5"),
         SECTION.replace("maxAbs: 1000000", "maxAbs: 1000001"),
         SECTION + "\n  minGroupSize: 5",
         SECTION.replace("scale: 2", "scale: 0") + "\n  dp: {epsilon: 1.0, delta: 1.0e-6}")) {
-      assertThat(parse(aggregate(changed)).contractHash()).as(changed).isNotEqualTo(base);
+      assertThat(parse(aggregateSpec(changed)).contractHash()).as(changed).isNotEqualTo(base);
     }
   }
 
   @Test
   void badSectionsAreNamed() {
-    expectError(aggregate(SECTION.replace("bank_c", "bank_x")), "'aggregate.resultParty' names 'bank_x'");
-    expectError(aggregate(SECTION.replace("values: [north, south]", "values: [north, north]")),
+    expectError(aggregateSpec(SECTION.replace("bank_c", "bank_x")), "'aggregate.resultParty' names 'bank_x'");
+    expectError(aggregateSpec(SECTION.replace("values: [north, south]", "values: [north, north]")),
         "'aggregate.groupBy[0].values' lists a value twice");
-    expectError(aggregate(SECTION.replace("{column: region, values: [north, south]}", "{column: region}")),
+    expectError(aggregateSpec(SECTION.replace("{column: region, values: [north, south]}", "{column: region}")),
         "exactly one of 'values'");
-    expectError(aggregate(SECTION.replace("width: 10", "width: 0")), "'aggregate.groupBy[1].buckets.width' must be "
+    expectError(aggregateSpec(SECTION.replace("width: 10", "width: 0")), "'aggregate.groupBy[1].buckets.width' must be "
         + "positive");
-    expectError(aggregate(SECTION.replace("maxAbs: 1000000, scale: 2", "maxAbs: 1000000, scale: 18")),
+    expectError(aggregateSpec(SECTION.replace("maxAbs: 1000000, scale: 2", "maxAbs: 1000000, scale: 18")),
         "unusable format");
-    expectError(aggregate(SECTION + "\n  maxRowsPerParty: 100000000000000"), "could overflow 64 bits");
-    expectError(aggregate(SECTION + "\n  dp: {epsilon: 0.0001, delta: 1.0e-9}"), "'aggregate.dp' cannot be met");
-    expectError(aggregate(SECTION + "\n  colour: red"), "unknown field 'aggregate.colour'");
-    expectError(aggregate(SECTION).replace("operator: aggregate", "operator: aggregate\npsi: {mode: rows}"),
+    expectError(aggregateSpec(SECTION + "\n  maxRowsPerParty: 100000000000000"), "could overflow 64 bits");
+    expectError(aggregateSpec(SECTION + "\n  dp: {epsilon: 0.0001, delta: 1.0e-9}"), "'aggregate.dp' cannot be met");
+    expectError(aggregateSpec(SECTION + "\n  colour: red"), "unknown field 'aggregate.colour'");
+    expectError(aggregateSpec(SECTION).replace("operator: aggregate", "operator: aggregate\npsi: {mode: rows}"),
         "'psi' belongs to another operator");
-    expectError(aggregate(SECTION).replace("    output: {path: out}", "    input: {format: csv, path: c.csv}")
+    expectError(aggregateSpec(SECTION).replace("    output: {path: out}", "    input: {format: csv, path: c.csv}")
         .replace("resultParty: bank_c", "resultParty: bank_a"), "'parties[bank_a].output' is required");
-    expectError(aggregate(SECTION).replace("    input: {format: csv, path: b.csv}", ""),
+    expectError(aggregateSpec(SECTION).replace("    input: {format: csv, path: b.csv}", ""),
         "neither contributes an input nor receives");
-    expectError(aggregate(SECTION).replace("input: {format: csv, path: a.csv}",
+    expectError(aggregateSpec(SECTION).replace("input: {format: csv, path: a.csv}",
         "input: {format: csv, path: a.csv, keyColumns: [id]}"), "'parties[bank_a].input.keyColumns' is not used");
   }
 
   @Test
   void featureAggregateNeedsAlignedVectorsOfTheDeclaredLength() {
-    String fa = String.join("\n",
-        "name: vfl",
-        "operator: feature-aggregate",
-        "parties:",
-        "  - id: bank_a",
-        "    publicKey: " + keyA(),
-        "    input: {format: parquet, path: a, keyColumns: [id], columns: [z0, z1]}",
-        "    output: {path: out}",
-        "  - id: bank_b",
-        "    publicKey: " + keyB(),
-        "    input: {format: parquet, path: b, keyColumns: [cid], columns: [h0, h1]}",
-        "featureAggregate: {resultParty: bank_a, dims: 2, maxAbs: 1000}");
+    String fa = featureAggregateSpec();
     FeatureAggregateSpec f = parse(fa).settings(FeatureAggregateSpec.class);
     assertThat(f.scale()).isEqualTo(FeatureAggregateSpec.DEFAULT_SCALE);
     assertThat(f.batchRows()).isEqualTo(FeatureAggregateSpec.DEFAULT_BATCH_ROWS);
@@ -124,7 +91,7 @@ class AggregationSpecTest {
 
   @Test
   void aPolicyCanDemandAMinimumGroupSize() {
-    JobSpec spec = parse(aggregate(SECTION + "\n  minGroupSize: 5"));
+    JobSpec spec = parse(aggregateSpec(SECTION + "\n  minGroupSize: 5"));
     String policy = String.join("\n",
         "party: bank_a",
         "peers:",

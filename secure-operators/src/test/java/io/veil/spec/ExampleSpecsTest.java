@@ -2,9 +2,11 @@ package io.veil.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veil.PolicyRefusedException;
 import io.veil.psi.PsiMode;
 import java.io.IOException;
 import java.io.Reader;
@@ -89,6 +91,24 @@ class ExampleSpecsTest {
       }
       assertThat(checked).as("example specs naming %s", policy.party()).isGreaterThanOrEqualTo(2);
     }));
+  }
+
+  @Test
+  void exampleColumnRulesKeepTheSegmentOutOfJobsWithOtherPeers() throws IOException {
+    JobSpec withB = JobSpec.read(EXAMPLES.resolve("psi.yaml"), null);
+    String keyB = withB.partyKeys().get("bank_b").encoded();
+    String keyC = JobSpec.read(EXAMPLES.resolve("aggregate.yaml"), null).partyKeys().get("bank_c").encoded();
+    String text = Files.readString(EXAMPLES.resolve("psi.yaml"), StandardCharsets.UTF_8);
+    text = SpecFixtures.replaceOnce(text, "id: bank_b", "id: bank_c");
+    text = SpecFixtures.replaceOnce(text, keyB, keyC);
+    // bank_a receives the rows (bank_c is not among its outputRecipients).
+    JobSpec withC = JobSpec.parse(SpecFixtures.replaceOnce(text, "recipients: [bank_a, bank_b]",
+        "recipients: [bank_a]"), "psi-with-bank_c.yaml", null);
+    PartyPolicy policyA = PartyPolicy.read(EXAMPLES.resolve("policy-bank_a.yaml"));
+    assertThatCode(() -> policyA.check(withB, "bank_a")).doesNotThrowAnyException();
+    assertThatThrownBy(() -> policyA.check(withC, "bank_a")).isInstanceOf(PolicyRefusedException.class)
+        .hasMessageContaining("operator 'psi' uses column 'segment' as output with bank_c, but columnRules[4] "
+            + "allows it only as [] (nothing)");
   }
 
   @Test

@@ -100,6 +100,56 @@ final class SpecFixtures {
         "");
   }
 
+  /**
+   * An aggregate spec: bank_a and bank_b contribute inputs, bank_c receives the totals; {@code
+   * section} is the body of the {@code aggregate} section, e.g. {@link #AGGREGATE_SECTION}.
+   */
+  static String aggregateSpec(String section) {
+    return String.join("\n",
+        "name: report",
+        "operator: aggregate",
+        "parties:",
+        "  - id: bank_a",
+        "    publicKey: " + keyA(),
+        "    input: {format: csv, path: a.csv}",
+        "  - id: bank_b",
+        "    publicKey: " + keyB(),
+        "    input: {format: csv, path: b.csv}",
+        "  - id: bank_c",
+        "    publicKey: " + keyC(),
+        "    output: {path: out}",
+        "aggregate:",
+        section);
+  }
+
+  /** Groups by region (values) and age (buckets), sums amount; the result party is bank_c. */
+  static final String AGGREGATE_SECTION = String.join("\n",
+      "  resultParty: bank_c",
+      "  groupBy:",
+      "    - {column: region, values: [north, south]}",
+      "    - {column: age, buckets: {from: 20, to: 65, width: 10}}",
+      "  sums:",
+      "    - {column: amount, maxAbs: 1000000, scale: 2}");
+
+  /**
+   * A feature aggregation: bank_a (keys [id], features [z0, z1]) receives the sum; bank_b (keys
+   * [cid], features [h0, h1]) contributes.
+   */
+  static String featureAggregateSpec() {
+    return String.join("\n",
+        "name: vfl",
+        "operator: feature-aggregate",
+        "parties:",
+        "  - id: bank_a",
+        "    publicKey: " + keyA(),
+        "    input: {format: parquet, path: a, keyColumns: [id], columns: [z0, z1]}",
+        "    output: {path: out}",
+        "  - id: bank_b",
+        "    publicKey: " + keyB(),
+        "    input: {format: parquet, path: b, keyColumns: [cid], columns: [h0, h1]}",
+        "featureAggregate: {resultParty: bank_a, dims: 2, maxAbs: 1000}");
+  }
+
   /** bank_a's policy that allows {@link #minimalSpec()} and {@link #fullSpec()}. */
   static String policyA() {
     return String.join("\n",

@@ -9,13 +9,16 @@ import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spark.RunKey;
+import io.veil.spec.ColumnUse;
 import io.veil.spec.JobSpec;
 import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -50,9 +53,14 @@ public final class ToySumOperator implements SecureOperator {
       return List.of(resultParty);
     }
 
+    /** The summed column, at every party with an input: only the total over all parties is released. */
     @Override
-    public List<String> columnsUsed(PartySpec party) {
-      return party.input() == null ? List.of() : List.of(column);
+    public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+      Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
+      if (party.input() != null) {
+        ColumnUse.AGGREGATE.addTo(uses, List.of(column));
+      }
+      return uses;
     }
 
     @Override
