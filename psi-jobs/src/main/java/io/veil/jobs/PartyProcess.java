@@ -145,6 +145,11 @@ public final class PartyProcess implements AutoCloseable {
     }
   }
 
+  /** Whether the process has ended. */
+  public boolean hasEnded() {
+    return !process.isAlive();
+  }
+
   /** Kills the process at once (SIGKILL), as a crash would. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();

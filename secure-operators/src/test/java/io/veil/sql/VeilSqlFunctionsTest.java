@@ -254,7 +254,7 @@ class VeilSqlFunctionsTest {
     assertThatThrownBy(() -> p.a().sql("SELECT * FROM veil_psi('overlap', 'SELECT * FROM hr_people_"
         + channel.replace('-', '_') + "')").collect())
         .isInstanceOf(PolicyRefusedException.class)
-        .hasMessageContaining("table read by the SQL input 'spark_catalog.default.hr_people_")
+        .hasMessageContaining("table read by the SQL input 'default.hr_people_")
         .hasMessageContaining("is outside 'inputPaths' [crm.]");
     assertThat(new InMemoryChannel(channel).allRecords()).isEmpty();
   }

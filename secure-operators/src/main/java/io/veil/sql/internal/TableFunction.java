@@ -174,9 +174,9 @@ public final class TableFunction {
     List<PartyPolicy.SqlSource> out = new ArrayList<>();
     for (LogicalPlan leaf : JavaConverters.seqAsJavaList(input.queryExecution().analyzed().collectLeaves())) {
       if (leaf instanceof HiveTableRelation h) {
-        out.add(new PartyPolicy.SqlSource(true, h.tableMeta().identifier().unquotedString()));
+        out.add(new PartyPolicy.SqlSource(true, name(h.tableMeta().identifier())));
       } else if (leaf instanceof LogicalRelation l && l.catalogTable().isDefined()) {
-        out.add(new PartyPolicy.SqlSource(true, l.catalogTable().get().identifier().unquotedString()));
+        out.add(new PartyPolicy.SqlSource(true, name(l.catalogTable().get().identifier())));
       } else if (leaf instanceof LogicalRelation l && l.relation() instanceof HadoopFsRelation fs) {
         JavaConverters.seqAsJavaList(fs.location().rootPaths())
             .forEach(p -> out.add(new PartyPolicy.SqlSource(false, p.toString())));
@@ -187,6 +187,11 @@ public final class TableFunction {
       }
     }
     return out;
+  }
+
+  /** A session catalog table as a spec names one: {@code db.table}. */
+  private static String name(org.apache.spark.sql.catalyst.TableIdentifier id) {
+    return id.database().isDefined() ? id.database().get() + "." + id.table() : id.table();
   }
 
   /** The operator's output with the declared columns and types (a CSV output reads back as text). */
