@@ -56,7 +56,7 @@ class ExampleSpecsTest {
   @Test
   void thereAreExamplesToCheck() throws IOException {
     assertThat(specFiles()).extracting(p -> p.getFileName().toString())
-        .contains("psi.yaml", "psi-cardinality.yaml", "aggregate.yaml", "feature-aggregate.yaml");
+        .contains("psi.yaml", "psi-cardinality.yaml", "aggregate.yaml", "feature-aggregate.yaml", "psi-sql.yaml");
     assertThat(policyFiles()).extracting(p -> p.getFileName().toString())
         .contains("policy-bank_a.yaml", "policy-bank_b.yaml");
   }
@@ -72,6 +72,14 @@ class ExampleSpecsTest {
     }));
   }
 
+  /** For an input named in SQL, the table its example query reads (psi-sql.yaml's header). */
+  private static List<PartyPolicy.SqlSource> sqlSources(JobSpec spec, String party) {
+    if (spec.party(party).input() == null || !spec.party(party).input().format().equals("sql")) {
+      return null;
+    }
+    return List.of(new PartyPolicy.SqlSource(true, party.equals("bank_a") ? "crm.customers" : "exports.customers"));
+  }
+
   @TestFactory
   Stream<DynamicTest> everyExamplePolicyParsesAndApprovesTheExampleSpecs() throws IOException {
     List<JobSpec> specs = new ArrayList<>();
@@ -84,8 +92,8 @@ class ExampleSpecsTest {
       int checked = 0;
       for (JobSpec spec : specs) {
         if (spec.parties().stream().anyMatch(p -> p.id().equals(policy.party()))) {
-          assertThatCode(() -> policy.check(spec, policy.party())).as("%s approves %s", f, spec.name())
-              .doesNotThrowAnyException();
+          assertThatCode(() -> policy.check(spec, policy.party(), sqlSources(spec, policy.party())))
+              .as("%s approves %s", f, spec.name()).doesNotThrowAnyException();
           checked++;
         }
       }

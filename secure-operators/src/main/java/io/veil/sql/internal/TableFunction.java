@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -116,33 +117,80 @@ public final class TableFunction {
       op.validateInput(spec, me, inputSchema);
     }
     Optional<StructType> declared = op.outputSchema(spec, me, inputSchema);
-    JobRdd rows = new JobRdd(spark.sparkContext(), () -> {
-      JobOutcome outcome = VeilJobs.run(spark, request);
-      return (declared.isPresent() ? conform(outcome, declared.get()) : describe(spark, outcome)).rdd();
+    // The same call twice in one query (or planned and not yet run) is one job, run once: a party
+    // must not run two copies of a job against its peers at the same time.
+    String pending = spec.jobId() + "\n" + party + "\n" + named;
+    Map<String, LogicalPlan> mine = PENDING.computeIfAbsent(spark, s -> new ConcurrentHashMap<>());
+    return mine.computeIfAbsent(pending, k -> {
+      JobRdd rows = new JobRdd(spark.sparkContext(), () -> {
+        try {
+          JobOutcome outcome = VeilJobs.run(spark, request);
+          return (declared.isPresent() ? conform(outcome, declared.get()) : describe(spark, outcome)).rdd();
+        } finally {
+          mine.remove(k); // the next query runs the job again (a re-run, as `veil run` twice would)
+        }
+      });
+      return spark.createDataFrame(rows, declared.map(StructType::asNullable).orElse(JOB_SCHEMA)).logicalPlan();
     });
-    return spark.createDataFrame(rows, declared.map(StructType::asNullable).orElse(JOB_SCHEMA)).logicalPlan();
   }
 
-  /** The spec called {@code name} in the spec directory ({@code <name>.yaml} or {@code .yml}). */
+  /** Per session, the relations of jobs planned but not yet run, by job, party and named input. */
+  private static final Map<SparkSession, Map<String, LogicalPlan>> PENDING =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * The spec called {@code name} in the spec directory: {@code <name>.yaml} (or {@code .yml}), else
+   * the one YAML file there whose {@code name:} is {@code name}.
+   */
   static JobSpec findSpec(VeilConf conf, String name, String period) {
     if (name == null || !name.matches("[A-Za-z0-9._-]{1,101}")) {
       throw new InvalidInputException("Cannot find job spec '" + name + "': a spec name is 1-101 letters, digits, "
           + "'.', '_' or '-'. Give the spec's name (its 'name:' field).");
     }
     Path dir = Path.of(conf.require(JobConfig.SPEC_DIR, "find job spec '" + name + "' (the specs the parties agreed)"));
+    List<Path> found = new ArrayList<>();
     for (String ext : List.of(".yaml", ".yml")) {
-      Path f = dir.resolve(name + ext);
-      if (Files.isRegularFile(f)) {
-        JobSpec spec = JobSpec.read(f, period);
-        if (!spec.name().equals(name)) {
-          throw new InvalidInputException("Cannot use job spec " + f + ": its name is '" + spec.name() + "', not '"
-              + name + "'. Name the file after the spec (" + spec.name() + ext + ").");
-        }
-        return spec;
+      if (Files.isRegularFile(dir.resolve(name + ext))) {
+        found.add(dir.resolve(name + ext));
       }
     }
-    throw new InvalidInputException("Cannot find job spec '" + name + "': there is no " + name + ".yaml in "
-        + dir + " (spark.veil.sql.spec-dir). Put the spec the parties agreed there, named after its 'name:'.");
+    if (found.isEmpty()) {
+      try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        files.filter(f -> f.getFileName().toString().matches(".*[.]ya?ml")).sorted()
+            .filter(f -> name.equals(declaredName(f))).forEach(found::add);
+      } catch (java.io.IOException e) {
+        throw new InvalidInputException("Cannot find job spec '" + name + "': the spec directory " + dir
+            + " (spark.veil.sql.spec-dir) cannot be listed (" + e.getClass().getSimpleName() + "). Check the setting.",
+            e);
+      }
+    }
+    if (found.isEmpty()) {
+      throw new InvalidInputException("Cannot find job spec '" + name + "': no spec in " + dir
+          + " (spark.veil.sql.spec-dir) has that name. Put the spec the parties agreed there (" + name + ".yaml).");
+    }
+    if (found.size() > 1) {
+      throw new InvalidInputException("Cannot choose job spec '" + name + "': " + found + " in " + dir
+          + " all name it. Keep one file per spec name.");
+    }
+    JobSpec spec = JobSpec.read(found.get(0), period);
+    if (!spec.name().equals(name)) {
+      throw new InvalidInputException("Cannot use job spec " + found.get(0) + ": its name is '" + spec.name()
+          + "', not '" + name + "'. Name the file after the spec (" + spec.name() + ".yaml).");
+    }
+    return spec;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper NAMES =
+      new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+
+  /** The {@code name:} a YAML file declares, or null if it is not a readable spec. */
+  private static String declaredName(Path f) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode n = NAMES.readTree(f.toFile());
+      return n != null && n.isObject() && n.path("name").isTextual() ? n.get("name").asText() : null;
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** The input named in SQL: a table (or view) name, or a query. Analysed only; no row is read. */
