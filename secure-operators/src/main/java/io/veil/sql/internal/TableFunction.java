@@ -13,6 +13,7 @@ import io.veil.spec.JobSpec;
 import io.veil.spec.PartyPolicy;
 import io.veil.spec.PartySpec;
 import java.nio.file.Files;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class TableFunction {
       .add("job_root", DataTypes.StringType)
       .add("result", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
 
-  /** A query rather than a table name: anything with white space or parentheses. */
+  /** A table or view name (anything else, e.g. with white space or parentheses, is a query). */
   private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.`]+");
 
   private final String function;
@@ -120,22 +121,31 @@ public final class TableFunction {
     // The same call twice in one query (or planned and not yet run) is one job, run once: a party
     // must not run two copies of a job against its peers at the same time.
     String pending = spec.jobId() + "\n" + party + "\n" + named;
-    Map<String, LogicalPlan> mine = PENDING.computeIfAbsent(spark, s -> new ConcurrentHashMap<>());
-    return mine.computeIfAbsent(pending, k -> {
+    Map<String, WeakReference<LogicalPlan>> mine = PENDING.computeIfAbsent(spark, s -> new ConcurrentHashMap<>());
+    synchronized (mine) {
+      LogicalPlan planned = Optional.ofNullable(mine.get(pending)).map(WeakReference::get).orElse(null);
+      if (planned != null) {
+        return planned;
+      }
       JobRdd rows = new JobRdd(spark.sparkContext(), () -> {
         try {
           JobOutcome outcome = VeilJobs.run(spark, request);
           return (declared.isPresent() ? conform(outcome, declared.get()) : describe(spark, outcome)).rdd();
         } finally {
-          mine.remove(k); // the next query runs the job again (a re-run, as `veil run` twice would)
+          mine.remove(pending); // the next query runs the job again (a re-run, as `veil run` twice would)
         }
       });
-      return spark.createDataFrame(rows, declared.map(StructType::asNullable).orElse(JOB_SCHEMA)).logicalPlan();
-    });
+      planned = spark.createDataFrame(rows, declared.map(StructType::asNullable).orElse(JOB_SCHEMA)).logicalPlan();
+      mine.put(pending, new WeakReference<>(planned));
+      return planned;
+    }
   }
 
-  /** Per session, the relations of jobs planned but not yet run, by job, party and named input. */
-  private static final Map<SparkSession, Map<String, LogicalPlan>> PENDING =
+  /**
+   * Per session, the relations of jobs planned but not yet run, by job, party and named input. Held
+   * weakly: a plan nothing refers to any more (a query planned and dropped) can no longer run.
+   */
+  private static final Map<SparkSession, Map<String, WeakReference<LogicalPlan>>> PENDING =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   /**

@@ -89,6 +89,10 @@ class PartyInputsTest {
         .hasMessageContaining("does not exist");
     assertThatThrownBy(() -> open(spec("parquet", p, null, Map.of(), List.of("id"), null, Map.of("id", "bigintt"))))
         .hasMessageContaining("type 'bigintt' declared for column 'id' is not a Spark SQL type");
+    // An input the spec leaves to a SQL call cannot be opened by `veil run`: it says where it can run.
+    assertThatThrownBy(() -> open(spec("sql", null, null, Map.of(), List.of("id"), null, Map.of())))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("only a Veil SQL function can run this job");
   }
 
   @Test
