@@ -159,6 +159,7 @@ public final class JobSpec {
     if (partiesNode == null || !partiesNode.isArray() || partiesNode.isEmpty()) {
       throw r.error("parties", "must be a non-empty list");
     }
+    PeriodTemplate template = new PeriodTemplate(period);
     List<PartySpec> parties = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<IdentityPublicKey> keys = new HashSet<>();
@@ -187,13 +188,13 @@ public final class JobSpec {
       if (!keys.add(key)) {
         throw r.error(path + ".publicKey", "is the same key as another party's");
       }
-      InputSpec input = readInput(r, p, path + ".input");
+      InputSpec input = readInput(r, template, p, path + ".input");
       if (authorisationRequired && input != null && input.asset() == null) {
         throw r.error("parties[" + id + "].input.asset", "is required because 'authorisation' is required: "
             + "party " + id + " must name the data asset its input is registered as (64 hex digits, as "
             + "'veil asset register' printed it)");
       }
-      parties.add(new PartySpec(id, key, input, readOutput(r, p, path + ".output")));
+      parties.add(new PartySpec(id, key, input, readOutput(r, template, p, path + ".output")));
     }
 
     OperatorSettings settings = operator.readSettings(
@@ -201,15 +202,15 @@ public final class JobSpec {
     return new JobSpec(name, period, operator, parties, settings, peerTimeoutMs, authorisationRequired);
   }
 
-  private static InputSpec readInput(SpecReader r, JsonNode party, String path) {
+  private static InputSpec readInput(SpecReader r, PeriodTemplate template, JsonNode party, String path) {
     JsonNode in = r.object(party, path.substring(0, path.lastIndexOf('.')), "input", false);
     if (in == null) {
       return null;
     }
     r.allowOnly(in, path, Set.of("format", "path", "table", "options", "keyColumns", "columns", "schema", "asset"));
     String format = r.string(in, path, "format", null).toLowerCase(Locale.ROOT);
-    String p = r.optionalString(in, "path");
-    String table = r.optionalString(in, "table");
+    String p = template.fill(r, path + ".path", r.optionalString(in, "path"));
+    String table = template.fill(r, path + ".table", r.optionalString(in, "table"));
     if (FILE_FORMATS.contains(format)) {
       if (p == null) {
         throw r.error(path + ".path", "is required for format " + format);
@@ -227,6 +228,7 @@ public final class JobSpec {
       throw r.error(path + ".format", "is '" + format + "'; use one of csv, parquet, json, orc, jdbc, table, sql");
     }
     Map<String, String> options = new TreeMap<>(r.stringMap(in, path, "options"));
+    options.replaceAll((k, v) -> template.fill(r, path + ".options." + k, v));
     for (Map.Entry<String, String> o : options.entrySet()) {
       String k = o.getKey().toLowerCase(Locale.ROOT);
       boolean secretName = SECRET_OPTION_WORDS.stream().anyMatch(k::contains);
@@ -248,7 +250,7 @@ public final class JobSpec {
     return new InputSpec(format, p, table, options, keyColumns, columns, schema, asset);
   }
 
-  private static OutputSpec readOutput(SpecReader r, JsonNode party, String path) {
+  private static OutputSpec readOutput(SpecReader r, PeriodTemplate template, JsonNode party, String path) {
     JsonNode out = r.object(party, path.substring(0, path.lastIndexOf('.')), "output", false);
     if (out == null) {
       return null;
@@ -259,7 +261,7 @@ public final class JobSpec {
       if (r.optionalString(out, "path") != null) {
         throw r.error(path + ".path", "is not used with format table; give the table's name in 'table'");
       }
-      return new OutputSpec(null, format, r.string(out, path, "table", null));
+      return new OutputSpec(null, format, template.fill(r, path + ".table", r.string(out, path, "table", null)));
     }
     if (!format.equals("parquet") && !format.equals("csv")) {
       throw r.error(path + ".format", "must be parquet, csv or table");
@@ -267,7 +269,7 @@ public final class JobSpec {
     if (r.optionalString(out, "table") != null) {
       throw r.error(path + ".table", "is only used with format table; give a directory in 'path'");
     }
-    return new OutputSpec(r.string(out, path, "path", null), format);
+    return new OutputSpec(template.fill(r, path + ".path", r.string(out, path, "path", null)), format);
   }
 
   private String canonical() {

@@ -571,4 +571,53 @@ class JobSpecTest {
     assertThatThrownBy(() -> spec.settings(AggregateSpec.class)).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("its operator is psi");
   }
+
+  // ---------------------------------------------------------------- the period in locations
+
+  private static String periodicSpec() {
+    String yaml = replaceOnce(minimalSpec(), "path: hdfs://nn/data/bank_a/customers",
+        "path: hdfs://nn/data/bank_a/${period.year}/${period.month}/customers-${period}");
+    yaml = replaceOnce(yaml, "path: hdfs://nn/out/bank_a", "path: hdfs://nn/out/bank_a/${period}");
+    return replaceOnce(yaml, "      keyColumns: [customer_id]", String.join("\n",
+        "      keyColumns: [customer_id]",
+        "      options:",
+        "        pathGlobFilter: '*-${period.year}${period.month}${period.day}.csv'"));
+  }
+
+  @Test
+  void locationsNameThePeriodAndItsDateParts() {
+    JobSpec spec = JobSpec.parse(periodicSpec(), SOURCE, "2026-11-30");
+
+    assertThat(spec.party("bank_a").input().path()).isEqualTo("hdfs://nn/data/bank_a/2026/11/customers-2026-11-30");
+    assertThat(spec.party("bank_a").output().path()).isEqualTo("hdfs://nn/out/bank_a/2026-11-30");
+    assertThat(spec.party("bank_b").input().options()).containsEntry("pathGlobFilter", "*-20261130.csv");
+    assertThat(spec.canonicalJson()).as("the contract holds the locations the period names")
+        .contains("customers-2026-11-30").doesNotContain("${");
+    assertThat(JobSpec.parse(periodicSpec(), SOURCE, "2026-12-31").contractHash())
+        .isNotEqualTo(spec.contractHash());
+  }
+
+  @Test
+  void aPeriodPlaceholderThatCannotBeFilledIsNamed() {
+    String tableOut = replaceOnce(minimalSpec(), "      path: s3a://bank-b/out",
+        "      format: table\n      table: reports.overlap_${period.day}");
+
+    assertThatThrownBy(() -> parse(periodicSpec()))
+        .as("no period").isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("parties[0].input.path").hasMessageContaining("--period");
+    assertThatThrownBy(() -> JobSpec.parse(tableOut, SOURCE, "2026-11"))
+        .as("no day in the period").hasMessageContaining("parties[1].output.table")
+        .hasMessageContaining("${period.day}").hasMessageContaining("'2026-11'");
+    assertThat(JobSpec.parse(tableOut, SOURCE, "2026-11-02").party("bank_b").output().table())
+        .isEqualTo("reports.overlap_02");
+    assertThatThrownBy(() -> JobSpec.parse(replaceOnce(minimalSpec(), "bank_a/customers", "${region}/customers"),
+        SOURCE, "2026-11"))
+        .hasMessageContaining("${region}").hasMessageContaining(PeriodTemplate.KNOWN);
+    assertThatThrownBy(() -> JobSpec.parse(replaceOnce(minimalSpec(), "bank_a/customers", "${period/customers"),
+        SOURCE, "2026-11"))
+        .hasMessageContaining("unclosed");
+    assertThat(JobSpec.parse(replaceOnce(minimalSpec(), "out/bank_a", "out/bank_a/${period}"), SOURCE, "q4-2026")
+        .party("bank_a").output().path())
+        .as("a period that is not a date fills ${period}").isEqualTo("hdfs://nn/out/bank_a/q4-2026");
+  }
 }
