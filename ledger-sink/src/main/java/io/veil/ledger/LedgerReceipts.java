@@ -1,6 +1,8 @@
 package io.veil.ledger;
 
+import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
+import io.veil.crypto.IdentityPublicKey;
 import io.veil.job.JobRecord;
 import io.veil.job.ReceiptSink;
 import io.veil.ledger.chain.ChainClient;
@@ -10,11 +12,15 @@ import io.veil.ledger.chain.ChainSinkConfig;
 import io.veil.ledger.chain.ReceiptAnchor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +115,32 @@ public final class LedgerReceipts implements ReceiptSink {
       LOG.warn("Veil job {}: not anchored yet: {}", jobId, e.getMessage());
       return "pending (" + e.getMessage() + ")" + later;
     }
+  }
+
+  /**
+   * This party's receipt of {@code jobId} in the ledger, read after checking the whole ledger's hash
+   * chain and that {@code partyKey} signed the entry (the check {@code veil verify} makes of it).
+   */
+  @Override
+  public Optional<Finished> finished(String jobId, IdentityPublicKey partyKey) {
+    Optional<LedgerEntry> found = LocalLedger.openReadOnly(ledger).findByJobId(jobId);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    LedgerEntry entry = found.get();
+    List<VerificationReport.Problem> problems = LedgerVerifier.create().verifyEntry(entry, partyKey);
+    if (!problems.isEmpty()) {
+      throw new InvalidInputException("Cannot trust the receipt of job " + jobId + " in ledger " + ledger + ": "
+          + problems.get(0).message() + ". Run 'veil verify --ledger " + ledger + "' to see what is wrong; a job "
+          + "whose receipt cannot be trusted is not run again under the same id.");
+    }
+    Receipt r = entry.receipt();
+    Set<String> peers = new HashSet<>();
+    r.peerCommitments().forEach(p -> peers.add(p.party()));
+    Recorded recorded = new Recorded(ledger.toString(), entry.receiptHash(), HEX.formatHex(JobRoot.of(r)), Map.of());
+    return Optional.of(new Finished(recorded, r.finishedAt(),
+        r.inputCommitment() == null ? null : r.inputCommitment().root(),
+        r.outputCommitment() == null ? null : r.outputCommitment().root(), r.outputLocation(), r.result(), peers));
   }
 
   @Override

@@ -253,4 +253,68 @@ class JobRuntimeTest {
     assertThat(h.receipts("bank_b")).hasSize(2);
     assertThat(PsiProtocol.firstStream(spec.jobId(), "bank_a")).isIn(h.channel.streams());
   }
+
+  @Test
+  void aFinishedPeriodRunAgainReturnsTheRecordedResultAndSendsNothing() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b", "bank_c")).rememberingReceipts();
+    Path out = dir.resolve("finished-period-" + System.nanoTime());
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : h.ids) {
+      parties.add(h.party(id, JobHarness.input(null, null),
+          id.equals("bank_a") ? Map.of("path", out.resolve("${period}").toString()) : null));
+    }
+    JobSpec spec = JobSpec.parse(h.specYaml("toy-period", "toy-sum", parties,
+        Map.of("resultParty", "bank_a", "column", "v")), "toy-period.yaml", "2026-11");
+    assertThat(spec.party("bank_a").output().path()).endsWith("2026-11");
+    Map<String, Dataset<Row>> inputs = Map.of("bank_a", values(1, 2, 3), "bank_b", values(40),
+        "bank_c", values(500, 600));
+    java.util.function.Function<Map<String, Dataset<Row>>, JobHarness.Results> run = in -> {
+      Map<String, JobRequest> rqs = new LinkedHashMap<>();
+      in.forEach((id, d) -> rqs.put(id, h.request(spec, id, d).writeOutput(true).build()));
+      return JobHarness.runRequests(spark, rqs);
+    };
+    JobOutcome first = run.apply(inputs).get("bank_a");
+    assertThat(first.output().orElseThrow().collectAsList()).containsExactly(RowFactory.create(1146L));
+    int sent = h.channel.allRecords().size();
+
+    // Every party runs the finished period again: the recorded result, checked, and not a message sent.
+    JobHarness.Results again = run.apply(inputs);
+    JobOutcome a = again.get("bank_a");
+    assertThat(a.output().orElseThrow().collectAsList()).containsExactly(RowFactory.create(1146L));
+    assertThat(a.result()).isEqualTo(first.result());
+    assertThat(a.inputRows()).isEqualTo(3);
+    assertThat(a.receipt().receiptHash()).isEqualTo(first.receipt().receiptHash());
+    assertThat(a.receipt().notes().get("re-run")).contains("recorded result", "nothing recomputed or sent");
+    assertThat(again.get("bank_b").result()).isEqualTo(run.apply(inputs).get("bank_b").result());
+    assertThat(h.channel.allRecords()).as("nothing sent, not even a hello").hasSize(sent);
+    for (String id : h.ids) {
+      assertThat(h.receipts(id)).as("nothing recorded again").hasSize(1);
+    }
+
+    // bank_b's input changed: bank_b is told to use a new period; the others' recorded results stand.
+    JobHarness.Results changed = run.apply(Map.of("bank_a", values(1, 2, 3), "bank_b", values(41),
+        "bank_c", values(500, 600)));
+    assertThat(changed.error("bank_b")).isInstanceOf(InputChangedException.class)
+        .hasMessageContaining("period 2026-11").hasMessageContaining("has changed")
+        .hasMessageContaining("run the new data as a new period (e.g. --period 2026-11.r2)")
+        .hasMessageContaining("Nothing was sent");
+    assertThat(changed.get("bank_a").result()).isEqualTo(first.result());
+    assertThat(h.channel.allRecords()).hasSize(sent);
+
+    // The output edited after the job wrote it no longer matches the receipt.
+    values(999).write().mode("overwrite").parquet(spec.party("bank_a").output().path());
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_a", values(1, 2, 3)).writeOutput(true)
+        .build()))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("no longer matches the receipt")
+        .hasMessageContaining(spec.party("bank_a").output().path());
+
+    // Rows kept in memory are not recorded: a finished job cannot give them again without recomputing.
+    JobSpec inMemory = toy(h, "v", null);
+    h.run(spark, inMemory, inputs);
+    JobHarness.Results twice = h.runAll(spark, inMemory, inputs);
+    assertThat(twice.error("bank_a")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("kept in memory, not written").hasMessageContaining("Give bank_a an output");
+    assertThat(twice.get("bank_b").result()).as("bank_b has no rows to give: its recorded figures stand")
+        .isEqualTo(h.receipts("bank_b").get(1).result());
+  }
 }

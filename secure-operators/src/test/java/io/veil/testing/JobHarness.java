@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.veil.channel.memory.InMemoryChannel;
 import io.veil.crypto.IdentityKeys;
+import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.PartySecret;
 import io.veil.crypto.Sha256;
 import io.veil.job.JobOutcome;
@@ -23,10 +24,13 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +54,7 @@ public final class JobHarness {
   private final Map<String, PartySecret> secrets = new LinkedHashMap<>();
   private final Map<String, KeyRef> refs = new LinkedHashMap<>();
   private final Map<String, List<JobRecord>> receipts = new LinkedHashMap<>();
+  private boolean remembering;
 
   /** Parties with fresh random keys. */
   public JobHarness(Path dir, List<String> ids) {
@@ -95,6 +100,15 @@ public final class JobHarness {
 
   public String publicKey(String id) {
     return secrets.get(id).identity().publicKey().encoded();
+  }
+
+  /**
+   * From now on each party's receipts say which jobs finished, as a ledger does: a finished job run
+   * again returns its recorded result. Without this a test can run the same job again.
+   */
+  public JobHarness rememberingReceipts() {
+    remembering = true;
+    return this;
   }
 
   /** The receipts {@code id} recorded, oldest first. */
@@ -184,7 +198,7 @@ public final class JobHarness {
     JobRequest.Builder b = JobRequest.builder(spec, id, refs.get(id))
         .policy(acceptingPolicy(spec, id))
         .channel(channel)
-        .receipts(new MemorySink(receipts.get(id)))
+        .receipts(new MemorySink(receipts.get(id), remembering))
         .writeOutput(false);
     if (input != null) {
       b.input(input);
@@ -253,19 +267,49 @@ public final class JobHarness {
     return r.outcomes();
   }
 
-  /** Receipts kept in memory; the "hash" is over the record's text, the job root a placeholder. */
+  /**
+   * Receipts kept in memory; the "hash" is over the record's text, the job root a placeholder. A
+   * sink that {@code remembers} reports the jobs it recorded as finished (a ledger does); one that
+   * does not lets a test run a finished job again.
+   */
   public static final class MemorySink implements ReceiptSink {
     private final List<JobRecord> records;
+    private final boolean remembers;
 
-    public MemorySink(List<JobRecord> records) {
+    public MemorySink(List<JobRecord> records, boolean remembers) {
       this.records = records;
+      this.remembers = remembers;
     }
 
     @Override
     public Recorded record(JobRecord record, IdentityKeys signer) {
       records.add(record);
+      return recorded(record);
+    }
+
+    private static Recorded recorded(JobRecord record) {
       String hash = HexFormat.of().formatHex(Sha256.hash(record.toString().getBytes(StandardCharsets.UTF_8)));
       return new Recorded("memory", hash, "-", Map.of());
+    }
+
+    @Override
+    public Optional<Finished> finished(String jobId, IdentityPublicKey partyKey) {
+      if (!remembers) {
+        return Optional.empty();
+      }
+      synchronized (records) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+          JobRecord r = records.get(i);
+          if (r.jobId().equals(jobId) && r.partyKey().equals(partyKey)) {
+            Set<String> peers = new HashSet<>();
+            r.peers().forEach(p -> peers.add(p.party()));
+            return Optional.of(new Finished(recorded(r), r.finishedAt().toString(),
+                r.input() == null ? null : r.input().root(), r.output() == null ? null : r.output().root(),
+                r.outputLocation(), r.result(), peers));
+          }
+        }
+      }
+      return Optional.empty();
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class MemoryComponents implements JobComponents {
 
   @Override
   public Optional<ReceiptSink> receipts(VeilConf conf, String party) {
-    return conf.get(CHANNEL).map(c -> new JobHarness.MemorySink(receipts(c, party)));
+    return conf.get(CHANNEL).map(c -> new JobHarness.MemorySink(receipts(c, party), false));
   }
 
   /** The receipts {@code party} recorded on channel {@code channel}. */

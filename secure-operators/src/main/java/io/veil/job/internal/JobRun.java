@@ -79,6 +79,10 @@ public final class JobRun {
     }
     progress(rq, jobId, "spec, key, policy and input schema of " + me.id() + " are valid (" + spec.operator() + ", "
         + spec.name() + ")");
+    Optional<ReceiptSink.Finished> finished = rq.receipts().finished(jobId, me.publicKey());
+    if (finished.isPresent() && finished.get().peersReported().containsAll(spec.others(me.id()))) {
+      return recordedOutcome(spark, rq, me, input, secret, finished.get(), started);
+    }
 
     try (ControlLog log = new ControlLog(rq.channel().openControl(spec.controlLogName()), me.id(),
         secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
@@ -140,6 +144,63 @@ public final class JobRun {
         }
       }
     }
+  }
+
+  /**
+   * A finished job (every party reported its commitments) run again: its recorded result stands.
+   * Checks that the input is still the one the receipt commits to and that the output is still as
+   * written, then returns the recorded figures and output; nothing is recomputed, nothing is sent.
+   */
+  private static JobOutcome recordedOutcome(SparkSession spark, JobRequest rq, PartySpec me, Dataset<Row> input,
+      PartySecret secret, ReceiptSink.Finished done, Instant started) {
+    JobSpec spec = rq.spec();
+    String jobId = spec.jobId();
+    String job = "job '" + spec.name() + "'" + spec.period().map(p -> " for period " + p).orElse("") + " (" + jobId
+        + ")";
+    String receipt = "receipt " + done.recorded().receiptHash().substring(0, 16) + "... in "
+        + done.recorded().location();
+    progress(rq, jobId, job + " finished on " + done.finishedAt() + " (" + receipt + "); checking that "
+        + me.id() + "'s input and output are still the ones it records");
+    long inputRows = 0;
+    if (input != null) {
+      DatasetCommitment.Commitment now = DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, INPUT_SALT,
+          16));
+      if (!now.rootHex().equals(done.inputRoot())) {
+        throw new InputChangedException("Cannot run " + job + " again: it finished on " + done.finishedAt() + " ("
+            + receipt + ") over an input of " + me.id() + " with commitment " + RunContext.prefix(done.inputRoot())
+            + ", and that input has changed (commitment " + RunContext.prefix(now.rootHex()) + " now). A finished "
+            + "period's result stands; run the new data as a new period (e.g. --period "
+            + spec.period().map(p -> p + ".r2").orElse("2026-11") + "). Nothing was sent.");
+      }
+      inputRows = now.rowCount();
+    }
+    Dataset<Row> output = null;
+    if (done.outputRoot() != null) {
+      if (done.outputLocation() == null || me.output() == null) {
+        throw new InvalidInputException("Cannot return the result of " + job + " again: it finished on "
+            + done.finishedAt() + " (" + receipt + ") but its output rows were kept in memory, not written, and a "
+            + "finished period is not recomputed. Give " + me.id() + " an output in the spec to keep a period's "
+            + "rows, or run the job as a new period (--period). Nothing was sent.");
+      }
+      output = JobOutputs.read(spark, me.output());
+      String root = DatasetCommitment.compute(output, secret.deriveJobSecret(jobId, OUTPUT_SALT, 16)).rootHex();
+      if (!root.equals(done.outputRoot())) {
+        throw new InvalidInputException("Cannot return the result of " + job + " again: the output at "
+            + done.outputLocation() + " no longer matches the receipt (commitment " + RunContext.prefix(
+            done.outputRoot()) + " recorded, " + RunContext.prefix(root) + " now); it was changed after the job "
+            + "wrote it. Restore it from a backup, or run the job as a new period (--period). Nothing was sent.");
+      }
+    }
+    Map<String, String> notes = new LinkedHashMap<>(done.recorded().notes());
+    notes.put("re-run", "the period finished on " + done.finishedAt() + ": the recorded result, nothing recomputed "
+        + "or sent");
+    ReceiptSink.Recorded recorded = new ReceiptSink.Recorded(done.recorded().location(),
+        done.recorded().receiptHash(), done.recorded().jobRoot(), notes);
+    Map<String, String> display = new LinkedHashMap<>(new java.util.TreeMap<>(done.result()));
+    progress(rq, jobId, "returned the recorded result of " + job);
+    return new JobOutcome(jobId, me.id(), spec.settings().label(spec.operator()), inputRows, done.result(), display,
+        Optional.ofNullable(output), done.outputLocation(), recorded,
+        Duration.between(started, Instant.now()).toMillis(), 0, null);
   }
 
   /** The output must be what the operator declares (the SQL functions plan with the declaration). */

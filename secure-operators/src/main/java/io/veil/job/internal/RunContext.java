@@ -210,7 +210,7 @@ final class RunContext implements OperatorContext {
         + "restore the input the earlier attempt read.");
   }
 
-  private static String prefix(String root) {
+  static String prefix(String root) {
     return root == null ? "none" : root.substring(0, 16) + "...";
   }
 
