@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The two attacks on re-runs of the same job (same spec and period) that an external review found,
- * replayed with every party in its own JVM over a real Kafka broker. Before the fix a party's keys,
+ * Re-runs of a finished job (same spec and period), every party in its own JVM over a real Kafka
+ * broker, and the two attacks on them that an external review found. Before the fix a party's keys,
  * masks and noise were per job, so a re-run over a changed input reused them:
  * <ul>
  *   <li>PSI cardinality: a peer adds one chosen element to its set between two runs and sees which
@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>aggregation: after a party's input changed, the result party (and anyone reading the topics)
  *       learns the exact per-group difference between its two inputs.
  * </ul>
- * Now every party refuses such a re-run on its driver, naming the changed input and the fix (a new
- * period), and not one new record reaches a data topic; an unchanged re-run still resumes.
+ * Now a finished period run again returns each party's recorded result after checking its input
+ * and output against its receipt, and sends nothing; the party whose input changed is refused on its
+ * driver and told to use a new period; not one record reaches the broker either way. (A re-run of
+ * an unfinished job, a crash-resume, is tested over the in-memory channel in JobRuntimeTest.)
  */
 class RerunIT {
   private static final long RUN_MS = 300_000;
@@ -85,24 +87,29 @@ class RerunIT {
     Set<String> records = dataRecords(jobId);
     assertThat(records).isNotEmpty();
 
-    // The same job over the same data again (e.g. after a crash): it resumes, same keys, same batches.
-    Map<String, PartyProcess> resumed = new java.util.HashMap<>();
-    assertThat(runBoth(fx, spec, resumed).values()).containsOnly(0);
-    assertThat(resumed.get("bank_b").value("intersection size")).isEqualTo("500");
-    assertThat(dataRecords(jobId)).as("a resumed run only writes duplicates").isEqualTo(records);
+    long onTheBroker = recordCount();
+
+    // The finished period run again (a scheduler's retry): the recorded result, nothing sent.
+    Map<String, PartyProcess> again = new java.util.HashMap<>();
+    assertThat(runBoth(fx, spec, again).values()).containsOnly(0);
+    assertThat(again.get("bank_b").figure("intersectionSize")).isEqualTo("500");
+    for (String p : PsiFixture.PARTIES) {
+      assertThat(AggregateFixture.text(again.get(p))).as(p).contains("the recorded result, nothing recomputed or sent");
+    }
+    assertThat(recordCount()).as("not one record, not even a hello").isEqualTo(onTheBroker);
 
     // bank_b adds customer-7, which bank_a holds, and runs the same job again.
     writeIds(b, IntStream.concat(IntStream.range(1000, 2500), IntStream.of(7)));
     Map<String, PartyProcess> attack = new java.util.HashMap<>();
-    assertThat(runBoth(fx, spec, attack).values()).containsOnly(1);
-    for (String p : PsiFixture.PARTIES) {
-      assertThat(AggregateFixture.text(attack.get(p))).as(p)
-          .contains("bank_b's input (commitment")
-          .contains("differs from what an earlier attempt of this job committed to")
-          .contains("Run the job as a new period");
-      assertThat(attack.get(p).value("intersection size")).as(p + " learned no new answer").isNull();
-    }
-    assertThat(dataRecords(jobId)).as("the refused run put nothing on a data topic").isEqualTo(records);
+    assertThat(runBoth(fx, spec, attack)).containsEntry("bank_a", 0).containsEntry("bank_b", 1);
+    assertThat(AggregateFixture.text(attack.get("bank_b")))
+        .contains("bank_b's input has changed")
+        .contains("A finished period's result stands; run the new data as a new period");
+    assertThat(attack.get("bank_b").figure("intersectionSize")).as("bank_b learned no new answer").isNull();
+    assertThat(attack.get("bank_a").figure("intersectionSize")).as("bank_a's recorded answer, no new one")
+        .isEqualTo("500");
+    assertThat(recordCount()).as("the refused run sent nothing").isEqualTo(onTheBroker);
+    assertThat(dataRecords(jobId)).isEqualTo(records);
     assertThat(PsiFixture.outputLines(fx.output("it-rerun-psi", "bank_b"))).as("bank_b's result is the first run's")
         .containsExactly("500");
 
@@ -145,15 +152,24 @@ class RerunIT {
     lines.set(1, String.join(",", cells));
     Files.write(c, lines, StandardCharsets.UTF_8);
 
+    long onTheBroker = recordCount();
     Map<String, PartyProcess> again = fx.runAll(spec, all, RUN_MS);
     for (String p : all) {
-      assertThat(AggregateFixture.exit(again.get(p))).as(p).isEqualTo(1);
-      assertThat(AggregateFixture.text(again.get(p))).as(p)
-          .contains("bank_c's input (commitment")
-          .contains("differs from what an earlier attempt of this job committed to");
+      assertThat(AggregateFixture.exit(again.get(p))).as(p).isEqualTo(p.equals("bank_c") ? 1 : 0);
     }
-    assertThat(dataRecords(jobId)).as("no masked vector of the second input reached a topic").isEqualTo(records);
+    assertThat(AggregateFixture.text(again.get("bank_c"))).contains("bank_c's input has changed")
+        .contains("run the new data as a new period");
+    assertThat(AggregateFixture.text(again.get("regulator"))).contains("the recorded result, nothing recomputed");
+    assertThat(recordCount()).as("no masked vector of the second input reached the broker").isEqualTo(onTheBroker);
+    assertThat(dataRecords(jobId)).isEqualTo(records);
     assertThat(AggregateFixture.readCsvDir(out)).as("the regulator's report is the first run's").isEqualTo(report);
+  }
+
+  /** How many records the broker holds, on every topic. */
+  private static long recordCount() throws Exception {
+    long[] n = {0};
+    BrokerView.readRecords(broker.bootstrapServers(), t -> true, (topic, offset, value) -> n[0]++);
+    return n[0];
   }
 
   /** Every distinct record (hex) on the job's data topics: topics whose name holds the job id. */

@@ -182,6 +182,19 @@ public final class PartyProcess implements AutoCloseable {
   }
 
   /**
+   * A result figure of the job by its name in the receipt ({@code "intersectionSize"},
+   * {@code "inputRows"}, ...), from the JSON outcome; null as for {@link #value}.
+   */
+  public String figure(String name) {
+    return succeeded().map(n -> n.path("result").path(name)).filter(v -> !v.isMissingNode() && !v.isNull())
+        .map(JsonNode::asText).orElse(null);
+  }
+
+  private Optional<JsonNode> succeeded() {
+    return lastJsonObject().filter(n -> "succeeded".equals(n.path("status").asText()));
+  }
+
+  /**
    * A figure of the job summary by its label, read from the JSON outcome (not from log lines):
    * the operator's figures by their summary label ({@code "intersection size"}, {@code "released
    * groups"}, ...), and {@code "job id"}, {@code "input rows"}, {@code "output"}, {@code "job
@@ -189,7 +202,7 @@ public final class PartyProcess implements AutoCloseable {
    * not started with {@code --output json}) or the outcome has no such figure.
    */
   public String value(String label) {
-    Optional<JsonNode> o = lastJsonObject().filter(n -> "succeeded".equals(n.path("status").asText()));
+    Optional<JsonNode> o = succeeded();
     if (o.isEmpty()) {
       return null;
     }

@@ -167,8 +167,8 @@ public final class JobRun {
           16));
       if (!now.rootHex().equals(done.inputRoot())) {
         throw new InputChangedException("Cannot run " + job + " again: it finished on " + done.finishedAt() + " ("
-            + receipt + ") over an input of " + me.id() + " with commitment " + RunContext.prefix(done.inputRoot())
-            + ", and that input has changed (commitment " + RunContext.prefix(now.rootHex()) + " now). A finished "
+            + receipt + "), and " + me.id() + "'s input has changed since (commitment " + RunContext.prefix(
+            done.inputRoot()) + " then, " + RunContext.prefix(now.rootHex()) + " now). A finished "
             + "period's result stands; run the new data as a new period (e.g. --period "
             + spec.period().map(p -> p + ".r2").orElse("2026-11") + "). Nothing was sent.");
       }
