@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
             "Exit codes: 0 the job succeeded; 1 it failed ('veil: <message>' on standard error, or 'veil: policy "
                 + "refused: ...', 'veil: peer timeout: ...', 'veil: protocol error: ...'); 2 usage error.");
     SettingOptions.addOptions(spec, settings);
-    spec.addOption(SettingOptions.confOption(settings, ChannelConfig.PREFIX));
+    spec.addOption(SettingOptions.confOption(settings, ChannelConfig.PREFIX + KafkaChannelConfig.KAFKA_PREFIX));
     spec.addOption(OptionSpec.builder(MASTER).paramLabel("URL").type(String.class)
         .description("Spark master; default: the one spark-submit sets, else local[2] (this machine).").build());
     spec.addOption(OptionSpec.builder(OUTPUT).paramLabel("text|json").type(String.class).defaultValue("text")
