@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Submits one party's side of a Veil PSI job to YARN. Each party runs this on its own cluster, with
-# the same spec file and the same period, at about the same time (within the spec's peerTimeoutMs).
+# Submits one party's side of a Veil job (any operator: the spec says which) to YARN. Each party
+# runs this on its own cluster, with the same spec file and the same period, at about the same time
+# (within the spec's peerTimeoutMs).
 #
 #   ./submit-yarn.sh [PERIOD]          e.g. ./submit-yarn.sh 2026-11
 #
 # Exit code: spark-submit waits for the application (spark.yarn.submit.waitAppCompletion, true by
-# default) and fails if the job failed, so a scheduler can retry. Re-running a period is idempotent:
-# the job id is the same, and so is the result if the input has not changed.
+# default) and fails if the job failed, so a scheduler can retry. Re-running a finished period
+# returns the result its receipt records, without recomputing or sending anything; if this party's
+# input has changed since, the run fails and says to use a new period (e.g. 2026-11.r2).
 #
 # Edit the settings below, or override them from the environment (PARTY=bank_b ./submit-yarn.sh).
 set -euo pipefail
 
+MASTER="${MASTER:-yarn}"
 PARTY="${PARTY:-bank_a}"
 VEIL_VERSION="${VEIL_VERSION:-0.1.0-SNAPSHOT}"
 VEIL_JAR="${VEIL_JAR:-/opt/veil/veil-psi-jobs-${VEIL_VERSION}.jar}"
@@ -20,6 +23,9 @@ POLICY="${POLICY:-/etc/veil/policy-${PARTY}.yaml}"
 KAFKA_PROPERTIES="${KAFKA_PROPERTIES:-/etc/veil/client-sasl-scram.properties}"  # secrets; mode 0600
 KAFKA_TRUSTSTORE="${KAFKA_TRUSTSTORE:-/etc/veil/kafka.truststore.p12}"
 BOOTSTRAP_SERVERS="${BOOTSTRAP_SERVERS:-kafka-1.example.net:9093,kafka-2.example.net:9093}"
+KAFKA_SECURITY_PROTOCOL="${KAFKA_SECURITY_PROTOCOL:-SASL_SSL}"
+TOPIC_PREFIX="${TOPIC_PREFIX:-veil.bank_a-bank_b.}"                # the same at every party of the job
+REPLICATION_FACTOR="${REPLICATION_FACTOR:-3}"
 # In cluster mode the driver runs in a YARN container, whose working directory is deleted when the
 # application ends. So the receipt ledger must be on storage that every node mounts (or use
 # DEPLOY_MODE=client, where the driver and its ledger stay on this edge node).
@@ -44,9 +50,9 @@ args=(run
   --policy "$(basename "$POLICY")"
   --ledger "$LEDGER"
   --conf "veil.channel.bootstrap.servers=${BOOTSTRAP_SERVERS}"
-  --conf "veil.channel.topic.prefix=veil.bank_a-bank_b."
-  --conf "veil.channel.replication.factor=3"
-  --conf "veil.channel.kafka.security.protocol=SASL_SSL"
+  --conf "veil.channel.topic.prefix=${TOPIC_PREFIX}"
+  --conf "veil.channel.replication.factor=${REPLICATION_FACTOR}"
+  --conf "veil.channel.kafka.security.protocol=${KAFKA_SECURITY_PROTOCOL}"
   --conf "veil.channel.kafka.sasl.mechanism=SCRAM-SHA-512"
   --conf "veil.channel.kafka.properties.file=$(basename "$KAFKA_PROPERTIES")")
 if [[ -n "$PERIOD" ]]; then
@@ -56,11 +62,12 @@ fi
 # Options before the jar are spark-submit's. Everything after the jar goes to the Veil CLI: its
 # --conf takes veil.* keys without the spark. prefix (spark-submit --conf spark.veil.* works too).
 # No Java 17 --add-opens flags are needed: spark-submit adds them (see spark-defaults.conf.template).
+job="$(basename "$SPEC" .yaml)"
 exec spark-submit \
-  --master yarn \
+  --master "$MASTER" \
   --deploy-mode "$DEPLOY_MODE" \
   --queue "$QUEUE" \
-  --name "veil-psi-${PARTY}${PERIOD:+-$PERIOD}" \
+  --name "veil-${job}-${PARTY}${PERIOD:+-$PERIOD}" \
   --class io.veil.jobs.VeilCli \
   --files "$files" \
   --driver-memory 2g \

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -91,11 +92,21 @@ public final class PartyProcess implements AutoCloseable {
     cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd);
+    return startCommand(name, cmd, Map.of(), workDir, echo);
+  }
+
+  /**
+   * Starts any command (e.g. a scheduler's command line) with {@code env} added to this process's
+   * environment, and Spark bound to 127.0.0.1.
+   */
+  public static PartyProcess startCommand(String name, List<String> command, Map<String, String> env, Path workDir,
+      PrintStream echo) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command);
     if (workDir != null) {
       pb.directory(workDir.toFile());
     }
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().putAll(env);
     return new PartyProcess(name, pb.start(), echo);
   }
 
