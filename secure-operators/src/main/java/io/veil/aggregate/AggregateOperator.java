@@ -314,6 +314,8 @@ public final class AggregateOperator implements SecureOperator {
 
     /** [counts, sums of column 1, ..., sums of column k], each over the whole domain. */
     private long[][] preAggregate() {
+      c.op().beginStep(OperatorContext.STEP_INPUT, "committing to the input and pre-aggregating it into " + groups
+          + " groups");
       // One scan: every input column (committed), then the encoder's columns.
       List<Column> cols = new ArrayList<>();
       cols.add(col("*"));

@@ -165,6 +165,7 @@ public final class FeatureAggregation implements SecureOperator {
     int p = spec.partitions();
     FixedPoint format = FixedPoint.of(spec.scale(), spec.maxAbs());
     // One scan of the input: every column (committed), then the key and value columns.
+    c.op().beginStep(OperatorContext.STEP_INPUT, "committing to the input and ordering its rows by key");
     List<Column> cols = new ArrayList<>();
     cols.add(col("*"));
     keyColumns.forEach(k -> cols.add(col(AggregateOperator.quote(k)).cast("string")));

@@ -103,6 +103,19 @@ public interface OperatorContext {
   /** Waits for {@code peer}'s notice of {@code step}; the caller validates the payload. */
   byte[] awaitNotice(String peer, String step, String awaiting);
 
+  /** The step in which each party commits to its input and binds it ({@link #bindInput}). */
+  String STEP_INPUT = "input";
+
   /** Reports progress on long work (logged, and shown by the CLI). */
   void progress(String message);
+
+  /**
+   * Starts a step of the protocol: the Spark jobs this thread runs from now on carry its name and
+   * {@code what} as their description (the Spark UI and history server show them under the job's
+   * group), and it is reported as progress. Call it before each step's Spark work.
+   *
+   * @param step the step's name, e.g. {@code blind-1}
+   * @param what what the step does, for people, e.g. "blinding and sending 1,000,000 keys"
+   */
+  void beginStep(String step, String what);
 }

@@ -63,6 +63,7 @@ public final class SecureSum {
    * {@code length}), then announces the round.
    */
   public void send(String step, JavaRDD<VectorBlock> blocks, long length) {
+    c.op().beginStep(step, "masking and sending a vector of " + length + " to " + c.resultParty());
     SumTasks.Layout layout = layout(length);
     String stream = stream(c.jobId(), c.me(), step);
     c.channel().createStreams(List.of(stream), layout.partitions());
@@ -84,6 +85,7 @@ public final class SecureSum {
    * own (unmasked) vector, or null when it contributes none.
    */
   public JavaRDD<VectorBlock> receive(String step, JavaRDD<VectorBlock> own, long length) {
+    c.op().beginStep(step, "adding the masked vectors of " + String.join(", ", c.dataParties()));
     SumTasks.Layout layout = layout(length);
     List<PeerStream> peers = new ArrayList<>();
     for (String d : c.dataParties()) {

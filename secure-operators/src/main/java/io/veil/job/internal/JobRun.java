@@ -56,6 +56,12 @@ public final class JobRun {
   private JobRun() {}
 
   public static JobOutcome run(SparkSession spark, JobRequest rq) {
+    try (SparkSteps named = SparkSteps.open(spark, rq.spec(), rq.party())) {
+      return runNamed(spark, rq);
+    }
+  }
+
+  private static JobOutcome runNamed(SparkSession spark, JobRequest rq) {
     Instant started = Instant.now();
     JobSpec spec = rq.spec();
     PartySpec me = spec.party(rq.party());
@@ -159,6 +165,7 @@ public final class JobRun {
         + ")";
     String receipt = "receipt " + done.recorded().receiptHash().substring(0, 16) + "... in "
         + done.recorded().location();
+    SparkSteps.describe(spark, spec, me.id(), "re-run", "checking the input and output against the receipt");
     progress(rq, jobId, job + " finished on " + done.finishedAt() + " (" + receipt + "); checking that "
         + me.id() + "'s input and output are still the ones it records");
     long inputRows = 0;
@@ -228,6 +235,7 @@ public final class JobRun {
       Dataset<Row> kept = table.get().persist(StorageLevel.MEMORY_AND_DISK());
       return new Output(kept, null, me.output() == null ? null : DatasetCommitment.compute(kept, salt));
     }
+    SparkSteps.describe(spark, rq.spec(), me.id(), "output", "writing to " + me.output().location());
     JobOutputs.write(table.get(), me.output());
     Dataset<Row> written = JobOutputs.read(spark, me.output());
     DatasetCommitment.Commitment c = DatasetCommitment.compute(written, salt);

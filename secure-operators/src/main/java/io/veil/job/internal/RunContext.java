@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 /** The runtime's {@link OperatorContext} for one party's run of one job. */
 final class RunContext implements OperatorContext {
   private static final Logger LOG = LoggerFactory.getLogger(RunContext.class);
-  static final String STEP_INPUT = "input";
 
   private final SparkSession spark;
   private final JobSpec spec;
@@ -133,7 +132,7 @@ final class RunContext implements OperatorContext {
     if (input == null) {
       return bindInput(null);
     }
-    progress("committing to the input");
+    beginStep(STEP_INPUT, "committing to the input");
     cached = input.persist(StorageLevel.MEMORY_AND_DISK()); // read once: the commitment and the operator scan it
     return bindInput(DatasetCommitment.compute(cached, inputSalt));
   }
@@ -293,6 +292,13 @@ final class RunContext implements OperatorContext {
   public byte[] awaitNotice(String peer, String step, String awaiting) {
     this.step = step;
     return log.await(peer, Notice.class, step, spec.peerTimeoutMs(), awaiting).payload();
+  }
+
+  @Override
+  public void beginStep(String step, String what) {
+    this.step = step;
+    SparkSteps.describe(spark, spec, me.id(), step, what);
+    progress("step " + step + ": " + what);
   }
 
   @Override

@@ -42,6 +42,8 @@ import scala.Tuple2;
 public final class PsiProtocol {
   public static final String STEP_BLIND_1 = "blind-1";
   public static final String STEP_BLIND_2 = "blind-2";
+  /** Local only: the recipient matches the answers to its keys (nothing is sent). */
+  static final String STEP_MATCH = "match";
   /** Name of the normalised-key column added while the operator runs. */
   public static final String KEY_COLUMN = "__veil_key";
   private static final StructType HASH_SCHEMA =
@@ -119,6 +121,7 @@ public final class PsiProtocol {
           secondStream(jobId, me, peer), secondStream(jobId, peer, me)), partitions);
 
       // Normalise and encode keys; NULL keys are counted and dropped.
+      c.beginStep(STEP_BLIND_1, "encoding, blinding and sending " + me + "'s keys to " + peer);
       UserDefinedFunction encode =
           org.apache.spark.sql.functions.udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType);
       Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
@@ -150,6 +153,8 @@ public final class PsiProtocol {
       AnswerCipher answerCipher = new AnswerCipher(runKey, me, peer, c.agreementKey(peer));
 
       // Step 2: blind the peer's set; answer in place (rows) or shuffled (cardinality).
+      c.beginStep(STEP_BLIND_2, "blinding " + peer1.totalElements() + " keys of " + peer
+          + (peerReceives ? " and answering them" : ""));
       t0 = System.nanoTime();
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
       JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
@@ -194,6 +199,7 @@ public final class PsiProtocol {
           checkAnsweredInPlace(peer2, mine1);
         }
         record(STEP_BLIND_2, peer, me, peer2);
+        c.beginStep(STEP_MATCH, "matching " + peer + "'s " + peer2.totalElements() + " answers");
         JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
             c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell,
             o.batchRows()), answerCipher), true);
