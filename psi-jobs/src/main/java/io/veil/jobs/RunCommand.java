@@ -12,6 +12,7 @@ import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.PartySecret;
 import io.veil.job.JobOutcome;
 import io.veil.job.VeilJobs;
+import io.veil.jobs.internal.ProgressReporter;
 import io.veil.ledger.LedgerConfig;
 import io.veil.ledger.chain.AssetGate;
 import io.veil.spec.JobSpec;
@@ -55,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
       JobConfig.POLICY_FILE);
   private static final String OUTPUT = "--output";
   private static final String MASTER = "--master";
+  private static final String PROGRESS = "--progress";
 
   private final VeilCli.Streams io;
   private final List<ConfigKey<?>> settings;
@@ -99,6 +101,19 @@ final class RunCommand implements Callable<Integer> {
         })
         .description("text: the job summary (default); json: exactly one JSON object on standard output (the "
             + "outcome, or the error with its kind), logs on standard error.").build());
+    spec.addOption(OptionSpec.builder(PROGRESS).paramLabel("auto|bar|log|off").type(ProgressReporter.Mode.class)
+        .defaultValue("auto")
+        .converters(v -> {
+          try {
+            return ProgressReporter.Mode.parse(v);
+          } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+          }
+        })
+        .description("progress of each step while it runs (tasks done of total, rate, time left): bar redraws one "
+            + "line on standard error, log writes a log line every " + ProgressReporter.LOG_EVERY.toSeconds()
+            + " s, auto (default) is bar on a terminal and log otherwise; off shows none. The Spark UI and history "
+            + "server show the same steps as job descriptions.").build());
   }
 
   /** The {@code run} command, with the settings of the modules on the classpath. */
@@ -121,8 +136,13 @@ final class RunCommand implements Callable<Integer> {
       VeilConf conf = SettingOptions.conf(options);
       String party = check(conf);
       SparkSession spark = session(master, "veil-" + party);
+      ProgressReporter.Mode progress = spec.findOption(PROGRESS).getValue();
       try {
-        JobOutcome outcome = VeilJobs.run(spark, VeilJobs.conf(spark, options));
+        JobOutcome outcome;
+        try (ProgressReporter shown = ProgressReporter.start(spark.sparkContext(), progress,
+            System.console() != null, io.err())) {
+          outcome = VeilJobs.run(spark, VeilJobs.conf(spark, options));
+        }
         if (json) {
           result.println(json(outcome));
         } else {
