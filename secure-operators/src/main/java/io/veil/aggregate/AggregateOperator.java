@@ -30,7 +30,9 @@ import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.apache.spark.api.java.JavaRDD;
@@ -133,6 +135,17 @@ public final class AggregateOperator implements SecureOperator {
   }
 
   @Override
+  public Map<String, String> display(JobSpec spec, String party, Map<String, String> figures) {
+    String resultParty = spec.settings(AggregateSpec.class).resultParty();
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("groups", figures.get("groups"));
+    d.put("released groups", figures.get("releasedGroups"));
+    d.put("suppressed groups", figures.get("suppressedGroups"));
+    d.put("result party", resultParty + (resultParty.equals(party) ? " (this party)" : ""));
+    return d;
+  }
+
+  @Override
   public OperatorResult run(OperatorContext op) {
     AggregateSpec spec = op.settings(AggregateSpec.class);
     AggregationContext c = new AggregationContext(op, op.spec().dataParties(), spec.resultParty());
@@ -144,10 +157,6 @@ public final class AggregateOperator implements SecureOperator {
         .figure("releasedGroups", r.released())
         .figure("suppressedGroups", r.groups() - r.released())
         .figure("dataParties", String.join(",", c.dataParties()))
-        .display("groups", r.groups())
-        .display("released groups", r.released())
-        .display("suppressed groups", r.groups() - r.released())
-        .display("result party", c.resultParty() + (c.isResultParty() ? " (this party)" : ""))
         .rounds(r.rounds(), steps(c.dataParties(), c.resultParty()))
         .details(r);
     if (spec.dp() != null) {

@@ -28,7 +28,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -117,6 +119,16 @@ public final class FeatureAggregation implements SecureOperator {
   }
 
   @Override
+  public Map<String, String> display(JobSpec spec, String party, Map<String, String> figures) {
+    String resultParty = spec.settings(FeatureAggregateSpec.class).resultParty();
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("aligned rows", figures.get("alignedRows"));
+    d.put("dims", figures.get("dims"));
+    d.put("result party", resultParty + (resultParty.equals(party) ? " (this party)" : ""));
+    return d;
+  }
+
+  @Override
   public OperatorResult run(OperatorContext op) {
     FeatureAggregateSpec spec = op.settings(FeatureAggregateSpec.class);
     AggregationContext c = new AggregationContext(op, op.spec().dataParties(), spec.resultParty());
@@ -127,9 +139,6 @@ public final class FeatureAggregation implements SecureOperator {
         .figure("inputRows", r.rows())
         .figure("alignedRows", r.rows())
         .figure("dims", spec.dims())
-        .display("aligned rows", r.rows())
-        .display("dims", spec.dims())
-        .display("result party", c.resultParty() + (c.isResultParty() ? " (this party)" : ""))
         .rounds(r.rounds(), List.of(STEP_SUM))
         .details(r);
     r.z().ifPresent(b::output);

@@ -17,7 +17,8 @@ import org.apache.spark.sql.Row;
  *   <li>{@link #output()}: the result table where this party receives one (the runtime writes it
  *       where the spec says and commits to it);
  *   <li>{@link #figures()}: result figures recorded in the receipt (e.g. {@code intersectionSize});
- *   <li>{@link #display()}: labelled figures for the job summary, in order;
+ *   <li>{@link #display()}: labelled figures for the job summary, in order (empty: the
+ *       operator's {@link SecureOperator#display} makes them from the figures);
  *   <li>{@link #rounds()}: every round this party sent or received, numbered in the receipt by
  *       the position of its step in {@link #steps()} (the same at every party);
  *   <li>{@link #details()}: the operator's own typed result, for code that calls the runtime.

@@ -5,6 +5,7 @@ import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.types.StructType;
 
@@ -69,6 +70,15 @@ public interface SecureOperator {
    *     party without input
    */
   Optional<StructType> outputSchema(JobSpec spec, PartySpec party, StructType inputSchema);
+
+  /**
+   * The job summary's labelled figures for {@code party}, in order, made from the result figures
+   * the receipt records ({@link OperatorResult#figures()}): the same for a fresh run and for a
+   * finished job run again, which returns what its receipt records. Default: the figures as they are.
+   */
+  default Map<String, String> display(JobSpec spec, String party, Map<String, String> figures) {
+    return new java.util.TreeMap<>(figures);
+  }
 
   /**
    * Runs this party's side of the job; every other party runs it concurrently with the same spec.

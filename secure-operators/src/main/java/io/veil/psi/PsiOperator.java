@@ -10,7 +10,9 @@ import io.veil.spec.PartySpec;
 import io.veil.spec.PsiSection;
 import io.veil.spec.PsiSpec;
 import io.veil.spec.SpecSection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
@@ -90,6 +92,15 @@ public final class PsiOperator implements SecureOperator {
   }
 
   @Override
+  public Map<String, String> display(JobSpec spec, String party, Map<String, String> figures) {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("distinct keys", figures.get("distinctKeys"));
+    d.put("peer's keys", figures.get("peerDistinctKeys"));
+    d.put("intersection size", figures.getOrDefault("intersectionSize", "(not a recipient)"));
+    return d;
+  }
+
+  @Override
   public OperatorResult run(OperatorContext c) {
     PsiSpec psi = c.settings(PsiSpec.class);
     PsiOptions options = new PsiOptions(c.party().input().keyColumns(), psi.normalization(), psi.mode(),
@@ -102,10 +113,6 @@ public final class PsiOperator implements SecureOperator {
         .figure("distinctKeys", r.distinctKeys())
         .figure("peerDistinctKeys", r.peerDistinctKeys())
         .figure("comparisonBytes", r.comparisonBytes())
-        .display("distinct keys", r.distinctKeys())
-        .display("peer's keys", r.peerDistinctKeys())
-        .display("intersection size", r.intersectionSize() >= 0 ? Long.toString(r.intersectionSize())
-            : "(not a recipient)")
         .rounds(r.rounds(), List.of(PsiProtocol.STEP_BLIND_1, PsiProtocol.STEP_BLIND_2))
         .details(r);
     if (r.intersectionSize() >= 0) {

@@ -137,7 +137,9 @@ public final class JobRun {
         ReceiptSink.Recorded recorded = rq.receipts().record(record, secret.identity());
         LOG.info("Veil job {}: job root {} ({} of {} peers announced their commitments)", jobId, recorded.jobRoot(),
             peers.size(), spec.others(me.id()).size());
-        return new JobOutcome(jobId, me.id(), label, result.inputRows(), result.figures(), result.display(),
+        Map<String, String> display = result.display().isEmpty()
+            ? operator.display(spec, me.id(), result.figures()) : result.display();
+        return new JobOutcome(jobId, me.id(), label, result.inputRows(), result.figures(), display,
             Optional.ofNullable(out.table), out.location, recorded, Duration.between(started, Instant.now()).toMillis(),
             protocolMs, result.details());
       } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
@@ -203,7 +205,7 @@ public final class JobRun {
         + "or sent");
     ReceiptSink.Recorded recorded = new ReceiptSink.Recorded(done.recorded().location(),
         done.recorded().receiptHash(), done.recorded().jobRoot(), notes);
-    Map<String, String> display = new LinkedHashMap<>(new java.util.TreeMap<>(done.result()));
+    Map<String, String> display = spec.secureOperator().display(spec, me.id(), done.result());
     progress(rq, jobId, "returned the recorded result of " + job);
     return new JobOutcome(jobId, me.id(), spec.settings().label(spec.operator()), inputRows, done.result(), display,
         Optional.ofNullable(output), done.outputLocation(), recorded,
