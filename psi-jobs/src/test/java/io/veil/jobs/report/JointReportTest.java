@@ -1,0 +1,399 @@
+package io.veil.jobs.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.veil.channel.memory.InMemoryChannel;
+import io.veil.connectors.input.PartyInputs;
+import io.veil.crypto.PartySecret;
+import io.veil.job.JobOutcome;
+import io.veil.job.JobRequest;
+import io.veil.job.Leakage;
+import io.veil.job.VeilJobs;
+import io.veil.jobs.VeilCli;
+import io.veil.ledger.LedgerReceipts;
+import io.veil.spark.KeyRef;
+import io.veil.spec.JobSpec;
+import io.veil.spec.PartyPolicy;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code veil report} over real runs: three banks and a regulator run a secure SUM/COUNT for three
+ * periods (every party through the job runtime on its own driver thread, over the in-memory channel,
+ * each writing its receipts to its own signed ledger, the regulator its output files), then the
+ * regulator's report of the series is checked against the plaintext union + GROUP BY and loaded
+ * in a real headless Chromium: no console error, every chart drawn, suppressed groups marked, the
+ * audit trail and the leakage statement present, group keys shown as text (never markup), nothing
+ * fetched, a screenshot that is not blank.
+ */
+class JointReportTest {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final List<String> BANKS = List.of("bank_a", "bank_b", "bank_c");
+  private static final String REGULATOR = "regulator";
+  private static final List<String> PERIODS = List.of("2026-09", "2026-10", "2026-11");
+  /** A group key that is markup and a script, to show the page treats keys as text. */
+  static final String HOSTILE = "</script><script>document.title='pwned'</script> & Süd";
+  private static final List<String> REGIONS = List.of("north", "south", HOSTILE);
+  private static final List<String> SEGMENTS = List.of("retail", "sme");
+  private static final int MIN_GROUP_SIZE = 5;
+  /** Rows per group (region-major, then segment) and period: some below MIN_GROUP_SIZE, varying by period. */
+  private static final int[][] ROWS = {
+      {40, 12, 9, 4, 15, 2},
+      {44, 14, 11, 9, 18, 7},
+      {47, 13, 3, 10, 16, 3}};
+
+  @TempDir static Path dir;
+  private static SparkSession spark;
+  private static final Map<String, PartySecret> KEYS = new LinkedHashMap<>();
+  private static final List<Path> SPECS = new ArrayList<>();
+  /** Per period, per group key (region, segment): {count, total_amount, defaults} of the plaintext union. */
+  private static final List<Map<List<String>, BigDecimal[]>> EXPECTED = new ArrayList<>();
+  private static Path regulatorLedger;
+  private static long jobsMs;
+
+  @BeforeAll
+  static void runThreePeriods() throws Exception {
+    spark = SparkSession.builder().appName("joint-report-test").master("local[2]")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2").config("spark.sql.adaptive.enabled", "false")
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer").getOrCreate();
+    SecureRandom rnd = new SecureRandom();
+    List<String> all = new ArrayList<>(BANKS);
+    all.add(REGULATOR);
+    for (String id : all) {
+      PartySecret s = PartySecret.generate(id, rnd);
+      s.write(dir.resolve(id + ".key"));
+      KEYS.put(id, s);
+    }
+    regulatorLedger = dir.resolve("veil-ledger-regulator.jsonl");
+    InMemoryChannel channel = new InMemoryChannel("joint-report-test");
+    long start = System.nanoTime();
+    for (int p = 0; p < PERIODS.size(); p++) {
+      String period = PERIODS.get(p);
+      EXPECTED.add(writeInputs(period, ROWS[p], new Random(1000 + p)));
+      Path specFile = dir.resolve("exposure-" + period + ".yaml");
+      Files.writeString(specFile, specYaml(period));
+      SPECS.add(specFile);
+      JobSpec spec = JobSpec.read(specFile, period);
+      ExecutorService pool = Executors.newFixedThreadPool(all.size());
+      try {
+        List<Future<JobOutcome>> runs = new ArrayList<>();
+        for (String id : all) {
+          JobRequest rq = JobRequest.builder(spec, id, new KeyRef(dir.resolve(id + ".key").toString()))
+              .policy(PartyPolicy.parse(policyYaml(id), "policy of " + id))
+              .channel(channel)
+              .inputReader(PartyInputs.reader(PartyInputs.Secrets.NONE))
+              .receipts(LedgerReceipts.local(dir.resolve("veil-ledger-" + id + ".jsonl")))
+              .build();
+          runs.add(pool.submit(() -> VeilJobs.run(spark, rq)));
+        }
+        for (Future<JobOutcome> f : runs) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    jobsMs = (System.nanoTime() - start) / 1_000_000;
+    System.out.println("JointReportTest: 3 periods of a 4-party aggregate ran in " + jobsMs + " ms");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  /** Each bank's CSV for {@code period}; returns the plaintext union's totals per group. */
+  private static Map<List<String>, BigDecimal[]> writeInputs(String period, int[] rows, Random rnd) throws IOException {
+    Map<String, StringBuilder> csv = new LinkedHashMap<>();
+    BANKS.forEach(b -> csv.put(b, new StringBuilder("region,segment,amount,defaulted\n")));
+    Map<List<String>, BigDecimal[]> expected = new LinkedHashMap<>();
+    int g = 0;
+    int turn = 0;
+    for (String region : REGIONS) {
+      for (String segment : SEGMENTS) {
+        BigDecimal[] totals = {BigDecimal.ZERO, BigDecimal.ZERO.setScale(2), BigDecimal.ZERO};
+        for (int i = 0; i < rows[g]; i++) {
+          BigDecimal amount = BigDecimal.valueOf(100_00 + rnd.nextInt(5_000_000), 2);
+          int defaulted = rnd.nextInt(10) == 0 ? 1 : 0;
+          csv.get(BANKS.get(turn++ % BANKS.size())).append(region).append(',').append(segment).append(',')
+              .append(amount.toPlainString()).append(',').append(defaulted).append('\n');
+          totals[0] = totals[0].add(BigDecimal.ONE);
+          totals[1] = totals[1].add(amount);
+          totals[2] = totals[2].add(BigDecimal.valueOf(defaulted));
+        }
+        expected.put(List.of(region, segment), totals);
+        g++;
+      }
+    }
+    for (Map.Entry<String, StringBuilder> e : csv.entrySet()) {
+      Path f = dir.resolve("in").resolve(period).resolve(e.getKey() + ".csv");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
+    }
+    return expected;
+  }
+
+  /** The period's spec: each period reads and writes its own files. */
+  private static String specYaml(String period) throws IOException {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String b : BANKS) {
+      Map<String, Object> input = new LinkedHashMap<>();
+      input.put("format", "csv");
+      input.put("path", dir.resolve("in").resolve(period).resolve(b + ".csv").toString());
+      input.put("options", Map.of("header", "true"));
+      input.put("schema", Map.of("region", "string", "segment", "string", "amount", "double", "defaulted", "int"));
+      parties.add(Map.of("id", b, "publicKey", KEYS.get(b).identity().publicKey().encoded(), "input", input));
+    }
+    parties.add(Map.of("id", REGULATOR, "publicKey", KEYS.get(REGULATOR).identity().publicKey().encoded(),
+        "output", Map.of("path", dir.resolve("out").resolve(period).resolve(REGULATOR).toString(), "format", "parquet")));
+    Map<String, Object> agg = new LinkedHashMap<>();
+    agg.put("resultParty", REGULATOR);
+    agg.put("groupBy", List.of(Map.of("column", "region", "values", REGIONS),
+        Map.of("column", "segment", "values", SEGMENTS)));
+    agg.put("sums", List.of(Map.of("column", "amount", "maxAbs", 1_000_000, "scale", 2, "as", "total_amount"),
+        Map.of("column", "defaulted", "maxAbs", 1, "scale", 0, "as", "defaults")));
+    agg.put("minGroupSize", MIN_GROUP_SIZE);
+    agg.put("partitions", 2);
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("version", 1);
+    doc.put("name", "exposure-by-region");
+    doc.put("period", period);
+    doc.put("operator", "aggregate");
+    doc.put("parties", parties);
+    doc.put("aggregate", agg);
+    return YAML.writeValueAsString(doc);
+  }
+
+  private static String policyYaml(String id) throws IOException {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("party", id);
+    List<Map<String, Object>> peers = new ArrayList<>();
+    KEYS.forEach((p, k) -> {
+      if (!p.equals(id)) {
+        peers.add(Map.of("id", p, "publicKey", k.identity().publicKey().encoded()));
+      }
+    });
+    doc.put("peers", peers);
+    doc.put("operators", List.of("aggregate"));
+    doc.put("outputRecipients", List.of(REGULATOR));
+    return YAML.writeValueAsString(doc);
+  }
+
+  private record Cli(int code, String out, String err) {}
+
+  private static Cli veil(List<String> args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = VeilCli.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> reportArgs(Path ledger, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("report", "--ledger", ledger.toString()));
+    SPECS.forEach(s -> args.addAll(List.of("--spec", s.toString())));
+    args.addAll(List.of("--out", out.toString()));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  @Test
+  void theReportHoldsTheVerifiedResultsOfEveryPeriodEqualToThePlaintextUnion() {
+    JointReport r = JointReport.collect(SPECS, regulatorLedger, null,
+        new JointReport.Selection(List.of("2026-09..2026-11"), false), null, () -> spark);
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.verified()).isTrue();
+    assertThat(r.party()).isEqualTo(REGULATOR);
+    assertThat(r.periods()).extracting(JointReport.PeriodResult::period).containsExactlyElementsOf(PERIODS);
+    for (int p = 0; p < PERIODS.size(); p++) {
+      JointReport.PeriodResult pr = r.periods().get(p);
+      assertThat(pr.outputCheck().ok()).as(pr.outputCheck().text()).isTrue();
+      List<JointReport.GroupRow> groups = pr.groups().orElseThrow();
+      assertThat(groups).hasSize(REGIONS.size() * SEGMENTS.size());
+      int suppressed = 0;
+      for (JointReport.GroupRow g : groups) {
+        BigDecimal[] want = EXPECTED.get(p).get(g.keys());
+        boolean small = want[0].intValue() < MIN_GROUP_SIZE;
+        assertThat(g.suppressed()).as("%s %s", PERIODS.get(p), g.keys()).isEqualTo(small);
+        if (small) {
+          suppressed++;
+          assertThat(g.values()).containsOnlyNulls();
+        } else {
+          for (int m = 0; m < 3; m++) {
+            assertThat(g.values().get(m)).as("%s %s measure %d", PERIODS.get(p), g.keys(), m).isEqualByComparingTo(want[m]);
+          }
+        }
+      }
+      assertThat(pr.receipt().result()).containsEntry("suppressedGroups", String.valueOf(suppressed));
+      assertThat(pr.approvalProblems()).isEmpty();
+    }
+    JobSpec spec = JobSpec.read(SPECS.get(0), PERIODS.get(0));
+    assertThat(r.leakage()).isEqualTo(spec.secureOperator().leakage(spec));
+  }
+
+  @Test
+  void theSeriesPageLoadsInChromiumWithEveryChartDrawnAndSuppressedGroupsMarked() throws Exception {
+    Path page = dir.resolve("report").resolve("exposure.html");
+    long start = System.nanoTime();
+    Cli cli = veil(reportArgs(regulatorLedger, page, "--period", "2026-09", "--period", "2026-10..2026-11"));
+    long renderMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(cli.code()).as(cli.err()).isZero();
+    assertThat(cli.out()).contains("verified: yes").contains("periods:  2026-09, 2026-10, 2026-11");
+    String html = Files.readString(page);
+    System.out.println("JointReportTest: veil report (3 periods) took " + renderMs + " ms, page " + html.length() / 1024
+        + " KiB; " + cli.out().lines().filter(l -> l.startsWith("size:")).findFirst().orElse(""));
+    // Self-contained: no external reference of any kind.
+    assertThat(html).doesNotContainPattern("(?i)(src|href)\\s*=\\s*[\"']?(https?:|//)").doesNotContain("<link");
+    assertThat(html).doesNotContain(HOSTILE).contains(ReportPage.esc(HOSTILE));
+
+    int suppressedCells = 0;
+    for (int p = 0; p < PERIODS.size(); p++) {
+      for (BigDecimal[] t : EXPECTED.get(p).values()) {
+        suppressedCells += t[0].intValue() < MIN_GROUP_SIZE ? 1 : 0;
+      }
+    }
+    try (HeadlessChromium chromium = HeadlessChromium.start(1280, 2600)) {
+      long loadStart = System.nanoTime();
+      chromium.open(page);
+      long loadMs = (System.nanoTime() - loadStart) / 1_000_000;
+      System.out.println("JointReportTest: Chromium loaded the page in " + loadMs + " ms");
+      assertThat(chromium.severeLogs()).as("console errors").isEmpty();
+      assertThat(chromium.js("return document.title")).isEqualTo("Joint report: exposure-by-region");
+      // Nothing was fetched: every byte is in the file.
+      assertThat(chromium.js("return performance.getEntriesByType('resource').length")).isEqualTo(0L);
+      // Charts: overview, then per measure (count, total_amount, defaults) the per-group bars and the trend.
+      List<String> charts = List.of("chart-overview", "chart-groups-0", "chart-groups-1", "chart-groups-2",
+          "chart-trend-0", "chart-trend-1", "chart-trend-2");
+      assertThat(chromium.js("return document.body.getAttribute('data-charts-drawn')"))
+          .isEqualTo(String.valueOf(charts.size()));
+      for (String id : charts) {
+        Object drawn = chromium.js("var e = document.getElementById(arguments[0]); var s = e && e.querySelector('svg');"
+            + "return s ? [e.getAttribute('data-drawn'), s.querySelectorAll('path,rect,text').length, "
+            + "s.getBoundingClientRect().width, s.getBoundingClientRect().height] : null", id);
+        assertThat(drawn).as(id).isNotNull();
+        List<?> d = (List<?>) drawn;
+        assertThat(d.get(0)).as(id).isEqualTo("true");
+        assertThat(((Number) d.get(1)).intValue()).as(id + " drawn elements").isGreaterThan(20);
+        assertThat(((Number) d.get(2)).doubleValue()).as(id + " width").isGreaterThan(600);
+        assertThat(((Number) d.get(3)).doubleValue()).as(id + " height").isGreaterThan(200);
+      }
+      // Every suppressed (group, period) is drawn labelled 'suppressed' in each per-group chart, and marked in the
+      // trend; the tables mark the same rows.
+      for (int m = 0; m < 3; m++) {
+        Object labels = chromium.js("return Array.from(document.querySelectorAll('#chart-groups-' + arguments[0] + "
+            + "' svg text')).filter(t => t.textContent === 'suppressed').length", m);
+        assertThat(((Number) labels).intValue()).as("suppressed labels in chart-groups-" + m).isEqualTo(suppressedCells);
+      }
+      assertThat(chromium.js("return document.querySelectorAll('#results tr.suppressed').length"))
+          .isEqualTo((long) suppressedCells);
+      assertThat(chromium.js("return document.querySelectorAll('#results td.supp').length"))
+          .isEqualTo((long) suppressedCells * 3);
+      // Group keys are text: the hostile key is in the table and on the chart axis, and made no element.
+      assertThat(chromium.js("return Array.from(document.querySelectorAll('#results td'))"
+          + ".filter(td => td.textContent === arguments[0]).length", HOSTILE)).isEqualTo((long) 2 * PERIODS.size());
+      assertThat((String) chromium.js("return Array.from(document.querySelectorAll('#chart-groups-0 svg text'))"
+          + ".map(t => t.textContent).join('')")).contains("region=" + HOSTILE.substring(0, 20));
+      assertThat(chromium.js("return document.querySelectorAll('script').length")).isEqualTo(3L);
+      // Verdict, audit trail and leakage statement.
+      String verdict = (String) chromium.js("return document.getElementById('verification').innerText");
+      assertThat(verdict).startsWith("Verified");
+      String audit = (String) chromium.js("return document.getElementById('audit').innerText");
+      for (Path s : SPECS) {
+        JobSpec spec = JobSpec.read(s, null);
+        assertThat(audit).contains(spec.jobId()).contains(spec.contractHash());
+      }
+      assertThat(audit).contains("input commitment").contains("output commitment").contains("job root")
+          .contains("anchor").contains("not anchored");
+      assertThat(chromium.js("return document.querySelectorAll('#audit table.approvals tbody tr').length"))
+          .isEqualTo(4L * PERIODS.size());
+      assertThat(chromium.js("return Array.from(document.querySelectorAll('#audit table.approvals td:last-child'))"
+          + ".every(td => td.textContent.indexOf('valid') === 0)")).isEqualTo(true);
+      String leakage = (String) chromium.js("return document.getElementById('leakage').innerText");
+      JobSpec spec = JobSpec.read(SPECS.get(0), PERIODS.get(0));
+      for (Leakage l : spec.secureOperator().leakage(spec)) {
+        assertThat(leakage).contains(l.role()).contains(l.learns());
+      }
+      BufferedImage shot = chromium.screenshot(Path.of("target", "joint-report", "exposure-series.png"));
+      assertThat(HeadlessChromium.distinctColours(shot)).as("distinct colours in the screenshot").isGreaterThan(200);
+      assertThat(HeadlessChromium.inkedShare(shot)).as("share of non-white pixels").isGreaterThan(0.08);
+      assertThat(chromium.severeLogs()).as("console errors").isEmpty();
+    }
+  }
+
+  @Test
+  void aLedgerThatDoesNotVerifyIsNeverRenderedSilently() throws IOException {
+    Path tampered = dir.resolve("tampered").resolve("veil-ledger-regulator.jsonl");
+    Files.createDirectories(tampered.getParent());
+    String text = Files.readString(regulatorLedger);
+    String first = text.lines().findFirst().orElseThrow();
+    String edited = first.replaceFirst("\"releasedGroups\":\"(\\d+)\"", "\"releasedGroups\":\"99\"");
+    assertThat(edited).isNotEqualTo(first);
+    Files.writeString(tampered, text.replace(first, edited));
+    Path page = dir.resolve("tampered").resolve("report.html");
+
+    Cli refused = veil(reportArgs(tampered, page, "--all-periods"));
+    assertThat(refused.code()).isEqualTo(VeilCli.EXIT_FAILED);
+    assertThat(refused.err()).contains("Cannot render the report of job 'exposure-by-region'")
+        .contains("receipt was modified after it was written").contains("--allow-unverified");
+    assertThat(page).doesNotExist();
+
+    Cli marked = veil(reportArgs(tampered, page, "--all-periods", "--allow-unverified"));
+    assertThat(marked.code()).isEqualTo(VeilCli.EXIT_FAILED);
+    assertThat(marked.out()).contains("verified: NO");
+    assertThat(Files.readString(page)).contains("<h2>NOT VERIFIED</h2>").contains("receipt was modified")
+        .doesNotContain("<h2>Verified</h2>");
+  }
+
+  @Test
+  void missingLedgerSpecOrPeriodAreNamedWithTheFix() {
+    Path page = dir.resolve("errors").resolve("report.html");
+    Cli noLedger = veil(reportArgs(dir.resolve("nope.jsonl"), page));
+    assertThat(noLedger.code()).isEqualTo(VeilCli.EXIT_USAGE);
+    assertThat(noLedger.err()).contains("no ledger file").contains("--ledger");
+
+    Cli noSpec = veil(List.of("report", "--ledger", regulatorLedger.toString(), "--spec", "nope.yaml"));
+    assertThat(noSpec.code()).isEqualTo(VeilCli.EXIT_USAGE);
+    assertThat(noSpec.err()).contains("no spec file nope.yaml");
+
+    Cli noPeriod = veil(reportArgs(regulatorLedger, page, "--period", "2027-01"));
+    assertThat(noPeriod.code()).isEqualTo(VeilCli.EXIT_FAILED);
+    assertThat(noPeriod.err()).contains("holds no receipt of job 'exposure-by-region' period 2027-01")
+        .contains("2026-09, 2026-10, 2026-11");
+
+    Cli both = veil(reportArgs(regulatorLedger, page, "--period", "2026-09", "--all-periods"));
+    assertThat(both.code()).isEqualTo(VeilCli.EXIT_USAGE);
+
+    // A spec that is not the one the period ran with: its contract differs.
+    Cli wrongSpec = veil(List.of("report", "--ledger", regulatorLedger.toString(), "--spec", SPECS.get(0).toString(),
+        "--period", "2026-10", "--out", page.toString()));
+    assertThat(wrongSpec.code()).isEqualTo(VeilCli.EXIT_FAILED);
+    assertThat(wrongSpec.err()).contains("is for contract").contains("Pass the spec that job ran with");
+    assertThat(page).doesNotExist();
+  }
+}
