@@ -24,6 +24,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,6 +72,9 @@ class JointReportTest {
   /** Per period, per group key (region, segment): {count, total_amount, defaults} of the plaintext union. */
   private static final List<Map<List<String>, BigDecimal[]>> EXPECTED = new ArrayList<>();
   private static Path regulatorLedger;
+  private static final List<String> PSI_PERIODS = List.of("2026-10", "2026-11");
+  private static final List<Path> PSI_SPECS = new ArrayList<>();
+  private static final List<Long> PSI_EXPECTED = new ArrayList<>();
   private static long jobsMs;
 
   @BeforeAll
@@ -97,28 +101,87 @@ class JointReportTest {
       Path specFile = dir.resolve("exposure-" + period + ".yaml");
       Files.writeString(specFile, specYaml(period));
       SPECS.add(specFile);
-      JobSpec spec = JobSpec.read(specFile, period);
-      ExecutorService pool = Executors.newFixedThreadPool(all.size());
-      try {
-        List<Future<JobOutcome>> runs = new ArrayList<>();
-        for (String id : all) {
-          JobRequest rq = JobRequest.builder(spec, id, new KeyRef(dir.resolve(id + ".key").toString()))
-              .policy(PartyPolicy.parse(policyYaml(id), "policy of " + id))
-              .channel(channel)
-              .inputReader(PartyInputs.reader(PartyInputs.Secrets.NONE))
-              .receipts(LedgerReceipts.local(dir.resolve("veil-ledger-" + id + ".jsonl")))
-              .build();
-          runs.add(pool.submit(() -> VeilJobs.run(spark, rq)));
-        }
-        for (Future<JobOutcome> f : runs) {
-          f.get();
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      runAll(JobSpec.read(specFile, period), all, "aggregate", List.of(REGULATOR), channel);
     }
     jobsMs = (System.nanoTime() - start) / 1_000_000;
     System.out.println("JointReportTest: 3 periods of a 4-party aggregate ran in " + jobsMs + " ms");
+    start = System.nanoTime();
+    for (int p = 0; p < PSI_PERIODS.size(); p++) {
+      String period = PSI_PERIODS.get(p);
+      PSI_EXPECTED.add(writePsiInputs(period, new Random(2000 + p)));
+      Path specFile = dir.resolve("overlap-" + period + ".yaml");
+      Files.writeString(specFile, psiSpecYaml(period));
+      PSI_SPECS.add(specFile);
+      runAll(JobSpec.read(specFile, period), List.of("bank_a", "bank_b"), "psi", List.of("bank_a"), channel);
+    }
+    System.out.println("JointReportTest: 2 periods of a PSI cardinality ran in " + (System.nanoTime() - start) / 1_000_000
+        + " ms");
+  }
+
+  /** Every party of {@code spec} through the runtime, each on its own driver thread, writing its own ledger. */
+  private static void runAll(JobSpec spec, List<String> parties, String operator, List<String> recipients,
+      InMemoryChannel channel) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(parties.size());
+    try {
+      List<Future<JobOutcome>> runs = new ArrayList<>();
+      for (String id : parties) {
+        JobRequest rq = JobRequest.builder(spec, id, new KeyRef(dir.resolve(id + ".key").toString()))
+            .policy(PartyPolicy.parse(policyYaml(id, parties, operator, recipients), "policy of " + id))
+            .channel(channel)
+            .inputReader(PartyInputs.reader(PartyInputs.Secrets.NONE))
+            .receipts(LedgerReceipts.local(dir.resolve("veil-ledger-" + id + ".jsonl")))
+            .build();
+        runs.add(pool.submit(() -> VeilJobs.run(spark, rq)));
+      }
+      for (Future<JobOutcome> f : runs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** bank_a's and bank_b's customer ids for a PSI period; returns the plaintext intersection size. */
+  private static long writePsiInputs(String period, Random rnd) throws IOException {
+    java.util.Set<Integer> a = new java.util.TreeSet<>();
+    java.util.Set<Integer> b = new java.util.TreeSet<>();
+    while (a.size() < 60) {
+      a.add(rnd.nextInt(150));
+    }
+    while (b.size() < 70) {
+      b.add(rnd.nextInt(150));
+    }
+    for (Map.Entry<String, java.util.Set<Integer>> e : Map.of("bank_a", a, "bank_b", b).entrySet()) {
+      StringBuilder csv = new StringBuilder("id\n");
+      e.getValue().forEach(i -> csv.append("C").append(i).append('\n'));
+      Path f = dir.resolve("psi-in").resolve(period).resolve(e.getKey() + ".csv");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, csv, StandardCharsets.UTF_8);
+    }
+    return a.stream().filter(b::contains).count();
+  }
+
+  private static String psiSpecYaml(String period) throws IOException {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : List.of("bank_a", "bank_b")) {
+      Map<String, Object> party = new LinkedHashMap<>();
+      party.put("id", id);
+      party.put("publicKey", KEYS.get(id).identity().publicKey().encoded());
+      party.put("input", Map.of("format", "csv", "path", dir.resolve("psi-in").resolve(period).resolve(id + ".csv")
+          .toString(), "options", Map.of("header", "true"), "keyColumns", List.of("id")));
+      if (id.equals("bank_a")) {
+        party.put("output", Map.of("path", dir.resolve("psi-out").resolve(period).toString()));
+      }
+      parties.add(party);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("version", 1);
+    doc.put("name", "customer-overlap");
+    doc.put("period", period);
+    doc.put("operator", "psi");
+    doc.put("parties", parties);
+    doc.put("psi", Map.of("mode", "cardinality", "recipients", List.of("bank_a"), "partitions", 2));
+    return YAML.writeValueAsString(doc);
   }
 
   @AfterAll
@@ -190,18 +253,19 @@ class JointReportTest {
     return YAML.writeValueAsString(doc);
   }
 
-  private static String policyYaml(String id) throws IOException {
+  private static String policyYaml(String id, List<String> parties, String operator, List<String> recipients)
+      throws IOException {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("party", id);
     List<Map<String, Object>> peers = new ArrayList<>();
-    KEYS.forEach((p, k) -> {
+    for (String p : parties) {
       if (!p.equals(id)) {
-        peers.add(Map.of("id", p, "publicKey", k.identity().publicKey().encoded()));
+        peers.add(Map.of("id", p, "publicKey", KEYS.get(p).identity().publicKey().encoded()));
       }
-    });
+    }
     doc.put("peers", peers);
-    doc.put("operators", List.of("aggregate"));
-    doc.put("outputRecipients", List.of(REGULATOR));
+    doc.put("operators", List.of(operator));
+    doc.put("outputRecipients", recipients);
     return YAML.writeValueAsString(doc);
   }
 
@@ -266,6 +330,8 @@ class JointReportTest {
     assertThat(cli.code()).as(cli.err()).isZero();
     assertThat(cli.out()).contains("verified: yes").contains("periods:  2026-09, 2026-10, 2026-11");
     String html = Files.readString(page);
+    Files.createDirectories(Path.of("target", "joint-report"));
+    Files.copy(page, Path.of("target", "joint-report", "exposure-series.html"), StandardCopyOption.REPLACE_EXISTING);
     System.out.println("JointReportTest: veil report (3 periods) took " + renderMs + " ms, page " + html.length() / 1024
         + " KiB; " + cli.out().lines().filter(l -> l.startsWith("size:")).findFirst().orElse(""));
     // Self-contained: no external reference of any kind.
@@ -343,6 +409,37 @@ class JointReportTest {
       assertThat(HeadlessChromium.distinctColours(shot)).as("distinct colours in the screenshot").isGreaterThan(200);
       assertThat(HeadlessChromium.inkedShare(shot)).as("share of non-white pixels").isGreaterThan(0.08);
       assertThat(chromium.severeLogs()).as("console errors").isEmpty();
+    }
+  }
+
+  @Test
+  void aPsiSeriesShowsTheIntersectionSizePerPeriodWithItsAuditTrail() throws Exception {
+    Path page = dir.resolve("report").resolve("overlap.html");
+    List<String> args = new ArrayList<>(List.of("report", "--ledger", dir.resolve("veil-ledger-bank_a.jsonl").toString(),
+        "--all-periods", "--out", page.toString()));
+    PSI_SPECS.forEach(s -> args.addAll(List.of("--spec", s.toString())));
+    Cli cli = veil(args);
+    assertThat(cli.code()).as(cli.err()).isZero();
+    assertThat(cli.out()).contains("verified: yes").contains("periods:  2026-10, 2026-11");
+    Files.copy(page, Path.of("target", "joint-report", "overlap-series.html"), StandardCopyOption.REPLACE_EXISTING);
+    try (HeadlessChromium chromium = HeadlessChromium.start(1280, 1800)) {
+      chromium.open(page);
+      assertThat(chromium.severeLogs()).as("console errors").isEmpty();
+      assertThat(chromium.js("return document.body.getAttribute('data-charts-drawn')")).isEqualTo("1");
+      assertThat(chromium.js("return document.querySelectorAll('#chart-overview svg path').length > 10")).isEqualTo(true);
+      String headline = (String) chromium.js("return document.getElementById('headline').innerText");
+      assertThat(headline).containsPattern("intersectionSize\\s+" + PSI_EXPECTED.get(0) + "\\s+" + PSI_EXPECTED.get(1));
+      String chartText = (String) chromium.js("return Array.from(document.querySelectorAll('#chart-overview svg text'))"
+          + ".map(t => t.textContent).join(' ')");
+      assertThat(chartText).contains("intersectionSize").contains(String.valueOf(PSI_EXPECTED.get(1)));
+      String audit = (String) chromium.js("return document.getElementById('audit').innerText");
+      for (int p = 0; p < PSI_PERIODS.size(); p++) {
+        assertThat(audit).contains(JobSpec.read(PSI_SPECS.get(p), null).contractHash());
+      }
+      assertThat((String) chromium.js("return document.getElementById('leakage').innerText"))
+          .contains("bank_a (recipient)").contains("the intersection size, not which keys are shared");
+      BufferedImage shot = chromium.screenshot(Path.of("target", "joint-report", "overlap-series.png"));
+      assertThat(HeadlessChromium.distinctColours(shot)).isGreaterThan(100);
     }
   }
 
