@@ -3,15 +3,20 @@ package io.veil.jobs;
 import io.veil.VeilException;
 import io.veil.jobs.report.JointReport;
 import io.veil.jobs.report.ReportPage;
+import io.veil.ledger.LedgerConfig;
 import io.veil.ledger.LedgerHead;
+import io.veil.ledger.chain.ChainClient;
+import io.veil.ledger.chain.ChainConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,8 +34,8 @@ import picocli.CommandLine.Spec;
             + "leakage statement. The page draws its charts with Apache ECharts, inlined: it opens offline.",
         "Before rendering it checks the ledger (hash chain, receipt hashes, the party's signatures, approvals), that "
             + "each period's receipt is for the contract of the spec and approved by every party of the spec with "
-            + "its pinned key, and that each output read still recomputes to the commitment in its receipt. It "
-            + "renders nothing when a check fails, unless --allow-unverified is given; the page then says, at the "
+            + "its pinned key, and that each output read still recomputes to the commitment in its receipt; with the "
+            + "chain settings, also each receipt against its anchor on the chain. It renders nothing when a check fails, unless --allow-unverified is given; the page then says, at the "
             + "top, what failed.",
         ""},
     footer = {"", "Examples:",
@@ -42,6 +47,11 @@ import picocli.CommandLine.Spec;
             + "--allow-unverified a page that says so) or the report could not be made; 2 usage error (also: no such "
             + "ledger or spec file)."})
 final class ReportCommand implements Callable<Integer> {
+  /** The command with its options and the chain settings (to check each receipt against its anchor). */
+  static CommandLine commandLine(VeilCli.Streams io) {
+    return ChainCommands.withSettings(new CommandLine(new ReportCommand(io)), ChainCommands.SETTINGS);
+  }
+
   private final VeilCli.Streams io;
   @Spec CommandSpec spec;
 
@@ -107,6 +117,9 @@ final class ReportCommand implements Callable<Integer> {
     boolean sessionRunning = SparkSession.getDefaultSession().isDefined();
     SparkSession[] session = new SparkSession[1];
     JointReport report;
+    Optional<ChainConfig> chain = LedgerConfig.chain(SettingOptions.conf(SettingOptions.given(spec,
+        ChainCommands.SETTINGS)), "check the receipts' anchors", true);
+    ChainClient client = chain.map(ChainClient::connect).orElse(null);
     try {
       report = JointReport.collect(specs, ledger, party, new JointReport.Selection(periods, allPeriods), expectHead,
           () -> {
@@ -114,8 +127,11 @@ final class ReportCommand implements Callable<Integer> {
               session[0] = RunCommand.session(master, "veil-report");
             }
             return session[0];
-          });
+          }, client);
     } finally {
+      if (client != null) {
+        client.close();
+      }
       if (session[0] != null && !sessionRunning) {
         session[0].stop();
       }

@@ -187,7 +187,7 @@ public final class VeilCli {
     veil.addSubcommand(new ToolCommands.SpecHash(io));
     veil.addSubcommand(LedgerCommands.verify(io));
     veil.addSubcommand(LedgerCommands.anchor(io));
-    veil.addSubcommand(new ReportCommand(io));
+    veil.addSubcommand("report", ReportCommand.commandLine(io));
     veil.addSubcommand(ChainCommands.chain(io));
     veil.addSubcommand(ChainCommands.asset(io));
     if (NotInThisJar.toolsPresent()) {

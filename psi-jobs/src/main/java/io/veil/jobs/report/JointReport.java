@@ -11,7 +11,10 @@ import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.Receipt;
 import io.veil.ledger.SpecApprovalCheck;
 import io.veil.ledger.VerificationReport;
+import io.veil.ledger.chain.AnchorReport;
+import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.ChainVerifier;
 import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spec.AggregateSpec;
@@ -47,7 +50,8 @@ import org.apache.spark.sql.SparkSession;
  * ones that ran), that every party of the spec approved it with its pinned key ({@link
  * SpecApprovalCheck}), that the output is where the receipt says, and that the output, read back
  * now, still has the commitment recorded in the receipt (so the figures on the page are the ones
- * the party signed and, with a chain, anchored). Each failure is a {@link #problems() problem};
+ * the party signed and, with a chain, anchored); with a chain client, also each receipt against its
+ * anchor on the chain. Each failure is a {@link #problems() problem};
  * {@link #verified()} is true only when there are none.
  *
  * <p>Figures come from the receipts (headline figures of every operator) and, for {@code
@@ -105,7 +109,8 @@ public final class JointReport {
       String jobRoot,
       Optional<List<GroupRow>> groups,
       Check outputCheck,
-      List<String> approvalProblems) {
+      List<String> approvalProblems,
+      Optional<Check> anchorCheck) {
 
     public Receipt receipt() {
       return entry.receipt();
@@ -142,9 +147,12 @@ public final class JointReport {
    * @param selection which periods
    * @param expectHead a head recorded earlier (null: none)
    * @param spark a session to read the outputs with (started only when an output is read)
+   * @param chain a client of the chain the party anchors on: each period's anchor is then checked on chain
+   *     ({@link ChainVerifier}), and a receipt never anchored is a problem; null: anchors are shown as the
+   *     party's outbox records them, unchecked
    */
   public static JointReport collect(List<Path> specFiles, Path ledgerFile, String party, Selection selection,
-      LedgerHead expectHead, Supplier<SparkSession> spark) {
+      LedgerHead expectHead, Supplier<SparkSession> spark, ChainClient chain) {
     if (specFiles.isEmpty()) {
       throw new InvalidInputException("Cannot make the report: no job spec is given. Pass --spec FILE.");
     }
@@ -215,8 +223,22 @@ public final class JointReport {
       if (!outputCheck.ok()) {
         problems.add("period " + label(p) + ": " + outputCheck.text());
       }
-      results.add(new PeriodResult(p, spec, specFile, e, Optional.ofNullable(anchors.get(e.seq())),
-          HexFormat.of().formatHex(JobRoot.of(r)), groups, outputCheck, approvalProblems));
+      ReceiptAnchor anchor = anchors.get(e.seq());
+      Optional<Check> anchorCheck = Optional.empty();
+      if (chain != null) {
+        if (anchor == null) {
+          anchorCheck = Optional.of(new Check(false, "the receipt was never anchored (no record in "
+              + ChainSink.outboxFile(ledgerFile) + "); run 'veil anchor' with the party's key"));
+        } else {
+          AnchorReport ar = ChainVerifier.verify(e, anchor, chain);
+          anchorCheck = Optional.of(new Check(ar.ok(), ar.summary().strip()));
+        }
+        if (!anchorCheck.get().ok()) {
+          problems.add("period " + label(p) + ": anchor: " + anchorCheck.get().text());
+        }
+      }
+      results.add(new PeriodResult(p, spec, specFile, e, Optional.ofNullable(anchor),
+          HexFormat.of().formatHex(JobRoot.of(r)), groups, outputCheck, approvalProblems, anchorCheck));
     }
     return new JointReport(base.name(), base.operator(), who, ledgerFile, ledgerReport, results,
         base.secureOperator().leakage(base), problems, layout);
@@ -371,7 +393,9 @@ public final class JointReport {
       for (String c : layout.groupColumns()) {
         keys.add(String.valueOf((Object) row.getAs(c)));
       }
-      boolean suppressed = Boolean.TRUE.equals(row.getAs("suppressed"));
+      // A CSV output reads back as text: "true", "12", "1234.50".
+      Object flag = row.getAs("suppressed");
+      boolean suppressed = flag instanceof Boolean b ? b : Boolean.parseBoolean(String.valueOf(flag).strip());
       List<BigDecimal> values = new ArrayList<>();
       for (String m : layout.measures()) {
         Object v = row.getAs(m);

@@ -127,7 +127,10 @@ public final class ReportPage {
           .append("approval)");
       r.ledgerReport().head().ifPresent(head -> h.append("; head <code>").append(esc(head.toString())).append("</code>"));
       h.append(". Every period's receipt is for the contract of the given spec, approved by every party of the spec "
-          + "with its pinned key, and every output shown recomputes to the commitment in its receipt.</p></section>\n");
+          + "with its pinned key, and every output shown recomputes to the commitment in its receipt");
+      boolean onChain = r.periods().stream().allMatch(p -> p.anchorCheck().isPresent());
+      h.append(onChain ? "; every receipt matches its anchor on the chain.</p></section>\n"
+          : ". Anchors were not checked on a chain (no chain settings given).</p></section>\n");
       return;
     }
     h.append("<section id=\"verification\" class=\"verdict fail\"><h2>NOT VERIFIED</h2><p>These checks failed; "
@@ -237,6 +240,9 @@ public final class ReportPage {
       kv(h, "output check", (p.outputCheck().ok() ? "<span class=\"pass\">pass</span>: " : "<span class=\"failw\">FAIL</span>: ")
           + esc(p.outputCheck().text()));
       kv(h, "anchor", anchor(p));
+      kv(h, "anchor check", p.anchorCheck().map(c -> (c.ok() ? "<span class=\"pass\">pass</span>: "
+          : "<span class=\"failw\">FAIL</span>: ") + esc(c.text())).orElse("not checked on chain (no chain "
+          + "settings given to veil report)"));
       kv(h, "protocol rounds", rc.roundDigests().size() + " round digests recorded");
       h.append("</table>\n<h4>Approvals</h4>\n<table class=\"approvals\"><thead><tr><th>party</th><th>public key</th>"
           + "<th>signature over the contract hash</th><th>check</th></tr></thead><tbody>");
@@ -278,8 +284,7 @@ public final class ReportPage {
     if (a.chainId() != null) {
       s.append(", chain id ").append(a.chainId()).append(", contract ").append(code(a.contract()));
     }
-    s.append("; anchored leaf ").append(code(a.leaf())).append(" (recorded in the outbox; <code>veil verify</code> ")
-        .append("with the chain settings checks it on chain)");
+    s.append("; anchored leaf ").append(code(a.leaf())).append(" (as recorded in the ledger's anchor outbox)");
     return s.toString();
   }
 

@@ -13,6 +13,9 @@ import io.veil.job.Leakage;
 import io.veil.job.VeilJobs;
 import io.veil.jobs.VeilCli;
 import io.veil.ledger.LedgerReceipts;
+import io.veil.ledger.chain.ChainSink;
+import io.veil.ledger.chain.DevChain;
+import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.spark.KeyRef;
 import io.veil.spec.JobSpec;
 import io.veil.spec.PartyPolicy;
@@ -67,6 +70,9 @@ class JointReportTest {
 
   @TempDir static Path dir;
   private static SparkSession spark;
+  /** The regulator anchors its receipts on a Ganache dev chain, so the report shows and checks real anchors. */
+  private static DevChain chain;
+  private static String contract;
   private static final Map<String, PartySecret> KEYS = new LinkedHashMap<>();
   private static final List<Path> SPECS = new ArrayList<>();
   /** Per period, per group key (region, segment): {count, total_amount, defaults} of the plaintext union. */
@@ -93,6 +99,8 @@ class JointReportTest {
       KEYS.put(id, s);
     }
     regulatorLedger = dir.resolve("veil-ledger-regulator.jsonl");
+    chain = DevChain.start();
+    contract = chain.deployLedger();
     InMemoryChannel channel = new InMemoryChannel("joint-report-test");
     long start = System.nanoTime();
     for (int p = 0; p < PERIODS.size(); p++) {
@@ -101,7 +109,7 @@ class JointReportTest {
       Path specFile = dir.resolve("exposure-" + period + ".yaml");
       Files.writeString(specFile, specYaml(period));
       SPECS.add(specFile);
-      runAll(JobSpec.read(specFile, period), all, "aggregate", List.of(REGULATOR), channel);
+      runAll(JobSpec.read(specFile, period), all, "aggregate", List.of(REGULATOR), channel, REGULATOR);
     }
     jobsMs = (System.nanoTime() - start) / 1_000_000;
     System.out.println("JointReportTest: 3 periods of a 4-party aggregate ran in " + jobsMs + " ms");
@@ -112,24 +120,31 @@ class JointReportTest {
       Path specFile = dir.resolve("overlap-" + period + ".yaml");
       Files.writeString(specFile, psiSpecYaml(period));
       PSI_SPECS.add(specFile);
-      runAll(JobSpec.read(specFile, period), List.of("bank_a", "bank_b"), "psi", List.of("bank_a"), channel);
+      runAll(JobSpec.read(specFile, period), List.of("bank_a", "bank_b"), "psi", List.of("bank_a"), channel, null);
     }
     System.out.println("JointReportTest: 2 periods of a PSI cardinality ran in " + (System.nanoTime() - start) / 1_000_000
         + " ms");
   }
 
-  /** Every party of {@code spec} through the runtime, each on its own driver thread, writing its own ledger. */
+  /**
+   * Every party of {@code spec} through the runtime, each on its own driver thread, writing its own ledger;
+   * {@code anchoring} (may be null) also anchors its receipts on the dev chain.
+   */
   private static void runAll(JobSpec spec, List<String> parties, String operator, List<String> recipients,
-      InMemoryChannel channel) throws Exception {
+      InMemoryChannel channel, String anchoring) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(parties.size());
     try {
       List<Future<JobOutcome>> runs = new ArrayList<>();
       for (String id : parties) {
+        LedgerReceipts receipts = LedgerReceipts.local(dir.resolve("veil-ledger-" + id + ".jsonl"));
+        if (id.equals(anchoring)) {
+          receipts = receipts.withChain(chain.config(1).contractAddress(contract).build(), 30_000);
+        }
         JobRequest rq = JobRequest.builder(spec, id, new KeyRef(dir.resolve(id + ".key").toString()))
             .policy(PartyPolicy.parse(policyYaml(id, parties, operator, recipients), "policy of " + id))
             .channel(channel)
             .inputReader(PartyInputs.reader(PartyInputs.Secrets.NONE))
-            .receipts(LedgerReceipts.local(dir.resolve("veil-ledger-" + id + ".jsonl")))
+            .receipts(receipts)
             .build();
         runs.add(pool.submit(() -> VeilJobs.run(spark, rq)));
       }
@@ -185,9 +200,12 @@ class JointReportTest {
   }
 
   @AfterAll
-  static void stopSpark() {
+  static void stopSparkAndChain() {
     if (spark != null) {
       spark.stop();
+    }
+    if (chain != null) {
+      chain.close();
     }
   }
 
@@ -234,7 +252,9 @@ class JointReportTest {
       parties.add(Map.of("id", b, "publicKey", KEYS.get(b).identity().publicKey().encoded(), "input", input));
     }
     parties.add(Map.of("id", REGULATOR, "publicKey", KEYS.get(REGULATOR).identity().publicKey().encoded(),
-        "output", Map.of("path", dir.resolve("out").resolve(period).resolve(REGULATOR).toString(), "format", "parquet")));
+        // One period's output as CSV (read back as text), the others as Parquet.
+        "output", Map.of("path", dir.resolve("out").resolve(period).resolve(REGULATOR).toString(), "format",
+            period.equals("2026-10") ? "csv" : "parquet")));
     Map<String, Object> agg = new LinkedHashMap<>();
     agg.put("resultParty", REGULATOR);
     agg.put("groupBy", List.of(Map.of("column", "region", "values", REGIONS),
@@ -290,7 +310,7 @@ class JointReportTest {
   @Test
   void theReportHoldsTheVerifiedResultsOfEveryPeriodEqualToThePlaintextUnion() {
     JointReport r = JointReport.collect(SPECS, regulatorLedger, null,
-        new JointReport.Selection(List.of("2026-09..2026-11"), false), null, () -> spark);
+        new JointReport.Selection(List.of("2026-09..2026-11"), false), null, () -> spark, null);
     assertThat(r.problems()).isEmpty();
     assertThat(r.verified()).isTrue();
     assertThat(r.party()).isEqualTo(REGULATOR);
@@ -325,7 +345,9 @@ class JointReportTest {
   void theSeriesPageLoadsInChromiumWithEveryChartDrawnAndSuppressedGroupsMarked() throws Exception {
     Path page = dir.resolve("report").resolve("exposure.html");
     long start = System.nanoTime();
-    Cli cli = veil(reportArgs(regulatorLedger, page, "--period", "2026-09", "--period", "2026-10..2026-11"));
+    List<String> args = reportArgs(regulatorLedger, page, "--period", "2026-09", "--period", "2026-10..2026-11");
+    args.addAll(chain.cliOptions(2, dir.resolve("auditor-chain.key"), contract));
+    Cli cli = veil(args);
     long renderMs = (System.nanoTime() - start) / 1_000_000;
     assertThat(cli.code()).as(cli.err()).isZero();
     assertThat(cli.out()).contains("verified: yes").contains("periods:  2026-09, 2026-10, 2026-11");
@@ -394,8 +416,16 @@ class JointReportTest {
         JobSpec spec = JobSpec.read(s, null);
         assertThat(audit).contains(spec.jobId()).contains(spec.contractHash());
       }
-      assertThat(audit).contains("input commitment").contains("output commitment").contains("job root")
-          .contains("anchor").contains("not anchored");
+      assertThat(audit).contains("input commitment").contains("output commitment").contains("job root");
+      // Each period's anchor transaction, as the outbox records it, checked on the chain.
+      List<ReceiptAnchor> anchors = ChainSink.recordedAnchors(regulatorLedger);
+      assertThat(anchors).hasSize(PERIODS.size());
+      for (ReceiptAnchor a : anchors) {
+        assertThat(a.stage()).isEqualTo(ReceiptAnchor.Stage.CONFIRMED);
+        assertThat(audit).contains("confirmed, transaction " + a.txHash() + " in block " + a.blockNumber());
+      }
+      assertThat(audit.split("anchor check\\s+pass: ", -1)).hasSize(PERIODS.size() + 1);
+      assertThat(verdict).contains("matches its anchor on the chain");
       assertThat(chromium.js("return document.querySelectorAll('#audit table.approvals tbody tr').length"))
           .isEqualTo(4L * PERIODS.size());
       assertThat(chromium.js("return Array.from(document.querySelectorAll('#audit table.approvals td:last-child'))"
@@ -436,6 +466,7 @@ class JointReportTest {
       for (int p = 0; p < PSI_PERIODS.size(); p++) {
         assertThat(audit).contains(JobSpec.read(PSI_SPECS.get(p), null).contractHash());
       }
+      assertThat(audit).contains("not anchored").contains("not checked on chain");
       assertThat((String) chromium.js("return document.getElementById('leakage').innerText"))
           .contains("bank_a (recipient)").contains("the intersection size, not which keys are shared");
       BufferedImage shot = chromium.screenshot(Path.of("target", "joint-report", "overlap-series.png"));
