@@ -112,8 +112,9 @@ public final class ReportPage {
     List<String> periods = r.periods().stream().map(PeriodResult::label).toList();
     h.append("<header><h1>").append(esc(title)).append("</h1>\n<p class=\"sub\">Operator <b>")
         .append(esc(r.operator())).append("</b> · results of <b>").append(esc(r.party())).append("</b> · ")
-        .append(periods.size() == 1 ? "period " : periods.size() + " periods: ").append("<b>")
-        .append(esc(String.join(", ", periods))).append("</b>");
+        .append(r.periods().size() == 1 && r.periods().get(0).period() == null ? "a job without period"
+            : (periods.size() == 1 ? "period " : periods.size() + " periods: ") + "<b>"
+                + esc(String.join(", ", periods)) + "</b>");
     r.aggregate().ifPresent(a -> h.append(" · minimum group size <b>").append(a.minGroupSize()).append("</b>")
         .append(a.dp() == null ? " · exact totals (no DP noise)" : " · differential privacy: " + esc(a.dp())));
     h.append("</p></header>\n");
