@@ -81,6 +81,8 @@ class JointReportTest {
   private static final List<String> PSI_PERIODS = List.of("2026-10", "2026-11");
   private static final List<Path> PSI_SPECS = new ArrayList<>();
   private static final List<Long> PSI_EXPECTED = new ArrayList<>();
+  private static final int FEATURE_ROWS = 40;
+  private static Path featureSpec;
   private static long jobsMs;
 
   @BeforeAll
@@ -124,6 +126,45 @@ class JointReportTest {
     }
     System.out.println("JointReportTest: 2 periods of a PSI cardinality ran in " + (System.nanoTime() - start) / 1_000_000
         + " ms");
+    start = System.nanoTime();
+    featureSpec = dir.resolve("vfl.yaml");
+    Files.writeString(featureSpec, featureSpecYaml());
+    runAll(JobSpec.read(featureSpec, null), List.of("bank_a", "bank_b"), "feature-aggregate", List.of("bank_a"),
+        channel, null);
+    System.out.println("JointReportTest: a feature aggregation ran in " + (System.nanoTime() - start) / 1_000_000
+        + " ms");
+  }
+
+  /** A feature aggregation (no period): bank_a and bank_b hold two values for each of the same FEATURE_ROWS ids. */
+  private static String featureSpecYaml() throws IOException {
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : List.of("bank_a", "bank_b")) {
+      StringBuilder csv = new StringBuilder("id,v0,v1\n");
+      Random rnd = new Random(id.hashCode());
+      for (int i = 0; i < FEATURE_ROWS; i++) {
+        csv.append("C").append(i).append(',').append(rnd.nextInt(100)).append(',').append(rnd.nextInt(100)).append('\n');
+      }
+      Path f = dir.resolve("fa-in").resolve(id + ".csv");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, csv, StandardCharsets.UTF_8);
+      Map<String, Object> party = new LinkedHashMap<>();
+      party.put("id", id);
+      party.put("publicKey", KEYS.get(id).identity().publicKey().encoded());
+      party.put("input", Map.of("format", "csv", "path", f.toString(), "options", Map.of("header", "true"),
+          "schema", Map.of("id", "string", "v0", "double", "v1", "double"), "keyColumns", List.of("id"),
+          "columns", List.of("v0", "v1")));
+      if (id.equals("bank_a")) {
+        party.put("output", Map.of("path", dir.resolve("fa-out").toString()));
+      }
+      parties.add(party);
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("version", 1);
+    doc.put("name", "vfl-step");
+    doc.put("operator", "feature-aggregate");
+    doc.put("parties", parties);
+    doc.put("featureAggregate", Map.of("resultParty", "bank_a", "dims", 2, "maxAbs", 1000, "partitions", 2));
+    return YAML.writeValueAsString(doc);
   }
 
   /**
@@ -471,6 +512,26 @@ class JointReportTest {
           .contains("bank_a (recipient)").contains("the intersection size, not which keys are shared");
       BufferedImage shot = chromium.screenshot(Path.of("target", "joint-report", "overlap-series.png"));
       assertThat(HeadlessChromium.distinctColours(shot)).isGreaterThan(100);
+    }
+  }
+
+  @Test
+  void aFeatureAggregationWithoutPeriodShowsItsFiguresAndAuditTrail() throws Exception {
+    Path page = dir.resolve("report").resolve("vfl.html");
+    Cli cli = veil(List.of("report", "--ledger", dir.resolve("veil-ledger-bank_a.jsonl").toString(), "--spec",
+        featureSpec.toString(), "--out", page.toString()));
+    assertThat(cli.code()).as(cli.err()).isZero();
+    assertThat(cli.out()).contains("verified: yes").contains("periods:  (no period)");
+    try (HeadlessChromium chromium = HeadlessChromium.start(1280, 1400)) {
+      chromium.open(page);
+      assertThat(chromium.severeLogs()).as("console errors").isEmpty();
+      assertThat(chromium.js("return document.body.getAttribute('data-charts-drawn')")).isEqualTo("1");
+      assertThat((String) chromium.js("return document.getElementById('headline').innerText"))
+          .containsPattern("alignedRows\\s+" + FEATURE_ROWS);
+      assertThat((String) chromium.js("return document.getElementById('audit').innerText"))
+          .contains(JobSpec.read(featureSpec, null).contractHash()).contains("recomputes to the commitment");
+      assertThat((String) chromium.js("return document.getElementById('leakage').innerText"))
+          .contains("bank_a (result party)").contains("bank_b's vectors");
     }
   }
 
