@@ -231,6 +231,18 @@ class AggregateIT {
         .as("all four receipts agree on the job root").hasSize(1).doesNotContainNull();
     assertThat(PsiFixture.figure(ps.get("regulator"), "groups")).isEqualTo("28");
     assertThat(PsiFixture.figure(ps.get("regulator"), "releasedGroups")).isEqualTo(Long.toString(released));
+    // The regulator's joint report of this job (`veil report` in its own JVM, as bin/veil runs it): written, verified,
+    // one row per group of the domain, the suppressed ones marked.
+    Path page = fx.work.resolve("report/it-exposure.html");
+    PartyProcess report = PartyProcess.start("report", List.of("report", "--ledger",
+        fx.work.resolve("ledger-regulator.jsonl").toString(), "--spec", spec.toString(), "--out", page.toString(),
+        "--master", "local[1]"), "768m", List.of(), fx.work, System.out);
+    assertThat(report.await(180_000)).as(String.join("\n", report.output())).isZero();
+    assertThat(String.join("\n", report.stdout())).contains("verified: yes");
+    String html = Files.readString(page);
+    assertThat(html).contains("<h2>Verified</h2>").contains("id=\"chart-groups-0\"")
+        .contains(PsiFixture.jobId(spec));
+    assertThat(html.split("<tr class=\"suppressed\">", -1)).hasSize(domain.size() - (int) released + 1);
     for (String b : BANKS3) {
       assertThat(ps.get(b).outcome().path("inputRows").asLong()).as(b).isEqualTo(split.get(b).size());
       assertThat(PsiFixture.figure(ps.get(b), "releasedGroups")).as(b).isEqualTo(Long.toString(released));

@@ -30,7 +30,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * {@code spark-submit --class io.veil.jobs.VeilCli veil-psi-jobs-<v>.jar run --spec psi.yaml --party bank_a ...}
  * (the {@code run} word may be left out: arguments that start with an option mean {@code run}).
  *
- * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor},
+ * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor}, {@code report},
  * {@code chain deploy}, {@code asset register|authorise|revoke|show}, {@code broker},
  * {@code demo [report]}, {@code bench}, {@code agg-bench}, {@code crypto-bench}, {@code config} and
  * {@code help}; {@code veil --help} and {@code veil <command> --help} describe every option. The
@@ -187,6 +187,7 @@ public final class VeilCli {
     veil.addSubcommand(new ToolCommands.SpecHash(io));
     veil.addSubcommand(LedgerCommands.verify(io));
     veil.addSubcommand(LedgerCommands.anchor(io));
+    veil.addSubcommand("report", ReportCommand.commandLine(io));
     veil.addSubcommand(ChainCommands.chain(io));
     veil.addSubcommand(ChainCommands.asset(io));
     if (NotInThisJar.toolsPresent()) {

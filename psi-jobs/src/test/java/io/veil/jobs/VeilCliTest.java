@@ -27,7 +27,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@code keygen} and {@code spec-hash}.
  */
 class VeilCliTest {
-  private static final List<String> COMMANDS = List.of("run", "keygen", "spec-hash", "verify", "anchor", "chain",
+  private static final List<String> COMMANDS = List.of("run", "keygen", "spec-hash", "verify", "anchor", "report", "chain",
       "asset", "broker", "demo", "bench", "agg-bench", "crypto-bench", "config", "help");
 
   @TempDir Path dir;

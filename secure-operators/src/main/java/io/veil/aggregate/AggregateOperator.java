@@ -15,6 +15,7 @@ import io.veil.channel.RoundSummary;
 import io.veil.crypto.dp.SkellamNoise;
 import io.veil.crypto.sharing.MaskPrg;
 import io.veil.crypto.sharing.PairwiseSealing;
+import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -164,6 +165,39 @@ public final class AggregateOperator implements SecureOperator {
     }
     r.table().ifPresent(b::output);
     return b.build();
+  }
+
+  @Override
+  public List<Leakage> leakage(JobSpec spec) {
+    AggregateSpec agg = spec.settings(AggregateSpec.class);
+    List<String> data = spec.dataParties();
+    String noisy = agg.dp() == null ? "" : " (noisy: DP epsilon " + agg.dp().epsilon() + ", delta " + agg.dp().delta()
+        + ")";
+    String released = agg.minGroupSize() > 0
+        ? "released groups only (groups of at least " + agg.minGroupSize() + " rows); suppressed groups get no sum"
+        : "every group (minGroupSize 0: no group is suppressed)";
+    List<Leakage> out = new ArrayList<>();
+    out.add(new Leakage(agg.resultParty() + " (result party)", "the count" + noisy + " of every group of the "
+        + "domain (" + agg.groups() + " groups), suppressed groups included; the sums" + noisy + " of " + released));
+    out.add(new Leakage("every party (" + String.join(", ", spec.parties().stream().map(PartySpec::id).toList())
+        + ")", "which groups were released; the list of data parties"));
+    List<String> checkers = checkers(data, agg.resultParty());
+    if (!checkers.isEmpty()) {
+      out.add(new Leakage(String.join(", ", checkers) + " (data part" + (checkers.size() == 1 ? "y" : "ies")
+          + ", not the result party)", agg.minGroupSize() > 0
+              ? "from the release check: the count" + noisy + " of every released group; nothing about suppressed "
+                  + "groups and no sum. Each refuses a release below " + agg.minGroupSize() + " rows before any sum "
+                  + "is sent"
+              : "nothing beyond which groups were released"));
+    }
+    if (data.size() == 2 && data.contains(agg.resultParty())) {
+      String other = data.get(0).equals(agg.resultParty()) ? data.get(1) : data.get(0);
+      out.add(new Leakage(agg.resultParty() + " (result party and data party)", "with two data parties it can "
+          + "subtract its own contribution: the output reveals " + other + "'s per-group data"));
+    }
+    out.add(new Leakage("Kafka operator / network", "the domain size, the number of data parties and of released "
+        + "groups, timing, whether the job was aborted; not which groups were released, no count or sum"));
+    return List.copyOf(out);
   }
 
   /** The steps of a job with data rounds, in protocol order (the same at every party). */

@@ -12,6 +12,7 @@ import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.crypto.sharing.PairwiseSealing;
+import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -74,6 +75,26 @@ public final class FeatureAggregation implements SecureOperator {
   public static final String STEP_SUM = "fa-sum";
   /** Rows per partition of the key sort, so that one packed partition stays small. */
   private static final long ROWS_PER_SORTED_PARTITION = 250_000;
+
+  @Override
+  public List<Leakage> leakage(JobSpec spec) {
+    FeatureAggregateSpec fa = spec.settings(FeatureAggregateSpec.class);
+    List<String> data = spec.dataParties();
+    List<Leakage> out = new ArrayList<>();
+    out.add(new Leakage(fa.resultParty() + " (result party)", "Z = the sum of every party's vector, row by row ("
+        + fa.dims() + " values per row)"));
+    out.add(new Leakage("every party (" + String.join(", ", data) + ")", "the aligned row count and whether the key "
+        + "sets match (when they do not, a party can test guesses of another's key set against the digest it "
+        + "received)"));
+    if (data.size() == 2) {
+      String other = data.get(0).equals(fa.resultParty()) ? data.get(1) : data.get(0);
+      out.add(new Leakage(fa.resultParty() + " (result party and data party)", "with two data parties it can "
+          + "subtract its own vectors: the output reveals " + other + "'s vectors"));
+    }
+    out.add(new Leakage("Kafka operator / network", "the row count and dims, timing, whether the job was aborted; "
+        + "nothing from the alignment check"));
+    return List.copyOf(out);
+  }
 
   @Override
   public String name() {

@@ -32,7 +32,7 @@ import org.apache.spark.sql.types.StructType;
  * <p><b>What the operator must guarantee.</b> Validate everything a peer sends (counts, sizes,
  * points) and throw {@link io.veil.ProtocolException} naming the peer and step; never put input
  * values, keys or shares in messages or exceptions; send only blinded or secret-shared values;
- * document its leakage (what each role learns beyond its output).
+ * document its leakage (what each role learns beyond its output), and state it in {@link #leakage}.
  *
  * <p>Implementations are stateless and thread-safe (one instance serves every job in the JVM).
  */
@@ -87,4 +87,13 @@ public interface SecureOperator {
    *     receipt, and the rounds it sent and received
    */
   OperatorResult run(OperatorContext context);
+
+  /**
+   * The operator's leakage statement for a job with {@code spec}'s settings: for each role (the
+   * parties by their ids, the Kafka operator), what it learns beyond its own output, as the README's
+   * leakage table says, with the figures the settings fix (minimum group size, DP budget, output
+   * mode, recipients). Every operator owns its statement; {@code veil report} prints it with the
+   * job's results.
+   */
+  List<Leakage> leakage(JobSpec spec);
 }

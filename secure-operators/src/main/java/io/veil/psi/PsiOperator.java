@@ -1,5 +1,6 @@
 package io.veil.psi;
 
+import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -11,6 +12,7 @@ import io.veil.spec.PsiSection;
 import io.veil.spec.PsiSpec;
 import io.veil.spec.SpecSection;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,6 +100,31 @@ public final class PsiOperator implements SecureOperator {
     d.put("peer's keys", figures.get("peerDistinctKeys"));
     d.put("intersection size", figures.getOrDefault("intersectionSize", "(not a recipient)"));
     return d;
+  }
+
+  @Override
+  public List<Leakage> leakage(JobSpec spec) {
+    PsiSpec psi = spec.settings(PsiSpec.class);
+    boolean rows = psi.mode() == PsiMode.ROWS;
+    List<Leakage> out = new ArrayList<>();
+    for (PartySpec p : spec.parties()) {
+      boolean recipient = psi.recipients().contains(p.id());
+      String role = p.id() + (recipient ? " (recipient)" : " (not a recipient)");
+      String learns;
+      if (rows) {
+        learns = recipient
+            ? "which of its own keys are shared with the peer; the peer's number of distinct non-NULL keys"
+            : "the peer's number of distinct non-NULL keys; nothing about the intersection";
+      } else {
+        learns = recipient
+            ? "the intersection size, not which keys are shared; the peer's number of distinct non-NULL keys"
+            : "the peer's number of distinct non-NULL keys; nothing about the intersection";
+      }
+      out.add(new Leakage(role, learns));
+    }
+    out.add(new Leakage("Kafka operator / network", "both set sizes (distinct non-NULL keys), who receives "
+        + "answers, batch counts and timing; no key, raw or normalised, and not the intersection size"));
+    return List.copyOf(out);
   }
 
   @Override

@@ -127,6 +127,8 @@ public final class ReportDemo {
       for (PartyProcess p : parties) {
         out.println("  " + String.format("%-10s", p.name()) + "receipt: " + PsiDemo.receipt(p.outcome()));
       }
+      out.println("  HTML report:        bin/veil report --ledger " + work.resolve("ledger/" + REGULATOR + ".jsonl")
+          + " --spec " + work.resolve("report.yaml") + " --out " + work.resolve("report.html"));
       out.println(mismatches == 0 ? "  report matches the plaintext union + groupBy"
           : "  " + mismatches + " GROUPS DO NOT MATCH THE PLAINTEXT UNION + GROUPBY");
       return mismatches == 0 ? 0 : 1;

@@ -4,6 +4,7 @@ import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
 import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.crypto.sharing.PairwiseMasking;
+import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
@@ -67,6 +68,13 @@ public final class ToySumOperator implements SecureOperator {
     public boolean readsEveryColumn(PartySpec party) {
       return false;
     }
+  }
+
+  @Override
+  public List<Leakage> leakage(JobSpec spec) {
+    Settings s = spec.settings(Settings.class);
+    return List.of(new Leakage(s.resultParty() + " (result party)", "the total of '" + s.column() + "' over every "
+        + "party's rows"), new Leakage("Kafka operator / network", "the number of parties and timing"));
   }
 
   @Override
