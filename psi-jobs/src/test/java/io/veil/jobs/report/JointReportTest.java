@@ -492,6 +492,7 @@ class JointReportTest {
     Cli cli = veil(args);
     assertThat(cli.code()).as(cli.err()).isZero();
     assertThat(cli.out()).contains("verified: yes").contains("periods:  2026-10, 2026-11");
+    Files.createDirectories(Path.of("target", "joint-report"));
     Files.copy(page, Path.of("target", "joint-report", "overlap-series.html"), StandardCopyOption.REPLACE_EXISTING);
     try (HeadlessChromium chromium = HeadlessChromium.start(1280, 1800)) {
       chromium.open(page);
