@@ -82,6 +82,17 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
       String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo) throws IOException {
+    return startJava(name, classpath, mainClass, args, heap, extraJvmOptions, workDir, echo, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #startJava(String, String, String, List, String, List, Path, PrintStream)}, with
+   * {@code env} added to the process's environment (e.g. {@code HADOOP_CONF_DIR} for
+   * {@code spark-submit --master yarn}).
+   */
+  public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
+      String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo, java.util.Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);
@@ -96,6 +107,7 @@ public final class PartyProcess implements AutoCloseable {
       pb.directory(workDir.toFile());
     }
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().putAll(env);
     return new PartyProcess(name, pb.start(), echo);
   }
 
