@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class YarnIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int ROWS = 2_000;
+  /** Ids per party; {@code -Dveil.yarn-it.rows=N} for the README's timing runs. */
+  private static final int ROWS = Integer.getInteger("veil.yarn-it.rows", 2_000);
   @TempDir static Path dir;
   static MiniDFSCluster dfs;
   static MiniYARNCluster yarn;
@@ -66,6 +67,7 @@ class YarnIT {
   static Path jar;
   static Set<String> expected;
   static final Map<String, Long> wallMs = new LinkedHashMap<>();
+  static final Map<String, String> inDriver = new LinkedHashMap<>();
 
   @BeforeAll
   static void startClusters() throws Exception {
@@ -139,7 +141,8 @@ class YarnIT {
   static void stopClusters() throws Exception {
     if (!wallMs.isEmpty()) {
       System.out.println("YarnIT wall times (" + ROWS + " ids per party, spark-submit start to exit):");
-      wallMs.forEach((k, v) -> System.out.printf("  %-40s %6.1f s%n", k, v / 1000.0));
+      wallMs.forEach((k, v) -> System.out.printf("  %-40s %6.1f s  (in the driver: %s)%n", k, v / 1000.0,
+          inDriver.getOrDefault(k, "?")));
     }
     if (broker != null) {
       broker.close();
@@ -259,6 +262,12 @@ class YarnIT {
     }
   }
 
+  /** The job's own figures: whole job and protocol phase, as the driver measured them. */
+  static String inDriver(JsonNode outcome) {
+    return String.format("job %.1f s, protocol %.1f s", outcome.path("elapsedMs").asLong() / 1000.0,
+        outcome.path("protocolMs").asLong() / 1000.0);
+  }
+
   static JsonNode lastJson(List<String> lines) throws IOException {
     for (int i = lines.size() - 1; i >= 0; i--) {
       String l = lines.get(i).strip();
@@ -311,6 +320,8 @@ class YarnIT {
 
     JsonNode outA = lastJson(clusterDriverStdout(a));
     JsonNode outB = b.outcome();
+    inDriver.put("yarn, bank_a --deploy-mode cluster", inDriver(outA));
+    inDriver.put("yarn, bank_b --deploy-mode client", inDriver(outB));
     assertThat(outA.path("status").asText()).isEqualTo("succeeded");
     assertThat(outB.path("status").asText()).isEqualTo("succeeded");
     assertThat(outA.path("result").path("intersectionSize").asLong()).isEqualTo(expected.size());
@@ -349,6 +360,8 @@ class YarnIT {
     wallMs.put("local[2], bank_b", msB);
     assertThat(exitA).isZero();
     assertThat(exitB).isZero();
+    inDriver.put("local[2], bank_a", inDriver(a.outcome()));
+    inDriver.put("local[2], bank_b", inDriver(b.outcome()));
     assertThat(hdfsOutputIds(hdfs + "/out/local-it/bank_a")).isEqualTo(expected);
   }
 
