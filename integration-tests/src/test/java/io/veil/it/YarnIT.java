@@ -222,7 +222,7 @@ class YarnIT {
   }
 
   /** spark-submit's options for YARN: Spark's jars from the local disk, small containers, 127.0.0.1. */
-  static List<String> yarnArgs(String deployMode, String party) {
+  static List<String> yarnArgs(String deployMode, String party, Path spec) {
     String javaHome = System.getProperty("java.home");
     String localJars = Arrays.stream(sparkClasspath.split(java.io.File.pathSeparator))
         .filter(j -> j.endsWith(".jar")).map(j -> "local:" + j).collect(Collectors.joining(","));
@@ -230,7 +230,7 @@ class YarnIT {
         "--master", "yarn", "--deploy-mode", deployMode,
         "--name", "veil-psi-" + party,
         "--files", String.join(",", fx.work.resolve(party + ".key").toString(),
-            fx.work.resolve("policy-" + party + ".yaml").toString(), fx.work.resolve("yarn-it.yaml").toString()),
+            fx.work.resolve("policy-" + party + ".yaml").toString(), spec.toString()),
         "--num-executors", "1", "--executor-cores", "1", "--executor-memory", "512m",
         "--conf", "spark.executor.memoryOverhead=256m",
         "--conf", "spark.yarn.jars=" + localJars,
@@ -308,8 +308,8 @@ class YarnIT {
     String ledgerA = hdfs + "/veil/ledger/bank_a.jsonl";
     String ledgerB = fx.work.resolve("ledger-bank_b.jsonl").toString();
     long start = System.nanoTime();
-    PartyProcess a = submit("bank_a", yarnArgs("cluster", "bank_a"), spec, ledgerA);
-    PartyProcess b = submit("bank_b", yarnArgs("client", "bank_b"), spec, ledgerB);
+    PartyProcess a = submit("bank_a", yarnArgs("cluster", "bank_a", spec), spec, ledgerA);
+    PartyProcess b = submit("bank_b", yarnArgs("client", "bank_b", spec), spec, ledgerB);
     int exitB = b.await(300_000);
     wallMs.put("yarn, bank_b --deploy-mode client", (System.nanoTime() - start) / 1_000_000);
     int exitA = a.await(300_000);
@@ -363,6 +363,26 @@ class YarnIT {
     inDriver.put("local[2], bank_a", inDriver(a.outcome()));
     inDriver.put("local[2], bank_b", inDriver(b.outcome()));
     assertThat(hdfsOutputIds(hdfs + "/out/local-it/bank_a")).isEqualTo(expected);
+  }
+
+  @Test
+  @Order(3)
+  void aLedgerOnAnObjectStoreIsRefusedByTheClusterModeDriverBeforeAnythingIsSent() throws Exception {
+    Path spec = writeSpec("yarn-refused");
+    String s3 = "s3a://bank-a-receipts/veil/ledger/bank_a.jsonl";
+    PartyProcess a = submit("bank_a", yarnArgs("cluster", "bank_a", spec), spec, s3);
+    assertThat(a.await(180_000)).as("spark-submit exit").isNotZero();
+    assertThat(a.output()).anyMatch(l -> l.contains("final status: FAILED"));
+    JsonNode out = lastJson(clusterDriverStdout(a));
+    assertThat(out.path("status").asText()).isEqualTo("failed");
+    assertThat(out.path("error").asText()).isEqualTo("invalid-input");
+    assertThat(out.path("message").asText()).contains(s3, "'s3a' file system cannot append", "hdfs://",
+        "--deploy-mode client");
+    // Refused while the job was being built: not even its control topic exists.
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get()).isNotEmpty().noneMatch(t -> t.contains("yarn-refused"));
+    }
   }
 
   static PartyProcess submitLocal(String party, List<String> sparkArgs, Path spec) throws IOException {

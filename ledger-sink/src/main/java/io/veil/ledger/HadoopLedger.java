@@ -74,6 +74,7 @@ public final class HadoopLedger implements LedgerSink {
    */
   public static HadoopLedger open(URI location, IdentityKeys signer, Configuration conf, long leaseWaitMs) {
     Objects.requireNonNull(signer, "signer");
+    HadoopLedgerFile.refuseNeverAppending(location);
     HadoopLedger ledger = new HadoopLedger(location, fileSystem(location, conf), signer, leaseWaitMs);
     HadoopLedgerFile.checkAppendable(ledger.fs, ledger.file, location.toString());
     try {

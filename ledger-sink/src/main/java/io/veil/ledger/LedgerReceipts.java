@@ -55,7 +55,10 @@ public final class LedgerReceipts implements ReceiptSink {
    * when the receipt is written).
    */
   public static LedgerReceipts at(LedgerLocation location) {
-    location.hadoopUri().ifPresent(uri -> HadoopLedger.openReadOnly(uri).checkWritable());
+    location.hadoopUri().ifPresent(uri -> {
+      io.veil.ledger.internal.HadoopLedgerFile.refuseNeverAppending(uri);
+      HadoopLedger.openReadOnly(uri).checkWritable();
+    });
     return new LedgerReceipts(location, null, 0);
   }
 

@@ -255,6 +255,17 @@ class HadoopLedgerTest {
   }
 
   @Test
+  void anS3OrGcsLedgerIsRefusedFromItsSchemeEvenWithoutTheirConnector() {
+    for (String location : List.of("s3a://bank-a-receipts/veil/bank_a.jsonl", "gs://bank-a/veil/bank_a.jsonl")) {
+      assertThatThrownBy(() -> LedgerReceipts.at(LedgerLocation.parse(location)))
+          .isInstanceOf(InvalidInputException.class).hasMessageContaining("file system cannot append")
+          .hasMessageContaining(location);
+      assertThatThrownBy(() -> HadoopLedger.open(URI.create(location), Fixtures.BANK_A, conf, 1_000))
+          .isInstanceOf(InvalidInputException.class).hasMessageContaining("file system cannot append");
+    }
+  }
+
+  @Test
   void locationsParseAsLocalFilesOrHadoopUris() {
     assertThat(LedgerLocation.parse("ledger/bank_a.jsonl").localPath()).contains(java.nio.file.Path.of("ledger/bank_a.jsonl"));
     assertThat(LedgerLocation.parse("file:///tmp/l.jsonl").localPath()).contains(java.nio.file.Path.of("/tmp/l.jsonl"));

@@ -45,9 +45,10 @@ import org.apache.hadoop.ipc.RemoteException;
  */
 public final class HadoopLedgerFile {
   private static final ConcurrentHashMap<String, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
-  /** Object stores: no append, whatever a probe would say; checked without writing a probe object. */
-  private static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "s3n", "gs", "abfs", "abfss", "wasb",
-      "wasbs", "oss", "cos", "cosn", "obs", "adl");
+  /** Object stores that never append: refused from the location alone, without contacting them. */
+  private static final Set<String> NEVER_APPEND = Set.of("s3a", "s3", "s3n", "gs", "oss", "cos", "cosn", "obs");
+  /** Object stores that append only in some configurations: asked, never probed with a write. */
+  private static final Set<String> OBJECT_STORES = Set.of("abfs", "abfss", "wasb", "wasbs", "adl");
   /** Default bound on the wait for another writer's lease. */
   public static final long LEASE_WAIT_MS = 120_000;
 
@@ -79,6 +80,17 @@ public final class HadoopLedgerFile {
   public record Write<T>(byte[] bytes, T result) {}
 
   /**
+   * Refuses a location on an object store that never appends (S3, GCS, ...) from its scheme alone,
+   * before any file system is reached (its connector need not even be installed).
+   */
+  public static void refuseNeverAppending(java.net.URI location) {
+    String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
+    if (NEVER_APPEND.contains(scheme)) {
+      throw LedgerErrors.cannotAppend(location.toString(), scheme, "an object store: objects are written whole, once");
+    }
+  }
+
+  /**
    * Refuses a file system that cannot append ({@link LedgerErrors#cannotAppend}): one that
    * declares the append capability passes; an object store that does not is refused at once;
    * any other is probed with an empty side file that is created, appended to and deleted.
@@ -92,7 +104,8 @@ public final class HadoopLedgerFile {
     } catch (IOException | RuntimeException e) {
       // No answer: fall through to the probe.
     }
-    if (OBJECT_STORES.contains(scheme.toLowerCase(Locale.ROOT))) {
+    String lower = scheme.toLowerCase(Locale.ROOT);
+    if (OBJECT_STORES.contains(lower) || NEVER_APPEND.contains(lower)) {
       throw LedgerErrors.cannotAppend(location, scheme, "an object store: objects are written whole, once");
     }
     byte[] rnd = new byte[6];
