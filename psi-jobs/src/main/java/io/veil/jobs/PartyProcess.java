@@ -72,8 +72,18 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess start(String name, List<String> args, String heap, List<String> extraJvmOptions,
       Path workDir, PrintStream echo) throws IOException {
-    return startJava(name, System.getProperty("java.class.path"), VeilCli.class.getName(), args, heap,
+    return startJava(name, partyClasspath(System.getProperty("java.class.path")), VeilCli.class.getName(), args, heap,
         extraJvmOptions, workDir, echo);
+  }
+
+  /**
+   * This JVM's classpath for a party, without the Hadoop minicluster: a test JVM may run HDFS and YARN
+   * itself (YarnIT), but a party is a Spark application and gets only Spark's own Hadoop client.
+   */
+  static String partyClasspath(String classpath) {
+    return java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
+        .filter(e -> !Path.of(e).getFileName().toString().startsWith("hadoop-client-minicluster-"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   /**
