@@ -21,7 +21,7 @@ Needs Airflow 2.4 or later and the provider package apache-airflow-providers-apa
 Spark connection (``SPARK_CONN_ID``) whose host is the master (``yarn``) and whose extra gives the
 deploy mode, e.g. ``{"deploy-mode": "cluster", "queue": "default"}``. The worker needs spark-submit
 and the files named below. In cluster mode the driver runs in a YARN container: keep the ledger on
-storage every node mounts, or use client mode.
+HDFS (as below) or storage every node mounts, or use client mode.
 """
 
 import os
@@ -38,7 +38,7 @@ SETTINGS = {
     "SPEC": "/etc/veil/customer-overlap.yaml",  # the spec every party agreed on
     "KEY_FILE": "/etc/veil/bank_a.key",  # from `veil keygen`; mode 0400
     "POLICY": "/etc/veil/policy-bank_a.yaml",
-    "LEDGER": "/mnt/veil/ledger/bank_a.jsonl",
+    "LEDGER": "hdfs:///veil/ledger/bank_a.jsonl",  # on HDFS: a cluster-mode driver keeps it
     "BOOTSTRAP_SERVERS": "kafka-1.example.net:9093,kafka-2.example.net:9093",
     "TOPIC_PREFIX": "veil.bank_a-bank_b.",  # the same at every party of the job
     "REPLICATION_FACTOR": "3",

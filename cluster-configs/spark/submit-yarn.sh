@@ -9,6 +9,9 @@
 # default) and fails if the job failed, so a scheduler can retry. Re-running a finished period
 # returns the result its receipt records, without recomputing or sending anything; if this party's
 # input has changed since, the run fails and says to use a new period (e.g. 2026-11.r2).
+# In cluster mode the job's summary (or its one JSON line with --output json) and any error
+# message are in the driver container's logs, not on this terminal:
+# `yarn logs -applicationId <id> -log_files stdout,stderr`.
 #
 # Edit the settings below, or override them from the environment (PARTY=bank_b ./submit-yarn.sh).
 set -euo pipefail
@@ -27,11 +30,17 @@ KAFKA_SECURITY_PROTOCOL="${KAFKA_SECURITY_PROTOCOL:-SASL_SSL}"
 TOPIC_PREFIX="${TOPIC_PREFIX:-veil.bank_a-bank_b.}"                # the same at every party of the job
 REPLICATION_FACTOR="${REPLICATION_FACTOR:-3}"
 # In cluster mode the driver runs in a YARN container, whose working directory is deleted when the
-# application ends. So the receipt ledger must be on storage that every node mounts (or use
-# DEPLOY_MODE=client, where the driver and its ledger stay on this edge node).
-LEDGER="${LEDGER:-/mnt/veil/ledger/${PARTY}.jsonl}"
+# application ends. So the receipt ledger goes on HDFS (append + hsync under the HDFS lease: the same
+# hash chain, signatures and `veil verify` as a local file; hdfs:/// means the cluster's default name
+# node), or on storage every node mounts. With DEPLOY_MODE=client a local path on this edge node works
+# too. Object stores (s3a://, gs://, abfs:// without append) cannot hold it: Veil refuses them before
+# the job starts. With a chain (veil.chain.*), keep the ledger at a local path (client mode).
+LEDGER="${LEDGER:-hdfs:///veil/ledger/${PARTY}.jsonl}"
 DEPLOY_MODE="${DEPLOY_MODE:-cluster}"
 QUEUE="${QUEUE:-default}"
+# Veil needs Java 17. If the cluster's NodeManagers default to an older Java, point the driver and the
+# executors at a Java 17 installed at the same path on every node (leave empty to use the default).
+JAVA17_HOME="${JAVA17_HOME:-}"
 PERIOD="${1:-}"
 
 # --files copies these files into the application's YARN staging directory (in the submitting
@@ -63,6 +72,11 @@ fi
 # --conf takes veil.* keys without the spark. prefix (spark-submit --conf spark.veil.* works too).
 # No Java 17 --add-opens flags are needed: spark-submit adds them (see spark-defaults.conf.template).
 job="$(basename "$SPEC" .yaml)"
+java_home=()
+if [[ -n "$JAVA17_HOME" ]]; then
+  java_home=(--conf "spark.yarn.appMasterEnv.JAVA_HOME=${JAVA17_HOME}" --conf "spark.executorEnv.JAVA_HOME=${JAVA17_HOME}")
+fi
+
 exec spark-submit \
   --master "$MASTER" \
   --deploy-mode "$DEPLOY_MODE" \
@@ -77,5 +91,6 @@ exec spark-submit \
   --conf spark.yarn.maxAppAttempts=1 \
   --conf spark.serializer=org.apache.spark.serializer.KryoSerializer \
   --conf spark.sql.shuffle.partitions=200 \
+  ${java_home[@]+"${java_home[@]}"} \
   "$VEIL_JAR" \
   "${args[@]}"

@@ -26,7 +26,7 @@ public final class LedgerCli {
       "Usage: veil ledger <command> [options]",
       "",
       "Commands:",
-      "  verify --ledger FILE --signer ed25519:KEY [--expect-head SEQ:HASH]",
+      "  verify --ledger FILE|hdfs://URI --signer ed25519:KEY [--expect-head SEQ:HASH]",
       "      Check a ledger file: every line, the hash chain, every hash, the signatures (all by",
       "      KEY, the party's public key from the job spec) and every approval. Prints PASS or",
       "      FAIL with one line per problem. With --expect-head (printed by an earlier verify),",
@@ -71,7 +71,12 @@ public final class LedgerCli {
 
   private static int verify(String[] args, PrintStream out, PrintStream err) {
     Map<String, String> opts = parse(args, Set.of("--ledger", "--signer", "--expect-head"));
-    Path ledger = Path.of(required(opts, "--ledger"));
+    LedgerLocation ledger;
+    try {
+      ledger = LedgerLocation.parse(required(opts, "--ledger"));
+    } catch (VeilException e) {
+      throw new UsageException(e.getMessage());
+    }
     String signerText = required(opts, "--signer");
     IdentityPublicKey signer;
     LedgerHead head = null;
@@ -83,7 +88,7 @@ public final class LedgerCli {
     } catch (VeilException e) {
       throw new UsageException(e.getMessage());
     }
-    if (!Files.isRegularFile(ledger)) {
+    if (!ledger.exists()) {
       throw new UsageException("Cannot verify ledger " + ledger + ": no such file. Check the path passed as --ledger.");
     }
     VerificationReport report = LedgerVerifier.create().verify(ledger, signer, head);

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What ledger-sink gives a job built from settings: receipts in the party's local ledger
- * ({@code veil.ledger.path}), anchored on the chain when {@code veil.chain.*} is given, and the
+ * What ledger-sink gives a job built from settings: receipts in the party's ledger
+ * ({@code veil.ledger.path}: a local file or {@code hdfs://...}), anchored on the chain when {@code veil.chain.*} is given, and the
  * data-asset authorisation gate.
  */
 public final class LedgerComponents implements JobComponents {
@@ -20,7 +20,7 @@ public final class LedgerComponents implements JobComponents {
 
   @Override
   public Optional<ReceiptSink> receipts(VeilConf conf, String party) {
-    LedgerReceipts local = LedgerReceipts.local(LedgerConfig.ledger(conf, party));
+    LedgerReceipts local = LedgerReceipts.at(LedgerConfig.ledgerLocation(conf, party));
     Optional<ChainConfig> chain = LedgerConfig.chain(conf, ACTION, true);
     return Optional.of(chain.isPresent()
         ? local.withChain(chain.get(), conf.get(LedgerConfig.ANCHOR_WAIT_MS).orElseThrow()) : local);

@@ -25,7 +25,8 @@ public final class LedgerConfig {
   private LedgerConfig() {}
 
   public static final ConfigKey<String> LEDGER = ConfigKey.path("veil.ledger.path",
-      "the local hash-chained receipt ledger").flag("ledger").defaultDoc("`veil-ledger-<party>.jsonl`");
+      "the hash-chained receipt ledger: a local file, or a file on a Hadoop file system that can append "
+          + "(`hdfs://...`; object stores cannot, and are refused)").flag("ledger").defaultDoc("`veil-ledger-<party>.jsonl`");
   public static final ConfigKey<String> CHAIN_URL = ConfigKey.string("veil.chain.url",
       "JSON-RPC URL of the EVM node holding the ledger contract; given to a job, its receipt is anchored there "
           + "(needed when the spec says `authorisation: required`)").flag("chain-url");
@@ -57,6 +58,11 @@ public final class LedgerConfig {
   /** The ledger file of {@code party}: the setting, or {@code veil-ledger-<party>.jsonl}. */
   public static Path ledger(VeilConf conf, String party) {
     return Path.of(conf.get(LEDGER).orElse("veil-ledger-" + party + ".jsonl"));
+  }
+
+  /** Where the ledger of {@code party} is: the setting (a path or an {@code hdfs://} URI), or {@code veil-ledger-<party>.jsonl}. */
+  public static LedgerLocation ledgerLocation(VeilConf conf, String party) {
+    return LedgerLocation.parse(conf.get(LEDGER).orElse("veil-ledger-" + party + ".jsonl"));
   }
 
   /** Whether any chain setting (but the anchor wait) is given. */

@@ -10,6 +10,7 @@ import io.veil.ledger.chain.ChainConfig;
 import io.veil.ledger.chain.ChainSink;
 import io.veil.ledger.chain.ChainSinkConfig;
 import io.veil.ledger.chain.ReceiptAnchor;
+import io.veil.ledger.internal.LedgerErrors;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -37,11 +38,11 @@ public final class LedgerReceipts implements ReceiptSink {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerReceipts.class);
   private static final HexFormat HEX = HexFormat.of();
 
-  private final Path ledger;
+  private final LedgerLocation ledger;
   private final ChainConfig chain;
   private final long anchorWaitMs;
 
-  private LedgerReceipts(Path ledger, ChainConfig chain, long anchorWaitMs) {
+  private LedgerReceipts(LedgerLocation ledger, ChainConfig chain, long anchorWaitMs) {
     this.ledger = Objects.requireNonNull(ledger, "ledger");
     this.chain = chain;
     this.anchorWaitMs = anchorWaitMs;
@@ -49,15 +50,42 @@ public final class LedgerReceipts implements ReceiptSink {
 
   /** Receipts in the local ledger file {@code ledger}, not anchored. */
   public static LedgerReceipts local(Path ledger) {
-    return new LedgerReceipts(ledger, null, 0);
+    return new LedgerReceipts(LedgerLocation.local(ledger), null, 0);
   }
 
-  /** The same ledger, each receipt also anchored on {@code chain}; a run waits up to {@code anchorWaitMs} for it. */
+  /**
+   * Receipts in the ledger at {@code location}, not anchored. A ledger on a Hadoop file system is
+   * checked here, on the driver, before the job reads or sends anything: a file system that cannot
+   * append (an object store) is refused with what to use instead
+   * ({@link HadoopLedger#open(java.net.URI, io.veil.crypto.IdentityKeys)} checks the head again
+   * when the receipt is written).
+   */
+  public static LedgerReceipts at(LedgerLocation location) {
+    location.hadoopUri().ifPresent(uri -> {
+      io.veil.ledger.internal.HadoopLedgerFile.refuseNeverAppending(uri);
+      HadoopLedger.openReadOnly(uri).checkWritable();
+    });
+    return new LedgerReceipts(location, null, 0);
+  }
+
+  /**
+   * The same ledger, each receipt also anchored on {@code chain}; a run waits up to {@code anchorWaitMs} for it.
+   * Only for a local ledger: the chain sink's outbox is a locked local file beside it.
+   */
   public LedgerReceipts withChain(ChainConfig chainConfig, long waitMs) {
+    if (!ledger.isLocal()) {
+      throw LedgerErrors.notAnchorable(ledger.toString());
+    }
     return new LedgerReceipts(ledger, Objects.requireNonNull(chainConfig, "chain"), waitMs);
   }
 
+  /** The local ledger file, or null for a ledger on a Hadoop file system ({@link #location()}). */
   public Path ledger() {
+    return ledger.localPath().orElse(null);
+  }
+
+  /** Where the receipts go. */
+  public LedgerLocation location() {
     return ledger;
   }
 
@@ -82,11 +110,11 @@ public final class LedgerReceipts implements ReceiptSink {
     r.rounds().forEach(d -> b.addRoundDigest(new Receipt.RoundDigest(d.round(), d.from(), d.to(), d.batches(),
         d.elements(), d.digest())));
     Receipt receipt = b.build();
-    LocalLedger local = LocalLedger.open(ledger, signer);
-    LedgerEntry entry = local.append(receipt);
+    LedgerSink sink = ledger.open(signer);
+    LedgerEntry entry = sink.append(receipt);
     Map<String, String> notes = new LinkedHashMap<>();
     if (chain != null) {
-      notes.put("anchor", anchor(local, r.jobId()));
+      notes.put("anchor", anchor((LocalLedger) sink, r.jobId()));
     }
     return new Recorded(ledger.toString(), entry.receiptHash(), HEX.formatHex(JobRoot.of(receipt)), notes);
   }
@@ -123,7 +151,7 @@ public final class LedgerReceipts implements ReceiptSink {
    */
   @Override
   public Optional<Finished> finished(String jobId, IdentityPublicKey partyKey) {
-    Optional<LedgerEntry> found = LocalLedger.openReadOnly(ledger).findByJobId(jobId);
+    Optional<LedgerEntry> found = ledger.openReadOnly().findByJobId(jobId);
     if (found.isEmpty()) {
       return Optional.empty();
     }

@@ -70,21 +70,32 @@ public final class LedgerVerifier {
    */
   public VerificationReport verify(Path ledgerFile, IdentityPublicKey expectedSigner, LedgerHead expectedHead) {
     Objects.requireNonNull(ledgerFile, "ledgerFile");
+    return verify(LedgerLocation.local(ledgerFile), expectedSigner, expectedHead);
+  }
+
+  /**
+   * As {@link #verify(Path, IdentityPublicKey, LedgerHead)} for a ledger at any {@link LedgerLocation}
+   * (a local file, or {@code hdfs://...}), read the way its store reads it.
+   */
+  public VerificationReport verify(LedgerLocation location, IdentityPublicKey expectedSigner,
+      LedgerHead expectedHead) {
+    Objects.requireNonNull(location, "location");
     Objects.requireNonNull(expectedSigner, "expectedSigner");
+    String ledgerFile = location.toString();
     Collector problems = new Collector();
     byte[] content;
     try {
-      content = LedgerFile.readAll(ledgerFile);
+      content = location.readAll();
     } catch (NoSuchFileException e) {
       problems.add(0, new Problem(Kind.UNREADABLE_FILE, null, 0, null,
           "ledger file " + ledgerFile + " does not exist. Check the path passed as --ledger."));
-      return new VerificationReport(ledgerFile, expectedSigner.encoded(), 0, List.of(), null,
+      return new VerificationReport(location, expectedSigner.encoded(), 0, List.of(), null,
           expectedHead, problems.sorted(), passes());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       problems.add(0, new Problem(Kind.UNREADABLE_FILE, null, 0, null,
           "ledger file " + ledgerFile + " cannot be read: " + e.getClass().getSimpleName() + " "
               + e.getMessage() + ". Check the path and its permissions."));
-      return new VerificationReport(ledgerFile, expectedSigner.encoded(), 0, List.of(), null,
+      return new VerificationReport(location, expectedSigner.encoded(), 0, List.of(), null,
           expectedHead, problems.sorted(), passes());
     }
 
@@ -168,7 +179,7 @@ public final class LedgerVerifier {
     if (expectedHead != null) {
       checkHead(expectedHead, bySeq, maxSeqSoFar, problems);
     }
-    return new VerificationReport(ledgerFile, expectedSigner.encoded(), lines.size(), entries, head,
+    return new VerificationReport(location, expectedSigner.encoded(), lines.size(), entries, head,
         expectedHead, problems.sorted(), passes());
   }
 

@@ -7,6 +7,7 @@ import io.veil.ledger.internal.Fields;
 import io.veil.ledger.internal.Hashes;
 import io.veil.ledger.internal.LedgerErrors;
 import io.veil.ledger.internal.LedgerFile;
+import io.veil.ledger.internal.LedgerLines;
 import io.veil.ledger.internal.ParsedLine;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -14,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -103,10 +102,7 @@ public final class LocalLedger implements LedgerSink {
         long seq = last == null ? 0 : last.seq() + 1;
         String prev = last == null ? LedgerEntry.GENESIS_PREV_HASH : last.entryHash();
         LedgerEntry entry = LedgerEntry.sign(seq, prev, receipt, signer);
-        byte[] json = entry.canonicalJson();
-        byte[] line = Arrays.copyOf(json, json.length + 1);
-        line[json.length] = '\n';
-        LedgerFile.appendDurably(raf, line);
+        LedgerFile.appendDurably(raf, LedgerLines.line(entry));
         return entry;
       });
     } catch (IOException e) {
@@ -120,33 +116,7 @@ public final class LocalLedger implements LedgerSink {
    * Null for an empty file.
    */
   private LedgerEntry verifiedHead(RandomAccessFile raf, long size) throws IOException {
-    LedgerFile.RawLine raw = LedgerFile.readLastLine(raf, size);
-    if (raw == null) {
-      return null;
-    }
-    if (!raw.terminated()) {
-      throw LedgerErrors.incompleteLastLine(file, raw.bytes().length);
-    }
-    ParsedLine p = ParsedLine.parse(raw);
-    if (p.entry() == null) {
-      throw LedgerErrors.unverifiableHead(file, "the last line cannot be read: " + p.error());
-    }
-    LedgerEntry e = p.entry();
-    String ourKey = signer.publicKey().encoded();
-    if (!p.canonical()) {
-      throw LedgerErrors.unverifiableHead(file, "entry " + e.seq() + " is not in canonical form");
-    }
-    if (!e.signer().equals(ourKey)) {
-      throw LedgerErrors.unverifiableHead(file, "entry " + e.seq() + " is signed by " + e.signer()
-          + ", not by this ledger's key " + ourKey);
-    }
-    if (!e.receiptHashMatches() || !e.entryHashMatches()) {
-      throw LedgerErrors.unverifiableHead(file, "entry " + e.seq() + " has a hash that does not recompute");
-    }
-    if (!e.signatureValidFor(signer.publicKey())) {
-      throw LedgerErrors.unverifiableHead(file, "entry " + e.seq() + " has an invalid signature");
-    }
-    return e;
+    return LedgerLines.verifiedHead(file, LedgerFile.readLastLine(raf, size), signer);
   }
 
   /**
@@ -166,34 +136,7 @@ public final class LocalLedger implements LedgerSink {
     } catch (IOException e) {
       throw LedgerErrors.io("read", file, e);
     }
-    List<LedgerEntry> out = new ArrayList<>();
-    String prev = LedgerEntry.GENESIS_PREV_HASH;
-    for (LedgerFile.RawLine raw : LedgerFile.split(content)) {
-      if (!raw.terminated()) {
-        throw LedgerErrors.incompleteLastLine(file, raw.bytes().length);
-      }
-      ParsedLine p = ParsedLine.parse(raw);
-      String where = p.location();
-      if (p.entry() == null) {
-        throw LedgerErrors.unreadable(file, where + " cannot be read: " + p.error());
-      }
-      LedgerEntry e = p.entry();
-      if (!p.canonical()) {
-        throw LedgerErrors.unreadable(file, where + " is not in canonical form");
-      }
-      if (e.seq() != out.size()) {
-        throw LedgerErrors.unreadable(file, where + " should have seq " + out.size());
-      }
-      if (!e.prevHash().equals(prev)) {
-        throw LedgerErrors.unreadable(file, where + " does not link to the entry before it");
-      }
-      if (!e.receiptHashMatches() || !e.entryHashMatches()) {
-        throw LedgerErrors.unreadable(file, where + " has a hash that does not recompute");
-      }
-      out.add(e);
-      prev = e.entryHash();
-    }
-    return List.copyOf(out);
+    return LedgerLines.entries(file, content);
   }
 
   @Override

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * line, job) and what is wrong, plus a human summary. Immutable.
  */
 public final class VerificationReport {
-  private final Path ledger;
+  private final LedgerLocation ledger;
   private final String expectedSigner;
   private final int lines;
   private final List<LedgerEntry> entries;
@@ -19,7 +19,7 @@ public final class VerificationReport {
   private final List<Problem> problems;
   private final List<String> alsoChecked;
 
-  VerificationReport(Path ledger, String expectedSigner, int lines, List<LedgerEntry> entries,
+  VerificationReport(LedgerLocation ledger, String expectedSigner, int lines, List<LedgerEntry> entries,
       LedgerHead head, LedgerHead expectedHead, List<Problem> problems, List<String> alsoChecked) {
     this.ledger = ledger;
     this.expectedSigner = expectedSigner;
@@ -69,7 +69,13 @@ public final class VerificationReport {
     return ok() ? Optional.ofNullable(head) : Optional.empty();
   }
 
+  /** The ledger file, or null for a ledger on a Hadoop file system ({@link #location()}). */
   public Path ledger() {
+    return ledger.localPath().orElse(null);
+  }
+
+  /** Where the ledger is, local or on a Hadoop file system. */
+  public LedgerLocation location() {
     return ledger;
   }
 

@@ -103,7 +103,7 @@ class LedgerCliTest {
   @Test
   void help() {
     assertThat(run("help")).isZero();
-    assertThat(out()).contains("verify --ledger FILE --signer ed25519:KEY", "Exit codes: 0 pass, 1 fail, 2 usage error.");
+    assertThat(out()).contains("verify --ledger FILE|hdfs://URI --signer ed25519:KEY", "Exit codes: 0 pass, 1 fail, 2 usage error.");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.veil.crypto.PartySecret;
 import io.veil.ledger.LedgerConfig;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.LedgerHead;
+import io.veil.ledger.LedgerLocation;
 import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.SpecApprovalCheck;
@@ -22,7 +23,6 @@ import io.veil.ledger.chain.ChainVerifier;
 import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.spec.JobSpec;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,8 +104,10 @@ final class LedgerCommands {
     private final VeilCli.Streams io;
     @Spec CommandSpec spec;
 
-    @Option(names = "--ledger", required = true, paramLabel = "FILE", description = "The ledger file to check.")
-    Path ledger;
+    @Option(names = "--ledger", required = true, paramLabel = "FILE|URI",
+        description = "The ledger to check: a local file, or a ledger on HDFS (hdfs://namenode:8020/path).")
+    String ledgerText;
+    LedgerLocation ledger;
 
     @Option(names = "--signer", paramLabel = "ed25519:KEY", converter = PublicKeyConverter.class,
         description = "The party's public key (as in the job spec); required without --spec, where the spec's key "
@@ -144,15 +146,25 @@ final class LedgerCommands {
       if (specFile != null && party == null) {
         throw new ParameterException(spec.commandLine(), "--spec needs --party: whose input and output to recompute");
       }
-      if (!Files.isRegularFile(ledger)) {
+      try {
+        ledger = LedgerLocation.parse(ledgerText);
+      } catch (VeilException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      if (!ledger.exists()) {
         throw new ParameterException(spec.commandLine(), "no ledger file " + ledger + "; check the path passed as "
             + "--ledger");
       }
       VeilConf conf = SettingOptions.conf(SettingOptions.given(spec, VERIFY_SETTINGS));
       // Checked before the (possibly long) ledger checks: a wrong chain setting fails at once.
       Optional<ChainConfig> chain = LedgerConfig.chain(conf, "verify the ledger's anchors", true);
+      if (chain.isPresent() && !ledger.isLocal()) {
+        throw new ParameterException(spec.commandLine(), "anchors are checked for a local ledger only (the chain "
+            + "sink's outbox is a local file beside it); copy " + ledger + " to a local file first");
+      }
       int code = specFile != null ? verifyArtefacts(conf) : verifyLedger();
-      return chain.isEmpty() ? code : Math.max(code, verifyAnchors(ledger, chain.get(), io.out()));
+      return chain.isEmpty() ? code
+          : Math.max(code, verifyAnchors(ledger.localPath().orElseThrow(), chain.get(), io.out()));
     }
 
     private int verifyLedger() {

@@ -73,8 +73,18 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess start(String name, List<String> args, String heap, List<String> extraJvmOptions,
       Path workDir, PrintStream echo) throws IOException {
-    return startJava(name, System.getProperty("java.class.path"), VeilCli.class.getName(), args, heap,
+    return startJava(name, partyClasspath(System.getProperty("java.class.path")), VeilCli.class.getName(), args, heap,
         extraJvmOptions, workDir, echo);
+  }
+
+  /**
+   * This JVM's classpath for a party, without the Hadoop minicluster: a test JVM may run HDFS and YARN
+   * itself (YarnIT), but a party is a Spark application and gets only Spark's own Hadoop client.
+   */
+  static String partyClasspath(String classpath) {
+    return java.util.Arrays.stream(classpath.split(java.io.File.pathSeparator))
+        .filter(e -> !Path.of(e).getFileName().toString().startsWith("hadoop-client-minicluster-"))
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
   /**
@@ -83,6 +93,17 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
       String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo) throws IOException {
+    return startJava(name, classpath, mainClass, args, heap, extraJvmOptions, workDir, echo, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #startJava(String, String, String, List, String, List, Path, PrintStream)}, with
+   * {@code env} added to the process's environment (e.g. {@code HADOOP_CONF_DIR} for
+   * {@code spark-submit --master yarn}).
+   */
+  public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
+      String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo, java.util.Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + heap);

@@ -122,7 +122,28 @@ public final class VeilCli {
     if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("spark.master") == null) {
       System.setProperty("log4j2.configurationFile", "classpath:io/veil/jobs/veil-cli-log4j2.properties");
     }
-    System.exit(run(argv, System.out, System.err));
+    int code = run(argv, System.out, System.err);
+    if (inYarnClusterDriver()) {
+      // The driver of --deploy-mode cluster runs inside YARN's application master, which reports the
+      // application's final status from how main ends: System.exit (even with 0) would be reported as
+      // FAILED ("Shutdown hook called before final status was reported"). So return on success, and
+      // throw on failure (the AM then reports FAILED, spark-submit exits non-zero); the job's own message
+      // is already on the driver's standard error (yarn logs -applicationId <id>).
+      if (code != EXIT_OK) {
+        throw new IllegalStateException("veil " + (argv.length > 0 ? argv[0] : "") + " failed with "
+            + "exit code " + code + "; the reason is on the driver's standard error and, with --output json, its "
+            + "standard output (yarn logs -applicationId <application id>)");
+      }
+      return;
+    }
+    System.exit(code);
+  }
+
+  /** Whether this JVM is the driver of a YARN cluster-mode application (Spark sets these as system properties there). */
+  static boolean inYarnClusterDriver() {
+    return "cluster".equals(System.getProperty("spark.submit.deployMode"))
+        && System.getProperty("spark.master", "").startsWith("yarn")
+        && System.getProperty("spark.yarn.app.id") != null;
   }
 
   /**

@@ -14,45 +14,71 @@ import java.nio.file.Path;
 public final class LedgerErrors {
   private LedgerErrors() {}
 
-  public static InvalidInputException foreignReceipt(Path file, String partyKey, String signerKey) {
+  public static InvalidInputException foreignReceipt(Object file, String partyKey, String signerKey) {
     return new InvalidInputException("Cannot append receipt to ledger " + file + ": its partyKey is "
         + partyKey + " but this ledger is signed by " + signerKey
         + ". Build the receipt with the same party key that opens the ledger.");
   }
 
-  public static InvalidInputException otherParty(Path file, String party, String ledgerParty) {
+  public static InvalidInputException otherParty(Object file, String party, String ledgerParty) {
     return new InvalidInputException("Cannot append receipt of party '" + party + "' to ledger " + file
         + ": it holds the receipts of party '" + ledgerParty + "'. Use one ledger file per party.");
   }
 
-  public static VeilException incompleteLastLine(Path file, long bytes) {
+  public static VeilException incompleteLastLine(Object file, long bytes) {
     return new VeilException("Cannot use ledger " + file + ": its last line is incomplete (" + bytes
         + " bytes without a newline), left by an interrupted write or added by hand. Inspect it with "
         + "'veil ledger verify --ledger " + file + " --signer <key>'; if no one edited the file, run "
         + "'veil ledger repair --ledger " + file + "' to set the incomplete line aside. Nothing was written.");
   }
 
-  public static VeilException unverifiableHead(Path file, String what) {
+  public static VeilException unverifiableHead(Object file, String what) {
     return new VeilException("Cannot append to ledger " + file + ": its last entry does not verify ("
         + what + "). Run 'veil ledger verify --ledger " + file + " --signer <key>' for a full report and "
         + "restore the file from a copy; Veil does not extend a ledger that fails verification. "
         + "Nothing was written.");
   }
 
-  public static VeilException unreadable(Path file, String what) {
+  public static VeilException unreadable(Object file, String what) {
     return new VeilException("Cannot read ledger " + file + ": " + what + ". Run 'veil ledger verify --ledger "
         + file + " --signer <key>' for a full report, and restore the file from a copy.");
   }
 
-  public static VeilException io(String action, Path file, IOException e) {
+  public static VeilException io(String action, Object file, IOException e) {
     return new VeilException("Cannot " + action + " ledger " + file + ": " + e.getClass().getSimpleName()
         + (e.getMessage() == null ? "" : " " + e.getMessage())
         + ". Check that the path exists, is writable and has free space.", e);
   }
 
-  public static VeilException readOnly(Path file) {
+  public static VeilException readOnly(Object file) {
     return new VeilException("Cannot append to ledger " + file + ": it was opened read-only. "
         + "Open it with LocalLedger.open(file, partyKeys) to write.");
+  }
+
+  // ---- Ledgers on a Hadoop file system (HadoopLedger). ----
+
+  public static InvalidInputException cannotAppend(String location, String scheme, String why) {
+    return new InvalidInputException("Cannot keep the receipt ledger at " + location + ": the '" + scheme
+        + "' file system cannot append to a file (" + why + "), and a ledger grows by appending one signed line per "
+        + "job under a single writer. Object stores (s3a, gs, abfs without append, ...) cannot do that. Set "
+        + "veil.ledger.path (--ledger) to an hdfs:// path, to a local path on the driver's host with "
+        + "--deploy-mode client, or to a file system every node mounts (NFS, EFS); copy the ledger to the object "
+        + "store afterwards if it must end up there. Nothing was read or sent.");
+  }
+
+  public static VeilException leaseHeld(String location, long waitedMs, IOException e) {
+    return new VeilException("Cannot append to ledger " + location + ": another writer holds it open (its HDFS "
+        + "lease) and did not release it within " + waitedMs + " ms (" + e.getClass().getSimpleName() + "). HDFS "
+        + "allows one writer per file: wait for the other Veil job of this party to finish, or, if a writer "
+        + "crashed, wait for its lease to expire (about a minute) and run 'veil anchor' or the job again; the "
+        + "receipt was not written.", e);
+  }
+
+  public static VeilException notAnchorable(String location) {
+    return new VeilException("Cannot anchor the receipts of ledger " + location + " on a chain: the chain "
+        + "sink keeps its outbox as a locked local file next to the ledger, which a Hadoop file system cannot "
+        + "hold. Keep the ledger at a local path (client deploy mode, or storage every node mounts) when a "
+        + "chain is configured.");
   }
 
   // ---- EVM chain (io.veil.ledger.chain). rpcUrl arguments are already redacted. ----
