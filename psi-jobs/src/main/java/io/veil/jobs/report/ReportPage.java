@@ -490,15 +490,16 @@ public final class ReportPage {
           el.setAttribute('data-drawn', 'true');
           drawn.push(chart);
         }
+        function byPeriod(ps) {
+          return esc('period ' + ps[0].axisValue) + ps.map(function (p) {
+            return '<br>' + esc(p.seriesName) + ': ' + esc(fmt(p.value));
+          }).join('');
+        }
         var periods = data.periods;
         var agg = data.aggregate;
         if (agg) {
           draw('chart-overview', {
-            tooltip: {trigger: 'axis', formatter: function (ps) {
-              return esc('period ' + ps[0].axisValue) + ps.map(function (p) {
-                return '<br>' + esc(p.seriesName) + ': ' + esc(fmt(p.value));
-              }).join('');
-            }},
+            tooltip: {trigger: 'axis', formatter: byPeriod},
             legend: {top: 0},
             grid: {left: 50, right: 20, top: 36, bottom: 30, containLabel: true},
             xAxis: {type: 'category', data: periods},
@@ -579,11 +580,7 @@ public final class ReportPage {
         } else {
           var names = Object.keys(data.figures);
           draw('chart-overview', {
-            tooltip: {trigger: 'axis', formatter: function (ps) {
-              return esc('period ' + ps[0].axisValue) + ps.map(function (p) {
-                return '<br>' + esc(p.seriesName) + ': ' + esc(fmt(p.value));
-              }).join('');
-            }},
+            tooltip: {trigger: 'axis', formatter: byPeriod},
             legend: {top: 0},
             grid: {left: 10, right: 20, top: 36, bottom: 24, containLabel: true},
             xAxis: {type: 'category', data: periods},
