@@ -93,7 +93,7 @@ public final class PartyProcess implements AutoCloseable {
    */
   public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
       String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo) throws IOException {
-    return startJava(name, classpath, mainClass, args, heap, extraJvmOptions, workDir, echo, java.util.Map.of());
+    return startJava(name, classpath, mainClass, args, heap, extraJvmOptions, workDir, echo, Map.of());
   }
 
   /**
@@ -102,7 +102,7 @@ public final class PartyProcess implements AutoCloseable {
    * {@code spark-submit --master yarn}).
    */
   public static PartyProcess startJava(String name, String classpath, String mainClass, List<String> args,
-      String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo, java.util.Map<String, String> env)
+      String heap, List<String> extraJvmOptions, Path workDir, PrintStream echo, Map<String, String> env)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -113,7 +113,7 @@ public final class PartyProcess implements AutoCloseable {
     cmd.add(classpath);
     cmd.add(mainClass);
     cmd.addAll(args);
-    return startCommand(name, cmd, Map.of(), workDir, echo);
+    return startCommand(name, cmd, env, workDir, echo);
   }
 
   /**
