@@ -184,23 +184,6 @@ public final class HadoopLedger implements LedgerSink {
   }
 
   @Override
-  public Optional<LedgerEntry> findByJobId(String jobId) {
-    List<LedgerEntry> all = entries();
-    for (int i = all.size() - 1; i >= 0; i--) {
-      if (all.get(i).jobId().equals(jobId)) {
-        return Optional.of(all.get(i));
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** The last entry's seq and entryHash, or empty for an empty or absent ledger. */
-  public Optional<LedgerHead> head() {
-    List<LedgerEntry> all = entries();
-    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).head());
-  }
-
-  @Override
   public String describe() {
     return "ledger " + location + " on " + fs.getScheme()
         + (signer == null ? " (read-only)" : " (signer " + signer.publicKey().encoded() + ")");

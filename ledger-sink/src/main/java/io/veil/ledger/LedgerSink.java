@@ -22,7 +22,21 @@ public interface LedgerSink {
   List<LedgerEntry> entries();
 
   /** The latest entry for {@code jobId}, if any. */
-  Optional<LedgerEntry> findByJobId(String jobId);
+  default Optional<LedgerEntry> findByJobId(String jobId) {
+    List<LedgerEntry> all = entries();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).jobId().equals(jobId)) {
+        return Optional.of(all.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The last entry's seq and entryHash, or empty for an empty or absent ledger. */
+  default Optional<LedgerHead> head() {
+    List<LedgerEntry> all = entries();
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).head());
+  }
 
   /** One line for people: the kind of sink, where it writes, and with which key. */
   String describe();
