@@ -127,22 +127,11 @@ public final class HadoopLedger implements LedgerSink {
   @Override
   public LedgerEntry append(Receipt receipt) {
     Objects.requireNonNull(receipt, "receipt");
-    if (signer == null) {
-      throw LedgerErrors.readOnly(location);
-    }
-    String ourKey = signer.publicKey().encoded();
-    if (!receipt.partyKey().equals(ourKey)) {
-      throw LedgerErrors.foreignReceipt(location, receipt.partyKey(), ourKey);
-    }
+    LedgerLines.requireAppendable(location, signer, receipt);
     try {
       return HadoopLedgerFile.append(fs, file, location.toString(), leaseWaitMs, before -> {
         LedgerEntry last = LedgerLines.verifiedHead(location, lastLine(before), signer);
-        if (last != null && !last.receipt().party().equals(receipt.party())) {
-          throw LedgerErrors.otherParty(location, receipt.party(), last.receipt().party());
-        }
-        long seq = last == null ? 0 : last.seq() + 1;
-        String prev = last == null ? LedgerEntry.GENESIS_PREV_HASH : last.entryHash();
-        LedgerEntry entry = LedgerEntry.sign(seq, prev, receipt, signer);
+        LedgerEntry entry = LedgerEntry.next(location, last, receipt, signer);
         return new HadoopLedgerFile.Write<>(LedgerLines.line(entry), entry);
       });
     } catch (IOException e) {

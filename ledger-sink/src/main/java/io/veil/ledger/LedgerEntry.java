@@ -7,6 +7,7 @@ import io.veil.crypto.SignatureDomain;
 import io.veil.ledger.internal.Fields;
 import io.veil.ledger.internal.Hashes;
 import io.veil.ledger.internal.JsonCodec;
+import io.veil.ledger.internal.LedgerErrors;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,6 +67,19 @@ public record LedgerEntry(
     fields.put("prevHash", prevHash);
     fields.put("receiptHash", receiptHash);
     return Hashes.sha256(JsonCodec.canonical(fields));
+  }
+
+  /**
+   * The signed entry that records {@code receipt} after {@code last} (null: the ledger at
+   * {@code location} is empty); refuses a receipt of another party than the ledger's.
+   */
+  static LedgerEntry next(Object location, LedgerEntry last, Receipt receipt, IdentityKeys signer) {
+    if (last != null && !last.receipt().party().equals(receipt.party())) {
+      throw LedgerErrors.otherParty(location, receipt.party(), last.receipt().party());
+    }
+    long seq = last == null ? 0 : last.seq() + 1;
+    String prev = last == null ? GENESIS_PREV_HASH : last.entryHash();
+    return sign(seq, prev, receipt, signer);
   }
 
   /** Builds and signs entry {@code seq} after {@code prevHash}. */

@@ -86,22 +86,11 @@ public final class LocalLedger implements LedgerSink {
   @Override
   public LedgerEntry append(Receipt receipt) {
     Objects.requireNonNull(receipt, "receipt");
-    if (signer == null) {
-      throw LedgerErrors.readOnly(file);
-    }
-    String ourKey = signer.publicKey().encoded();
-    if (!receipt.partyKey().equals(ourKey)) {
-      throw LedgerErrors.foreignReceipt(file, receipt.partyKey(), ourKey);
-    }
+    LedgerLines.requireAppendable(file, signer, receipt);
     try {
       return LedgerFile.withWriteLock(file, raf -> {
         LedgerEntry last = verifiedHead(raf, raf.length());
-        if (last != null && !last.receipt().party().equals(receipt.party())) {
-          throw LedgerErrors.otherParty(file, receipt.party(), last.receipt().party());
-        }
-        long seq = last == null ? 0 : last.seq() + 1;
-        String prev = last == null ? LedgerEntry.GENESIS_PREV_HASH : last.entryHash();
-        LedgerEntry entry = LedgerEntry.sign(seq, prev, receipt, signer);
+        LedgerEntry entry = LedgerEntry.next(file, last, receipt, signer);
         LedgerFile.appendDurably(raf, LedgerLines.line(entry));
         return entry;
       });

@@ -2,6 +2,7 @@ package io.veil.ledger.internal;
 
 import io.veil.crypto.IdentityKeys;
 import io.veil.ledger.LedgerEntry;
+import io.veil.ledger.Receipt;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +12,20 @@ import java.util.List;
  */
 public final class LedgerLines {
   private LedgerLines() {}
+
+  /**
+   * Refuses an append the ledger at {@code location} may not take: it was opened read-only
+   * ({@code signer} null), or {@code receipt} is another party's.
+   */
+  public static void requireAppendable(Object location, IdentityKeys signer, Receipt receipt) {
+    if (signer == null) {
+      throw LedgerErrors.readOnly(location);
+    }
+    String ourKey = signer.publicKey().encoded();
+    if (!receipt.partyKey().equals(ourKey)) {
+      throw LedgerErrors.foreignReceipt(location, receipt.partyKey(), ourKey);
+    }
+  }
 
   /**
    * The entry on {@code raw}, the last line of ledger {@code location}, checked as the base for the
