@@ -31,13 +31,6 @@ class ClusterJarIT {
       "META-INF/services/io.veil.job.SecureOperator", "META-INF/services/io.veil.job.JobComponents");
   @TempDir Path dir;
 
-  private static Path dist(String prefix) throws Exception {
-    Path d = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).resolve("target/dist");
-    try (var files = Files.list(d)) {
-      return files.filter(p -> p.getFileName().toString().startsWith(prefix)).findFirst().orElseThrow();
-    }
-  }
-
   private static Set<String> entries(Path jar) throws Exception {
     try (JarFile j = new JarFile(jar.toFile())) {
       return j.stream().map(e -> e.getName()).collect(Collectors.toSet());
@@ -46,7 +39,7 @@ class ClusterJarIT {
 
   @Test
   void theClusterJarHasTheJobsAndNoDevelopmentTooling() throws Exception {
-    Path cluster = dist("veil-psi-jobs-");
+    Path cluster = ClusterBuild.dist("veil-psi-jobs-");
     Set<String> in = entries(cluster);
     assertThat(in).containsAll(JOBS).doesNotContainAnyElementsOf(DEV);
     assertThat(in).noneMatch(e -> e.startsWith("org/apache/zookeeper/") || e.startsWith("kafka/server/")
@@ -57,14 +50,12 @@ class ClusterJarIT {
       assertThat(operators).contains("io.veil.psi.PsiOperator", "io.veil.aggregate.AggregateOperator",
           "io.veil.aggregate.FeatureAggregation");
     }
-    assertThat(entries(dist("veil-tools-"))).containsAll(JOBS).containsAll(DEV);
+    assertThat(entries(ClusterBuild.dist("veil-tools-"))).containsAll(JOBS).containsAll(DEV);
   }
 
   @Test
   void aDevelopmentToolRunFromTheClusterJarSaysWhereTheToolsAre() throws Exception {
-    Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
-    String classpath = dist("veil-psi-jobs-") + java.io.File.pathSeparator
-        + Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
+    String classpath = ClusterBuild.clusterJar() + java.io.File.pathSeparator + ClusterBuild.sparkClasspath();
     PartyProcess p = PartyProcess.startJava("broker", classpath, "io.veil.jobs.VeilCli", List.of("broker"), "256m",
         List.of(), dir, System.out);
     assertThat(p.await(120_000)).isEqualTo(1);

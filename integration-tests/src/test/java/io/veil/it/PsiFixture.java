@@ -124,13 +124,8 @@ final class PsiFixture {
    * behind {@code spark-submit}.
    */
   PartyProcess startWithSparkSubmit(String party, Path spec, String... extraArgs) throws IOException {
-    Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
-    Path jar;
-    try (Stream<Path> dist = Files.list(psiJobs.resolve("target/dist"))) {
-      jar = dist.filter(p -> p.getFileName().toString().startsWith("veil-psi-jobs-")).findFirst().orElseThrow();
-    }
-    Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
-    String sparkClasspath = Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
+    Path jar = ClusterBuild.clusterJar();
+    String sparkClasspath = ClusterBuild.sparkClasspath();
     List<String> args = new ArrayList<>(List.of("--master", "local[1]",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.ui.enabled=false",

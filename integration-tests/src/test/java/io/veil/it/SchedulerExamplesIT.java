@@ -49,8 +49,7 @@ import org.w3c.dom.NodeList;
  */
 class SchedulerExamplesIT {
   private static final long RUN_MS = 300_000;
-  private static final Path SCHEDULER = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"))
-      .resolve("scheduler");
+  private static final Path SCHEDULER = ClusterBuild.clusterConfigs().resolve("scheduler");
   private static final String JOB = "joint-report";
   private static final List<String> BANKS = List.of("bank_a", "bank_b");
   private static final List<String> ALL = List.of("bank_a", "bank_b", "regulator");
@@ -74,8 +73,7 @@ class SchedulerExamplesIT {
     Files.writeString(fx.work.resolve("client-sasl-scram.properties"), "", StandardCharsets.UTF_8);
     Files.write(fx.work.resolve("kafka.truststore.p12"), new byte[0]);
 
-    Path clusterConfigs = SCHEDULER.getParent();
-    String classpath = Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
+    String classpath = ClusterBuild.sparkClasspath();
     sparkSubmit = dir.resolve("bin/spark-submit");
     Files.createDirectories(sparkSubmit.getParent());
     Files.writeString(sparkSubmit, "#!/usr/bin/env bash\n# spark-submit: Spark's SparkSubmit on the cluster classpath\n"
@@ -92,18 +90,11 @@ class SchedulerExamplesIT {
     }
   }
 
-  private static Path clusterJar() throws Exception {
-    Path d = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).resolve("target/dist");
-    try (var files = Files.list(d)) {
-      return files.filter(p -> p.getFileName().toString().startsWith("veil-psi-jobs-")).findFirst().orElseThrow();
-    }
-  }
-
   /** This machine's settings for a party, as a site would set them (the examples' names). */
   private static Map<String, String> site(String party) throws Exception {
     Map<String, String> s = new LinkedHashMap<>();
     s.put("PARTY", party);
-    s.put("VEIL_JAR", clusterJar().toString());
+    s.put("VEIL_JAR", ClusterBuild.clusterJar().toString());
     s.put("SPEC", fx.work.resolve(JOB + ".yaml").toString());
     s.put("KEY_FILE", fx.work.resolve(party + ".key").toString());
     s.put("POLICY", fx.work.resolve("policy-" + party + ".yaml").toString());

@@ -193,14 +193,8 @@ class SqlSurfaceIT {
   /** The party's JVM as a cluster runs it: SparkSubmit with Spark's classpath and the Veil jar beside it. */
   private static PartyProcess sparkSubmit(String bank, Path work, String mainClass, List<String> mainArgs)
       throws IOException {
-    Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
-    Path jar;
-    try (Stream<Path> d = Files.list(psiJobs.resolve("target/dist"))) {
-      jar = d.filter(p -> p.getFileName().toString().startsWith("veil-psi-jobs-")).findFirst().orElseThrow();
-    }
-    Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
-    String classpath = jar + java.io.File.pathSeparator
-        + Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
+    Path jar = ClusterBuild.clusterJar();
+    String classpath = jar + java.io.File.pathSeparator + ClusterBuild.sparkClasspath();
     List<String> args = new ArrayList<>(List.of("--master", "local[2]", "--name", "veil-sql-" + bank,
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=4",

@@ -126,12 +126,8 @@ class YarnIT {
     fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
     expected = writeInputs();
 
-    Path psiJobs = Path.of(System.getProperty("veil.psi-jobs.dir", "../psi-jobs")).toAbsolutePath().normalize();
-    try (Stream<Path> d = Files.list(psiJobs.resolve("target/dist"))) {
-      jar = d.filter(p -> p.getFileName().toString().startsWith("veil-psi-jobs-")).findFirst().orElseThrow();
-    }
-    Path clusterConfigs = Path.of(System.getProperty("veil.cluster-configs.dir", "../cluster-configs"));
-    sparkClasspath = Files.readString(clusterConfigs.resolve("target/spark-classpath.txt")).strip();
+    jar = ClusterBuild.clusterJar();
+    sparkClasspath = ClusterBuild.sparkClasspath();
     System.out.printf("YarnIT: HDFS %s, YARN RM %s, Kafka %s up in %d ms%n", hdfs,
         yarn.getConfig().get(YarnConfiguration.RM_ADDRESS), broker.bootstrapServers(),
         (System.nanoTime() - t0) / 1_000_000);
