@@ -63,14 +63,14 @@ public final class ProgressReporter implements AutoCloseable {
   }
 
   private final SparkContext sc;
-  private final Listener listener;
+  private final Listener listener = new Listener(System::nanoTime);
   private final Thread printer;
   private volatile boolean closed;
 
-  private ProgressReporter(SparkContext sc, Listener listener, Thread printer) {
+  private ProgressReporter(SparkContext sc, boolean bar, PrintStream err) {
     this.sc = sc;
-    this.listener = listener;
-    this.printer = printer;
+    this.printer = new Thread(() -> print(bar, err), "veil-progress");
+    printer.setDaemon(true);
   }
 
   /**
@@ -78,17 +78,12 @@ public final class ProgressReporter implements AutoCloseable {
    * {@code terminal}: whether {@code err} is a terminal (for {@link Mode#AUTO}).
    */
   public static ProgressReporter start(SparkContext sc, Mode mode, boolean terminal, PrintStream err) {
-    Listener listener = new Listener(System::nanoTime);
-    boolean bar = mode == Mode.BAR || (mode == Mode.AUTO && terminal);
-    ProgressReporter[] self = new ProgressReporter[1];
-    Thread printer = new Thread(() -> self[0].print(bar, err), "veil-progress");
-    printer.setDaemon(true);
-    self[0] = new ProgressReporter(sc, listener, printer);
+    ProgressReporter r = new ProgressReporter(sc, mode == Mode.BAR || (mode == Mode.AUTO && terminal), err);
     if (mode != Mode.OFF) {
-      sc.addSparkListener(listener);
-      printer.start();
+      sc.addSparkListener(r.listener);
+      r.printer.start();
     }
-    return self[0];
+    return r;
   }
 
   private void print(boolean bar, PrintStream err) {
