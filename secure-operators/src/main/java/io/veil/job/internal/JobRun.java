@@ -53,6 +53,16 @@ public final class JobRun {
   private static final String INPUT_SALT = "input-commitment-salt";
   private static final String OUTPUT_SALT = "output-commitment-salt";
 
+  /** The salt of this party's input commitment in {@code jobId}: the same in every attempt and re-run. */
+  private static byte[] inputSalt(PartySecret secret, String jobId) {
+    return secret.deriveJobSecret(jobId, INPUT_SALT, 16);
+  }
+
+  /** The salt of this party's output commitment in {@code jobId}. */
+  private static byte[] outputSalt(PartySecret secret, String jobId) {
+    return secret.deriveJobSecret(jobId, OUTPUT_SALT, 16);
+  }
+
   private JobRun() {}
 
   public static JobOutcome run(SparkSession spark, JobRequest rq) {
@@ -106,7 +116,7 @@ public final class JobRun {
         agreementKeys.put(me.id(), agreementKey);
         hellos.forEach((p, h) -> agreementKeys.put(p, ((Hello) h.body()).agreementKey()));
         ctx = new RunContext(spark, spec, me, input, rq.channel(), log, rq.key(),
-            secret.deriveJobSecret(jobId, INPUT_SALT, 16), agreementKeys, rq.progress());
+            inputSalt(secret, jobId), agreementKeys, rq.progress());
 
         OperatorResult result = operator.run(ctx);
         if (!ctx.bound()) {
@@ -114,7 +124,7 @@ public final class JobRun {
         }
         checkOutputSchema(spec, me, input, result);
         long protocolMs = (System.nanoTime() - protocolStart) / 1_000_000;
-        Output out = output(spark, rq, me, result.output(), secret.deriveJobSecret(jobId, OUTPUT_SALT, 16));
+        Output out = output(spark, rq, me, result.output(), outputSalt(secret, jobId));
         DatasetCommitment.Commitment in = ctx.inputCommitment();
         log.publish(new Done(in == null ? null : in.rootHex(), out.commitment == null ? null
             : out.commitment.rootHex()));
@@ -172,8 +182,7 @@ public final class JobRun {
         + me.id() + "'s input and output are still the ones it records");
     long inputRows = 0;
     if (input != null) {
-      DatasetCommitment.Commitment now = DatasetCommitment.compute(input, secret.deriveJobSecret(jobId, INPUT_SALT,
-          16));
+      DatasetCommitment.Commitment now = DatasetCommitment.compute(input, inputSalt(secret, jobId));
       if (!now.rootHex().equals(done.inputRoot())) {
         throw new InputChangedException("Cannot run " + job + " again: it finished on " + done.finishedAt() + " ("
             + receipt + "), and " + me.id() + "'s input has changed since (commitment " + RunContext.prefix(
@@ -192,7 +201,7 @@ public final class JobRun {
             + "rows, or run the job as a new period (--period). Nothing was sent.");
       }
       output = JobOutputs.read(spark, me.output());
-      String root = DatasetCommitment.compute(output, secret.deriveJobSecret(jobId, OUTPUT_SALT, 16)).rootHex();
+      String root = DatasetCommitment.compute(output, outputSalt(secret, jobId)).rootHex();
       if (!root.equals(done.outputRoot())) {
         throw new InvalidInputException("Cannot return the result of " + job + " again: the output at "
             + done.outputLocation() + " no longer matches the receipt (commitment " + RunContext.prefix(
