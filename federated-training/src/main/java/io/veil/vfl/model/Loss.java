@@ -18,7 +18,8 @@ public final class Loss {
   }
 
   /**
-   * The mean over rows of -y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)), computed as max(z, 0) - z y + log1p(e^-|z|).
+   * The mean over rows of -y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)), computed stably as max(z, 0) - z y +
+   * log1p(e^-|z|).
    *
    * @param logits one logit per row
    * @param labels one label in [0, 1] per row

@@ -24,7 +24,7 @@ public final class Network implements Serializable {
   /** sizes[0] inputs, sizes[1..L-1] hidden widths, sizes[L] outputs. */
   private final int[] sizes;
   private final boolean outputBias;
-  /** Parameter tensors in {@link #parameters()} order; weight of layer k at weightIndex[k], its bias at biasIndex[k]. */
+  /** Parameter tensors in {@link #parameters()} order: layer k's weight at weightIndex[k], its bias at biasIndex[k]. */
   private final double[][] params;
   private final double[][] grads;
   private final int[] weightIndex;
@@ -85,7 +85,8 @@ public final class Network implements Serializable {
     sizes[0] = inputs;
     for (int i = 0; i < hidden.length; i++) {
       if (hidden[i] < 1) {
-        throw new IllegalArgumentException("hidden layer " + i + " has width " + hidden[i] + "; widths must be at least 1");
+        throw new IllegalArgumentException(
+            "hidden layer " + i + " has width " + hidden[i] + "; widths must be at least 1");
       }
       sizes[i + 1] = hidden[i];
     }

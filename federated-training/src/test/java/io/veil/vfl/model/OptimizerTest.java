@@ -105,7 +105,8 @@ class OptimizerTest {
         assertEquals((va[e] + 3 * vb[e]) / 4, vm[e], 1e-18, sm.get(t).name());
       }
     }
-    NetworkTest.assertTensorsEqual(a.state(), Optimizer.average(List.of(a, a.copy()), new long[] {2, 9}).state(), 1e-15);
+    NetworkTest.assertTensorsEqual(
+        a.state(), Optimizer.average(List.of(a, a.copy()), new long[] {2, 9}).state(), 1e-15);
   }
 
   @Test
