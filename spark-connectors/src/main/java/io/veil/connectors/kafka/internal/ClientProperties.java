@@ -82,6 +82,19 @@ public final class ClientProperties {
     return toProperties(p);
   }
 
+  /**
+   * The consumer of a {@link KafkaStreamFollower}: {@link #consumer}'s properties, except that a
+   * fetch is answered as soon as one byte is there ({@code fetch.min.bytes=1}, whatever the
+   * {@code kafka.*} options or the properties file set for the bulk readers), so that a record
+   * reaches a waiting follower as soon as the broker has it. {@code fetch.max.wait.ms} then only
+   * bounds how long the broker holds an empty fetch.
+   */
+  public static Properties followerConsumer(KafkaChannelConfig config) {
+    Properties p = consumer(config);
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
+    return p;
+  }
+
   /** Properties file, then {@code kafka.*} options, then bootstrap servers. */
   private static Map<String, String> base(KafkaChannelConfig config) {
     Map<String, String> p = new HashMap<>();
