@@ -41,6 +41,15 @@ public interface Channel extends Serializable {
   StreamReader openReader(String stream, int partition);
 
   /**
+   * Opens a follower on one partition of a stream: it returns every record of the partition in
+   * append order, starting at the partition's first record, and waits for records written after it
+   * was opened. Called inside an executor task, for interactive exchanges where each side waits for
+   * the other's next record. A follower never skips or reorders records; what the records mean
+   * (framing, duplicates of a retried task) is checked above the channel, as for readers.
+   */
+  StreamFollower openFollower(String stream, int partition);
+
+  /**
    * Largest record, in bytes, this channel's writers accept. Readers ({@link PeerStream}) refuse a
    * larger record from a peer without decoding it. Unbounded unless the transport has a limit.
    */

@@ -230,6 +230,11 @@ class PeerStreamBoundsTest {
     }
 
     @Override
+    public StreamFollower openFollower(String stream, int partition) {
+      return delegate.openFollower(stream, partition);
+    }
+
+    @Override
     public StreamReader openReader(String stream, int partition) {
       StreamReader r = delegate.openReader(stream, partition);
       return new StreamReader() {

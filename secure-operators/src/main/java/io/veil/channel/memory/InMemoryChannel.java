@@ -2,6 +2,7 @@ package io.veil.channel.memory;
 
 import io.veil.channel.Channel;
 import io.veil.channel.ControlTransport;
+import io.veil.channel.StreamFollower;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link Channel} held in this JVM's memory, for tests and simulations where every party and
@@ -64,6 +66,7 @@ public final class InMemoryChannel implements Channel {
     Space s = space();
     synchronized (s) {
       s.streams.get(stream).get(partition).add(record);
+      s.notifyAll();
     }
   }
 
@@ -136,6 +139,7 @@ public final class InMemoryChannel implements Channel {
       public void write(byte[] record) {
         synchronized (s) {
           s.streams.get(stream).get(partition).add(record.clone());
+          s.notifyAll(); // wakes followers
         }
       }
 
@@ -182,6 +186,66 @@ public final class InMemoryChannel implements Channel {
 
       @Override
       public void close() {}
+    };
+  }
+
+  /**
+   * A follower that waits on the channel's lock, woken by every write (no polling loop). Records
+   * are returned as stored, like {@link #openReader}.
+   *
+   * @throws IllegalStateException if the stream was not created or has no such partition
+   */
+  @Override
+  public StreamFollower openFollower(String stream, int partition) {
+    Space s = space();
+    List<byte[]> records;
+    synchronized (s) {
+      List<List<byte[]>> parts = s.streams.get(stream);
+      if (parts == null) {
+        throw new IllegalStateException("Cannot open a follower on stream '" + stream + "' of "
+            + describe() + ": the stream does not exist. Call createStreams for it first.");
+      }
+      if (partition < 0 || partition >= parts.size()) {
+        throw new IllegalStateException("Cannot open a follower on stream '" + stream
+            + "' partition " + partition + " of " + describe() + ": the stream has "
+            + parts.size() + " partition(s).");
+      }
+      records = parts.get(partition);
+    }
+    return new StreamFollower() {
+      private int next;
+      private boolean closed;
+
+      @Override
+      public byte[] next(long timeoutMs) {
+        if (closed) {
+          throw new IllegalStateException("Cannot use the follower on stream '" + stream
+              + "' partition " + partition + " of " + describe() + ": it is closed.");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
+        synchronized (s) {
+          while (records.size() <= next) {
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0) {
+              return null;
+            }
+            try {
+              TimeUnit.NANOSECONDS.timedWait(s, leftNanos);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new io.veil.VeilException("Cannot follow stream '" + stream + "' partition "
+                  + partition + " of " + describe() + ": the thread was interrupted. Nothing to "
+                  + "fix unless the job was not meant to be cancelled.", e);
+            }
+          }
+          return records.get(next++);
+        }
+      }
+
+      @Override
+      public void close() {
+        closed = true;
+      }
     };
   }
 

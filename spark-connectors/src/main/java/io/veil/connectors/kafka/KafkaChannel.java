@@ -3,9 +3,11 @@ package io.veil.connectors.kafka;
 import io.veil.InvalidInputException;
 import io.veil.channel.Channel;
 import io.veil.channel.ControlTransport;
+import io.veil.channel.StreamFollower;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import io.veil.connectors.kafka.internal.KafkaControlTransport;
+import io.veil.connectors.kafka.internal.KafkaStreamFollower;
 import io.veil.connectors.kafka.internal.KafkaStreamReader;
 import io.veil.connectors.kafka.internal.KafkaStreamWriter;
 import io.veil.connectors.kafka.internal.TopicAdmin;
@@ -28,7 +30,8 @@ import java.util.Objects;
  *       by whichever party comes first; the other finds them and checks the count. A writer
  *       ({@link #openWriter}) appends to exactly one partition through a producer shared by every
  *       task of the JVM with this configuration; a reader ({@link #openReader}) returns the records
- *       the partition held when it was opened, from the start, then ends.
+ *       the partition held when it was opened, from the start, then ends; a follower
+ *       ({@link #openFollower}) reads the partition from the start and waits for new records.
  * </ul>
  *
  * <p>The object is a small serializable value (its {@link KafkaChannelConfig}); Spark ships it to
@@ -119,6 +122,22 @@ public final class KafkaChannel implements Channel {
   @Override
   public StreamReader openReader(String stream, int partition) {
     return new KafkaStreamReader(config, config.topicFor(stream), partition);
+  }
+
+  /**
+   * Opens a follower on one partition of a stream created with {@link #createStreams}: an assigned
+   * consumer reading from the partition's first record, whose fetches the broker answers as soon as
+   * a record is there. A record a writer flushed reaches a waiting follower after about one network
+   * round trip; a {@code kafka.linger.ms} set for the writers' producer adds to that delay (Kafka's
+   * default is 0).
+   *
+   * @throws io.veil.VeilException if the topic does not exist or the cluster is unreachable within
+   *     {@code timeout.ms}
+   * @throws InvalidInputException if the stream has no such partition
+   */
+  @Override
+  public StreamFollower openFollower(String stream, int partition) {
+    return new KafkaStreamFollower(config, config.topicFor(stream), partition);
   }
 
   /** Option {@code max.batch.bytes}: writers refuse larger records, and readers refuse them too. */

@@ -14,6 +14,7 @@ import io.veil.channel.PeerStream;
 import io.veil.channel.RoundDigest;
 import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
+import io.veil.channel.StreamFollower;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
 import io.veil.connectors.kafka.KafkaChannelConfig.TopicConfigCheck;
@@ -269,6 +270,11 @@ class KafkaReaderBoundsTest {
     @Override
     public StreamWriter openWriter(String stream, int partition) {
       return delegate.openWriter(stream, partition);
+    }
+
+    @Override
+    public StreamFollower openFollower(String stream, int partition) {
+      return delegate.openFollower(stream, partition);
     }
 
     @Override

@@ -28,6 +28,8 @@ public final class ClientProperties {
   private static final long KAFKA_REQUEST_TIMEOUT_MS = 30_000;
   private static final long KAFKA_DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
   private static final long KAFKA_DEFAULT_FETCH_MAX_BYTES = 50L * 1024 * 1024;
+  /** Upper bound on a follower consumer's {@code fetch.max.wait.ms}. */
+  static final long FOLLOWER_MAX_FETCH_WAIT_MS = 100;
 
   private ClientProperties() {}
 
@@ -80,6 +82,26 @@ public final class ClientProperties {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return toProperties(p);
+  }
+
+  /**
+   * The consumer of a {@link KafkaStreamFollower}: {@link #consumer}'s properties, except that a
+   * fetch is answered as soon as one byte is there ({@code fetch.min.bytes=1}, whatever the
+   * {@code kafka.*} options or the properties file set for the bulk readers), so that a record
+   * reaches a waiting follower as soon as the broker has it. {@code fetch.max.wait.ms} then only
+   * bounds how long the broker holds an empty fetch; it is lowered to at most
+   * {@value #FOLLOWER_MAX_FETCH_WAIT_MS} ms because closing a consumer waits for its fetch in
+   * flight (Kafka's default of 500 ms would delay the end of each task that follows a stream), at
+   * the cost of one empty fetch per that time while a follower waits.
+   */
+  public static Properties followerConsumer(KafkaChannelConfig config) {
+    Properties p = consumer(config);
+    p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
+    long fetchWait = parseLong(p.getProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+        FOLLOWER_MAX_FETCH_WAIT_MS);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+        Long.toString(Math.min(fetchWait, FOLLOWER_MAX_FETCH_WAIT_MS)));
+    return p;
   }
 
   /** Properties file, then {@code kafka.*} options, then bootstrap servers. */

@@ -16,6 +16,15 @@ final class Consumers {
     }
   }
 
+  /** A consumer for a {@link KafkaStreamFollower} ({@link ClientProperties#followerConsumer}). */
+  static KafkaConsumer<byte[], byte[]> createFollower(KafkaChannelConfig config) {
+    try {
+      return new KafkaConsumer<>(ClientProperties.followerConsumer(config));
+    } catch (KafkaException e) {
+      throw KafkaErrors.clientCreation("consumer", config, e);
+    }
+  }
+
   static void closeQuietly(KafkaConsumer<?, ?> consumer, KafkaChannelConfig config) {
     try {
       consumer.close(TopicAdmin.closeTimeout(config));

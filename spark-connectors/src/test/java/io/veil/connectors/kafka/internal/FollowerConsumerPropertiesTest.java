@@ -1,0 +1,37 @@
+package io.veil.connectors.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veil.connectors.kafka.KafkaChannelConfig;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** A follower's consumer answers at once; the bulk readers' consumer keeps the user's settings. */
+class FollowerConsumerPropertiesTest {
+  private static KafkaChannelConfig.Builder base() {
+    return KafkaChannelConfig.builder().bootstrapServers("localhost:9092");
+  }
+
+  @Test
+  void followerFetchesReturnAsSoonAsARecordIsThere() {
+    KafkaChannelConfig bulk = base().kafkaProperty("fetch.min.bytes", "1048576")
+        .kafkaProperty("fetch.max.wait.ms", "2000").build();
+    Properties follower = ClientProperties.followerConsumer(bulk);
+    assertThat(follower.getProperty("fetch.min.bytes")).isEqualTo("1");
+    assertThat(follower.getProperty("fetch.max.wait.ms"))
+        .isEqualTo(Long.toString(ClientProperties.FOLLOWER_MAX_FETCH_WAIT_MS));
+    Properties reader = ClientProperties.consumer(bulk);
+    assertThat(reader.getProperty("fetch.min.bytes")).isEqualTo("1048576");
+    assertThat(reader.getProperty("fetch.max.wait.ms")).isEqualTo("2000");
+  }
+
+  @Test
+  void aShorterFetchWaitIsKept() {
+    Properties follower = ClientProperties.followerConsumer(
+        base().kafkaProperty("fetch.max.wait.ms", "20").build());
+    assertThat(follower.getProperty("fetch.max.wait.ms")).isEqualTo("20");
+    Properties defaults = ClientProperties.followerConsumer(base().build());
+    assertThat(defaults.getProperty("fetch.max.wait.ms")).isEqualTo("100");
+    assertThat(ClientProperties.consumer(base().build()).getProperty("fetch.max.wait.ms")).isNull();
+  }
+}
