@@ -528,7 +528,7 @@ public final class AggregateOperator implements SecureOperator {
   }
 
   /** A column name quoted for Spark (names such as {@code default.payment.next.month} hold dots). */
-  static String quote(String column) {
+  public static String quote(String column) {
     return "`" + column.replace("`", "``") + "`";
   }
 }

@@ -3,15 +3,14 @@ package io.veil.aggregate;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
-import io.veil.ProtocolException;
 import io.veil.aggregate.internal.AggregationContext;
+import io.veil.aggregate.internal.Alignment;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.FeatureRows;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
 import io.veil.crypto.sharing.FixedPoint;
-import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
@@ -25,9 +24,6 @@ import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -250,39 +246,8 @@ public final class FeatureAggregation implements SecureOperator {
     // Nothing leaves the party before every party's input is committed and bound.
     c.op().bindInput(inputCommitment);
 
-    // Alignment: same keys at every party, hence the same ranks. Sealed for the other data parties
-    // (anyone else reading the control topic could test guesses of the key set against the digest):
-    // u64 rows, the 32-byte digest.
-    PairwiseSealing sealing = c.sealing();
-    List<String> others = c.dataParties().stream().filter(d -> !d.equals(c.me())).toList();
-    byte[] digest = FeatureRows.digestBytes(tally.digest);
-    byte[] context = STEP_ALIGN.getBytes(StandardCharsets.UTF_8);
-    c.op().publishNotice(STEP_ALIGN, sealing.seal(others, context,
-        ByteBuffer.allocate(8 + digest.length).putLong(rows).put(digest).array()));
-    for (String other : others) {
-      byte[] notice = c.op().awaitNotice(other, STEP_ALIGN, "its alignment check (step " + STEP_ALIGN + ")");
-      ByteBuffer theirs;
-      try {
-        theirs = ByteBuffer.wrap(sealing.open(other, context, notice));
-      } catch (IllegalArgumentException e) {
-        throw new ProtocolException(other, STEP_ALIGN, "Cannot accept " + other + "'s alignment check: "
-            + e.getMessage() + ". The job was aborted; check that every party runs the same spec and Veil version.");
-      }
-      if (theirs.remaining() != 8 + digest.length) {
-        throw new ProtocolException(other, STEP_ALIGN, "Cannot accept " + other + "'s alignment check: it is "
-            + "malformed. The job was aborted; check that every party runs the same Veil version.");
-      }
-      long theirRows = theirs.getLong();
-      byte[] theirDigest = new byte[digest.length];
-      theirs.get(theirDigest);
-      if (theirRows != rows || !MessageDigest.isEqual(theirDigest, digest)) {
-        throw new InvalidInputException("Cannot aggregate features: " + other + "'s rows are not aligned with "
-            + c.me() + "'s (" + theirRows + " rows there, " + rows + " here" + (theirRows == rows
-            ? ", but different keys" : "") + "). Nothing was sent. Give every party the "
-            + "same rows, e.g. each party's output of one PSI job, with the same key normalisation.");
-      }
-    }
-    c.op().progress(rows + " rows aligned with " + String.join(", ", c.dataParties()));
+    // Alignment: same keys at every party, hence the same ranks.
+    Alignment.check(c, STEP_ALIGN, rows, tally.digest, "aggregate features");
 
     // Blocks of batchRows rows, in rank order: chunks are cut at block boundaries and the pieces
     // (arrays, not rows) shuffled to their data-plane partition.

@@ -34,7 +34,13 @@ public enum ColumnUse {
    * {@code output}: shown as-is in a released output row (PSI {@code input.columns} kept next to
    * the matching keys, at a recipient in rows mode).
    */
-  OUTPUT("output");
+  OUTPUT("output"),
+  /**
+   * {@code train}: a feature or the label of a jointly trained model (vertical federated learning):
+   * a feature leaves only as the party's bottom-model output, summed with every other party's; the
+   * label only as the gradients the label party returns (see the vfl-train leakage table).
+   */
+  TRAIN("train");
 
   private final String yamlName;
 

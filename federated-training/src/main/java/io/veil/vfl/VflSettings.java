@@ -1,0 +1,62 @@
+package io.veil.vfl;
+
+import io.veil.psi.KeyNormalization;
+import io.veil.spec.PartySpec;
+import io.veil.spec.SpecSection;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Spec-reading helpers shared by the vflTrain and vflPredict sections. */
+final class VflSettings {
+  private VflSettings() {}
+
+  /** The section's {@code labelParty}: a party of the spec. */
+  static String labelParty(SpecSection s, List<PartySpec> parties) {
+    String label = s.string("labelParty", null);
+    if (parties.stream().noneMatch(p -> p.id().equals(label))) {
+      throw s.error("labelParty", "names '" + label + "', which is not a party of the spec");
+    }
+    if (parties.size() < 2) {
+      throw s.errorAt("parties", "lists " + parties.size() + " party but federated learning needs at least 2");
+    }
+    return label;
+  }
+
+  /** Fails unless {@code p} has an input with key columns and a column list. */
+  static void requireInput(SpecSection s, PartySpec p, String columnsHold) {
+    String path = "parties[" + p.id() + "].input";
+    if (p.input() == null) {
+      throw s.errorAt(path, "is required: every party of a federated model holds the aligned rows");
+    }
+    if (p.input().keyColumns() == null || p.input().keyColumns().isEmpty()) {
+      throw s.errorAt(path + ".keyColumns", "is required; name the key column(s) the rows are aligned by");
+    }
+    if (p.input().columns() == null) {
+      throw s.errorAt(path + ".columns", "is required: list " + columnsHold);
+    }
+  }
+
+  /** A text field that must be one of {@code allowed} (lower case), {@code dflt} when absent. */
+  static String oneOf(SpecSection s, String field, String dflt, String... allowed) {
+    String v = s.string(field, dflt).toLowerCase(Locale.ROOT);
+    if (!List.of(allowed).contains(v)) {
+      throw s.error(field, "is '" + v + "'; use one of " + String.join(", ", allowed));
+    }
+    return v;
+  }
+
+  /** A decimal above 0, {@code dflt} when absent (null: required). */
+  static BigDecimal positive(SpecSection s, String field, String dflt) {
+    BigDecimal v = s.decimal(field, dflt == null).orElseGet(() -> new BigDecimal(dflt));
+    if (v.signum() <= 0) {
+      throw s.error(field, "must be above 0");
+    }
+    return v;
+  }
+
+  static Map<String, Object> canonical(KeyNormalization n) {
+    return Map.of("trim", n.trim(), "case", n.caseMode().name().toLowerCase(Locale.ROOT));
+  }
+}
