@@ -87,6 +87,7 @@ public final class VflTrainOperator implements SecureOperator {
       d.put("training loss", figures.get("trainLoss"));
     }
     d.put("model part sha256", figures.get("modelSha256"));
+    d.put("training time", figures.get("trainMs") + " ms (" + figures.get("epochs") + " epochs)");
     d.put("sent / received", figures.get("bytesSent") + " / " + figures.get("bytesReceived") + " bytes");
     return d;
   }
@@ -141,6 +142,7 @@ public final class VflTrainOperator implements SecureOperator {
         spec.noise().clip().doubleValue(), spec.noise().sigma(spec.epochs()));
     VflJobs.Totals totals = new VflJobs.Totals(spec.epochs() + 1, spec.partitions());
     double loss = Double.NaN;
+    long trainStart = System.nanoTime();
     for (int e = 0; e < spec.epochs(); e++) {
       op.beginStep("epoch-" + (e + 1), "training epoch " + (e + 1) + " of " + spec.epochs() + " over "
           + rows.trainRows() + " rows in batches of " + spec.batchSize());
@@ -153,6 +155,7 @@ public final class VflTrainOperator implements SecureOperator {
       op.progress("epoch " + (e + 1) + "/" + spec.epochs() + " done" + (isLabel
           ? String.format(Locale.ROOT, ", training loss %.5f", loss) : ""));
     }
+    long trainMs = (System.nanoTime() - trainStart) / 1_000_000;
     OperatorResult.Builder b = OperatorResult.builder();
     if (rows.testRows() > 0) {
       op.beginStep("vfl-test", "scoring the " + rows.testRows() + " held-out rows");
@@ -176,6 +179,7 @@ public final class VflTrainOperator implements SecureOperator {
         .figure("trainRows", rows.trainRows())
         .figure("testRows", rows.testRows())
         .figure("epochs", spec.epochs())
+        .figure("trainMs", trainMs)
         .figure("modelSha256", model.sha256())
         .figure("bytesSent", totals.bytesSent())
         .figure("bytesReceived", totals.bytesReceived())
