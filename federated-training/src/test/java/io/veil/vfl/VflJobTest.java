@@ -214,6 +214,25 @@ class VflJobTest {
   }
 
   @Test
+  void noiseOnTheGradientsOrOnZCostsAccuracyAsItsBudgetSays() {
+    double loose = 0;
+    for (String on : List.of("gradients", "z")) {
+      JobHarness h = new JobHarness(dir.resolve("noise-" + on), List.of("guest", "host"), 8);
+      Map<String, Object> noise = Map.of("noise", Map.of("on", on, "epsilon", 1000, "delta", 1e-5, "clip", 5));
+      JobSpec spec = trainSpec(h, TWO, Map.of("epochs", 3, "noise", noise.get("noise")));
+      loose = Double.parseDouble(h.run(spark, spec, Map.of("guest", guest(), "host", host())).get("guest").result()
+          .get("testAuc"));
+      assertThat(loose).as("AUC with a loose budget on " + on).isGreaterThan(centralisedAuc() - 0.02);
+    }
+    JobHarness h = new JobHarness(dir.resolve("noise-tight"), List.of("guest", "host"), 9);
+    JobSpec tight = trainSpec(h, TWO, Map.of("epochs", 3, "noise", Map.of("on", "gradients", "epsilon", 0.01,
+        "delta", 1e-5, "clip", 1)));
+    double auc = Double.parseDouble(h.run(spark, tight, Map.of("guest", guest(), "host", host())).get("guest")
+        .result().get("testAuc"));
+    assertThat(auc).as("AUC with a tight budget on the gradients").isLessThan(loose - 0.02);
+  }
+
+  @Test
   void badInputIsRefusedBeforeAnythingIsSent() {
     JobHarness h = new JobHarness(dir.resolve("bad"), List.of("guest", "host"), 5);
     JobSpec spec = trainSpec(h, TWO, Map.of("epochs", 1));

@@ -59,7 +59,7 @@ final class AggregateFixture {
           lines.add("    publicKey: " + publicKeys.get(peer));
         }
       }
-      lines.add("operators: [psi, aggregate, feature-aggregate]");
+      lines.add("operators: [psi, aggregate, feature-aggregate, vfl-train, vfl-predict]");
       lines.add("outputRecipients: [" + String.join(", ", parties) + "]");
       lines.add("");
       Files.writeString(work.resolve("policy-" + p + ".yaml"), String.join("\n", lines), StandardCharsets.UTF_8);
