@@ -4,6 +4,7 @@ import io.veil.VeilException;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.jobs.bench.AggregateBench;
 import io.veil.jobs.bench.PsiBench;
+import io.veil.jobs.bench.VflBench;
 import io.veil.jobs.demo.PsiDemo;
 import io.veil.jobs.demo.ReportDemo;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ final class DevCommands {
     veil.addSubcommand(new CommandLine(new Demo(io)).addSubcommand(new DemoReport(io)));
     veil.addSubcommand(new Bench());
     veil.addSubcommand(new AggBench());
+    veil.addSubcommand(new VflBenchCommand());
   }
 
   @Command(name = "broker",
@@ -153,6 +155,20 @@ final class DevCommands {
         throw new ParameterException(spec.commandLine(), "--parties and --fa-parties must be at least 2");
       }
       return benchmark(() -> AggregateBench.run(options));
+    }
+  }
+
+  @Command(name = "vfl-bench",
+      description = {"Vertical federated training against centralised MLlib on this machine.", "",
+          "vfl-train on the demo data (guest: label + 13 features, host: 10), each party its own JVM (local[1]), "
+          + "federated LR then MLP; then MLlib logistic regression on the same split in one plaintext JVM; prints "
+          + "test AUCs, time and bytes per party per epoch, and an Arrow vs raw codec measurement.", ""})
+  static final class VflBenchCommand implements Callable<Integer> {
+    @Mixin VflBench.Options options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      return benchmark(() -> VflBench.run(options));
     }
   }
 }
