@@ -69,6 +69,7 @@ public record VflPredictSpec(String labelParty, String trainingJob, Map<String, 
       }
       models.put(p.id(), new ModelPart(part.string("path", null), part.string("format", "parquet"), sha));
     }
+    VflSettings.requireSameKeyLength(s, parties);
     return new VflPredictSpec(label, job, models, s.integer("batchSize", 1024, 1, 1 << 20),
         s.integer("partitions", 2, 1, 10_000), s.normalization());
   }

@@ -38,6 +38,17 @@ final class VflSettings {
     }
   }
 
+  /** Fails unless every party's key has as many columns (composite keys must match in length). */
+  static void requireSameKeyLength(SpecSection s, List<PartySpec> parties) {
+    int n = parties.get(0).input().keyColumns().size();
+    for (PartySpec p : parties) {
+      if (p.input().keyColumns().size() != n) {
+        throw s.errorAt("parties[" + p.id() + "].input.keyColumns", "has " + p.input().keyColumns().size()
+            + " columns but " + parties.get(0).id() + "'s has " + n + "; composite keys must match in length");
+      }
+    }
+  }
+
   /** A text field that must be one of {@code allowed} (lower case), {@code dflt} when absent. */
   static String oneOf(SpecSection s, String field, String dflt, String... allowed) {
     String v = s.string(field, dflt).toLowerCase(Locale.ROOT);

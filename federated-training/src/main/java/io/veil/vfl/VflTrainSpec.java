@@ -44,6 +44,8 @@ public record VflTrainSpec(
 
   /** Largest output width of a bottom model (the d of Z). */
   public static final int MAX_DIMS = 256;
+  /** Most topic partitions a training job's streams may have: (epochs + 1) x partitions. */
+  public static final int MAX_STREAM_PARTITIONS = 20_000;
   /** Largest hidden layer. */
   public static final int MAX_HIDDEN = 1024;
 
@@ -126,6 +128,7 @@ public record VflTrainSpec(
             + "trained model there (a table of its weights)");
       }
     }
+    VflSettings.requireSameKeyLength(s, parties);
     SpecSection b = s.child("bottom");
     b.allowOnly("model", "hidden", "dims");
     String bottomKind = VflSettings.oneOf(b, "model", "linear", "linear", "mlp");
@@ -160,9 +163,16 @@ public record VflTrainSpec(
         throw n.error("delta", "must be below 1 (typically 1e-5 or less)");
       }
     }
-    return new VflTrainSpec(label, labelColumn, bottom, top, s.integer("epochs", 10, 1, 10_000),
+    int epochs = s.integer("epochs", 10, 1, 10_000);
+    int partitions = s.integer("partitions", 2, 1, 10_000);
+    if ((long) (epochs + 1) * partitions > MAX_STREAM_PARTITIONS) {
+      throw s.error("epochs", "times partitions is too large: each epoch's partitions are partitions of the job's "
+          + "topics, (epochs + 1) x partitions = " + (long) (epochs + 1) * partitions + ", at most "
+          + MAX_STREAM_PARTITIONS + "; lower epochs or partitions");
+    }
+    return new VflTrainSpec(label, labelColumn, bottom, top, epochs,
         s.integer("batchSize", 256, 1, 1 << 20), lr, VflSettings.oneOf(s, "optimizer", "adam", "adam", "sgd"), l2,
-        s.longValue("seed", 42, 0), testFraction, s.integer("partitions", 2, 1, 10_000), noise, s.normalization(),
+        s.longValue("seed", 42, 0), testFraction, partitions, noise, s.normalization(),
         parties.stream().map(PartySpec::id).toList());
   }
 

@@ -71,6 +71,12 @@ class VflSpecTest {
     assertThatThrownBy(() -> JobSpec.parse(train.replace("      path: s3a://host-veil/models/credit-vfl/\n", "")
         .replace("    output:\n\n", "\n"), "t.yaml", null)).isInstanceOf(InvalidInputException.class);
 
+    assertThatThrownBy(() -> JobSpec.parse(train.replace("  epochs: 15", "  epochs: 9999").replace("partitions: 2",
+        "partitions: 8"), "t.yaml", null)).hasMessageContaining("vflTrain.epochs").hasMessageContaining("80000");
+    assertThatThrownBy(() -> JobSpec.parse(train.replace("keyColumns: [customer_id]",
+        "keyColumns: [customer_id, branch]"), "t.yaml", null))
+        .hasMessageContaining("parties[host].input.keyColumns").hasMessageContaining("match in length");
+
     String predict = example("vfl-predict.yaml");
     assertThatThrownBy(() -> JobSpec.parse(predict.replace("sha256: 9e8d", "sha256: zz8d"), "p.yaml", "2026-12"))
         .hasMessageContaining("vflPredict.models.host.sha256").hasMessageContaining("64 hex digits");

@@ -3,8 +3,11 @@ package io.veil.vfl.internal;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -78,12 +81,44 @@ public final class ArrowMatrix {
   }
 
   /**
+   * Walks the stream's messages (continuation marker, metadata length, flatbuffer metadata, body)
+   * and refuses any whose metadata or body would run past the bytes given: Arrow's reader would
+   * otherwise allocate a heap buffer of whatever metadata length a peer declares before reading it.
+   */
+  private static void checkFraming(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      while (b.remaining() >= 4) {
+        int length = b.getInt();
+        if (length == -1) { // continuation marker, then the length
+          length = b.remaining() >= 4 ? b.getInt() : -2;
+        }
+        if (length == 0) {
+          return; // end of stream
+        }
+        if (length < 0 || length > b.remaining()) {
+          throw new IllegalArgumentException("it is not a well-framed Arrow IPC stream (a message runs past its end)");
+        }
+        ByteBuffer meta = b.slice(b.position(), length).order(ByteOrder.LITTLE_ENDIAN);
+        long body = Message.getRootAsMessage(meta).bodyLength();
+        if (body < 0 || body > b.remaining() - length) {
+          throw new IllegalArgumentException("it is not a well-framed Arrow IPC stream (a body runs past its end)");
+        }
+        b.position(b.position() + length + (int) body);
+      }
+    } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
+      throw new IllegalArgumentException("it is not a well-framed Arrow IPC stream");
+    }
+  }
+
+  /**
    * Decodes a matrix written by {@link #encode} with the same {@code prefix}, {@code rows} and
    * {@code dims}.
    *
    * @throws IllegalArgumentException saying what is wrong, for anything else
    */
   public static long[] decode(byte[] bytes, String prefix, int rows, int dims) {
+    checkFraming(bytes);
     long budget = (long) rows * dims * 8 * 2 + IPC_OVERHEAD_BYTES;
     try (BufferAllocator a = root().newChildAllocator("decode", 0, budget);
         ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(bytes), a)) {

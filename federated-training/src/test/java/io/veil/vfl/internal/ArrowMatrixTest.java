@@ -54,6 +54,14 @@ class ArrowMatrixTest {
   }
 
   @Test
+  void aMessageDeclaringHugeMetadataIsRefusedUnread() {
+    // Continuation marker, then a metadata length of almost 2 GiB: Arrow's reader would allocate it.
+    byte[] bytes = {-1, -1, -1, -1, (byte) 0xf0, (byte) 0xff, (byte) 0xff, 0x7f, 1, 2, 3};
+    assertThatThrownBy(() -> ArrowMatrix.decode(bytes, "z", 7, 3)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("runs past its end");
+  }
+
+  @Test
   void aBatchDeclaringHugeBuffersIsRefusedWithoutAllocatingThem() {
     byte[] bytes = ArrowMatrix.encode("z", random(1024 * 8, 2), 1024, 8);
     assertThatThrownBy(() -> ArrowMatrix.decode(bytes, "z", 1, 8)).isInstanceOf(IllegalArgumentException.class);
