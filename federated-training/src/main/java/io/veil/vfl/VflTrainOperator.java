@@ -97,24 +97,26 @@ public final class VflTrainOperator implements SecureOperator {
     VflTrainSpec t = spec.settings(VflTrainSpec.class);
     List<String> others = t.parties().stream().filter(p -> !p.equals(t.labelParty())).toList();
     List<Leakage> out = new ArrayList<>();
-    String zNoise = t.noise() != null && t.noise().on().equals("z") ? " (with Gaussian noise, budget epsilon="
-        + t.noise().epsilon().toPlainString() + ", delta=" + t.noise().delta().toPlainString() + " over all epochs)"
-        : "";
-    String gNoise = t.noise() != null && t.noise().on().equals("gradients") ? " (with Gaussian noise, budget "
-        + "epsilon=" + t.noise().epsilon().toPlainString() + ", delta=" + t.noise().delta().toPlainString()
-        + " over all epochs)" : "";
     out.add(new Leakage(t.labelParty() + " (label party)", "Z = the sum of every party's bottom output, for each "
-        + "training row in each of the " + t.epochs() + " epochs and for each held-out row once" + zNoise
-        + (others.size() == 1 && !t.parties().isEmpty() ? "; with one feature party, Z minus its own part is "
-        + others.get(0) + "'s X W (not X)" : "") + "; the test AUC"));
+        + "training row in each of the " + t.epochs() + " epochs and for each held-out row once" + noise(t, "z")
+        + (others.size() == 1 ? "; with one feature party, Z minus its own part is " + others.get(0)
+        + "'s X W (not X)" : "") + "; the test AUC"));
     out.add(new Leakage("each feature party (" + String.join(", ", others) + ")", "dL/dZ for each of its training "
-        + "rows in each epoch" + gNoise + "; for a logistic top model with d=1 its sign is the row's label, so "
-        + "without noise the feature parties learn the training labels"));
+        + "rows in each epoch" + noise(t, "gradients") + (t.noise() != null && t.noise().on().equals("gradients")
+        ? "" : "; for a logistic top model with d=1 its sign is the row's label, so the feature parties learn the "
+        + "training labels") + "; its own part of the model"));
     out.add(new Leakage("every party", "the aligned row count and whether the key sets match; which rows are "
         + "held out (from the seed and the keys)"));
-    out.add(new Leakage("Kafka operator / network", "row counts per partition, d, batch sizes, epochs, timing; "
-        + "Z shares are masked and dL/dZ is padded, so no value"));
+    out.add(new Leakage("Kafka operator / network", "rows per partition and batch, d, epochs, timing; "
+        + "no value: Z shares are masked and dL/dZ is padded"));
     return List.copyOf(out);
+  }
+
+  /** The noise clause of a role's statement, when the spec puts noise on what it receives. */
+  private static String noise(VflTrainSpec t, String on) {
+    return t.noise() == null || !t.noise().on().equals(on) ? "" : " (with Gaussian noise, each row clipped to norm "
+        + t.noise().clip().toPlainString() + ", budget epsilon=" + t.noise().epsilon().toPlainString() + ", delta="
+        + t.noise().delta().toPlainString() + " over all epochs)";
   }
 
   @Override

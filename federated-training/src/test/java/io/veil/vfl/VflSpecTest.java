@@ -85,6 +85,20 @@ class VflSpecTest {
   }
 
   @Test
+  void theLeakageStatementNamesTheRolesAndFollowsTheNoise() throws IOException {
+    JobSpec plain = JobSpec.read(EXAMPLES.resolve("vfl-train.yaml"), null);
+    java.util.List<io.veil.job.Leakage> s = plain.secureOperator().leakage(plain);
+    assertThat(s).extracting(io.veil.job.Leakage::role).contains("guest (label party)",
+        "each feature party (host)", "Kafka operator / network");
+    assertThat(s.get(0).learns()).contains("15 epochs").contains("host's X W");
+    assertThat(s.get(1).learns()).contains("learn the training labels");
+    JobSpec noisy = JobSpec.parse(example("vfl-train.yaml").replace("  # noise: {on: gradients",
+        "  noise: {on: gradients"), "t.yaml", null);
+    java.util.List<io.veil.job.Leakage> n = noisy.secureOperator().leakage(noisy);
+    assertThat(n.get(1).learns()).contains("Gaussian noise").contains("epsilon=8").doesNotContain("learn the training");
+  }
+
+  @Test
   void theGaussianMechanismSplitsTheBudgetOverTheEpochs() {
     VflTrainSpec.Noise n = new VflTrainSpec.Noise("gradients", new java.math.BigDecimal("8"),
         new java.math.BigDecimal("1e-5"), java.math.BigDecimal.ONE);
