@@ -5,7 +5,6 @@ import io.veil.spec.ColumnUse;
 import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,11 +96,6 @@ public record VflPredictSpec(String labelParty, String trainingJob, Map<String, 
   /** The key columns align the rows; the features are {@link ColumnUse#TRAIN} (used as the model was trained). */
   @Override
   public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
-    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
-    if (party.input() != null) {
-      ColumnUse.JOIN_KEY.addTo(uses, party.input().keyColumns());
-      ColumnUse.TRAIN.addTo(uses, party.input().columns());
-    }
-    return uses;
+    return VflSettings.columnUses(party);
   }
 }

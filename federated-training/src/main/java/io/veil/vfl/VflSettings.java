@@ -1,12 +1,15 @@
 package io.veil.vfl;
 
 import io.veil.psi.KeyNormalization;
+import io.veil.spec.ColumnUse;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Spec-reading helpers shared by the vflTrain and vflPredict sections. */
 final class VflSettings {
@@ -65,6 +68,16 @@ final class VflSettings {
       throw s.error(field, "must be above 0");
     }
     return v;
+  }
+
+  /** The key columns align the rows; every other listed column is {@link ColumnUse#TRAIN}. */
+  static Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
+    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
+    if (party.input() != null) {
+      ColumnUse.JOIN_KEY.addTo(uses, party.input().keyColumns());
+      ColumnUse.TRAIN.addTo(uses, party.input().columns());
+    }
+    return uses;
   }
 
   static Map<String, Object> canonical(KeyNormalization n) {

@@ -7,7 +7,6 @@ import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -205,12 +204,7 @@ public record VflTrainSpec(
   /** The key columns align the rows; the features and the label are {@link ColumnUse#TRAIN}. */
   @Override
   public Map<String, Set<ColumnUse>> columnUses(PartySpec party) {
-    Map<String, Set<ColumnUse>> uses = new LinkedHashMap<>();
-    if (party.input() != null) {
-      ColumnUse.JOIN_KEY.addTo(uses, party.input().keyColumns());
-      ColumnUse.TRAIN.addTo(uses, party.input().columns());
-    }
-    return uses;
+    return VflSettings.columnUses(party);
   }
 
   @Override

@@ -362,9 +362,9 @@ public final class AggregateOperator implements SecureOperator {
       // One scan: every input column (committed), then the encoder's columns.
       List<Column> cols = new ArrayList<>();
       cols.add(col("*"));
-      spec.groupBy().forEach(g -> cols.add(g.values() != null ? col(quote(g.column())).cast("string")
-          : col(quote(g.column()))));
-      spec.sums().forEach(v -> cols.add(col(quote(v.column()))));
+      spec.groupBy().forEach(g -> cols.add(g.values() != null ? col(Runs.quote(g.column())).cast("string")
+          : col(Runs.quote(g.column()))));
+      spec.sums().forEach(v -> cols.add(col(Runs.quote(v.column()))));
       int committed = input.schema().fields().length;
       CommittedScan.Collected scanned = CommittedScan.collect(input.select(cols.toArray(Column[]::new)).javaRDD()
           .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec),
@@ -527,8 +527,4 @@ public final class AggregateOperator implements SecureOperator {
     }
   }
 
-  /** A column name quoted for Spark (names such as {@code default.payment.next.month} hold dots). */
-  public static String quote(String column) {
-    return "`" + column.replace("`", "``") + "`";
-  }
 }

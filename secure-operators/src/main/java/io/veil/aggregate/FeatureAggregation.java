@@ -194,8 +194,8 @@ public final class FeatureAggregation implements SecureOperator {
     c.op().beginStep(OperatorContext.STEP_INPUT, "committing to the input and ordering its rows by key");
     List<Column> cols = new ArrayList<>();
     cols.add(col("*"));
-    keyColumns.forEach(k -> cols.add(col(AggregateOperator.quote(k)).cast("string")));
-    valueColumns.forEach(v -> cols.add(col(AggregateOperator.quote(v))));
+    keyColumns.forEach(k -> cols.add(col(Runs.quote(k)).cast("string")));
+    valueColumns.forEach(v -> cols.add(col(Runs.quote(v))));
     int committed = input.schema().fields().length;
     DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(commitmentSalt, committed);
     JavaRDD<FeatureRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()

@@ -332,7 +332,7 @@ class ColumnRulesPolicyTest {
     return Stream.of(
         Arguments.of("unknown use", policy(rule("segment", "[outputs]")),
             "'columnRules[0].allow' names 'outputs', which is not a column use; use join-key, group-by, aggregate, "
-                + "output ([] for none)"),
+                + "output, train ([] for none)"),
         Arguments.of("unknown field", policy(rule("segment", "[output]"), "  - {column: x, alow: [output]}"),
             "unknown field 'columnRules[1].alow'. Allowed here: allow, column, peers."),
         Arguments.of("missing column", policy("  - {allow: [output]}"), "'columnRules[0].column' is required"),
@@ -359,7 +359,7 @@ class ColumnRulesPolicyTest {
 
   @Test
   void useNamesAreTheYamlNames() {
-    assertThat(ColumnUse.yamlNames()).containsExactly("join-key", "group-by", "aggregate", "output");
+    assertThat(ColumnUse.yamlNames()).containsExactly("join-key", "group-by", "aggregate", "output", "train");
     assertThat(ColumnUse.fromYamlName("group-by")).contains(ColumnUse.GROUP_BY);
     assertThat(ColumnUse.fromYamlName("group_by")).isEmpty();
     assertThat(ColumnUse.OUTPUT).hasToString("output");

@@ -3,10 +3,11 @@ package io.veil.vfl.internal;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.InvalidInputException;
-import io.veil.aggregate.AggregateOperator;
 import io.veil.aggregate.internal.AggregationContext;
 import io.veil.aggregate.internal.Alignment;
 import io.veil.aggregate.internal.CommittedScan;
+import io.veil.aggregate.internal.FeatureRows;
+import io.veil.aggregate.internal.Runs;
 import io.veil.job.OperatorContext;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.DatasetCommitment;
@@ -48,10 +49,10 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
     op.beginStep(OperatorContext.STEP_INPUT, "committing to the input, checking and placing its rows");
     List<Column> cols = new ArrayList<>();
     cols.add(col("*"));
-    l.keyColumns().forEach(k -> cols.add(col(AggregateOperator.quote(k)).cast("string")));
-    l.features().forEach(f -> cols.add(col(AggregateOperator.quote(f)).cast("double")));
+    l.keyColumns().forEach(k -> cols.add(col(Runs.quote(k)).cast("string")));
+    l.features().forEach(f -> cols.add(col(Runs.quote(f)).cast("double")));
     if (l.labelColumn() != null) {
-      cols.add(col(AggregateOperator.quote(l.labelColumn())).cast("double"));
+      cols.add(col(Runs.quote(l.labelColumn())).cast("double"));
     }
     int committed = input.schema().fields().length;
     byte[] salt = op.inputCommitmentSalt();
@@ -62,9 +63,10 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = op.jobId();
     CommittedScan.Collected scanned = CommittedScan.collect(
-        encoded.mapPartitionsToPair(rows -> VflRows.Tally.of(jobId, hasher, rows)), VflRows.Tally.MERGE, salt);
-    VflRows.Tally tally = scanned.entries().isEmpty() ? new VflRows.Tally()
-        : (VflRows.Tally) scanned.entries().get(0)._2();
+        encoded.mapPartitionsToPair(rows -> FeatureRows.Tally.of(jobId, hasher, rows)), FeatureRows.Tally::merge,
+        salt);
+    FeatureRows.Tally tally = scanned.entries().isEmpty() ? new FeatureRows.Tally()
+        : (FeatureRows.Tally) scanned.entries().get(0)._2(); // the only other key: TALLY
     List<String> found = new ArrayList<>();
     note(found, tally.problems[VflRows.NULL_KEY], "a NULL key");
     note(found, tally.problems[VflRows.NULL_FEATURE], "a NULL feature");

@@ -1,12 +1,10 @@
 package io.veil.vfl.internal;
 
-import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.FeatureRows;
 import io.veil.crypto.Sha256;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.DatasetCommitment;
 import java.io.Serializable;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,11 +24,12 @@ import scala.Tuple2;
  * holds the same keys in the same order at every party without any exchange.
  */
 public final class VflRows {
-  public static final int OK = 0;
-  public static final int NULL_KEY = 1;
+  public static final int OK = FeatureRows.OK;
+  public static final int NULL_KEY = FeatureRows.NULL_KEY;
   public static final int NULL_FEATURE = 2;
   public static final int NOT_FINITE = 3;
-  public static final int BAD_LABEL = 4;
+  /** The highest problem number: {@link FeatureRows.Tally} counts up to {@link FeatureRows#INEXACT}. */
+  public static final int BAD_LABEL = FeatureRows.INEXACT;
 
   private VflRows() {}
 
@@ -60,17 +59,16 @@ public final class VflRows {
     return key == null ? null : new String(key, StandardCharsets.ISO_8859_1);
   }
 
-  /** One encoded input row. A plain class, not a record (Kryo). */
-  public static final class Encoded implements Serializable {
+  /**
+   * One encoded input row: the normalised key, the key text (when kept), the problem found (0 for
+   * none) and the row's commitment hash, as feature aggregation's rows, with the features, the label
+   * and whether the row is held out. A plain class, not a record (Kryo).
+   */
+  public static final class Encoded extends FeatureRows.Encoded {
     private static final long serialVersionUID = 1L;
-    public String sortKey;
-    public String[] keyText;
     public double[] x;
     public double y;
     public boolean test;
-    public int problem;
-    /** The row's commitment hash (all its input columns), until the tally pass has used it. */
-    public byte[] rowHash;
 
     /** This row without its commitment hash, for the shuffle that places it. */
     public Encoded withoutHash() {
@@ -173,50 +171,6 @@ public final class VflRows {
       e.test = isTest(seed, testFraction, e.sortKey);
       return e;
     }
-  }
-
-  /** Row count, problems by kind, and the key-set digest of one pass. Plain class (Kryo). */
-  public static final class Tally implements Serializable {
-    private static final long serialVersionUID = 1L;
-    public static final int TALLY = -1;
-    public long rows;
-    public long[] problems = new long[BAD_LABEL + 1];
-    public BigInteger digest = BigInteger.ZERO;
-
-    /** Tallies one partition, beside its row hashes packed per commitment bucket ({@link CommittedScan}). */
-    public static Iterator<Tuple2<Integer, Object>> of(String jobId, DatasetCommitment.Hasher hasher,
-        Iterator<Encoded> rows) {
-      Tally t = new Tally();
-      DatasetCommitment.Hasher h = hasher.fresh();
-      while (rows.hasNext()) {
-        Encoded e = rows.next();
-        t.rows++;
-        t.problems[e.problem]++;
-        h.addHash(e.rowHash);
-        if (e.problem == OK) {
-          t.digest = FeatureRows.addDigests(t.digest, FeatureRows.keyDigest(jobId, e.sortKey));
-        }
-      }
-      List<Tuple2<Integer, Object>> out = new ArrayList<>();
-      out.add(new Tuple2<>(TALLY, t));
-      h.packed().forEach(b -> out.add(new Tuple2<>(CommittedScan.bucketKey(b._1()), b._2())));
-      return out.iterator();
-    }
-
-    /** Merges two values of one key: tallies, or packed row hashes. */
-    public static final Function2<Object, Object, Object> MERGE = (a, b) -> {
-      if (a instanceof Tally x) {
-        Tally y = (Tally) b;
-        Tally t = new Tally();
-        t.rows = x.rows + y.rows;
-        for (int i = 0; i < t.problems.length; i++) {
-          t.problems[i] = x.problems[i] + y.problems[i];
-        }
-        t.digest = FeatureRows.addDigests(x.digest, y.digest);
-        return t;
-      }
-      return CommittedScan.merge(a, b);
-    };
   }
 
   /** Sends a normalised key to its {@link #partition}. */

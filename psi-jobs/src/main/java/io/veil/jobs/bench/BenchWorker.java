@@ -32,6 +32,7 @@ import org.apache.spark.sql.SparkSession;
  * BenchWorker gen-fa     master=.. out=DIR rows=N dims=D parties=P
  * BenchWorker plain-agg  master=.. inputs=A,B,C out=DIR [secure=DIR buckets=true|false]
  * BenchWorker plain-fa   master=.. inputs=A,B out=DIR dims=D [secure=DIR]
+ * BenchWorker plain-vfl  master=.. guest=FILE host=FILE seed=S testFraction=F   (see VflBaseline)
  * </pre>
  */
 public final class BenchWorker {
@@ -65,6 +66,7 @@ public final class BenchWorker {
         case "gen-fa" -> genFeatures(spark, o);
         case "plain-agg" -> plainAggregate(spark, o);
         case "plain-fa" -> plainFeatures(spark, o);
+        case "plain-vfl" -> VflBaseline.run(spark, o, BenchWorker::print);
         default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
       }
     } catch (RuntimeException e) {

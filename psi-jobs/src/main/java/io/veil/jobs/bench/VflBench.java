@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  *   <li>Two vfl-train runs, guest and host each its own JVM with {@code local[1]}, over one embedded
  *       Kafka broker (in this JVM): bottom linear d=1 / top logistic (federated LR), then bottom
  *       mlp (hidden 8, d=4) / top mlp (hidden 8).
- *   <li>One plaintext JVM ({@link VflWorker}, {@code local[1]}): joins the two files on id, holds
+ *   <li>One plaintext JVM ({@link BenchWorker} {@code plain-vfl}, {@code local[1]}): joins the two files on id, holds
  *       out the same rows as vfl-train ({@code VflRows.isTest}, same seed and test fraction), trains
  *       MLlib LR on all 23 features (centralised) and on guest's 13 alone, and scores the held-out
  *       rows (area under ROC).
@@ -172,7 +172,7 @@ public final class VflBench {
     System.out.println("centralised MLlib LR (plaintext JVM, local[1])...");
     long p0 = System.nanoTime();
     PartyProcess plain = PartyProcess.startJava("plain", System.getProperty("java.class.path"),
-        VflWorker.class.getName(), List.of("master=local[1]", "guest=" + guestCsv, "host=" + hostCsv,
+        BenchWorker.class.getName(), List.of("plain-vfl", "master=local[1]", "guest=" + guestCsv, "host=" + hostCsv,
             "seed=" + o.seed, "testFraction=" + TEST_FRACTION), o.heap, List.of(), work, log(work, "plain"));
     int plainExit = plain.await(timeoutMs);
     double plainWallS = (System.nanoTime() - p0) / 1e9;

@@ -34,7 +34,7 @@ public final class FeatureRows {
    * that string order is unsigned byte order: every party sorts the same keys the same way. A
    * plain class, not a record (Kryo).
    */
-  public static final class Encoded implements Serializable {
+  public static class Encoded implements Serializable {
     private static final long serialVersionUID = 1L;
     public String sortKey;
     public String[] keyText;
@@ -43,7 +43,8 @@ public final class FeatureRows {
     /** The input row's commitment hash (all its columns), until the tally pass has used it. */
     public byte[] rowHash;
 
-    Encoded() {}
+    /** For Kryo, and for operators that extend the row with their own values (vfl's rows). */
+    public Encoded() {}
 
     Encoded(String sortKey, String[] keyText, long[] values, int problem) {
       this.sortKey = sortKey;
@@ -200,7 +201,11 @@ public final class FeatureRows {
     }
   }
 
-  /** One pass over the encoded rows: row count, problems by kind, and the key-set digest. Plain class (Kryo). */
+  /**
+   * One pass over the encoded rows: row count, problems by kind (a row's {@code problem}, 0 for none,
+   * at most {@link #INEXACT}: operators extending {@link Encoded} number theirs alike), and the
+   * key-set digest. Plain class (Kryo).
+   */
   public static final class Tally implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Key of the tally among the commitment buckets. */
@@ -215,7 +220,7 @@ public final class FeatureRows {
      * Object)}.
      */
     public static Iterator<Tuple2<Integer, Object>> of(String jobId, DatasetCommitment.Hasher hasher,
-        Iterator<Encoded> rows) {
+        Iterator<? extends Encoded> rows) {
       Tally t = new Tally();
       DatasetCommitment.Hasher h = hasher.fresh();
       while (rows.hasNext()) {

@@ -12,6 +12,11 @@ public final class Runs {
   public static final String NULL_HINT = " (a value that cannot be read as its column's type, such as a CSV cell "
       + "that does not parse as the declared type, is read as NULL)";
 
+  /** A column name quoted for Spark (names such as {@code default.payment.next.month} hold dots). */
+  public static String quote(String column) {
+    return "`" + column.replace("`", "``") + "`";
+  }
+
   /** The type of {@code column} in {@code schema}, or null when it is missing. */
   public static DataType type(StructType schema, String column) {
     for (StructField f : schema.fields()) {

@@ -1,8 +1,13 @@
 package io.veil.connectors.kafka.internal;
 
 import io.veil.connectors.kafka.KafkaChannelConfig;
+import io.veil.connectors.kafka.internal.KafkaErrors.Access;
+import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 
 /** Creates and closes the channel's assigned (group-less) byte-array consumers. */
 final class Consumers {
@@ -22,6 +27,33 @@ final class Consumers {
       return new KafkaConsumer<>(ClientProperties.followerConsumer(config));
     } catch (KafkaException e) {
       throw KafkaErrors.clientCreation("consumer", config, e);
+    }
+  }
+
+  /**
+   * Checks that {@code topic} has partition {@code tp}, assigns the consumer to it from its first
+   * record and runs {@code andThen} (more setup), all bounded by timeout.ms; on any failure closes
+   * the consumer and throws the error naming {@code openAction}.
+   */
+  static void assignFromStart(KafkaConsumer<byte[], byte[]> consumer, KafkaChannelConfig config, TopicPartition tp,
+      String openAction, Runnable andThen) {
+    try {
+      List<PartitionInfo> partitions = consumer.partitionsFor(tp.topic(), Duration.ofMillis(config.timeoutMs()));
+      if (partitions == null || partitions.isEmpty()) {
+        throw KafkaErrors.missingTopic(openAction, tp.topic(), config);
+      }
+      if (tp.partition() >= partitions.size()) {
+        throw KafkaErrors.noSuchPartition(openAction, tp.topic(), tp.partition(), partitions.size());
+      }
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      andThen.run();
+    } catch (KafkaException e) {
+      closeQuietly(consumer, config);
+      throw KafkaErrors.kafkaFailure(openAction, Access.READ, tp.topic(), config, e);
+    } catch (RuntimeException e) {
+      closeQuietly(consumer, config);
+      throw e;
     }
   }
 

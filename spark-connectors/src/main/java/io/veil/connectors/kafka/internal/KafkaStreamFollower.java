@@ -5,12 +5,10 @@ import io.veil.connectors.kafka.KafkaChannelConfig;
 import io.veil.connectors.kafka.internal.KafkaErrors.Access;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 
@@ -42,25 +40,8 @@ public final class KafkaStreamFollower implements StreamFollower {
       throw KafkaErrors.noSuchPartition("open a follower", topic, partition, 0);
     }
     this.consumer = Consumers.createFollower(config);
-    String openAction = "open a follower on Kafka topic '" + topic + "' partition " + partition;
-    try {
-      List<PartitionInfo> partitions =
-          consumer.partitionsFor(topic, Duration.ofMillis(config.timeoutMs()));
-      if (partitions == null || partitions.isEmpty()) {
-        throw KafkaErrors.missingTopic(openAction, topic, config);
-      }
-      if (partition >= partitions.size()) {
-        throw KafkaErrors.noSuchPartition(openAction, topic, partition, partitions.size());
-      }
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-    } catch (KafkaException e) {
-      Consumers.closeQuietly(consumer, config);
-      throw KafkaErrors.kafkaFailure(openAction, Access.READ, topic, config, e);
-    } catch (RuntimeException e) {
-      Consumers.closeQuietly(consumer, config);
-      throw e;
-    }
+    Consumers.assignFromStart(consumer, config, tp, "open a follower on Kafka topic '" + topic + "' partition "
+        + partition, () -> { });
   }
 
   @Override

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -44,26 +43,10 @@ public final class KafkaStreamReader implements StreamReader {
       throw KafkaErrors.noSuchPartition("open a reader", topic, partition, 0);
     }
     this.consumer = Consumers.create(config);
-    String openAction = "open a reader on Kafka topic '" + topic + "' partition " + partition;
-    try {
-      Duration timeout = Duration.ofMillis(config.timeoutMs());
-      List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
-      if (partitions == null || partitions.isEmpty()) {
-        throw KafkaErrors.missingTopic(openAction, topic, config);
-      }
-      if (partition >= partitions.size()) {
-        throw KafkaErrors.noSuchPartition(openAction, topic, partition, partitions.size());
-      }
-      consumer.assign(List.of(tp));
-      this.endOffset = consumer.endOffsets(List.of(tp), timeout).get(tp);
-      consumer.seekToBeginning(List.of(tp));
-    } catch (KafkaException e) {
-      Consumers.closeQuietly(consumer, config);
-      throw KafkaErrors.kafkaFailure(openAction, Access.READ, topic, config, e);
-    } catch (RuntimeException e) {
-      Consumers.closeQuietly(consumer, config);
-      throw e;
-    }
+    long[] end = new long[1];
+    Consumers.assignFromStart(consumer, config, tp, "open a reader on Kafka topic '" + topic + "' partition "
+        + partition, () -> end[0] = consumer.endOffsets(List.of(tp), Duration.ofMillis(config.timeoutMs())).get(tp));
+    this.endOffset = end[0];
   }
 
   /** Offset one past the last record this reader returns. */

@@ -3,15 +3,13 @@ package io.veil.jobs.bench;
 import static org.apache.spark.sql.functions.callUDF;
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.veil.psi.KeyNormalization;
 import io.veil.vfl.internal.VflRows;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
@@ -24,7 +22,7 @@ import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * The plaintext side of {@link VflBench}, run as its own JVM (like a party): joins the guest and
+ * The plaintext side of {@link VflBench}, run by {@link BenchWorker} in its own JVM (like a party): joins the guest and
  * host CSV files on id, holds out exactly the rows vfl-train holds out ({@link VflRows#isTest} with
  * the same seed and test fraction), trains MLlib's {@link LogisticRegression} on the training rows
  * (every feature of both parties: the centralised model; then guest's features alone: the label
@@ -32,49 +30,22 @@ import org.apache.spark.sql.types.DataTypes;
  * (area under ROC). Prints its figures at the end as one JSON object on standard output.
  *
  * <pre>
- * VflWorker master=local[1] guest=FILE host=FILE seed=42 testFraction=0.2
+ * BenchWorker plain-vfl master=local[1] guest=FILE host=FILE seed=42 testFraction=0.2
  * </pre>
  */
-public final class VflWorker {
-  private static final Map<String, Object> FIGURES = new LinkedHashMap<>();
+final class VflBaseline {
+  private final BiConsumer<String, Object> figures;
 
-  private VflWorker() {}
-
-  public static void main(String[] argv) {
-    if (System.getProperty("log4j2.configurationFile") == null) {
-      System.setProperty("log4j2.configurationFile", "classpath:io/veil/jobs/veil-cli-log4j2.properties");
-    }
-    Map<String, String> o = new LinkedHashMap<>();
-    for (String a : argv) {
-      int eq = a.indexOf('=');
-      o.put(a.substring(0, eq), a.substring(eq + 1));
-    }
-    long s0 = System.nanoTime();
-    SparkSession spark = SparkSession.builder().appName("veil-vfl-bench-worker").master(o.get("master"))
-        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate();
-    FIGURES.put("session_ms", (System.nanoTime() - s0) / 1_000_000);
-    int code = 0;
-    try {
-      centralised(spark, o);
-    } catch (RuntimeException e) {
-      e.printStackTrace();
-      code = 1;
-    } finally {
-      spark.stop();
-    }
-    try {
-      System.out.println(new ObjectMapper().writeValueAsString(FIGURES));
-    } catch (JsonProcessingException e) {
-      e.printStackTrace();
-      code = 1;
-    }
-    System.out.flush();
-    System.exit(code);
+  private VflBaseline(BiConsumer<String, Object> figures) {
+    this.figures = figures;
   }
 
-  private static void centralised(SparkSession spark, Map<String, String> o) {
+  /** Runs the baseline with {@link BenchWorker}'s session, recording its figures with {@code figures}. */
+  static void run(SparkSession spark, Map<String, String> o, BiConsumer<String, Object> figures) {
+    new VflBaseline(figures).centralised(spark, o);
+  }
+
+  private void centralised(SparkSession spark, Map<String, String> o) {
     long seed = Long.parseLong(o.get("seed"));
     double testFraction = Double.parseDouble(o.get("testFraction"));
     spark.udf().register("vfl_is_test", (UDF1<String, Boolean>) id ->
@@ -85,8 +56,8 @@ public final class VflWorker {
     Dataset<Row> host = read(spark, o.get("host"), "h_");
     Dataset<Row> joined = guest.join(host, "id").withColumn("test", callUDF("vfl_is_test", col("id"))).cache();
     long rows = joined.count();
-    FIGURES.put("join_ms", (System.nanoTime() - t0) / 1_000_000);
-    FIGURES.put("rows", rows);
+    figures.accept("join_ms", (System.nanoTime() - t0) / 1_000_000);
+    figures.accept("rows", rows);
 
     List<String> guestFeatures = new ArrayList<>();
     List<String> all = new ArrayList<>();
@@ -98,21 +69,21 @@ public final class VflWorker {
         all.add(c);
       }
     }
-    FIGURES.put("features_all", all.size());
-    FIGURES.put("features_guest", guestFeatures.size());
+    figures.accept("features_all", all.size());
+    figures.accept("features_guest", guestFeatures.size());
     Dataset<Row> train = joined.filter(col("test").equalTo(false));
     Dataset<Row> test = joined.filter(col("test"));
-    FIGURES.put("train_rows", train.count());
-    FIGURES.put("test_rows", test.count());
-    FIGURES.put("test_positives", test.filter(col("label").equalTo(1.0)).count());
+    figures.accept("train_rows", train.count());
+    figures.accept("test_rows", test.count());
+    figures.accept("test_positives", test.filter(col("label").equalTo(1.0)).count());
 
     fitAndScore("all", all, train, test, true);
     fitAndScore("guest", guestFeatures, train, test, false);
-    FIGURES.put("total_ms", (System.nanoTime() - t0) / 1_000_000);
+    figures.accept("total_ms", (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** Trains LR on {@code features} over {@code train} (timed), scores {@code test}; optionally fits once more. */
-  private static void fitAndScore(String tag, List<String> features, Dataset<Row> train, Dataset<Row> test,
+  private void fitAndScore(String tag, List<String> features, Dataset<Row> train, Dataset<Row> test,
       boolean warmRefit) {
     VectorAssembler va = new VectorAssembler().setInputCols(features.toArray(String[]::new)).setOutputCol("features");
     Dataset<Row> tr = va.transform(train).select("features", "label").cache();
@@ -127,17 +98,17 @@ public final class VflWorker {
         .setMetricName("areaUnderROC").evaluate(m.transform(te));
     double trainAuc = new BinaryClassificationEvaluator().setLabelCol("label").setRawPredictionCol("rawPrediction")
         .setMetricName("areaUnderROC").evaluate(m.transform(tr));
-    FIGURES.put(tag + "_fit_ms", fitMs);
-    FIGURES.put(tag + "_fit_cpu_ms", fitCpuMs);
+    figures.accept(tag + "_fit_ms", fitMs);
+    figures.accept(tag + "_fit_cpu_ms", fitCpuMs);
     if (warmRefit) {
       // The first fit in this JVM also pays for class loading and JIT; a second, identical fit does not.
       long t1 = System.nanoTime();
       new LogisticRegression().setLabelCol("label").setFeaturesCol("features").fit(tr);
-      FIGURES.put(tag + "_refit_ms", (System.nanoTime() - t1) / 1_000_000);
+      figures.accept(tag + "_refit_ms", (System.nanoTime() - t1) / 1_000_000);
     }
-    FIGURES.put(tag + "_iterations", m.summary().totalIterations());
-    FIGURES.put(tag + "_test_auc", String.format(Locale.ROOT, "%.6f", auc));
-    FIGURES.put(tag + "_train_auc", String.format(Locale.ROOT, "%.6f", trainAuc));
+    figures.accept(tag + "_iterations", m.summary().totalIterations());
+    figures.accept(tag + "_test_auc", String.format(Locale.ROOT, "%.6f", auc));
+    figures.accept(tag + "_train_auc", String.format(Locale.ROOT, "%.6f", trainAuc));
     tr.unpersist();
   }
 
