@@ -164,10 +164,15 @@ final class DevCommands {
           + "federated LR then MLP; then MLlib logistic regression on the same split in one plaintext JVM; prints "
           + "test AUCs, time and bytes per party per epoch, and an Arrow vs raw codec measurement.", ""})
   static final class VflBenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin VflBench.Options options;
 
     @Override
     public Integer call() throws InterruptedException {
+      String bad = options.problem();
+      if (bad != null) {
+        throw new ParameterException(spec.commandLine(), bad);
+      }
       return benchmark(() -> VflBench.run(options));
     }
   }

@@ -82,6 +82,21 @@ public final class VflBench {
             + "default: ${DEFAULT-VALUE}.")
     int partitions;
 
+    /** What is wrong with the options, naming the option, or null: checked before anything starts. */
+    public String problem() {
+      if (epochs < 1 || batchSize < 1 || partitions < 1) {
+        return "--epochs, --batch-size and --partitions must be at least 1";
+      }
+      try {
+        if (!(Double.parseDouble(learningRate) > 0)) {
+          return "--learning-rate must be a number above 0, not " + learningRate;
+        }
+      } catch (NumberFormatException e) {
+        return "--learning-rate must be a number above 0, not " + learningRate;
+      }
+      return null;
+    }
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
         description = "Seed of the train/test split, initial weights and batch order; default: ${DEFAULT-VALUE}.")
     long seed;
