@@ -59,6 +59,8 @@ public final class Exchange implements Serializable {
   static final double Z_SCALE = 0x1.0p24;
   /** Fixed-point scale of dL/dZ: 2^40 (about 1e-12; gradients are means over a batch). */
   static final double G_SCALE = 0x1.0p40;
+  /** Retries of one task a reader tolerates (Spark's default spark.task.maxFailures is 4). */
+  static final int MAX_RETRIES = 8;
   private static final double Z_LIMIT = 0x1.0p38;
   private static final double G_LIMIT = 0x1.0p22;
 
@@ -146,6 +148,8 @@ public final class Exchange implements Serializable {
     final IdentityKeys signer = runKey.identity();
     final TaskResult result = new TaskResult();
     final List<AutoCloseable> open = new ArrayList<>();
+    /** Batches read again per follower (a retried task's), bounded so that a flood cannot hold a task. */
+    final Map<StreamFollower, Long> repeats = new java.util.IdentityHashMap<>();
 
     StreamWriter writer(String stream, int partition) {
       StreamWriter w = channel.openWriter(stream, partition);
@@ -183,7 +187,15 @@ public final class Exchange implements Serializable {
         BatchCodec.Batch b = BatchCodec.decode(record, jobId, stream, sender, identities.get(sender), partition, 1,
             step);
         if (b.seq() < seq) {
-          continue; // sent again by a retried task
+          // Sent again by a retried task, which repeats at most the batches before this one, once per retry.
+          long again = repeats.merge(f, 1L, Long::sum);
+          if (again > MAX_RETRIES * (seq + 1L)) {
+            throw new ProtocolException(sender, step, "Cannot accept data from " + sender + " in step '" + step
+                + "': " + again + " batches before batch " + seq + " of stream partition " + partition + " arrived "
+                + "again, more than " + MAX_RETRIES + " retried tasks would send. The job was aborted; check that only "
+                + "the job's parties can write to the channel.");
+          }
+          continue;
         }
         if (b.seq() > seq) {
           throw new ProtocolException(sender, step, "Cannot accept data from " + sender + " in step '" + step
