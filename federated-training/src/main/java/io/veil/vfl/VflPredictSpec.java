@@ -84,7 +84,7 @@ public record VflPredictSpec(String labelParty, String trainingJob, Map<String, 
     m.put("models", parts);
     m.put("batchSize", batchSize);
     m.put("partitions", partitions);
-    m.put("normalize", VflSettings.canonical(normalization));
+    m.put("normalize", normalization.canonical());
     return m;
   }
 

@@ -1,6 +1,5 @@
 package io.veil.vfl;
 
-import io.veil.psi.KeyNormalization;
 import io.veil.spec.ColumnUse;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
@@ -78,9 +77,5 @@ final class VflSettings {
       ColumnUse.TRAIN.addTo(uses, party.input().columns());
     }
     return uses;
-  }
-
-  static Map<String, Object> canonical(KeyNormalization n) {
-    return Map.of("trim", n.trim(), "case", n.caseMode().name().toLowerCase(Locale.ROOT));
   }
 }

@@ -191,7 +191,7 @@ public record VflTrainSpec(
     m.put("testFraction", testFraction.stripTrailingZeros().toPlainString());
     m.put("partitions", partitions);
     m.put("noise", noise == null ? null : noise.canonical());
-    m.put("normalize", VflSettings.canonical(normalization));
+    m.put("normalize", normalization.canonical());
     return m;
   }
 

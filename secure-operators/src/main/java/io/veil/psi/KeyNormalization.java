@@ -24,6 +24,11 @@ public record KeyNormalization(boolean trim, CaseMode caseMode) implements Seria
   /** Trim, keep case: the default. */
   public static final KeyNormalization DEFAULT = new KeyNormalization(true, CaseMode.NONE);
 
+  /** As a spec section's {@code normalize} field, defaults explicit, for the canonical JSON of a contract. */
+  public java.util.Map<String, Object> canonical() {
+    return java.util.Map.of("trim", trim, "case", caseMode.name().toLowerCase(Locale.ROOT));
+  }
+
   public String apply(String value) {
     String v = trim ? value.strip() : value;
     return switch (caseMode) {

@@ -88,7 +88,7 @@ public final class FeatureAggregateSection {
     m.put("dims", f.dims());
     m.put("scale", f.scale());
     m.put("maxAbs", f.maxAbs().stripTrailingZeros().toPlainString());
-    m.put("normalize", PsiSection.normalizationMap(f.normalization()));
+    m.put("normalize", f.normalization().canonical());
     m.put("partitions", f.partitions());
     m.put("batchRows", f.batchRows());
     return m;

@@ -88,10 +88,6 @@ public final class PsiSection {
     return new KeyNormalization(r.bool(norm, path + ".normalize", "trim", true), caseMode);
   }
 
-  static Map<String, Object> normalizationMap(KeyNormalization n) {
-    return Map.of("trim", n.trim(), "case", n.caseMode().name().toLowerCase(Locale.ROOT));
-  }
-
   /** The number of key columns of party {@code p}'s input, which must list at least one. */
   static int requireKeys(SpecReader r, PartySpec p) {
     List<String> keys = p.input().keyColumns();
@@ -106,7 +102,7 @@ public final class PsiSection {
     Map<String, Object> m = new TreeMap<>();
     m.put("mode", psi.mode().name().toLowerCase(Locale.ROOT));
     m.put("recipients", psi.recipients());
-    m.put("normalize", normalizationMap(psi.normalization()));
+    m.put("normalize", psi.normalization().canonical());
     m.put("partitions", psi.partitions());
     m.put("batchRows", psi.batchRows());
     return m;
