@@ -172,6 +172,32 @@ public final class Exchange implements Serializable {
           .add(new SentBatch(partition, seq, payload.length, Sha256.hash(record), null));
     }
 
+    /** At the label party: a follower on every feature party's Z shares, stream partition {@code at}. */
+    Map<String, StreamFollower> shareFollowers(int at) {
+      Map<String, StreamFollower> in = new LinkedHashMap<>();
+      for (String f : senders) {
+        in.put(f, follower(zStream(jobId, f), at));
+      }
+      return in;
+    }
+
+    /** This party's masks for the Z shares of batch {@code b} ({@code n} rows) of {@code domain}. */
+    long[] masks(String domain, int b, int n) {
+      return masking.mask(domain, n * dims, (long) b * batchSize * dims);
+    }
+
+    /** At a feature party: sends its Z for batch {@code b}, in fixed point, masked. */
+    void sendShare(StreamWriter w, String stream, String domain, int at, int b, double[] z, int n) {
+      long[] share = masks(domain, b, n);
+      Ring64.addInPlace(share, fixed(z, Z_SCALE, Z_LIMIT, "Z"));
+      send(w, stream, STEP_Z, at, b, ArrowMatrix.encode("z", share, n, dims));
+    }
+
+    /** The one-time pad {@code peer} and the label party put on dL/dZ of batch {@code b} ({@code length} values). */
+    long[] gradientPad(String peer, int epoch, int p, int b, int length) {
+      return pad(masking.pairKeystream(peer, "vfl-g|" + epoch + "|" + p + "|" + b, length * 8));
+    }
+
     /** The next batch {@code seq} of {@code sender}'s stream, checked, as a matrix of n rows. */
     long[] receive(StreamFollower f, String sender, String stream, String step, int partition, int seq, int n,
         String prefix) {
@@ -249,10 +275,9 @@ public final class Exchange implements Serializable {
       try (Session s = new Session()) {
         String domain = "vfl-z|" + epoch + "|" + p;
         if (isLabel()) {
-          Map<String, StreamFollower> in = new LinkedHashMap<>();
+          Map<String, StreamFollower> in = s.shareFollowers(at);
           Map<String, StreamWriter> out = new LinkedHashMap<>();
           for (String f : senders) {
-            in.put(f, s.follower(zStream(jobId, f), at));
             out.put(f, s.writer(gradientStream(jobId, label, f), at));
           }
           for (int b = 0, from = 0; from < part.trainRows; b++, from += batchSize) {
@@ -274,7 +299,7 @@ public final class Exchange implements Serializable {
             }
             long[] g = fixed(released, G_SCALE, G_LIMIT, "dL/dZ");
             for (String f : senders) {
-              long[] pad = pad(s.masking.pairKeystream(f, "vfl-g|" + epoch + "|" + p + "|" + b, g.length * 8));
+              long[] pad = s.gradientPad(f, epoch, p, b, g.length);
               Ring64.addInPlace(pad, g);
               String stream = gradientStream(jobId, label, f);
               s.send(out.get(f), stream, STEP_GRADIENT + "-" + f, at, b, ArrowMatrix.encode("g", pad, n, dims));
@@ -291,12 +316,9 @@ public final class Exchange implements Serializable {
             if (noise != null && noise.onZ()) {
               clipAndNoise(z, n, 1, noise, random);
             }
-            long[] share = s.masking.mask(domain, n * dims, (long) b * batchSize * dims);
-            Ring64.addInPlace(share, fixed(z, Z_SCALE, Z_LIMIT, "Z"));
-            s.send(out, zs, STEP_Z, at, b, ArrowMatrix.encode("z", share, n, dims));
+            s.sendShare(out, zs, domain, at, b, z, n);
             long[] g = s.receive(in, label, gs, STEP_GRADIENT, at, b, n, "g");
-            long[] pad = pad(s.masking.pairKeystream(label, "vfl-g|" + epoch + "|" + p + "|" + b, g.length * 8));
-            Ring64.subInPlace(g, pad);
+            Ring64.subInPlace(g, s.gradientPad(label, epoch, p, b, g.length));
             m.bottom.backward(unfixed(g, G_SCALE), n);
             m.bottomOptimizer.step(m.bottom);
           }
@@ -332,10 +354,7 @@ public final class Exchange implements Serializable {
       try (Session s = new Session()) {
         String domain = "vfl-zs|" + streamEpoch + "|" + p;
         if (isLabel()) {
-          Map<String, StreamFollower> in = new LinkedHashMap<>();
-          for (String f : senders) {
-            in.put(f, s.follower(zStream(jobId, f), at));
-          }
+          Map<String, StreamFollower> in = s.shareFollowers(at);
           double[] scores = new double[part.testRows];
           for (int b = 0, from = 0; from < part.testRows; b++, from += batchSize) {
             int n = Math.min(batchSize, part.testRows - from);
@@ -351,9 +370,7 @@ public final class Exchange implements Serializable {
           for (int b = 0, from = 0; from < part.testRows; b++, from += batchSize) {
             int n = Math.min(batchSize, part.testRows - from);
             double[] z = m.bottom.forward(gather(part.testX, part.features, order, from, n), n);
-            long[] share = s.masking.mask(domain, n * dims, (long) b * batchSize * dims);
-            Ring64.addInPlace(share, fixed(z, Z_SCALE, Z_LIMIT, "Z"));
-            s.send(out, zs, STEP_Z, at, b, ArrowMatrix.encode("z", share, n, dims));
+            s.sendShare(out, zs, domain, at, b, z, n);
           }
         }
         s.result.partition = p;
@@ -369,7 +386,7 @@ public final class Exchange implements Serializable {
    */
   private double[] sumOfShares(Session s, Network bottom, double[] x, int features, int[] order, int from, int n,
       String domain, int b, Map<String, StreamFollower> in, int at) {
-    long[] acc = s.masking.mask(domain, n * dims, (long) b * batchSize * dims);
+    long[] acc = s.masks(domain, b, n);
     if (bottom != null) {
       Ring64.addInPlace(acc, fixed(bottom.forward(gather(x, features, order, from, n), n), Z_SCALE, Z_LIMIT, "Z"));
     }
