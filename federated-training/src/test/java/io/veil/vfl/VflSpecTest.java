@@ -104,6 +104,7 @@ class VflSpecTest {
         new java.math.BigDecimal("1e-5"), java.math.BigDecimal.ONE);
     // sigma = clip * sqrt(2 ln(1.25 / (delta / E))) / (epsilon / E)
     assertThat(n.sigma(1)).isCloseTo(Math.sqrt(2 * Math.log(1.25e5)) / 8, org.assertj.core.data.Offset.offset(1e-12));
-    assertThat(n.sigma(10)).isCloseTo(Math.sqrt(2 * Math.log(1.25e6)) / 0.8, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(n.sigma(10)).isCloseTo(Math.sqrt(2 * Math.log(1.25e6)) / 0.8,
+        org.assertj.core.data.Offset.offset(1e-12));
   }
 }

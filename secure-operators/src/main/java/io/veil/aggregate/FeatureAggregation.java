@@ -199,7 +199,7 @@ public final class FeatureAggregation implements SecureOperator {
     int committed = input.schema().fields().length;
     DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(commitmentSalt, committed);
     JavaRDD<FeatureRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()
-        .mapPartitions(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty(),
+        .map(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty(),
             hasher, committed))
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = c.jobId();
@@ -211,11 +211,11 @@ public final class FeatureAggregation implements SecureOperator {
     DatasetCommitment.Commitment inputCommitment = scanned.commitment();
     long rows = tally.rows;
     List<String> found = new ArrayList<>();
-    note(found, tally.problems[FeatureRows.NULL_KEY], "a NULL key");
-    note(found, tally.problems[FeatureRows.NULL_VALUE], "a NULL value" + Runs.NULL_HINT);
-    note(found, tally.problems[FeatureRows.OUT_OF_RANGE], "a value outside the declared range (|v| <= "
+    Runs.note(found, tally.problems[FeatureRows.NULL_KEY], "a NULL key");
+    Runs.note(found, tally.problems[FeatureRows.NULL_VALUE], "a NULL value" + Runs.NULL_HINT);
+    Runs.note(found, tally.problems[FeatureRows.OUT_OF_RANGE], "a value outside the declared range (|v| <= "
         + spec.maxAbs().toPlainString() + ", finite)");
-    note(found, tally.problems[FeatureRows.INEXACT], "a value with more than " + spec.scale() + " decimal places");
+    Runs.note(found, tally.problems[FeatureRows.INEXACT], "a value with more than " + spec.scale() + " decimal places");
     failIfAny(found, c);
 
     // Sort by key (one shuffle of the rows), pack each sorted partition, find repeated keys.
@@ -238,10 +238,7 @@ public final class FeatureAggregation implements SecureOperator {
       repeats += ch.repeats + (ch.rows > 0 && ch.firstKey.equals(lastKey) ? 1 : 0);
       lastKey = ch.rows > 0 ? ch.lastKey : lastKey;
     }
-    if (repeats > 0) {
-      found.add(repeats + (repeats == 1 ? " row repeats a key" : " rows repeat a key")
-          + " (aligned rows need unique keys)");
-    }
+    Runs.noteRepeatedKeys(found, repeats);
     failIfAny(found, c);
     // Nothing leaves the party before every party's input is committed and bound.
     c.op().bindInput(inputCommitment);
@@ -287,12 +284,6 @@ public final class FeatureAggregation implements SecureOperator {
     if (!found.isEmpty()) {
       throw new InvalidInputException("Cannot aggregate " + c.me() + "'s features: " + String.join("; ", found)
           + ". Nothing was sent. Fix or filter these rows, or change scale/maxAbs in the spec.");
-    }
-  }
-
-  private static void note(List<String> found, long rows, String what) {
-    if (rows > 0) {
-      found.add(rows + (rows == 1 ? " row has " : " rows have ") + what);
     }
   }
 }

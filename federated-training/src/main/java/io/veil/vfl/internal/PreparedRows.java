@@ -58,7 +58,7 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
     byte[] salt = op.inputCommitmentSalt();
     DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(salt, committed);
     JavaRDD<VflRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()
-        .mapPartitions(new VflRows.Encode(l.normalization(), l.keyColumns().size(), l.features().size(),
+        .map(new VflRows.Encode(l.normalization(), l.keyColumns().size(), l.features().size(),
             l.labelColumn() != null, l.keepKeys(), hasher, committed, l.seed(), l.testFraction()))
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = op.jobId();
@@ -68,10 +68,10 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
     FeatureRows.Tally tally = scanned.entries().isEmpty() ? new FeatureRows.Tally()
         : (FeatureRows.Tally) scanned.entries().get(0)._2(); // the only other key: TALLY
     List<String> found = new ArrayList<>();
-    note(found, tally.problems[VflRows.NULL_KEY], "a NULL key");
-    note(found, tally.problems[VflRows.NULL_FEATURE], "a NULL feature");
-    note(found, tally.problems[VflRows.NOT_FINITE], "a feature that is NaN or infinite");
-    note(found, tally.problems[VflRows.BAD_LABEL], "a label that is neither 0 nor 1 (or NULL) in '"
+    Runs.note(found, tally.problems[VflRows.NULL_KEY], "a NULL key");
+    Runs.note(found, tally.problems[VflRows.NULL_FEATURE], "a NULL feature");
+    Runs.note(found, tally.problems[VflRows.NOT_FINITE], "a feature that is NaN or infinite");
+    Runs.note(found, tally.problems[VflRows.BAD_LABEL], "a label that is neither 0 nor 1 (or NULL) in '"
         + l.labelColumn() + "'");
     if (tally.rows == 0) {
       found.add("the input has no rows");
@@ -92,10 +92,7 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
       repeats += s[2];
     }
     encoded.unpersist(false);
-    if (repeats > 0) {
-      found.add(repeats + (repeats == 1 ? " row repeats a key" : " rows repeat a key")
-          + " (aligned rows need unique keys)");
-    }
+    Runs.noteRepeatedKeys(found, repeats);
     failIfAny(found, op, action);
     op.bindInput(scanned.commitment());
     Alignment.check(c, alignStep, tally.rows, tally.digest, action);
@@ -106,12 +103,6 @@ public record PreparedRows(JavaRDD<VflRows.Part> parts, long rows, long trainRow
     if (!found.isEmpty()) {
       throw new InvalidInputException("Cannot " + action + " with " + op.me() + "'s rows: " + String.join("; ", found)
           + ". Nothing was sent. Fix or filter these rows (every party must then drop the same keys).");
-    }
-  }
-
-  private static void note(List<String> found, long rows, String what) {
-    if (rows > 0) {
-      found.add(rows + (rows == 1 ? " row has " : " rows have ") + what);
     }
   }
 }

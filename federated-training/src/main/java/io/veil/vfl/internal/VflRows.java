@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -87,7 +87,7 @@ public final class VflRows {
    * Encodes rows of (the input's {@code committed} columns..., key columns as text..., feature
    * columns as double..., [label as double]).
    */
-  public static final class Encode implements FlatMapFunction<Iterator<Row>, Encoded> {
+  public static final class Encode implements Function<Row, Encoded> {
     private static final long serialVersionUID = 1L;
     private final KeyNormalization normalization;
     private final int keys;
@@ -113,21 +113,10 @@ public final class VflRows {
     }
 
     @Override
-    public Iterator<Encoded> call(Iterator<Row> rows) {
-      return new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
-        }
-
-        @Override
-        public Encoded next() {
-          Row row = rows.next();
-          Encoded e = encode(row);
-          e.rowHash = hasher.hash(row);
-          return e;
-        }
-      };
+    public Encoded call(Row row) {
+      Encoded e = encode(row);
+      e.rowHash = hasher.hash(row);
+      return e;
     }
 
     private Encoded encode(Row row) {
@@ -225,8 +214,7 @@ public final class VflRows {
   }
 
   /** Packs one key-sorted partition into a {@link Part}. */
-  public static final class Pack implements
-      org.apache.spark.api.java.function.Function2<Integer, Iterator<Tuple2<String, Encoded>>, Iterator<Part>> {
+  public static final class Pack implements Function2<Integer, Iterator<Tuple2<String, Encoded>>, Iterator<Part>> {
     private static final long serialVersionUID = 1L;
     private final int features;
 

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
@@ -63,7 +64,7 @@ public final class FeatureRows {
    * Encodes rows of (the input's {@code committed} columns..., key columns as strings..., value
    * columns...), each with its commitment hash over the input's columns.
    */
-  public static final class Encode implements FlatMapFunction<Iterator<Row>, Encoded> {
+  public static final class Encode implements Function<Row, Encoded> {
     private static final long serialVersionUID = 1L;
     private final KeyNormalization normalization;
     private final int keys;
@@ -83,25 +84,14 @@ public final class FeatureRows {
     }
 
     @Override
-    public Iterator<Encoded> call(Iterator<Row> rows) {
-      return new Iterator<>() {
-        @Override
-        public boolean hasNext() {
-          return rows.hasNext();
-        }
-
-        @Override
-        public Encoded next() {
-          Row row = rows.next();
-          Object[] rest = new Object[row.length() - committed];
-          for (int i = 0; i < rest.length; i++) {
-            rest[i] = row.get(committed + i);
-          }
-          Encoded e = encode(org.apache.spark.sql.RowFactory.create(rest));
-          e.rowHash = hasher.hash(row);
-          return e;
-        }
-      };
+    public Encoded call(Row row) {
+      Object[] rest = new Object[row.length() - committed];
+      for (int i = 0; i < rest.length; i++) {
+        rest[i] = row.get(committed + i);
+      }
+      Encoded e = encode(org.apache.spark.sql.RowFactory.create(rest));
+      e.rowHash = hasher.hash(row);
+      return e;
     }
 
     private Encoded encode(Row row) {
