@@ -1,10 +1,12 @@
 package io.veil.blacklist.internal;
 
+import io.veil.crypto.Sha256;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.UUID;
@@ -171,7 +173,7 @@ final class BucketFormat {
     for (int b = 1; b < FANOUT_ENTRIES; b++) {
       fanout[b] += fanout[b - 1];
     }
-    var sha = io.veil.crypto.Sha256.newDigest();
+    MessageDigest sha = Sha256.newDigest();
     source.forEach((buf, off) -> sha.update(buf, off, stride));
     byte[] digest = sha.digest();
 

@@ -198,7 +198,7 @@ public final class ListIndex implements Closeable {
     if (oldFile != null) {
       // Check the old file once up front, so a corrupt file fails before anything is written.
       try (FSDataInputStream in = openBucket(fs, oldFile)) {
-        readHeader(fs, oldFile, in, bucket, payloadBytes);
+        readHeader(oldFile, fs.getFileStatus(oldFile).getLen(), in, bucket, payloadBytes);
       }
     }
     return BucketFormat.write(
@@ -265,6 +265,13 @@ public final class ListIndex implements Closeable {
     if (version < 0) {
       throw new IllegalArgumentException("Cannot write the index manifest: version must be >= 0, was " + version);
     }
+    attributes.forEach(
+        (k, v) -> {
+          if (k == null || v == null) {
+            throw new IllegalArgumentException(
+                "Cannot write the index manifest: attributes must not hold null keys or values.");
+          }
+        });
     BucketSummary[] byBucket = new BucketSummary[BUCKETS];
     for (BucketSummary s : buckets) {
       if (byBucket[s.bucket()] != null) {
@@ -375,7 +382,7 @@ public final class ListIndex implements Closeable {
                   + " bytes");
         }
         streams[b] = openBucket(fs, file);
-        Header h = readHeader(fs, file, streams[b], b, m.payloadBytes);
+        Header h = readHeader(file, length, streams[b], b, m.payloadBytes);
         if (h.count != m.counts[b]) {
           throw corrupt(file, "holds " + h.count + " records, the manifest says " + m.counts[b]);
         }
@@ -451,9 +458,13 @@ public final class ListIndex implements Closeable {
     if (from == to) {
       return Optional.empty();
     }
+    FSDataInputStream in = streams[bucket];
+    if (in == null) {
+      throw new IllegalStateException("Cannot look a tag up: the index " + dir + " is closed.");
+    }
     int stride = TAG_BYTES + payloadBytes;
     byte[] slice = new byte[(to - from) * stride];
-    streams[bucket].readFully(BucketFormat.RECORDS_OFFSET + (long) from * stride, slice);
+    in.readFully(BucketFormat.RECORDS_OFFSET + (long) from * stride, slice);
     int lo = 0;
     int hi = to - from - 1;
     while (lo <= hi) {
@@ -581,10 +592,13 @@ public final class ListIndex implements Closeable {
 
   private record Header(int count, byte[] digest, int[] fanout) {}
 
-  /** Reads and checks a bucket file's header and fanout against the expected bucket and payload size. */
-  private static Header readHeader(FileSystem fs, Path file, FSDataInputStream in, int bucket, int payloadBytes)
+  /**
+   * Reads and checks a bucket file's header and fanout against the expected bucket and payload size
+   * and the file's {@code length} (from a listing, so opening an index costs no metadata call per
+   * bucket).
+   */
+  private static Header readHeader(Path file, long length, FSDataInputStream in, int bucket, int payloadBytes)
       throws IOException {
-    long length = fs.getFileStatus(file).getLen();
     if (length < BucketFormat.RECORDS_OFFSET) {
       throw corrupt(file, "is truncated: " + length + " bytes, shorter than the " + BucketFormat.RECORDS_OFFSET + "-byte header and fanout");
     }
@@ -811,7 +825,7 @@ public final class ListIndex implements Closeable {
       } else {
         FSDataInputStream raw = openBucket(fs, file);
         try {
-          remaining = readHeader(fs, file, raw, bucket, payloadBytes).count();
+          remaining = readHeader(file, fs.getFileStatus(file).getLen(), raw, bucket, payloadBytes).count();
           raw.seek(BucketFormat.RECORDS_OFFSET);
         } catch (IOException | RuntimeException e) {
           raw.close();
