@@ -31,26 +31,31 @@ public final class PsiInputs {
    * of a type whose values cannot be compared exactly across parties.
    */
   public static void validate(StructType schema, List<String> keyColumns, String party) {
+    validate(schema, keyColumns, party, "PSI");
+  }
+
+  /** {@link #validate(StructType, List, String)} for operator {@code operator} (named in messages). */
+  public static void validate(StructType schema, List<String> keyColumns, String party, String operator) {
     List<String> names = Arrays.stream(schema.fields()).map(StructField::name).toList();
     if (names.contains(PsiProtocol.KEY_COLUMN)) {
-      throw new InvalidInputException("Cannot run PSI for " + party + ": the input has a column named '"
+      throw new InvalidInputException("Cannot run " + operator + " for " + party + ": the input has a column named '"
           + PsiProtocol.KEY_COLUMN + "', which Veil reserves. Rename that column.");
     }
     for (String k : keyColumns) {
       if (!names.contains(k)) {
-        throw new InvalidInputException("Cannot run PSI for " + party + ": key column '" + k
+        throw new InvalidInputException("Cannot run " + operator + " for " + party + ": key column '" + k
             + "' is not in the input (columns: " + String.join(", ", names)
             + "). Fix keyColumns in the spec or the input.");
       }
       DataType t = schema.apply(k).dataType();
       if (!isExactKeyType(t)) {
-        throw new InvalidInputException("Cannot run PSI for " + party + ": key column '" + k
+        throw new InvalidInputException("Cannot run " + operator + " for " + party + ": key column '" + k
             + "' has type " + t.simpleString() + ", whose values do not compare exactly across "
             + "parties. Use a string, integer, scale-0 decimal or date column (cast it in the input).");
       }
     }
     if (keyColumns.stream().distinct().count() != keyColumns.size()) {
-      throw new InvalidInputException("Cannot run PSI for " + party + ": keyColumns lists a column twice ("
+      throw new InvalidInputException("Cannot run " + operator + " for " + party + ": keyColumns lists a column twice ("
           + keyColumns.stream().collect(Collectors.joining(", ")) + "). List each key column once.");
     }
   }

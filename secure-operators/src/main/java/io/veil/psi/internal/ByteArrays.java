@@ -6,11 +6,11 @@ import java.util.Comparator;
 import org.apache.spark.Partitioner;
 
 /** Ordering and partitioning of pseudo-random byte strings (blinded points, hashes). */
-final class ByteArrays {
+public final class ByteArrays {
   private ByteArrays() {}
 
   /** Unsigned lexicographic order. */
-  static final class UnsignedOrder implements Comparator<byte[]>, Serializable {
+  public static final class UnsignedOrder implements Comparator<byte[]>, Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -24,11 +24,11 @@ final class ByteArrays {
    * uniform). Used only on values that are pseudo-random to anyone without the keys, so the
    * partition of an element tells nothing about the input table.
    */
-  static final class PrefixPartitioner extends Partitioner {
+  public static final class PrefixPartitioner extends Partitioner {
     private static final long serialVersionUID = 1L;
     private final int partitions;
 
-    PrefixPartitioner(int partitions) {
+    public PrefixPartitioner(int partitions) {
       this.partitions = partitions;
     }
 

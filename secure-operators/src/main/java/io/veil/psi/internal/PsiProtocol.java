@@ -138,7 +138,7 @@ public final class PsiProtocol {
       JavaRDD<SentBatch> sent = keys.mapPartitionsToPair(new PsiTasks.BlindOwn(runKey))
           .repartitionAndSortWithinPartitions(
               new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
-          .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId, firstStream(jobId, me), me,
+          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, firstStream(jobId, me), me,
               c.key(), PsiTasks.POINT_BYTES, o.batchRows(), iReceive && o.mode() == PsiMode.ROWS), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
       RoundStats mine1 = RoundStats.fromBatches(partitions, sent.map(PsiProtocol::withoutLocals).collect());
@@ -174,7 +174,7 @@ public final class PsiProtocol {
                   .map(h -> new Tuple2<byte[], byte[]>(h, null)).iterator())
               .repartitionAndSortWithinPartitions(
                   new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
-              .mapPartitionsWithIndex(new PsiTasks.SendBatches(c.channel(), jobId,
+              .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId,
                   secondStream(jobId, me, peer), me, c.key(), ell, o.batchRows(), false, answerCipher), true)
               .collect();
           mine2 = RoundStats.fromBatches(partitions, shuffled);
