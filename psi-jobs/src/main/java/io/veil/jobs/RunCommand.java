@@ -205,7 +205,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** The key file must hold the key the spec pins for this party (unless spark-submit ships it to the driver). */
-  private static void checkKey(JobSpec jobSpec, PartySpec me, String keyFile) {
+  static void checkKey(JobSpec jobSpec, PartySpec me, String keyFile) {
     Path path = Path.of(keyFile);
     if (!Files.isReadable(path)) {
       if (shippedBySparkSubmit(path.getFileName().toString())) {

@@ -31,7 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * (the {@code run} word may be left out: arguments that start with an option mean {@code run}).
  *
  * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor}, {@code report},
- * {@code chain deploy}, {@code asset register|authorise|revoke|show}, {@code broker},
+ * {@code chain deploy}, {@code asset register|authorise|revoke|show}, {@code blacklist encode}, {@code broker},
  * {@code demo [report]}, {@code bench}, {@code agg-bench}, {@code vfl-bench}, {@code crypto-bench}, {@code config} and
  * {@code help}; {@code veil --help} and {@code veil <command> --help} describe every option. The
  * options of {@code run} are made from the settings' definitions ({@link io.veil.config.ConfigKey})
@@ -211,6 +211,7 @@ public final class VeilCli {
     veil.addSubcommand("report", ReportCommand.commandLine(io));
     veil.addSubcommand(ChainCommands.chain(io));
     veil.addSubcommand(ChainCommands.asset(io));
+    veil.addSubcommand(BlacklistCommands.blacklist(io));
     if (NotInThisJar.toolsPresent()) {
       DevCommands.register(veil, io);
     } else {
