@@ -18,7 +18,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -256,6 +258,64 @@ class ListIndexTest {
         ListIndex ic = ListIndex.open(fs, c)) {
       assertThat(ia.digest()).isEqualTo(ib.digest());
       assertThat(ic.digest()).isNotEqualTo(ia.digest());
+    }
+  }
+
+  @Test
+  void aLookupIsAtMostOnePositionalReadOfOneFanoutSlice() throws IOException {
+    Random rnd = new Random(13);
+    TreeMap<byte[], byte[]> list = randomList(rnd, 5000, 24);
+    Path dir = writeIndex(list, 24, 1, rnd);
+    long[] reads = {0, 0}; // count, bytes
+    FileSystem counting =
+        new FilterFileSystem(fs) {
+          @Override
+          public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+            FSDataInputStream inner = super.open(f, bufferSize);
+            return new FSDataInputStream(inner) {
+              @Override
+              public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+                reads[0]++;
+                reads[1] += length;
+                inner.readFully(position, buffer, offset, length);
+              }
+
+              @Override
+              public void readFully(long position, byte[] buffer) throws IOException {
+                readFully(position, buffer, 0, buffer.length);
+              }
+
+              @Override
+              public int read(long position, byte[] buffer, int offset, int length) {
+                throw new AssertionError("lookups use readFully");
+              }
+            };
+          }
+        };
+    try (ListIndex index = ListIndex.open(counting, dir)) {
+      reads[0] = 0;
+      reads[1] = 0;
+      List<byte[]> present = new ArrayList<>(list.keySet()).subList(0, 200);
+      for (byte[] t : present) {
+        assertThat(index.lookup(t)).isPresent();
+      }
+      assertThat(reads[0]).isEqualTo(200);
+      // 5000 records over 65536 slices: a slice holds a record or two, so 200 reads stay small.
+      assertThat(reads[1]).isLessThan(200L * 6 * 40);
+      byte[] lonely = new byte[16]; // a (first, second) byte pair with no records: no read at all
+      for (int p = 0; p < 65536; p++) {
+        lonely[0] = (byte) (p >> 8);
+        lonely[1] = (byte) p;
+        byte[] from = lonely.clone();
+        byte[] to = lonely.clone();
+        Arrays.fill(to, 2, 16, (byte) 0xff);
+        if (list.subMap(from, true, to, true).isEmpty()) {
+          break;
+        }
+      }
+      reads[0] = 0;
+      assertThat(index.lookup(lonely)).isEmpty();
+      assertThat(reads[0]).isZero();
     }
   }
 
