@@ -35,7 +35,7 @@ class LedgerReceiptsTest {
         new JobRecord.CommitmentRecord("veil-rowset-sha256/v1", root, 12, "0a0b"),
         new JobRecord.CommitmentRecord("veil-rowset-sha256/v1", out, 3, "0c0d"), "/out/2026-11",
         Map.of("groups", "3"), List.of(), List.of(new JobRecord.PeerRoots("bank_b", root, null)),
-        Instant.parse("2026-12-01T02:00:00Z"), Instant.parse("2026-12-01T02:01:00Z"));
+        Instant.parse("2026-12-01T02:00:00Z"), Instant.parse("2026-12-01T02:01:00Z"), null);
   }
 
   @Test

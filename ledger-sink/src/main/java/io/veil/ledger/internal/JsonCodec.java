@@ -38,9 +38,31 @@ public final class JsonCodec {
               .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
               .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
               .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .injectableValues(new Absent())
           .build();
 
+  /**
+   * The injection id of an optional field ({@code @JacksonInject(value = ABSENT, useInput = TRUE)}):
+   * read from the JSON when present, null when missing (every other missing field is an error).
+   */
+  public static final String ABSENT = "veil.absent";
+
   private JsonCodec() {}
+
+  /** Supplies null for {@link #ABSENT}, so only fields marked optional may be missing. */
+  private static final class Absent extends com.fasterxml.jackson.databind.InjectableValues {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Object findInjectableValue(Object valueId, com.fasterxml.jackson.databind.DeserializationContext ctxt,
+        com.fasterxml.jackson.databind.BeanProperty forProperty, Object beanInstance)
+        throws JsonMappingException {
+      if (ABSENT.equals(valueId)) {
+        return null;
+      }
+      return ctxt.reportBadDefinition(Object.class, "no injectable value '" + valueId + "'");
+    }
+  }
 
   /** The canonical UTF-8 JSON of {@code value} (see {@link CanonicalJson}). */
   public static byte[] canonical(Object value) {
