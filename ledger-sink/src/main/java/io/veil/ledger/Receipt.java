@@ -1,9 +1,7 @@
 package io.veil.ledger;
 
-import com.fasterxml.jackson.annotation.JacksonInject;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
@@ -91,8 +89,7 @@ public record Receipt(
     String finishedAt,
     List<Anchor> anchors,
     List<PeerCommitment> peerCommitments,
-    @JsonInclude(JsonInclude.Include.NON_NULL) @JacksonInject(value = JsonCodec.ABSENT, useInput = OptBoolean.TRUE)
-    Usage usage) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonCodec.MayBeAbsent Usage usage) {
 
   /** The receipt format this release writes and reads. */
   public static final int CURRENT_VERSION = 3; // 3: approvals and entries signed with Ed25519ctx domains
