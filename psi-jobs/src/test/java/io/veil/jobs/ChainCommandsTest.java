@@ -183,7 +183,7 @@ class ChainCommandsTest {
 
   @Test
   void quotaAndUsagePrintTotalsPerConsumerWithTheirQuotaAndWhetherItIsSpent() throws Exception {
-    String asset = "d4".repeat(32);
+    String asset = "5e".repeat(32);
     assertThat(run("asset", "register", "--metadata", metadata(asset, "s3a://bank/metered").toString()))
         .as(err()).isZero();
     reset();
