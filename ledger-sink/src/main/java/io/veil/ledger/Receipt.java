@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * hashing: RFC 8785 canonical JSON (members sorted, no whitespace, UTF-8; integers only).
  * {@link #fromJson(byte[])} reads it back (any JSON formatting is accepted on read; unknown or
  * missing fields are rejected, except {@code usage}, which is left out when there is none, so a
- * receipt written before usage metering keeps its bytes and its hash). The record is also plain Jackson-serialisable with the same
+ * receipt written before usage metering keeps its bytes and its hash). The record is also plain
+ * Jackson-serialisable with the same
  * field names, but only the canonical bytes are hashed.
  *
  * <p><b>Hashes.</b> {@link #hash()} is SHA-256 of the canonical JSON, anchors included: it is the

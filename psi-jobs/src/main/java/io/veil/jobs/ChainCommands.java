@@ -334,7 +334,8 @@ final class ChainCommands {
       List<byte[]> only = consumer == null ? null : List.of(consumerKey(consumer));
       try (ChainClient client = connect(spec, "show the usage of asset " + id, true)) {
         if (client.asset(assetId).isEmpty()) {
-          out.println("asset " + id + " is not registered on ledger contract " + client.contractAddress().orElseThrow());
+          out.println("asset " + id + " is not registered on ledger contract "
+              + client.contractAddress().orElseThrow());
           return VeilCli.EXIT_FAILED;
         }
         List<byte[]> consumers = only != null ? only

@@ -239,6 +239,7 @@ class ChainCommandsTest {
     assertThat(out()).contains("is not registered on ledger contract " + contract);
     reset();
     assertThat(run("asset", "quota", "--help")).isZero();
-    assertThat(out()).contains("--asset", "--consumer", "--jobs", "--rows", "--queries", "0 (the default) for no limit");
+    assertThat(out()).contains("--asset", "--consumer", "--jobs", "--rows", "--queries",
+        "0 (the default) for no limit");
   }
 }

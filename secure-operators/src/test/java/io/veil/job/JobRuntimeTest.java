@@ -75,7 +75,8 @@ class JobRuntimeTest {
   private static JobSpec toy(JobHarness h, String column, String withoutInput, String... extraYaml) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
-      Map<String, Object> input = id.equals(withoutInput) ? null : new java.util.LinkedHashMap<>(JobHarness.input(null, null));
+      Map<String, Object> input = id.equals(withoutInput) ? null
+          : new java.util.LinkedHashMap<>(JobHarness.input(null, null));
       if (id.equals("bank_a")) {
         input.put("asset", ASSET_A); // bank_a's input is a registered data asset: its receipt meters its use
       }

@@ -316,7 +316,8 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
             + "{}", ledger.file(), config.retryMaxMs(), e.getMessage());
         usageOutage = kind;
       }
-      usageBackoffMs = usageBackoffMs == 0 ? config.retryInitialMs() : Math.min(2 * usageBackoffMs, config.retryMaxMs());
+      usageBackoffMs = usageBackoffMs == 0
+          ? config.retryInitialMs() : Math.min(2 * usageBackoffMs, config.retryMaxMs());
       usageDueNanos = System.nanoTime() + usageBackoffMs * 1_000_000L;
     }
   }

@@ -34,7 +34,8 @@ import java.util.List;
 
 /**
  * Maps ledger values to and from JSON with one strict, private Jackson configuration: duplicate
- * keys, unknown properties, missing properties (but those marked {@link MayBeAbsent}), trailing tokens, fractional numbers and scalar
+ * keys, unknown properties, missing properties (but those marked {@link MayBeAbsent}), trailing
+ * tokens, fractional numbers and scalar
  * coercions (a number where a string belongs, or the reverse) are all rejected. Thread-safe.
  */
 public final class JsonCodec {

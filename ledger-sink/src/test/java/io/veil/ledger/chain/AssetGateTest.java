@@ -182,7 +182,8 @@ class AssetGateTest {
         .isInstanceOf(PolicyRefusedException.class)
         .hasMessageContainingAll("Cannot run job 'customer-overlap' as bank_a", "consumer bank_b",
             "key " + HEX.formatHex(bankB), "used up its quota on data asset " + HEX.formatHex(asset),
-            "used jobs 2, rows 1200, queries 3", "quota jobs 2, rows unlimited, queries unlimited (the asset's default)",
+            "used jobs 2, rows 1200, queries 3",
+            "quota jobs 2, rows unlimited, queries unlimited (the asset's default)",
             "Nothing was read or sent",
             "veil asset quota --asset " + HEX.formatHex(asset) + " --consumer " + HEX.formatHex(bankB) + " --jobs 4");
 
