@@ -28,6 +28,15 @@ pragma solidity ^0.8.20;
 /// `isAuthorised(asset, hash)` answers "may this job/algorithm use this asset now": the asset's owner
 /// has granted `hash`, and every child still grants the asset, recursively. A child owner who
 /// revokes the parent's grant thereby withdraws every use of the parent, without touching it.
+///
+/// Usage metering. After a job used an asset, its owner records what each consumer (another party
+/// of the job, named by its 32-byte Ed25519 identity key) used with `recordUsage`: one job, the
+/// rows read from the asset and the queries answered. The chain keeps totals per asset and per
+/// (asset, consumer), and the list of consumers per asset. A record is keyed by
+/// (asset, consumer, receipt hash): sending it again is a no-op, so an outbox may retry freely.
+/// The owner sets quotas per consumer, or a default for every consumer without its own, with
+/// `setQuota`; `quotaSpent` tells a party, before it reads its input, that a consumer has used
+/// up a limited figure. The chain only counts; refusing a job is the data party's check.
 contract VeilLedger {
     /// One anchor, packed in one storage slot. A zero submitter means "not anchored".
     struct Anchor {
@@ -48,6 +57,26 @@ contract VeilLedger {
     /// assetId => job-contract/algorithm hash (or parent asset id) => granted
     mapping(bytes32 => mapping(bytes32 => bool)) private grants;
 
+    /// Usage totals: jobs, rows read, queries answered. A quota has the same shape (0 = unlimited).
+    struct Usage {
+        uint64 jobs;
+        uint64 rows;
+        uint64 queries;
+    }
+
+    /// assetId => totals over every consumer
+    mapping(bytes32 => Usage) private assetUsage;
+    /// assetId => consumer => totals
+    mapping(bytes32 => mapping(bytes32 => Usage)) private consumerUsage;
+    /// assetId => consumers with at least one record, in order of their first record
+    mapping(bytes32 => bytes32[]) private consumers;
+    /// keccak256(assetId, consumer, receiptHash) => recorded
+    mapping(bytes32 => bool) private usageRecorded;
+    /// assetId => consumer (0x0: the default) => quota
+    mapping(bytes32 => mapping(bytes32 => Usage)) private quotas;
+    /// assetId => consumer => whether the consumer has its own quota (else the default applies)
+    mapping(bytes32 => mapping(bytes32 => bool)) private hasQuota;
+
     /// @notice A root was anchored for the first time.
     /// @param root the Merkle root of the receipts of one job or one batch of jobs
     /// @param submitter the account that sent the anchoring transaction
@@ -66,6 +95,20 @@ contract VeilLedger {
 
     /// @notice The owner of `assetId` withdrew the grant to `grantee`.
     event Revoked(bytes32 indexed assetId, bytes32 indexed grantee, address indexed owner);
+
+    /// @notice The owner of `assetId` recorded one job's use of it by `consumer`.
+    /// @param assetId the asset used
+    /// @param consumer the consuming party's 32-byte Ed25519 identity key
+    /// @param receiptHash the hash of the owner's receipt of the job (the record's key with the two above)
+    /// @param rows rows read from the asset by the job
+    /// @param queries queries the job answered from the asset
+    event UsageRecorded(
+        bytes32 indexed assetId, bytes32 indexed consumer, bytes32 indexed receiptHash, uint64 rows, uint64 queries
+    );
+
+    /// @notice The owner of `assetId` set the quota of `consumer` (0x0: the default for every consumer
+    /// without its own); a figure of 0 is unlimited.
+    event QuotaSet(bytes32 indexed assetId, bytes32 indexed consumer, uint64 maxJobs, uint64 maxRows, uint64 maxQueries);
 
     /// @notice Anchors `root`, unless it is already anchored.
     /// @dev Idempotent by design, for outbox retries: a second call with the same root, from any
@@ -176,6 +219,111 @@ contract VeilLedger {
         return (a.owner, a.proof, a.storagePath, a.children);
     }
 
+    /// @notice Records that `consumer` used `assetId` in the job whose owner's receipt hashes to
+    /// `receiptHash`: adds one job, `rows` and `queries` to the consumer's totals and the asset's.
+    /// Only the asset's owner may call it.
+    /// @dev Idempotent by design, for outbox retries: a second call with the same asset, consumer and
+    /// receipt hash, whatever its figures, changes nothing and emits nothing.
+    /// @param assetId a registered asset owned by the sender
+    /// @param consumer the consuming party's 32-byte Ed25519 identity key, not zero
+    /// @param receiptHash the hash of the owner's receipt of the job, not zero
+    /// @param rows rows read from the asset by the job
+    /// @param queries queries the job answered from the asset
+    /// @return recorded true if this call counted the usage, false if it was counted already
+    function recordUsage(bytes32 assetId, bytes32 consumer, bytes32 receiptHash, uint64 rows, uint64 queries)
+        external
+        returns (bool recorded)
+    {
+        _requireOwnerOfUsage(assetId);
+        require(consumer != bytes32(0), "VeilLedger: consumer is zero");
+        require(receiptHash != bytes32(0), "VeilLedger: receipt hash is zero");
+        bytes32 key = keccak256(abi.encode(assetId, consumer, receiptHash));
+        if (usageRecorded[key]) {
+            return false;
+        }
+        usageRecorded[key] = true;
+        Usage storage c = consumerUsage[assetId][consumer];
+        if (c.jobs == 0) {
+            consumers[assetId].push(consumer);
+        }
+        c.jobs += 1;
+        c.rows += rows;
+        c.queries += queries;
+        Usage storage a = assetUsage[assetId];
+        a.jobs += 1;
+        a.rows += rows;
+        a.queries += queries;
+        emit UsageRecorded(assetId, consumer, receiptHash, rows, queries);
+        return true;
+    }
+
+    /// @notice The usage of `assetId` by every consumer together.
+    /// @return jobs jobs recorded
+    /// @return rows rows read
+    /// @return queries queries answered
+    function usageOf(bytes32 assetId) external view returns (uint64 jobs, uint64 rows, uint64 queries) {
+        Usage storage u = assetUsage[assetId];
+        return (u.jobs, u.rows, u.queries);
+    }
+
+    /// @notice The usage of `assetId` by `consumer`; all zero if it has none.
+    /// @return jobs jobs recorded
+    /// @return rows rows read
+    /// @return queries queries answered
+    function usageBy(bytes32 assetId, bytes32 consumer)
+        external
+        view
+        returns (uint64 jobs, uint64 rows, uint64 queries)
+    {
+        Usage storage u = consumerUsage[assetId][consumer];
+        return (u.jobs, u.rows, u.queries);
+    }
+
+    /// @notice The consumers with usage of `assetId`, in the order of their first record.
+    function consumersOf(bytes32 assetId) external view returns (bytes32[] memory) {
+        return consumers[assetId];
+    }
+
+    /// @notice Sets the quota of `consumer` on `assetId`; consumer 0x0 sets the default quota, which
+    /// applies to every consumer without its own. A figure of 0 is unlimited; all three 0 on a
+    /// consumer gives it an unlimited quota of its own (not the default). Only the asset's owner may call it.
+    /// @param assetId a registered asset owned by the sender
+    /// @param consumer the consumer's 32-byte Ed25519 identity key, or 0x0 for the default
+    /// @param maxJobs the most jobs, 0 for no limit
+    /// @param maxRows the most rows read, 0 for no limit
+    /// @param maxQueries the most queries answered, 0 for no limit
+    function setQuota(bytes32 assetId, bytes32 consumer, uint64 maxJobs, uint64 maxRows, uint64 maxQueries) external {
+        _requireOwnerOfUsage(assetId);
+        quotas[assetId][consumer] = Usage(maxJobs, maxRows, maxQueries);
+        hasQuota[assetId][consumer] = true;
+        emit QuotaSet(assetId, consumer, maxJobs, maxRows, maxQueries);
+    }
+
+    /// @notice The quota that applies to `consumer` on `assetId`: its own if the owner set one, else
+    /// the default (consumer 0x0). A figure of 0 is unlimited.
+    /// @return maxJobs the most jobs
+    /// @return maxRows the most rows read
+    /// @return maxQueries the most queries answered
+    /// @return own true if the consumer has its own quota, false if the default applies
+    function quotaOf(bytes32 assetId, bytes32 consumer)
+        external
+        view
+        returns (uint64 maxJobs, uint64 maxRows, uint64 maxQueries, bool own)
+    {
+        own = hasQuota[assetId][consumer];
+        Usage storage q = own ? quotas[assetId][consumer] : quotas[assetId][bytes32(0)];
+        return (q.jobs, q.rows, q.queries, own);
+    }
+
+    /// @notice Whether `consumer` has used up its quota on `assetId`: true once its usage of any
+    /// limited figure (jobs, rows, queries) has reached that figure's limit.
+    function quotaSpent(bytes32 assetId, bytes32 consumer) external view returns (bool) {
+        Usage storage q = hasQuota[assetId][consumer] ? quotas[assetId][consumer] : quotas[assetId][bytes32(0)];
+        Usage storage u = consumerUsage[assetId][consumer];
+        return (q.jobs != 0 && u.jobs >= q.jobs) || (q.rows != 0 && u.rows >= q.rows)
+            || (q.queries != 0 && u.queries >= q.queries);
+    }
+
     function _childrenConsent(bytes32 assetId) private view returns (bool) {
         bytes32[] storage children = assets[assetId].children;
         for (uint256 i = 0; i < children.length; i++) {
@@ -190,5 +338,11 @@ contract VeilLedger {
         address owner = assets[assetId].owner;
         require(owner != address(0), "VeilLedger: asset not registered");
         require(owner == msg.sender, "VeilLedger: only the asset owner may change its authorisations");
+    }
+
+    function _requireOwnerOfUsage(bytes32 assetId) private view {
+        address owner = assets[assetId].owner;
+        require(owner != address(0), "VeilLedger: asset not registered");
+        require(owner == msg.sender, "VeilLedger: only the asset owner may record usage or set quotas");
     }
 }

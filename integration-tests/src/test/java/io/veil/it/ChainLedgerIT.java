@@ -39,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the outbox, lands when the chain is back, and verifies. A party that rewrites and re-signs its own
  * ledger passes {@code veil verify} without the chain, and fails it with the chain options, which
  * name the leaf that changed (the receipt's, and an artefact's); a receipt whose approval is made
- * with a self-made key fails {@code veil verify --spec}, naming the party.
+ * with a self-made key fails {@code veil verify --spec}, naming the party. A job over data assets is
+ * refused until their owners authorise it; once it ran, each owner's outbox has recorded the other
+ * party's usage on chain, and a spent quota refuses the next job on the owner's driver.
  */
 class ChainLedgerIT {
   private static final long RUN_MS = 300_000;
@@ -186,7 +188,7 @@ class ChainLedgerIT {
   }
 
   @Test
-  void aJobRequiringAuthorisationIsRefusedUntilBothAssetOwnersAuthoriseIt() throws Exception {
+  void aJobRequiringAuthorisationIsRefusedUntilBothAssetOwnersAuthoriseItAndMetersItsUsage() throws Exception {
     Map<String, byte[]> assets = new java.util.LinkedHashMap<>();
     for (String p : PsiFixture.PARTIES) {
       byte[] id = io.veil.crypto.Sha256.hash(("asset of " + p).getBytes(StandardCharsets.UTF_8));
@@ -225,6 +227,21 @@ class ChainLedgerIT {
     assertThat(pb.await(RUN_MS)).isZero();
     assertThat(PsiFixture.figure(pa, "intersectionSize")).isEqualTo(Integer.toString(expected.size()));
     assertThat(PsiFixture.anchor(pa)).startsWith("confirmed");
+
+    // Each owner recorded the job's use of its asset by the other party, through its outbox: one job, its rows.
+    byte[] keyB = js.party("bank_b").publicKey().bytes();
+    try (ChainClient a = chain.client(account("bank_a"), contract)) {
+      io.veil.ledger.chain.AssetUsage used = a.usageBy(assets.get("bank_a"), keyB);
+      assertThat(used.jobs()).as(String.join("\n", pa.output())).isEqualTo(1);
+      assertThat(used.rows()).isPositive();
+      assertThat(a.consumersOf(assets.get("bank_a"))).containsExactly(HexFormat.of().formatHex(keyB));
+      // With a default quota of one job, bank_b has spent it: bank_a refuses the next job on its driver.
+      a.setQuota(assets.get("bank_a"), new byte[32], 1, 0, 0);
+    }
+    PartyProcess spent = fx.start("bank_a", spec, chainArgs("bank_a").toArray(String[]::new));
+    assertThat(spent.await(RUN_MS)).isEqualTo(1);
+    assertThat(String.join("\n", spent.output())).contains("policy refused", "consumer bank_b",
+        "used up its quota", "veil asset quota --asset " + HexFormat.of().formatHex(assets.get("bank_a")));
   }
 
   /** Chain options plus a short wait for the anchor: the chain is down when the jobs end. */

@@ -10,6 +10,7 @@ import io.veil.ledger.chain.ChainConfig;
 import io.veil.ledger.chain.ChainSink;
 import io.veil.ledger.chain.ChainSinkConfig;
 import io.veil.ledger.chain.ReceiptAnchor;
+import io.veil.ledger.chain.UsageRecord;
 import io.veil.ledger.internal.LedgerErrors;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,6 +108,7 @@ public final class LedgerReceipts implements ReceiptSink {
         .outputCommitment(commitment(r.output()));
     r.approvals().forEach(a -> b.addApproval(Receipt.Approval.of(a.party(), a.key(), HEX.parseHex(a.signatureHex()))));
     r.peers().forEach(p -> b.addPeerCommitment(new Receipt.PeerCommitment(p.party(), p.inputRoot(), p.outputRoot())));
+    b.usage(usage(r));
     r.rounds().forEach(d -> b.addRoundDigest(new Receipt.RoundDigest(d.round(), d.from(), d.to(), d.batches(),
         d.elements(), d.digest())));
     Receipt receipt = b.build();
@@ -114,9 +116,25 @@ public final class LedgerReceipts implements ReceiptSink {
     LedgerEntry entry = sink.append(receipt);
     Map<String, String> notes = new LinkedHashMap<>();
     if (chain != null) {
-      notes.put("anchor", anchor((LocalLedger) sink, r.jobId()));
+      notes.putAll(anchor((LocalLedger) sink, r.jobId()));
     }
     return new Recorded(ledger.toString(), entry.receiptHash(), HEX.formatHex(JobRoot.of(receipt)), notes);
+  }
+
+  /**
+   * What the job used of the party's data asset: its committed input rows, the operator's
+   * {@code queriesAnswered} figure, one job, and every other party (by identity key) as consumer;
+   * null when the input names no asset.
+   */
+  static Receipt.Usage usage(JobRecord r) {
+    if (r.inputAsset() == null || r.input() == null) {
+      return null;
+    }
+    List<IdentityPublicKey> others = r.approvals().stream()
+        .filter(a -> !a.party().equals(r.party()))
+        .map(JobRecord.ApprovalRecord::key)
+        .toList();
+    return Receipt.Usage.ofJob(r.inputAsset(), r.input().rows(), r.result(), others);
   }
 
   private static Receipt.Commitment commitment(JobRecord.CommitmentRecord c) {
@@ -125,24 +143,34 @@ public final class LedgerReceipts implements ReceiptSink {
 
   /**
    * Anchors the ledger's new entry: a chain sink opened over the ledger queues it in its outbox and
-   * sends it; waits up to {@code anchorWaitMs} for the confirmation. Never fails: returns the
-   * anchor's state for the summary.
+   * sends it (and the usage records of the party's asset, if the receipt has any); waits up to
+   * {@code anchorWaitMs} for the confirmations. Never fails: returns the anchor's state (and the
+   * usage records') for the summary.
    */
-  private String anchor(LocalLedger local, String jobId) {
+  private Map<String, String> anchor(LocalLedger local, String jobId) {
     String later = "; the receipt is in the ledger, and 'veil anchor --ledger " + local.file()
         + "' (or the next run on this ledger) sends it";
+    Map<String, String> notes = new LinkedHashMap<>();
     try (ChainClient client = ChainClient.connect(chain);
         ChainSink sink = ChainSink.open(local, client, ChainSinkConfig.defaults())) {
       sink.flush(Duration.ofMillis(anchorWaitMs));
       ReceiptAnchor a = sink.status(jobId).orElseThrow();
-      if (a.stage() == ReceiptAnchor.Stage.CONFIRMED) {
-        return "confirmed in block " + a.blockNumber() + " (tx " + a.txHash() + ", gas " + a.gasUsed() + ")";
+      notes.put("anchor", a.stage() == ReceiptAnchor.Stage.CONFIRMED
+          ? "confirmed in block " + a.blockNumber() + " (tx " + a.txHash() + ", gas " + a.gasUsed() + ")"
+          : a.stage().name().toLowerCase(Locale.ROOT) + " after " + anchorWaitMs + " ms" + later);
+      List<UsageRecord> usage = sink.usageStatus(jobId);
+      if (!usage.isEmpty()) {
+        long done = usage.stream().filter(u -> u.stage() == UsageRecord.Stage.CONFIRMED).count();
+        notes.put("usage", done == usage.size()
+            ? "recorded on chain for " + done + " consumer(s) of asset " + usage.get(0).asset()
+            : done + " of " + usage.size() + " consumer record(s) confirmed after " + anchorWaitMs + " ms; the rest "
+                + "stay in the outbox and are sent with the anchors");
       }
-      return a.stage().name().toLowerCase(Locale.ROOT) + " after " + anchorWaitMs + " ms" + later;
     } catch (RuntimeException e) {
       LOG.warn("Veil job {}: not anchored yet: {}", jobId, e.getMessage());
-      return "pending (" + e.getMessage() + ")" + later;
+      notes.put("anchor", "pending (" + e.getMessage() + ")" + later);
     }
+    return notes;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.veil.ledger;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.veil.InvalidInputException;
 import io.veil.crypto.IdentityKeys;
@@ -29,7 +30,9 @@ import java.util.TreeMap;
  * <p><b>Encoding.</b> {@link #canonicalJson()} is the single encoding used for storage and
  * hashing: RFC 8785 canonical JSON (members sorted, no whitespace, UTF-8; integers only).
  * {@link #fromJson(byte[])} reads it back (any JSON formatting is accepted on read; unknown or
- * missing fields are rejected). The record is also plain Jackson-serialisable with the same
+ * missing fields are rejected, except {@code usage}, which is left out when there is none, so a
+ * receipt written before usage metering keeps its bytes and its hash). The record is also plain
+ * Jackson-serialisable with the same
  * field names, but only the canonical bytes are hashed.
  *
  * <p><b>Hashes.</b> {@link #hash()} is SHA-256 of the canonical JSON, anchors included: it is the
@@ -64,6 +67,8 @@ import java.util.TreeMap;
  * @param peerCommitments the other parties' commitment roots as they announced them when they
  *     finished (no row counts, no salts); a party that never announced is absent. With this
  *     party's own commitments they make the job's shared root ({@link JobRoot})
+ * @param usage what the job used of this party's data asset and who used it, or null when the
+ *     party's input names no asset (then the field is left out of the JSON)
  */
 public record Receipt(
     int version,
@@ -84,7 +89,8 @@ public record Receipt(
     String startedAt,
     String finishedAt,
     List<Anchor> anchors,
-    List<PeerCommitment> peerCommitments) {
+    List<PeerCommitment> peerCommitments,
+    @JsonInclude(JsonInclude.Include.NON_NULL) @JsonCodec.MayBeAbsent Usage usage) {
 
   /** The receipt format this release writes and reads. */
   public static final int CURRENT_VERSION = 3; // 3: approvals and entries signed with Ed25519ctx domains
@@ -128,6 +134,10 @@ public record Receipt(
     }
     anchors = List.copyOf(anchors);
     peerCommitments = sortedPeers(peerCommitments, party);
+    if (usage != null && usage.consumers().contains(Hashes.hex(Fields.publicKey(partyKey).bytes()))) {
+      throw Fields.invalid("receipt.usage.consumers", "lists the receipt's own party",
+          "List the other parties of the job only.");
+    }
   }
 
   /** A builder for a version-{@value #CURRENT_VERSION} receipt. */
@@ -423,6 +433,66 @@ public record Receipt(
     }
   }
 
+  /**
+   * What a job used of the writing party's data asset, for usage metering: the asset's owner records
+   * it on the ledger contract once per consumer ({@code recordUsage}).
+   *
+   * @param asset the asset the party's input names, 64 lowercase hex digits
+   * @param rowsRead the party's input rows the job read (its input commitment's row count)
+   * @param queriesAnswered the operator's {@value #QUERIES_FIGURE} result figure, 0 when it reports none
+   * @param jobs the jobs this receipt counts: 1
+   * @param consumers the Ed25519 identity keys (32 bytes, 64 lowercase hex digits) of every other
+   *     party of the job, sorted
+   */
+  public record Usage(String asset, long rowsRead, long queriesAnswered, long jobs, List<String> consumers) {
+    /** The result figure an operator reports the queries it answered under. */
+    public static final String QUERIES_FIGURE = "queriesAnswered";
+
+    public Usage {
+      Fields.requireHash(asset, "usage.asset");
+      Fields.requireCount(rowsRead, "usage.rowsRead");
+      Fields.requireCount(queriesAnswered, "usage.queriesAnswered");
+      Fields.requireCount(jobs, "usage.jobs");
+      if (consumers == null) {
+        throw Fields.invalid("usage.consumers", "is missing", "Pass an empty list when there are none.");
+      }
+      List<String> sorted = new ArrayList<>(consumers.size());
+      for (String c : consumers) {
+        if (!Hashes.isLowerHex(c, 32)) {
+          throw Fields.invalid("usage.consumers[]", "must be an Ed25519 identity key as 64 lowercase hex digits",
+              "List each other party's public key as hex.");
+        }
+        sorted.add(c);
+      }
+      Collections.sort(sorted);
+      if (new HashSet<>(sorted).size() != sorted.size()) {
+        throw Fields.invalid("usage.consumers", "lists a key twice", "Keep one entry per consumer.");
+      }
+      consumers = List.copyOf(sorted);
+    }
+
+    /**
+     * The usage of one job over {@code asset}: {@code rowsRead} input rows, the {@value #QUERIES_FIGURE}
+     * figure of {@code result} (0 when absent), one job, and the other parties' keys as consumers.
+     *
+     * @throws InvalidInputException if the figure is present but not a count
+     */
+    public static Usage ofJob(String asset, long rowsRead, Map<String, String> result, List<IdentityPublicKey> others) {
+      String q = result.get(QUERIES_FIGURE);
+      long queries;
+      try {
+        queries = q == null ? 0 : Long.parseLong(q);
+      } catch (NumberFormatException e) {
+        queries = -1;
+      }
+      if (queries < 0) {
+        throw Fields.invalid("result['" + QUERIES_FIGURE + "']", "is not a count of 0 or more",
+            "The operator must report it as a whole number.");
+      }
+      return new Usage(asset, rowsRead, queries, 1, others.stream().map(k -> Hashes.hex(k.bytes())).toList());
+    }
+  }
+
   /** Collects fields; {@link #build()} validates them. Not thread-safe. */
   public static final class Builder {
     private String jobId;
@@ -443,6 +513,7 @@ public record Receipt(
     private String finishedAt;
     private final List<Anchor> anchors = new ArrayList<>();
     private final List<PeerCommitment> peerCommitments = new ArrayList<>();
+    private Usage usage;
 
     private Builder() {}
 
@@ -465,6 +536,7 @@ public record Receipt(
       finishedAt = r.finishedAt;
       anchors.addAll(r.anchors);
       peerCommitments.addAll(r.peerCommitments);
+      usage = r.usage;
     }
 
     public Builder jobId(String v) {
@@ -585,10 +657,16 @@ public record Receipt(
       return this;
     }
 
+    /** What the job used of the party's data asset; null (the default) when its input names none. */
+    public Builder usage(Usage v) {
+      usage = v;
+      return this;
+    }
+
     public Receipt build() {
       return new Receipt(CURRENT_VERSION, jobId, jobName, period, operator, party, partyKey,
           contractHash, approvals, inputCommitment, outputCommitment, outputLocation, roundDigests,
-          result, status, startedAt, finishedAt, anchors, peerCommitments);
+          result, status, startedAt, finishedAt, anchors, peerCommitments, usage);
     }
   }
 }

@@ -23,6 +23,10 @@ class LedgerReceiptsTest {
   @TempDir Path dir;
 
   private static JobRecord record(String jobId) {
+    return record(jobId, null, Map.of("groups", "3"));
+  }
+
+  private static JobRecord record(String jobId, String asset, Map<String, String> figures) {
     byte[] contract = Fixtures.contractHash(jobId);
     String root = Hashes.hex(Hashes.sha256("in".getBytes(StandardCharsets.UTF_8)));
     String out = Hashes.hex(Hashes.sha256("out".getBytes(StandardCharsets.UTF_8)));
@@ -34,8 +38,8 @@ class LedgerReceiptsTest {
                 Receipt.Approval.sign("bank_b", BANK_B, contract).signature())),
         new JobRecord.CommitmentRecord("veil-rowset-sha256/v1", root, 12, "0a0b"),
         new JobRecord.CommitmentRecord("veil-rowset-sha256/v1", out, 3, "0c0d"), "/out/2026-11",
-        Map.of("groups", "3"), List.of(), List.of(new JobRecord.PeerRoots("bank_b", root, null)),
-        Instant.parse("2026-12-01T02:00:00Z"), Instant.parse("2026-12-01T02:01:00Z"));
+        figures, List.of(), List.of(new JobRecord.PeerRoots("bank_b", root, null)),
+        Instant.parse("2026-12-01T02:00:00Z"), Instant.parse("2026-12-01T02:01:00Z"), asset);
   }
 
   @Test
@@ -69,5 +73,20 @@ class LedgerReceiptsTest {
         .put("groups", "4"));
     assertThatThrownBy(() -> sink.finished("job-1", BANK_A.publicKey()))
         .as("an edited result").isInstanceOf(VeilException.class).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void aReceiptOverADataAssetRecordsItsUsageAndOneWithoutNone() throws Exception {
+    Path file = dir.resolve("c.ledger");
+    LedgerReceipts sink = LedgerReceipts.local(file);
+    sink.record(record("job-1", "a1".repeat(32), Map.of("groups", "3", "queriesAnswered", "9")), BANK_A);
+    sink.record(record("job-2"), BANK_A);
+
+    List<LedgerEntry> entries = LocalLedger.openReadOnly(file).entries();
+    Receipt.Usage usage = entries.get(0).receipt().usage();
+    assertThat(usage).isEqualTo(new Receipt.Usage("a1".repeat(32), 12, 9, 1,
+        List.of(Hashes.hex(BANK_B.publicKey().bytes()))));
+    assertThat(entries.get(1).receipt().usage()).isNull();
+    assertThat(LedgerVerifier.create().verify(file, BANK_A.publicKey()).ok()).isTrue();
   }
 }

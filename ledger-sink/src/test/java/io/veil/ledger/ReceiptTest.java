@@ -40,6 +40,52 @@ class ReceiptTest {
     assertThat(new String(noPeriod.canonicalJson(), StandardCharsets.UTF_8)).contains("\"period\":null");
   }
 
+  @Test
+  void usageRoundTripsAndIsCoveredByTheHash() {
+    Receipt.Usage usage = Receipt.Usage.ofJob("a1".repeat(32), 1000, Map.of("queriesAnswered", "7", "x", "y"),
+        List.of(Fixtures.MALLORY.publicKey(), Fixtures.BANK_B.publicKey()));
+    assertThat(usage.queriesAnswered()).isEqualTo(7);
+    assertThat(usage.jobs()).isEqualTo(1);
+    assertThat(usage.consumers()).isSorted().containsExactlyInAnyOrder(
+        Hashes.hex(Fixtures.MALLORY.publicKey().bytes()), Hashes.hex(Fixtures.BANK_B.publicKey().bytes()));
+    Receipt r = Fixtures.receiptBuilder("job-1", "bank_a", Fixtures.BANK_A).usage(usage).build();
+    byte[] json = r.canonicalJson();
+    assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"usage\":{\"asset\":\"" + "a1".repeat(32)
+        + "\",\"consumers\":[");
+    Receipt back = Receipt.fromJson(json);
+    assertThat(back).isEqualTo(r);
+    assertThat(back.usage()).isEqualTo(usage);
+    assertThat(back.canonicalJson()).isEqualTo(json);
+    assertThat(r.hashHex()).isNotEqualTo(Fixtures.receipt("job-1").hashHex());
+    // Without the figure, no queries; a figure that is not a count is refused.
+    assertThat(Receipt.Usage.ofJob("a1".repeat(32), 3, Map.of(), List.of()).queriesAnswered()).isZero();
+    assertThatThrownBy(() -> Receipt.Usage.ofJob("a1".repeat(32), 3, Map.of("queriesAnswered", "-1"), List.of()))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("queriesAnswered");
+    // The writer is never its own consumer.
+    assertThatThrownBy(() -> Fixtures.receiptBuilder("job-1", "bank_a", Fixtures.BANK_A)
+        .usage(Receipt.Usage.ofJob("a1".repeat(32), 3, Map.of(), List.of(Fixtures.BANK_A.publicKey()))).build())
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("own party");
+  }
+
+  @Test
+  void aReceiptWithoutUsageKeepsTheFormAndHashItHadBeforeMetering() throws Exception {
+    Receipt r = Fixtures.receipt("job-1");
+    assertThat(r.usage()).isNull();
+    String json = new String(r.canonicalJson(), StandardCharsets.UTF_8);
+    assertThat(json).doesNotContain("usage");
+    // Exactly the pre-metering members, so the bytes (and hash) of receipts written before are unchanged.
+    List<String> names = new java.util.ArrayList<>();
+    PLAIN.readTree(json).fieldNames().forEachRemaining(names::add);
+    assertThat(names).containsExactly("anchors", "approvals", "contractHash", "finishedAt", "inputCommitment",
+        "jobId", "jobName", "operator", "outputCommitment", "outputLocation", "party", "partyKey", "peerCommitments",
+        "period", "result", "roundDigests", "startedAt", "status", "version");
+    assertThat(Receipt.fromJson(json).hashHex()).isEqualTo(r.hashHex());
+    // A ledger of such receipts verifies (it is what earlier releases wrote).
+    java.nio.file.Path file = java.nio.file.Files.createTempDirectory("receipt").resolve("old.jsonl");
+    Fixtures.ledgerWith(file, 2);
+    assertThat(LedgerVerifier.create().verify(file, Fixtures.BANK_A.publicKey()).ok()).isTrue();
+  }
+
   private static void assertSorted(JsonNode node) {
     if (node.isObject()) {
       String prev = null;

@@ -3,12 +3,15 @@ package io.veil.jobs;
 import io.veil.InvalidInputException;
 import io.veil.config.ConfigKey;
 import io.veil.config.VeilConf;
+import io.veil.crypto.IdentityPublicKey;
 import io.veil.ledger.LedgerConfig;
 import io.veil.ledger.chain.AssetRecord;
+import io.veil.ledger.chain.AssetUsage;
 import io.veil.ledger.chain.ChainClient;
 import io.veil.ledger.chain.ChainConfig;
 import io.veil.ledger.chain.DataAsset;
 import io.veil.ledger.chain.TxOutcome;
+import io.veil.ledger.chain.UsageQuota;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -25,7 +28,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code veil chain deploy} and {@code veil asset register|authorise|revoke|show}: a data owner's
+ * {@code veil chain deploy} and {@code veil asset register|authorise|revoke|show|usage|quota}: a data owner's
  * commands for the ledger contract. The chain settings ({@link LedgerConfig}: {@code --chain-url},
  * {@code --chain-id}, {@code --chain-key-file}, {@code --chain-contract}, ...) are options of each
  * command, resolved like every setting (command line, {@code spark.veil.chain.*}, {@code
@@ -52,7 +55,8 @@ final class ChainCommands {
 
   static CommandLine asset(VeilCli.Streams io) {
     CommandLine asset = new CommandLine(new AssetGroup());
-    for (Object c : List.of(new Register(io), new Authorise(io), new Revoke(io), new Show(io))) {
+    for (Object c : List.of(new Register(io), new Authorise(io), new Revoke(io), new Show(io), new Usage(io),
+        new Quota(io))) {
       asset.addSubcommand(withSettings(new CommandLine(c), SETTINGS));
     }
     return asset;
@@ -93,6 +97,29 @@ final class ChainCommands {
     return HexFormat.of().parseHex(v.startsWith("0x") ? v.substring(2) : v);
   }
 
+  /**
+   * A consumer's identity key: 64 hex digits (optionally with 0x), or the {@code ed25519:...} form a
+   * job spec pins.
+   */
+  private static byte[] consumerKey(String value) {
+    if (value.startsWith("ed25519:")) {
+      return IdentityPublicKey.parse(value).bytes();
+    }
+    String v = value.toLowerCase(Locale.ROOT);
+    if (!HEX32.matcher(v).matches()) {
+      throw new InvalidInputException("Cannot use --consumer: it must be the consumer party's Ed25519 public key as "
+          + "64 hex digits (optionally with 0x) or as ed25519:... (the form its job spec pins). Copy it from the "
+          + "spec's publicKey of that party or from 'veil asset usage'.");
+    }
+    return HexFormat.of().parseHex(v.startsWith("0x") ? v.substring(2) : v);
+  }
+
+  private static void requireCount(String option, long value) {
+    if (value < 0) {
+      throw new InvalidInputException("Cannot use --" + option + " " + value + ": it must be 0 (no limit) or more.");
+    }
+  }
+
   @Command(name = "chain", description = {"The ledger contract on an EVM chain.", ""})
   static final class ChainGroup {}
 
@@ -124,7 +151,7 @@ final class ChainCommands {
 
   @Command(name = "asset",
       description = {"Data assets on the ledger contract.", "",
-          "Register one, let a job use it, withdraw that, show it.", ""})
+          "Register one, let a job use it, withdraw that, show it, meter its usage and set quotas.", ""})
   static final class AssetGroup {}
 
   @Command(name = "register",
@@ -272,6 +299,120 @@ final class ChainCommands {
               : "DOES NOT match the on-chain proof (the file's proof is " + metadata.get().proofHex() + ")"));
           return match ? VeilCli.EXIT_OK : VeilCli.EXIT_FAILED;
         }
+      }
+      return VeilCli.EXIT_OK;
+    }
+  }
+
+  @Command(name = "usage",
+      description = {"Print an asset's usage: its totals and one line per consumer.", "",
+          "Each consumer (another party of a job over the asset, named by its Ed25519 key) shows the jobs, rows read "
+              + "and queries answered recorded for it, the quota that applies to it and whether it is spent. The "
+              + "asset's owner records usage after each job (through the anchor outbox of 'veil run').", ""},
+      footer = {"", "Exit codes: 0 printed; 1 the asset is not registered, or the command failed; 2 usage error."})
+  static final class Usage implements Callable<Integer> {
+    private final VeilCli.Streams io;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--asset", required = true, paramLabel = "ID", description = "The asset's id (64 hex digits).")
+    String asset;
+
+    @Option(names = "--consumer", paramLabel = "KEY",
+        description = "Only this consumer: its Ed25519 public key as 64 hex digits or ed25519:... (as the job spec "
+            + "pins it); default: every consumer with recorded usage.")
+    String consumer;
+
+    Usage(VeilCli.Streams io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      PrintStream out = io.out();
+      byte[] assetId = hex32("asset", asset);
+      String id = HexFormat.of().formatHex(assetId);
+      List<byte[]> only = consumer == null ? null : List.of(consumerKey(consumer));
+      try (ChainClient client = connect(spec, "show the usage of asset " + id, true)) {
+        if (client.asset(assetId).isEmpty()) {
+          out.println("asset " + id + " is not registered on ledger contract "
+              + client.contractAddress().orElseThrow());
+          return VeilCli.EXIT_FAILED;
+        }
+        List<byte[]> consumers = only != null ? only
+            : client.consumersOf(assetId).stream().map(HexFormat.of()::parseHex).toList();
+        out.println("asset:         " + id);
+        out.println("total:         " + client.usageOf(assetId).describe());
+        UsageQuota byDefault = client.quotaOf(assetId, new byte[32]);
+        out.println("default quota: " + (byDefault.unlimited() ? "none (unlimited)" : byDefault.describe()
+            .replace(" (the asset's default)", "")));
+        if (consumers.isEmpty()) {
+          out.println("consumers:     (none recorded)");
+        }
+        for (byte[] c : consumers) {
+          AssetUsage used = client.usageBy(assetId, c);
+          UsageQuota quota = client.quotaOf(assetId, c);
+          boolean spent = client.quotaSpent(assetId, c);
+          out.println("consumer " + HexFormat.of().formatHex(c) + ": " + used.describe() + "; quota "
+              + (quota.unlimited() ? "unlimited" + (quota.own() ? "" : " (the asset's default)") : quota.describe())
+              + (spent ? "; SPENT: jobs over this asset are refused until the owner raises it" : "; not spent"));
+        }
+      }
+      return VeilCli.EXIT_OK;
+    }
+  }
+
+  @Command(name = "quota",
+      description = {"Set a consumer's quota on an asset, or the default quota (only the asset's owner may).", "",
+          "Without --consumer, sets the default for every consumer without a quota of its own. A figure left out or "
+              + "0 is unlimited. Once a consumer's usage reaches a limited figure, the asset's owner refuses jobs "
+              + "with that consumer before reading any row ('veil run' with the chain options checks it).", ""})
+  static final class Quota implements Callable<Integer> {
+    private final VeilCli.Streams io;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--asset", required = true, paramLabel = "ID", description = "The asset's id (64 hex digits).")
+    String asset;
+
+    @Option(names = "--consumer", paramLabel = "KEY",
+        description = "The consumer party's Ed25519 public key as 64 hex digits or ed25519:... (as the job spec pins "
+            + "it); default: the default quota of every consumer without its own.")
+    String consumer;
+
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "0",
+        description = "The most jobs; 0 (the default) for no limit.")
+    long jobs;
+
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "0",
+        description = "The most rows read from the asset; 0 (the default) for no limit.")
+    long rows;
+
+    @Option(names = "--queries", paramLabel = "N", defaultValue = "0",
+        description = "The most queries answered from the asset; 0 (the default) for no limit.")
+    long queries;
+
+    Quota(VeilCli.Streams io) {
+      this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+      PrintStream out = io.out();
+      byte[] assetId = hex32("asset", asset);
+      byte[] key = consumer == null ? new byte[32] : consumerKey(consumer);
+      requireCount("jobs", jobs);
+      requireCount("rows", rows);
+      requireCount("queries", queries);
+      String who = consumer == null ? "the default quota" : "consumer " + HexFormat.of().formatHex(key);
+      try (ChainClient client = connect(spec, "set " + who + " on asset " + HexFormat.of().formatHex(assetId), true)) {
+        TxOutcome tx = client.setQuota(assetId, key, jobs, rows, queries);
+        UsageQuota set = new UsageQuota(jobs, rows, queries, true);
+        out.println("quota:   " + (set.unlimited() ? "unlimited" : set.describe()) + " for " + who + " on asset "
+            + HexFormat.of().formatHex(assetId));
+        if (consumer != null) {
+          out.println("used:    " + client.usageBy(assetId, key).describe()
+              + (client.quotaSpent(assetId, key) ? " (SPENT: still refused; raise it further)" : " (not spent)"));
+        }
+        printTx(out, tx);
       }
       return VeilCli.EXIT_OK;
     }

@@ -180,4 +180,66 @@ class ChainCommandsTest {
         "veil asset authorise --asset " + ASSET + " --hash " + parsed.algorithmHash(),
         "veil asset authorise --asset " + "b2".repeat(32) + " --hash " + parsed.contractHash());
   }
+
+  @Test
+  void quotaAndUsagePrintTotalsPerConsumerWithTheirQuotaAndWhetherItIsSpent() throws Exception {
+    String asset = "5e".repeat(32);
+    assertThat(run("asset", "register", "--metadata", metadata(asset, "s3a://bank/metered").toString()))
+        .as(err()).isZero();
+    reset();
+    String b = "0b".repeat(32);
+    String c = "0c".repeat(32);
+    assertThat(run("asset", "usage", "--asset", asset)).as(err()).isZero();
+    assertThat(out()).contains("total:         jobs 0, rows 0, queries 0", "default quota: none (unlimited)",
+        "consumers:     (none recorded)");
+    reset();
+
+    assertThat(run("asset", "quota", "--asset", asset, "--jobs", "2")).as(err()).isZero();
+    assertThat(out()).contains("quota:   jobs 2, rows unlimited, queries unlimited for the default quota on asset "
+        + asset).containsPattern("tx: +0x[0-9a-f]{64}");
+    reset();
+    assertThat(run("asset", "quota", "--asset", asset, "--consumer", "0x" + c.toUpperCase(), "--rows", "100",
+        "--queries", "5")).as(err()).isZero();
+    assertThat(out()).contains("quota:   jobs unlimited, rows 100, queries 5 for consumer " + c,
+        "used:    jobs 0, rows 0, queries 0 (not spent)");
+    reset();
+
+    // The owner's outbox records usage after each job; here the owner's client does it directly.
+    try (var owner = io.veil.ledger.chain.ChainClient.connect(chain.config(0).contractAddress(contract).build())) {
+      byte[] id = HexFormat.of().parseHex(asset);
+      owner.recordUsage(id, HexFormat.of().parseHex(b), HexFormat.of().parseHex("e1".repeat(32)), 40, 0);
+      owner.recordUsage(id, HexFormat.of().parseHex(b), HexFormat.of().parseHex("e2".repeat(32)), 60, 1);
+      owner.recordUsage(id, HexFormat.of().parseHex(c), HexFormat.of().parseHex("e1".repeat(32)), 10, 2);
+    }
+    assertThat(run("asset", "usage", "--asset", asset)).as(err()).isZero();
+    assertThat(out()).contains("total:         jobs 3, rows 110, queries 3",
+        "default quota: jobs 2, rows unlimited, queries unlimited",
+        "consumer " + b + ": jobs 2, rows 100, queries 1; quota jobs 2, rows unlimited, queries unlimited "
+            + "(the asset's default); SPENT",
+        "consumer " + c + ": jobs 1, rows 10, queries 2; quota jobs unlimited, rows 100, queries 5; not spent");
+    reset();
+    assertThat(run("asset", "usage", "--asset", asset, "--consumer", c)).as(err()).isZero();
+    assertThat(out()).contains("consumer " + c).doesNotContain("consumer " + b);
+    reset();
+
+    // Raising b's quota lifts the refusal; only the owner may set quotas; options are checked.
+    assertThat(run("asset", "quota", "--asset", asset, "--consumer", b, "--jobs", "4")).as(err()).isZero();
+    assertThat(out()).contains("used:    jobs 2, rows 100, queries 1 (not spent)");
+    reset();
+    assertThat(runAs(1, "asset", "quota", "--asset", asset, "--jobs", "9")).isEqualTo(1);
+    assertThat(err()).contains("only the asset owner may record usage or set quotas");
+    reset();
+    assertThat(run("asset", "quota", "--asset", asset, "--consumer", "bank_b")).isEqualTo(1);
+    assertThat(err()).contains("Cannot use --consumer: it must be the consumer party's Ed25519 public key");
+    reset();
+    assertThat(run("asset", "quota", "--asset", asset, "--rows", "-1")).isEqualTo(1);
+    assertThat(err()).contains("Cannot use --rows -1: it must be 0 (no limit) or more.");
+    reset();
+    assertThat(run("asset", "usage", "--asset", "b3".repeat(32))).isEqualTo(1);
+    assertThat(out()).contains("is not registered on ledger contract " + contract);
+    reset();
+    assertThat(run("asset", "quota", "--help")).isZero();
+    assertThat(out()).contains("--asset", "--consumer", "--jobs", "--rows", "--queries",
+        "0 (the default) for no limit");
+  }
 }

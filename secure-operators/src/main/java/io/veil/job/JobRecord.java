@@ -25,11 +25,13 @@ import java.util.Map;
  * @param peers the other parties' announced commitment roots (parties that did not announce them are left out)
  * @param startedAt when the run started
  * @param finishedAt when the output was committed
+ * @param inputAsset the data asset this party's input names ({@code input.asset}), or null: the receipt then
+ *     records the job's usage of it (rows read, the {@code queriesAnswered} figure, the other parties as consumers)
  */
 public record JobRecord(String jobId, String jobName, String period, String operator, String party,
     IdentityPublicKey partyKey, String contractHash, List<ApprovalRecord> approvals, CommitmentRecord input,
     CommitmentRecord output, String outputLocation, Map<String, String> result, List<RoundRecord> rounds,
-    List<PeerRoots> peers, Instant startedAt, Instant finishedAt) {
+    List<PeerRoots> peers, Instant startedAt, Instant finishedAt, String inputAsset) {
 
   public JobRecord {
     approvals = List.copyOf(approvals);

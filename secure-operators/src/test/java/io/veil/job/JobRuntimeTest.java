@@ -69,12 +69,18 @@ class JobRuntimeTest {
     return spark.createDataFrame(rows, SCHEMA);
   }
 
+  private static final String ASSET_A = "a1".repeat(32);
+
   /** The toy job: every party of {@code h} but {@code withoutInput} sums column v; bank_a learns the total. */
   private static JobSpec toy(JobHarness h, String column, String withoutInput, String... extraYaml) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
-      parties.add(h.party(id, id.equals(withoutInput) ? null : JobHarness.input(null, null),
-          id.equals("bank_a") ? JobHarness.output() : null));
+      Map<String, Object> input = id.equals(withoutInput) ? null
+          : new java.util.LinkedHashMap<>(JobHarness.input(null, null));
+      if (id.equals("bank_a")) {
+        input.put("asset", ASSET_A); // bank_a's input is a registered data asset: its receipt meters its use
+      }
+      parties.add(h.party(id, input, id.equals("bank_a") ? JobHarness.output() : null));
     }
     return h.spec("toy-job", "toy-sum", parties, Map.of("resultParty", "bank_a", "column", column), extraYaml);
   }
@@ -101,7 +107,9 @@ class JobRuntimeTest {
     assertThat(a.input().root()).isEqualTo(inA.rootHex());
     assertThat(a.output()).isNotNull();
     assertThat(a.peers()).extracting(JobRecord.PeerRoots::party).containsExactly("bank_b", "bank_c", "auditor");
+    assertThat(a.inputAsset()).as("the asset bank_a's input names, for usage metering").isEqualTo(ASSET_A);
     JobRecord b = h.receipts("bank_b").get(0);
+    assertThat(b.inputAsset()).isNull();
     assertThat(a.peers().get(0).inputRoot()).isEqualTo(b.input().root());
     assertThat(a.peers().get(2).inputRoot()).as("the auditor holds no input").isNull();
     assertThat(h.receipts("auditor").get(0).input()).isNull();

@@ -46,7 +46,7 @@ import org.web3j.tx.gas.StaticGasProvider;
 /**
  * Reads and writes Veil's ledger contract ({@code ledger-sink/src/main/solidity/VeilLedger.sol})
  * on any EVM chain over standard JSON-RPC: deploy it, anchor Merkle roots, look anchors up,
- * register data assets and manage their authorisations.
+ * register data assets, manage their authorisations, and meter their usage against quotas.
  *
  * <p>Every write signs a legacy (EIP-155) transaction locally with the configured key, sends it
  * with {@code eth_sendRawTransaction}, and returns only when it is included and has the configured
@@ -299,6 +299,79 @@ public final class ChainClient implements AutoCloseable {
         a.component3(), kids));
   }
 
+  /**
+   * Records that {@code consumer} used asset {@code assetId} in the job whose receipt (the owner's)
+   * hashes to {@code receiptHash}: one job, {@code rows} and {@code queries} are added to the
+   * consumer's and the asset's totals. Only the asset's owner may; idempotent per (asset, consumer,
+   * receipt hash): a repeat changes nothing and its {@link TxOutcome#changedState()} is false.
+   *
+   * @param consumer the consuming party's 32-byte Ed25519 identity key
+   */
+  public TxOutcome recordUsage(byte[] assetId, byte[] consumer, byte[] receiptHash, long rows, long queries) {
+    String action = "record usage of asset " + hex32("asset id", assetId) + " by consumer "
+        + hex32("consumer", consumer);
+    hex32("receipt hash", receiptHash);
+    nonNegative(action, "rows", rows);
+    nonNegative(action, "queries", queries);
+    return write(action, requireContract(action).recordUsage(assetId, consumer, receiptHash,
+        BigInteger.valueOf(rows), BigInteger.valueOf(queries)));
+  }
+
+  /** The usage of asset {@code assetId} by every consumer together. */
+  public AssetUsage usageOf(byte[] assetId) {
+    String action = "read the usage of asset " + hex32("asset id", assetId);
+    Tuple3<BigInteger, BigInteger, BigInteger> u = read(action, requireContract(action).usageOf(assetId));
+    return new AssetUsage(u.component1().longValueExact(), u.component2().longValueExact(),
+        u.component3().longValueExact());
+  }
+
+  /** The usage of asset {@code assetId} by {@code consumer} (a 32-byte identity key); all zero if none. */
+  public AssetUsage usageBy(byte[] assetId, byte[] consumer) {
+    String action = "read the usage of asset " + hex32("asset id", assetId) + " by consumer "
+        + hex32("consumer", consumer);
+    Tuple3<BigInteger, BigInteger, BigInteger> u = read(action, requireContract(action).usageBy(assetId, consumer));
+    return new AssetUsage(u.component1().longValueExact(), u.component2().longValueExact(),
+        u.component3().longValueExact());
+  }
+
+  /** The consumers (32-byte identity keys, lower-case hex) with usage of {@code assetId}, first record first. */
+  public List<String> consumersOf(byte[] assetId) {
+    String action = "read the consumers of asset " + hex32("asset id", assetId);
+    List<?> keys = read(action, requireContract(action).consumersOf(assetId));
+    return keys.stream().map(k -> HEX.formatHex((byte[]) k)).toList();
+  }
+
+  /**
+   * Sets the quota of {@code consumer} on asset {@code assetId}; a consumer of 32 zero bytes sets the
+   * default for every consumer without its own. A figure of 0 is unlimited. Only the asset's owner may.
+   */
+  public TxOutcome setQuota(byte[] assetId, byte[] consumer, long maxJobs, long maxRows, long maxQueries) {
+    String action = "set the quota of consumer " + hex32("consumer", consumer) + " on asset "
+        + hex32("asset id", assetId);
+    nonNegative(action, "maxJobs", maxJobs);
+    nonNegative(action, "maxRows", maxRows);
+    nonNegative(action, "maxQueries", maxQueries);
+    return write(action, requireContract(action).setQuota(assetId, consumer, BigInteger.valueOf(maxJobs),
+        BigInteger.valueOf(maxRows), BigInteger.valueOf(maxQueries)));
+  }
+
+  /** The quota that applies to {@code consumer} on {@code assetId}: its own, else the asset's default. */
+  public UsageQuota quotaOf(byte[] assetId, byte[] consumer) {
+    String action = "read the quota of consumer " + hex32("consumer", consumer) + " on asset "
+        + hex32("asset id", assetId);
+    Tuple4<BigInteger, BigInteger, BigInteger, Boolean> q =
+        read(action, requireContract(action).quotaOf(assetId, consumer));
+    return new UsageQuota(q.component1().longValueExact(), q.component2().longValueExact(),
+        q.component3().longValueExact(), q.component4());
+  }
+
+  /** Whether {@code consumer} has reached a limited figure of its quota on {@code assetId}. */
+  public boolean quotaSpent(byte[] assetId, byte[] consumer) {
+    String action = "check the quota of consumer " + hex32("consumer", consumer) + " on asset "
+        + hex32("asset id", assetId);
+    return read(action, requireContract(action).quotaSpent(assetId, consumer));
+  }
+
   @Override
   public void close() {
     web3j.shutdown();
@@ -479,6 +552,13 @@ public final class ChainClient implements AutoCloseable {
 
   private static boolean isZeroAddress(String address) {
     return address == null || new BigInteger(address.substring(2), 16).signum() == 0;
+  }
+
+  private static void nonNegative(String action, String what, long value) {
+    if (value < 0) {
+      throw new InvalidInputException("Cannot " + action + ": " + what + " is " + value
+          + ". Give 0 or more.");
+    }
   }
 
   private static String hex32(String what, byte[] value) {

@@ -42,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * chain is only looked up, not sent again), CONFIRMED receipts are left alone. Existing entries of
  * a ledger opened with a new outbox are anchored too.
  *
+ * <p><b>Usage of the party's data asset.</b> A receipt that records {@link Receipt#usage()} (the
+ * party's input names an asset) also queues, in the same outbox write, one {@link UsageRecord} per
+ * consumer; the same thread sends each with the contract's {@code recordUsage} (only the asset's
+ * owner may: the chain key must be the owner's) until it is confirmed. The contract counts a
+ * (asset, consumer, receipt) once, so resending after a timeout or restart never counts twice. A
+ * failing usage record is retried with its own backoff and never holds up the anchors.
+ *
  * <p>Thread-safe. One sink per ledger file (the outbox is locked); the {@link ChainClient} should
  * not be shared with another writer using the same key.
  */
@@ -55,6 +62,10 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
   private final String contract;
   private final Thread anchorer;
   private volatile boolean closing;
+  /** When the anchorer next sends pending usage records ({@link System#nanoTime()}); later after a failure. */
+  private long usageDueNanos = System.nanoTime();
+  private long usageBackoffMs;
+  private String usageOutage;
 
   private ChainSink(LocalLedger ledger, ChainClient client, ChainSinkConfig config, AnchorOutbox outbox) {
     this.ledger = ledger;
@@ -80,10 +91,12 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     AnchorOutbox outbox = AnchorOutbox.open(outboxFile(ledger.file()));
     try {
       Set<Long> known = outbox.all().stream().map(ReceiptAnchor::seq).collect(Collectors.toSet());
-      outbox.append(ledger.entries().stream()
-          .filter(e -> !known.contains(e.seq()))
-          .map(ReceiptAnchor::pending)
-          .toList());
+      Set<String> knownUsage = outbox.usageRecords().stream().map(UsageRecord::key).collect(Collectors.toSet());
+      List<LedgerEntry> entries = ledger.entries();
+      outbox.append(
+          entries.stream().filter(e -> !known.contains(e.seq())).map(ReceiptAnchor::pending).toList(),
+          entries.stream().flatMap(e -> UsageRecord.pending(e).stream())
+              .filter(u -> !knownUsage.contains(u.key())).toList());
     } catch (RuntimeException e) {
       outbox.close();
       throw e;
@@ -119,7 +132,7 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     }
     LedgerEntry entry = ledger.append(receipt);
     // A crash between these two writes loses nothing: open() queues entries the outbox lacks.
-    outbox.append(List.of(ReceiptAnchor.pending(entry)));
+    outbox.append(List.of(ReceiptAnchor.pending(entry)), UsageRecord.pending(entry));
     return entry;
   }
 
@@ -138,13 +151,20 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     return findByJobId(jobId).flatMap(e -> outbox.get(e.seq()));
   }
 
+  /** Where the usage records of the latest receipt of {@code jobId} stand; empty if it records none. */
+  public List<UsageRecord> usageStatus(String jobId) {
+    return findByJobId(jobId)
+        .map(e -> outbox.usageRecords().stream().filter(u -> u.seq() == e.seq()).toList())
+        .orElse(List.of());
+  }
+
   /** Every receipt's anchor state, in ledger order. */
   public List<ReceiptAnchor> anchors() {
     return outbox.all();
   }
 
   /**
-   * Waits until every receipt is CONFIRMED; false if {@code timeout} passed first (the anchors
+   * Waits until every receipt and usage record is CONFIRMED; false if {@code timeout} passed first (the anchors
    * carry on in the background).
    */
   public boolean flush(Duration timeout) {
@@ -192,7 +212,11 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     String outage = null;
     while (!closing) {
       try {
-        List<ReceiptAnchor> batch = outbox.nextBatch(config.maxBatchReceipts(), config.maxBatchWaitMs(), () -> closing);
+        if (System.nanoTime() - usageDueNanos >= 0) {
+          recordUsage();
+        }
+        List<ReceiptAnchor> batch = outbox.nextBatch(config.maxBatchReceipts(), config.maxBatchWaitMs(), () -> closing,
+            usageDueNanos);
         if (batch.isEmpty()) {
           continue;
         }
@@ -258,6 +282,44 @@ public final class ChainSink implements LedgerSink, AutoCloseable {
     }
     outbox.append(submitted.stream().map(a -> a.confirmed(tx, confirmations)).toList());
     return true;
+  }
+
+  /**
+   * Sends every PENDING usage record and writes it CONFIRMED. A failure (chain down, or a refusal
+   * such as a chain key that does not own the asset) is logged once per kind and retried with
+   * capped backoff; it never stops the anchors.
+   */
+  private void recordUsage() {
+    try {
+      for (UsageRecord u : outbox.pendingUsage()) {
+        if (closing) {
+          return;
+        }
+        TxOutcome tx = client.recordUsage(Hashes.unhex(u.asset()), Hashes.unhex(u.consumer()),
+            Hashes.unhex(u.receiptHash()), u.rows(), u.queries());
+        outbox.append(List.of(), List.of(u.confirmed(tx)));
+      }
+      if (usageOutage != null) {
+        LOG.info("Chain sink for {}: usage records are sent again.", ledger.file());
+      }
+      usageOutage = null;
+      usageBackoffMs = 0;
+      usageDueNanos = System.nanoTime();
+    } catch (VeilException e) {
+      if (closing) {
+        return;
+      }
+      String kind = e.getClass().getSimpleName();
+      if (!kind.equals(usageOutage)) {
+        LOG.warn("Chain sink for {}: cannot record the usage of the party's data asset now, retrying with backoff up "
+            + "to {} ms until it works (the chain key must be the asset owner's); jobs and anchors are not affected. "
+            + "{}", ledger.file(), config.retryMaxMs(), e.getMessage());
+        usageOutage = kind;
+      }
+      usageBackoffMs = usageBackoffMs == 0
+          ? config.retryInitialMs() : Math.min(2 * usageBackoffMs, config.retryMaxMs());
+      usageDueNanos = System.nanoTime() + usageBackoffMs * 1_000_000L;
+    }
   }
 
   /** Builds the batch's Merkle tree: its receipts as SUBMITTED, with the root and their proofs. */

@@ -13,12 +13,29 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.DelegatingDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.veil.InvalidInputException;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Maps ledger values to and from JSON with one strict, private Jackson configuration: duplicate
- * keys, unknown properties, missing properties, trailing tokens, fractional numbers and scalar
+ * keys, unknown properties, missing properties (but those marked {@link MayBeAbsent}), trailing
+ * tokens, fractional numbers and scalar
  * coercions (a number where a string belongs, or the reverse) are all rejected. Thread-safe.
  */
 public final class JsonCodec {
@@ -38,9 +55,71 @@ public final class JsonCodec {
               .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
               .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
               .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+          .addModule(absentMembers())
           .build();
 
   private JsonCodec() {}
+
+  /**
+   * Marks a record component that may be missing from the JSON (it reads as null) although every
+   * other missing member is an error: a member added to a format after values were written without
+   * it. Pair it with {@code @JsonInclude(NON_NULL)}, so that a null value is left out and such values
+   * keep their bytes.
+   */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  public @interface MayBeAbsent {}
+
+  /** Reads a missing {@link MayBeAbsent} member of a record as an explicit null. */
+  private static final class AbsentMembers extends DelegatingDeserializer {
+    private static final long serialVersionUID = 1L;
+    private final List<String> names;
+
+    AbsentMembers(JsonDeserializer<?> delegate, List<String> names) {
+      super(delegate);
+      this.names = names;
+    }
+
+    @Override
+    protected JsonDeserializer<?> newDelegatingInstance(JsonDeserializer<?> newDelegatee) {
+      return new AbsentMembers(newDelegatee, names);
+    }
+
+    @Override
+    public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      JsonNode tree = ctxt.readTree(p);
+      if (tree instanceof ObjectNode object) {
+        for (String name : names) {
+          if (!object.has(name)) {
+            object.putNull(name);
+          }
+        }
+      }
+      JsonParser replay = tree.traverse(p.getCodec());
+      replay.nextToken();
+      return _delegatee.deserialize(replay, ctxt);
+    }
+  }
+
+  private static SimpleModule absentMembers() {
+    SimpleModule module = new SimpleModule("veil-absent-members");
+    module.setDeserializerModifier(new BeanDeserializerModifier() {
+      @Override
+      public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription desc,
+          JsonDeserializer<?> deserializer) {
+        Class<?> type = desc.getBeanClass();
+        if (!type.isRecord()) {
+          return deserializer;
+        }
+        List<String> names = Arrays.stream(type.getRecordComponents())
+            .filter(c -> c.isAnnotationPresent(MayBeAbsent.class))
+            .map(RecordComponent::getName)
+            .toList();
+        return names.isEmpty() ? deserializer : new AbsentMembers(deserializer, names);
+      }
+    });
+    return module;
+  }
 
   /** The canonical UTF-8 JSON of {@code value} (see {@link CanonicalJson}). */
   public static byte[] canonical(Object value) {

@@ -161,4 +161,43 @@ class AssetGateTest {
     assertThatCode(() -> new AssetGate(null).check(notRequired, "bank_a"))
         .doesNotThrowAnyException();
   }
+
+  @Test
+  void refusesOnceAConsumerSpentItsQuotaNamingTheUsageAndTheCommandEvenWithoutAuthorisationRequired() {
+    byte[] asset = registered(bank, List.of());
+    JobSpec required = spec(HEX.formatHex(asset), "2026-09");
+    JobSpec spec = JobSpec.parse(required.canonicalJson().replace("\"authorisation\":\"required\",", ""),
+        "plain.yaml", "2026-09");
+    assertThat(spec.authorisationRequired()).isFalse();
+    var config = chain.config(0).contractAddress(bank.contractAddress().orElseThrow()).build();
+    AssetGate gate = new AssetGate(config);
+    byte[] bankB = spec.party("bank_b").publicKey().bytes();
+
+    // The default quota (consumer 0x0) applies to bank_b, which has none of its own: 2 jobs.
+    bank.setQuota(asset, new byte[32], 2, 0, 0);
+    bank.recordUsage(asset, bankB, random32(), 500, 0);
+    assertThatCode(() -> gate.check(spec, "bank_a")).doesNotThrowAnyException();
+    bank.recordUsage(asset, bankB, random32(), 700, 3);
+    assertThatThrownBy(() -> gate.check(spec, "bank_a"))
+        .isInstanceOf(PolicyRefusedException.class)
+        .hasMessageContainingAll("Cannot run job 'customer-overlap' as bank_a", "consumer bank_b",
+            "key " + HEX.formatHex(bankB), "used up its quota on data asset " + HEX.formatHex(asset),
+            "used jobs 2, rows 1200, queries 3",
+            "quota jobs 2, rows unlimited, queries unlimited (the asset's default)",
+            "Nothing was read or sent",
+            "veil asset quota --asset " + HEX.formatHex(asset) + " --consumer " + HEX.formatHex(bankB) + " --jobs 4");
+
+    // The owner raises bank_b's own quota; its rows limit then binds once reached.
+    bank.setQuota(asset, bankB, 10, 1500, 0);
+    assertThatCode(() -> gate.check(spec, "bank_a")).doesNotThrowAnyException();
+    bank.recordUsage(asset, bankB, random32(), 300, 0);
+    assertThatThrownBy(() -> gate.check(spec, "bank_a"))
+        .isInstanceOf(PolicyRefusedException.class)
+        .hasMessageContainingAll("used jobs 3, rows 1500, queries 3", "quota jobs 10, rows 1500, queries unlimited.");
+
+    // The party whose asset it is checks only the other parties: bank_b's own input asset is not bank_a's.
+    assertThatCode(() -> AssetGate.checkQuotas(spec, "bank_b", bank)).doesNotThrowAnyException();
+    // Without a chain there is nothing to check quotas against.
+    assertThatCode(() -> new AssetGate(null).check(spec, "bank_a")).doesNotThrowAnyException();
+  }
 }

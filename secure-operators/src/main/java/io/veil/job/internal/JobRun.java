@@ -143,7 +143,8 @@ public final class JobRun {
         String label = spec.settings().label(spec.operator());
         JobRecord record = new JobRecord(jobId, spec.name(), spec.period().orElse(null), label, me.id(),
             me.publicKey(), spec.contractHash(), approvals, commitment(in), commitment(out.commitment),
-            out.location, result.figures(), rounds, peers, started, Instant.now());
+            out.location, result.figures(), rounds, peers, started, Instant.now(),
+            me.input() == null ? null : me.input().asset());
         ReceiptSink.Recorded recorded = rq.receipts().record(record, secret.identity());
         LOG.info("Veil job {}: job root {} ({} of {} peers announced their commitments)", jobId, recorded.jobRoot(),
             peers.size(), spec.others(me.id()).size());

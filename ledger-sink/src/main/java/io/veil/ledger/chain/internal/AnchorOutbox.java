@@ -3,6 +3,7 @@ package io.veil.ledger.chain.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.ledger.chain.ReceiptAnchor;
 import io.veil.ledger.chain.ReceiptAnchor.Stage;
+import io.veil.ledger.chain.UsageRecord;
 import io.veil.ledger.internal.JsonCodec;
 import io.veil.ledger.internal.LedgerErrors;
 import io.veil.ledger.internal.LedgerFile;
@@ -39,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * ({@link ReceiptAnchor#CURRENT_VERSION}); a line of another version (or without one: format 1, from a
  * release that anchored the job root alone) is an error saying so, not a damaged line.
  *
+ * <p><b>Usage records.</b> The same file holds the {@link UsageRecord} lines of receipts that record
+ * the use of the party's data asset (told apart by their {@code kind}), one per (seq, consumer), the
+ * latest line being its state. They have no SUBMITTED stage: the contract counts a record once, so a
+ * PENDING record is simply sent (again) until a CONFIRMED line is written.
+ *
  * <p>The file is locked for the outbox's lifetime, so a second sink on the same ledger fails at
  * once. Thread-safe; waiting methods use this object's monitor.
  */
@@ -52,6 +58,8 @@ public final class AnchorOutbox implements AutoCloseable {
   private final TreeMap<Long, ReceiptAnchor> latest = new TreeMap<>();
   /** When each PENDING receipt became pending here (for the batch wait), by seq. */
   private final Map<Long, Long> pendingSinceNanos = new LinkedHashMap<>();
+  /** Latest state per usage record ({@link UsageRecord#key()}), in the order first written. */
+  private final Map<String, UsageRecord> usage = new LinkedHashMap<>();
 
   private AnchorOutbox(Path file, RandomAccessFile raf, FileLock lock) {
     this.file = file;
@@ -95,12 +103,21 @@ public final class AnchorOutbox implements AutoCloseable {
 
   /** Appends {@code anchors} as one durable write; each becomes its receipt's state. */
   public synchronized void append(List<ReceiptAnchor> anchors) {
-    if (anchors.isEmpty()) {
+    append(anchors, List.of());
+  }
+
+  /** Appends {@code anchors} and {@code usageRecords} as one durable write; each becomes its state. */
+  public synchronized void append(List<ReceiptAnchor> anchors, List<UsageRecord> usageRecords) {
+    if (anchors.isEmpty() && usageRecords.isEmpty()) {
       return;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (ReceiptAnchor a : anchors) {
+    for (Object a : anchors) {
       out.writeBytes(JsonCodec.canonical(a));
+      out.write('\n');
+    }
+    for (Object u : usageRecords) {
+      out.writeBytes(JsonCodec.canonical(u));
       out.write('\n');
     }
     try {
@@ -109,7 +126,18 @@ public final class AnchorOutbox implements AutoCloseable {
       throw LedgerErrors.outboxIo("append to", file, e);
     }
     anchors.forEach(this::apply);
+    usageRecords.forEach(u -> usage.put(u.key(), u));
     notifyAll();
+  }
+
+  /** Every usage record's current state, in the order first written. */
+  public synchronized List<UsageRecord> usageRecords() {
+    return List.copyOf(usage.values());
+  }
+
+  /** The usage records still PENDING, in the order first written. */
+  public synchronized List<UsageRecord> pendingUsage() {
+    return usage.values().stream().filter(u -> u.stage() == UsageRecord.Stage.PENDING).toList();
   }
 
   /** The current state of receipt {@code seq}. */
@@ -126,11 +154,18 @@ public final class AnchorOutbox implements AutoCloseable {
    * The next batch to anchor, waiting while there is none: first a SUBMITTED batch (all its
    * members, in leaf order: it is resent as it was), else up to {@code maxReceipts} PENDING
    * receipts in seq order, once there are that many or the oldest has waited {@code maxWaitMs}.
-   * Returns an empty list when {@code stop} becomes true (checked on every {@link #notifyAll()}).
+   * Returns an empty list when {@code stop} becomes true (checked on every {@link #notifyAll()}), or
+   * when a usage record is PENDING and {@code usageDueNanos} ({@link System#nanoTime()}) has come,
+   * so that the caller sends it.
    */
-  public synchronized List<ReceiptAnchor> nextBatch(int maxReceipts, long maxWaitMs, BooleanSupplier stop)
-      throws InterruptedException {
+  public synchronized List<ReceiptAnchor> nextBatch(int maxReceipts, long maxWaitMs, BooleanSupplier stop,
+      long usageDueNanos) throws InterruptedException {
     while (!stop.getAsBoolean()) {
+      boolean usagePending = usage.values().stream().anyMatch(u -> u.stage() == UsageRecord.Stage.PENDING);
+      long usageWaitMs = usagePending ? (usageDueNanos - System.nanoTime()) / 1_000_000 : Long.MAX_VALUE;
+      if (usageWaitMs <= 0) {
+        return List.of();
+      }
       Map<String, List<ReceiptAnchor>> submitted = latest.values().stream()
           .filter(a -> a.stage() == Stage.SUBMITTED)
           .collect(Collectors.groupingBy(ReceiptAnchor::root, LinkedHashMap::new, Collectors.toList()));
@@ -144,7 +179,9 @@ public final class AnchorOutbox implements AutoCloseable {
         if (pendingSinceNanos.size() >= maxReceipts || waitedMs >= maxWaitMs) {
           return pendingSinceNanos.keySet().stream().limit(maxReceipts).map(latest::get).toList();
         }
-        wait(Math.max(1, maxWaitMs - waitedMs));
+        wait(Math.max(1, Math.min(usageWaitMs, maxWaitMs - waitedMs)));
+      } else if (usagePending) {
+        wait(Math.max(1, usageWaitMs));
       } else {
         wait();
       }
@@ -152,10 +189,14 @@ public final class AnchorOutbox implements AutoCloseable {
     return List.of();
   }
 
-  /** Waits until no receipt is PENDING or SUBMITTED; false if {@code timeoutMs} passed first. */
+  /**
+   * Waits until no receipt is PENDING or SUBMITTED and no usage record PENDING; false if
+   * {@code timeoutMs} passed first.
+   */
   public synchronized boolean awaitAllConfirmed(long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-    while (latest.values().stream().anyMatch(a -> a.stage() != Stage.CONFIRMED)) {
+    while (latest.values().stream().anyMatch(a -> a.stage() != Stage.CONFIRMED)
+        || usage.values().stream().anyMatch(u -> u.stage() != UsageRecord.Stage.CONFIRMED)) {
       long leftMs = (deadline - System.nanoTime()) / 1_000_000;
       if (leftMs <= 0) {
         return false;
@@ -205,6 +246,11 @@ public final class AnchorOutbox implements AutoCloseable {
       }
       try {
         JsonNode tree = JsonCodec.parseTree(raw.bytes(), "line " + raw.lineNumber());
+        if (tree.has("kind")) {
+          UsageRecord u = JsonCodec.fromTree(tree, UsageRecord.class, "line " + raw.lineNumber());
+          usage.put(u.key(), u);
+          continue;
+        }
         JsonNode version = tree.get("version");
         if (version == null || !version.isInt() || version.intValue() != ReceiptAnchor.CURRENT_VERSION) {
           throw LedgerErrors.outboxOtherVersion(file, raw.lineNumber(),
