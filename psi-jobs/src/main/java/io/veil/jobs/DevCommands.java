@@ -3,6 +3,7 @@ package io.veil.jobs;
 import io.veil.VeilException;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.jobs.bench.AggregateBench;
+import io.veil.jobs.bench.BlacklistBench;
 import io.veil.jobs.bench.PsiBench;
 import io.veil.jobs.bench.VflBench;
 import io.veil.jobs.demo.PsiDemo;
@@ -45,6 +46,7 @@ final class DevCommands {
     veil.addSubcommand(new Bench());
     veil.addSubcommand(new AggBench());
     veil.addSubcommand(new VflBenchCommand());
+    veil.addSubcommand(new BlacklistBenchCommand());
   }
 
   @Command(name = "broker",
@@ -174,6 +176,26 @@ final class DevCommands {
         throw new ParameterException(spec.commandLine(), bad);
       }
       return benchmark(() -> VflBench.run(options));
+    }
+  }
+
+  @Command(name = "blacklist-bench",
+      description = {"Blacklist lookup (blacklist-lookup) on this machine.", "",
+          "The holder encodes a list once (reason codes on), then three jobs, holder and querier each its own JVM "
+          + "(local[1]): the first with the querier's full copy, a query with the copy up to date, and a one-id "
+          + "query; prints the encoding rate, each job's and step's time per party, and the store's and copy's "
+          + "sizes.", ""})
+  static final class BlacklistBenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin BlacklistBench.Options options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String bad = options.problem();
+      if (bad != null) {
+        throw new ParameterException(spec.commandLine(), bad);
+      }
+      return benchmark(() -> BlacklistBench.run(options));
     }
   }
 }

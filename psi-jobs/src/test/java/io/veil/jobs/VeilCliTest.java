@@ -28,7 +28,7 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 class VeilCliTest {
   private static final List<String> COMMANDS = List.of("run", "keygen", "spec-hash", "verify", "anchor", "report", "chain",
-      "asset", "broker", "demo", "bench", "agg-bench", "vfl-bench", "crypto-bench", "config",
+      "asset", "broker", "demo", "bench", "agg-bench", "vfl-bench", "blacklist-bench", "crypto-bench", "config",
       "help");
 
   @TempDir Path dir;

@@ -33,6 +33,7 @@ import org.apache.spark.sql.SparkSession;
  * BenchWorker plain-agg  master=.. inputs=A,B,C out=DIR [secure=DIR buckets=true|false]
  * BenchWorker plain-fa   master=.. inputs=A,B out=DIR dims=D [secure=DIR]
  * BenchWorker plain-vfl  master=.. guest=FILE host=FILE seed=S testFraction=F   (see VflBaseline)
+ * BenchWorker bl-encode  master=.. out=DIR ids=N partitions=P store=DIR list=NAME key=FILE
  * </pre>
  */
 public final class BenchWorker {
@@ -67,6 +68,7 @@ public final class BenchWorker {
         case "plain-agg" -> plainAggregate(spark, o);
         case "plain-fa" -> plainFeatures(spark, o);
         case "plain-vfl" -> VflBaseline.run(spark, o, BenchWorker::print);
+        case "bl-encode" -> encodeList(spark, o);
         default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
       }
     } catch (RuntimeException e) {
@@ -231,6 +233,32 @@ public final class BenchWorker {
       print("plain_rows", plain.count());
       print("mismatches", j.filter(bad).count());
     }
+  }
+
+  /**
+   * The blacklist holder's list ({@code ids} rows: {@code id} = {@link BlacklistBench#listedId}, {@code
+   * reason} = one of 50 codes), written as Parquet (not timed); then the one-off encoding of it into
+   * {@code store} ({@code BlacklistStore.refresh}, timed).
+   */
+  private static void encodeList(SparkSession spark, Map<String, String> o) {
+    long ids = Long.parseLong(o.get("ids"));
+    int partitions = Integer.parseInt(o.get("partitions"));
+    long t0 = System.nanoTime();
+    spark.range(0, ids, 1, partitions)
+        .select(concat(lit(BlacklistBench.LISTED_PREFIX), col("id").plus(BlacklistBench.ID_BASE)).as("id"),
+            concat(lit("R"), pmod(col("id"), lit(50))).as("reason"))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out"));
+    print("generate_ms", (System.nanoTime() - t0) / 1_000_000);
+    long c0 = cpuNs();
+    t0 = System.nanoTime();
+    io.veil.blacklist.BlacklistStore.Refresh r = io.veil.blacklist.BlacklistStore.refresh(spark,
+        spark.read().parquet(o.get("out")), List.of("id"), "reason", io.veil.psi.KeyNormalization.DEFAULT,
+        o.get("store"), o.get("list"), 1, new io.veil.spark.KeyRef(o.get("key")));
+    print("encode_ms", (System.nanoTime() - t0) / 1_000_000);
+    print("encode_cpu_ms", (cpuNs() - c0) / 1_000_000);
+    print("encoded", r.added());
+    print("records", r.manifest().current().records());
+    print("full_encode", r.fullEncode());
   }
 
   /** CPU time of this JVM (all threads: tasks, GC, JIT). */

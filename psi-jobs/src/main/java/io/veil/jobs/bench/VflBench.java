@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
+import io.veil.jobs.bench.BenchSupport.PartyRun;
 import io.veil.jobs.demo.DemoData;
 import io.veil.vfl.internal.ArrowMatrix;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -124,17 +123,6 @@ public final class VflBench {
       new Config("mlp", "federated MLP (bottom mlp h=8 d=4, top mlp h=8)", "{model: mlp, hidden: 8, dims: 4}",
           "{model: mlp, hidden: 8}"));
 
-  /** One party JVM's run. */
-  private record PartyRun(String id, PartyProcess process, double wallS, double cpuS, int exit) {
-    String figure(String name) {
-      return process.outcome().path("result").path(name).asText();
-    }
-
-    double number(String name) {
-      return Double.parseDouble(figure(name));
-    }
-  }
-
   /** Runs the benchmark, printing its report; returns the exit code. */
   public static int run(Options o) throws Exception {
     Path work = Path.of(o.workDir).toAbsolutePath();
@@ -152,7 +140,7 @@ public final class VflBench {
     for (PartySecret k : keys) {
       k.write(work.resolve("keys/" + k.party() + ".key"));
     }
-    writePolicies(work, keys);
+    BenchSupport.writePolicies(work, keys, "vfl-train", List.of(GUEST, HOST));
 
     List<String> report = new ArrayList<>();
     System.out.printf("codec: Arrow IPC vs raw, %d x %d longs...%n", CODEC_ROWS, CODEC_DIMS);
@@ -171,7 +159,8 @@ public final class VflBench {
         Path spec = work.resolve("vfl-" + c.tag() + ".yaml");
         Files.writeString(spec, spec(o, c, keys, guestCsv, hostCsv, work), StandardCharsets.UTF_8);
         System.out.printf("%s: running guest and host...%n", c.title());
-        List<PartyRun> runs = runParties(c.tag(), spec, o, work, broker.bootstrapServers(), timeoutMs);
+        List<PartyRun> runs = BenchSupport.runParties(c.tag(), List.of(GUEST, HOST), List.of(o.heap, o.heap), spec,
+            "local[1]", work, broker.bootstrapServers(), timeoutMs, List.of());
         if (runs.stream().anyMatch(r -> r.exit() != 0 || !r.process().hasOutcome())) {
           System.out.println(c.title() + ": a party failed: " + runs.stream().map(r -> r.id() + " exit " + r.exit())
               .toList() + "; logs in " + work.resolve("logs"));
@@ -188,7 +177,7 @@ public final class VflBench {
     long p0 = System.nanoTime();
     PartyProcess plain = PartyProcess.startJava("plain", System.getProperty("java.class.path"),
         BenchWorker.class.getName(), List.of("plain-vfl", "master=local[1]", "guest=" + guestCsv, "host=" + hostCsv,
-            "seed=" + o.seed, "testFraction=" + TEST_FRACTION), o.heap, List.of(), work, log(work, "plain"));
+            "seed=" + o.seed, "testFraction=" + TEST_FRACTION), o.heap, List.of(), work, BenchSupport.log(work, "plain"));
     int plainExit = plain.await(timeoutMs);
     double plainWallS = (System.nanoTime() - p0) / 1e9;
     if (plainExit != 0 || !plain.hasOutcome()) {
@@ -241,7 +230,7 @@ public final class VflBench {
         double epochs = r.number("epochs");
         report.add(String.format(Locale.ROOT, "   %-5s %-6s %10.0f ms %10.1f s %14s %14s %8.1f s %8.1f s %7.1f s",
             CONFIGS.get(i).tag(), r.id(), r.number("trainMs") / epochs, r.number("trainMs") / 1000.0,
-            bytes(r.number("bytesSent") / epochs), bytes(r.number("bytesReceived") / epochs),
+            BenchSupport.bytes(r.number("bytesSent") / epochs), BenchSupport.bytes(r.number("bytesReceived") / epochs),
             r.process().outcome().path("elapsedMs").asLong() / 1000.0, r.wallS(), r.cpuS()));
       }
     }
@@ -268,20 +257,6 @@ public final class VflBench {
   private static void copy(String dataset, Path target) throws IOException {
     try (InputStream in = DemoData.open(dataset)) {
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  private static void writePolicies(Path work, List<PartySecret> keys) throws IOException {
-    for (PartySecret me : keys) {
-      StringBuilder s = new StringBuilder("party: " + me.party() + "\npeers:\n");
-      for (PartySecret k : keys) {
-        if (k != me) {
-          s.append("  - id: ").append(k.party()).append("\n    publicKey: ")
-              .append(k.identity().publicKey().encoded()).append('\n');
-        }
-      }
-      s.append("operators: [vfl-train]\noutputRecipients: [").append(GUEST).append(", ").append(HOST).append("]\n");
-      Files.writeString(work.resolve("policy-" + me.party() + ".yaml"), s.toString(), StandardCharsets.UTF_8);
     }
   }
 
@@ -317,62 +292,6 @@ public final class VflBench {
         .append("      keyColumns: [id]\n      columns: [").append(String.join(", ", cols)).append("]\n")
         .append("      schema: ").append(schema).append('\n')
         .append("    output:\n      format: parquet\n      path: ").append(out).append('\n');
-  }
-
-  /** Starts both parties at once, samples their CPU until each has printed its outcome, waits for the exits. */
-  private static List<PartyRun> runParties(String tag, Path spec, Options o, Path work, String bootstrap,
-      long timeoutMs) throws Exception {
-    List<String> ids = List.of(GUEST, HOST);
-    List<PartyProcess> ps = new ArrayList<>();
-    long[] start = new long[ids.size()];
-    long[] end = new long[ids.size()];
-    for (int i = 0; i < ids.size(); i++) {
-      String p = ids.get(i);
-      start[i] = System.nanoTime();
-      ps.add(PartyProcess.start(p, List.of("run", "--spec", spec.toString(), "--party", p,
-          "--key", work.resolve("keys/" + p + ".key").toString(),
-          "--policy", work.resolve("policy-" + p + ".yaml").toString(),
-          "--ledger", work.resolve("ledger/" + tag + "-" + p + ".jsonl").toString(),
-          "--bootstrap-servers", bootstrap, "--master", "local[1]", "--output", "json"), o.heap, List.of(), work,
-          log(work, tag + "-" + p)));
-    }
-    double[] cpu = new double[ids.size()];
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    boolean all = false;
-    while (!all && System.currentTimeMillis() < deadline) {
-      all = true;
-      for (int i = 0; i < ids.size(); i++) {
-        if (end[i] != 0) {
-          continue;
-        }
-        ProcessHandle h = ProcessHandle.of(ps.get(i).pid()).orElse(null);
-        if (h != null && h.isAlive()) {
-          cpu[i] = h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
-          all = false;
-        } else {
-          end[i] = System.nanoTime();
-        }
-      }
-      Thread.sleep(100);
-    }
-    List<PartyRun> runs = new ArrayList<>();
-    for (int i = 0; i < ids.size(); i++) {
-      int exit = ps.get(i).await(Math.max(1, deadline - System.currentTimeMillis()));
-      long e = end[i] != 0 ? end[i] : System.nanoTime();
-      runs.add(new PartyRun(ids.get(i), ps.get(i), (e - start[i]) / 1e9, cpu[i], exit));
-    }
-    return runs;
-  }
-
-  private static PrintStream log(Path work, String name) throws IOException {
-    return new PrintStream(Files.newOutputStream(work.resolve("logs/" + name + ".log")), true, StandardCharsets.UTF_8);
-  }
-
-  private static String bytes(double b) {
-    if (b < 1024 * 1024) {
-      return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
-    }
-    return String.format(Locale.ROOT, "%.2f MiB", b / 1048576.0);
   }
 
   // ---------------------------------------------------------------- codec micro-measurement

@@ -1,0 +1,160 @@
+package io.veil.jobs.bench;
+
+import io.veil.crypto.PartySecret;
+import io.veil.jobs.PartyProcess;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** What the two-party benchmarks share: policies, party JVMs with their wall and CPU times, logs, progress lines. */
+final class BenchSupport {
+  /** A Veil progress line of a party's log: time (seconds, or milliseconds with {@link #writeMillisLogConfig}). */
+  private static final Pattern PROGRESS = Pattern.compile(
+      "^(\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{3})?) INFO  (\\w+): Veil job \\w+(?: \\([^)]*\\))?: (.*)$");
+
+  private BenchSupport() {}
+
+  /** One party JVM's run. */
+  record PartyRun(String id, PartyProcess process, double wallS, double cpuS, int exit) {
+    String figure(String name) {
+      return process.outcome().path("result").path(name).asText();
+    }
+
+    double number(String name) {
+      return Double.parseDouble(figure(name));
+    }
+
+    boolean ok() {
+      return exit == 0 && process.hasOutcome();
+    }
+  }
+
+  /** One progress line: when, and what. */
+  record Progress(LocalTime time, String message) {}
+
+  /** Writes {@code policy-<party>.yaml} for each party: every other party a peer, {@code operator} allowed. */
+  static void writePolicies(Path work, List<PartySecret> keys, String operator, List<String> recipients)
+      throws IOException {
+    for (PartySecret me : keys) {
+      StringBuilder s = new StringBuilder("party: " + me.party() + "\npeers:\n");
+      for (PartySecret k : keys) {
+        if (k != me) {
+          s.append("  - id: ").append(k.party()).append("\n    publicKey: ")
+              .append(k.identity().publicKey().encoded()).append('\n');
+        }
+      }
+      s.append("operators: [").append(operator).append("]\noutputRecipients: [")
+          .append(String.join(", ", recipients)).append("]\n");
+      Files.writeString(work.resolve("policy-" + me.party() + ".yaml"), s.toString(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Starts every party of {@code spec} at once ({@code veil run --output json}, keys in {@code
+   * keys/<party>.key}, policies from {@link #writePolicies}), samples their CPU until each has ended,
+   * and waits for the exits. Logs go to {@code logs/<tag>-<party>.log}.
+   *
+   * @param heaps each party's maximum heap, in the order of {@code ids}
+   */
+  static List<PartyRun> runParties(String tag, List<String> ids, List<String> heaps, Path spec, String master,
+      Path work, String bootstrap, long timeoutMs, List<String> jvmOptions) throws Exception {
+    List<PartyProcess> ps = new ArrayList<>();
+    long[] start = new long[ids.size()];
+    long[] end = new long[ids.size()];
+    for (int i = 0; i < ids.size(); i++) {
+      String p = ids.get(i);
+      start[i] = System.nanoTime();
+      ps.add(PartyProcess.start(p, List.of("run", "--spec", spec.toString(), "--party", p,
+          "--key", work.resolve("keys/" + p + ".key").toString(),
+          "--policy", work.resolve("policy-" + p + ".yaml").toString(),
+          "--ledger", work.resolve("ledger/" + tag + "-" + p + ".jsonl").toString(),
+          "--bootstrap-servers", bootstrap, "--master", master, "--output", "json"), heaps.get(i), jvmOptions, work,
+          log(work, tag + "-" + p)));
+    }
+    double[] cpu = new double[ids.size()];
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    boolean all = false;
+    while (!all && System.currentTimeMillis() < deadline) {
+      all = true;
+      for (int i = 0; i < ids.size(); i++) {
+        if (end[i] != 0) {
+          continue;
+        }
+        ProcessHandle h = ProcessHandle.of(ps.get(i).pid()).orElse(null);
+        if (h != null && h.isAlive()) {
+          cpu[i] = h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
+          all = false;
+        } else {
+          end[i] = System.nanoTime();
+        }
+      }
+      Thread.sleep(100);
+    }
+    List<PartyRun> runs = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      int exit = ps.get(i).await(Math.max(1, deadline - System.currentTimeMillis()));
+      long e = end[i] != 0 ? end[i] : System.nanoTime();
+      runs.add(new PartyRun(ids.get(i), ps.get(i), (e - start[i]) / 1e9, cpu[i], exit));
+    }
+    return runs;
+  }
+
+  /** A log file under {@code work/logs}. */
+  static PrintStream log(Path work, String name) throws IOException {
+    return new PrintStream(Files.newOutputStream(work.resolve("logs/" + name + ".log")), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Writes the CLI's logging configuration with millisecond timestamps to {@code file}; pass {@code
+   * -Dlog4j2.configurationFile=<file>} to the party JVMs to time steps shorter than a second.
+   */
+  static void writeMillisLogConfig(Path file) throws IOException {
+    try (var in = BenchSupport.class.getResourceAsStream("/io/veil/jobs/veil-cli-log4j2.properties")) {
+      String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      Files.writeString(file, s.replace("%d{HH:mm:ss}", "%d{HH:mm:ss.SSS}"), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** A party's Veil progress lines, in order. */
+  static List<Progress> progress(PartyProcess p) {
+    List<Progress> out = new ArrayList<>();
+    for (String l : p.output()) {
+      Matcher m = PROGRESS.matcher(l);
+      if (m.matches()) {
+        out.add(new Progress(LocalTime.parse(m.group(1)), m.group(3)));
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of the files under {@code dir} (0 if absent). */
+  static long sizeOnDisk(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      long total = 0;
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        total += Files.size(f);
+      }
+      return total;
+    }
+  }
+
+  static String bytes(double b) {
+    if (b < 1024 * 1024) {
+      return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+    }
+    return String.format(Locale.ROOT, "%.2f MiB", b / 1048576.0);
+  }
+}
