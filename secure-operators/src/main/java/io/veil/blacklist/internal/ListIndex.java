@@ -124,9 +124,9 @@ public final class ListIndex implements Closeable {
    * @throws IOException if the file system fails; no partial file is left under the bucket's name
    */
   public static BucketSummary writeBucket(
-      FileSystem fs, Path dir, int bucket, int payloadBytes, byte[] records, int count)
+      FileSystem given, Path dir, int bucket, int payloadBytes, byte[] records, int count)
       throws IOException {
-    fs = raw(fs);
+    FileSystem fs = raw(given);
     checkFigures(bucket, payloadBytes);
     int stride = TAG_BYTES + payloadBytes;
     int[] order = sortedRecords(bucket, "records", records, count, stride);
@@ -168,7 +168,7 @@ public final class ListIndex implements Closeable {
    * @throws IOException if the file system fails; no partial file is left under the bucket's name
    */
   public static BucketSummary mergeBucket(
-      FileSystem fs,
+      FileSystem given,
       Path fromDir,
       Path toDir,
       int bucket,
@@ -178,7 +178,7 @@ public final class ListIndex implements Closeable {
       byte[] removedTags,
       int removedCount)
       throws IOException {
-    fs = raw(fs);
+    FileSystem fs = raw(given);
     checkFigures(bucket, payloadBytes);
     if (fromDir != null && fs.makeQualified(fromDir).equals(fs.makeQualified(toDir))) {
       throw new IllegalArgumentException(
@@ -256,14 +256,14 @@ public final class ListIndex implements Closeable {
    * @throws IOException if the file system fails
    */
   public static void writeManifest(
-      FileSystem fs,
+      FileSystem given,
       Path dir,
       long version,
       int payloadBytes,
       List<BucketSummary> buckets,
       Map<String, String> attributes)
       throws IOException {
-    fs = raw(fs);
+    FileSystem fs = raw(given);
     checkFigures(0, payloadBytes);
     if (version < 0) {
       throw new IllegalArgumentException("Cannot write the index manifest: version must be >= 0, was " + version);
@@ -365,8 +365,8 @@ public final class ListIndex implements Closeable {
    *     does not match; the caller should discard the copy and download the full list again
    * @throws IOException if the file system fails
    */
-  public static ListIndex open(FileSystem fs, Path dir) throws IOException {
-    fs = raw(fs);
+  public static ListIndex open(FileSystem given, Path dir) throws IOException {
+    FileSystem fs = raw(given);
     Path manifestFile = new Path(dir, MANIFEST);
     Manifest m = readManifest(fs, manifestFile);
     Map<String, Long> lengths = fileLengths(fs, dir);
