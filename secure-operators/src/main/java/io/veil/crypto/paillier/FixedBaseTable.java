@@ -6,17 +6,17 @@ import java.math.BigInteger;
  * Fixed-base windowed exponentiation: {@code base^e mod modulus} for exponents of at most {@code
  * exponentBits} bits, with precomputed {@code base^(j * 2^(w i))} for every window position i and
  * digit j in 1..2^w-1. One exponentiation costs at most {@code ceil(exponentBits / w)} modular
- * multiplications and no squarings. Immutable and thread-safe after construction.
+ * multiplications (Barrett-reduced) and no squarings. Immutable and thread-safe after construction.
  */
 final class FixedBaseTable {
-  private final BigInteger modulus;
+  private final Barrett modulus;
   private final int windowBits;
   private final int exponentBits;
   /** rows[i][j - 1] = base^(j * 2^(windowBits * i)) mod modulus. */
   private final BigInteger[][] rows;
 
   FixedBaseTable(BigInteger base, BigInteger modulus, int exponentBits, int windowBits) {
-    this.modulus = modulus;
+    this.modulus = new Barrett(modulus);
     this.windowBits = windowBits;
     this.exponentBits = exponentBits;
     int rowCount = (exponentBits + windowBits - 1) / windowBits;
@@ -27,10 +27,10 @@ final class FixedBaseTable {
       BigInteger[] row = new BigInteger[digits];
       row[0] = b;
       for (int j = 1; j < digits; j++) {
-        row[j] = row[j - 1].multiply(b).mod(modulus);
+        row[j] = this.modulus.multiply(row[j - 1], b);
       }
       rows[i] = row;
-      b = row[digits - 1].multiply(b).mod(modulus); // b^(2^w)
+      b = this.modulus.multiply(row[digits - 1], b); // b^(2^w)
     }
   }
 
@@ -50,7 +50,7 @@ final class FixedBaseTable {
       }
       if (digit != 0) {
         BigInteger t = rows[i][digit - 1];
-        acc = acc == null ? t : acc.multiply(t).mod(modulus);
+        acc = acc == null ? t : modulus.multiply(acc, t);
       }
     }
     return acc == null ? BigInteger.ONE : acc;

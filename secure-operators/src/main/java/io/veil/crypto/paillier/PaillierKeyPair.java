@@ -166,6 +166,8 @@ public final class PaillierKeyPair {
     private final Drbg drbg;
     private final FixedBaseTable tableP;
     private final FixedBaseTable tableQ;
+    private final Barrett modPSquared = new Barrett(pSquared);
+    private final Barrett modQSquared = new Barrett(qSquared);
 
     OwnerEncryptor(byte[] seed32) {
       PaillierPublicKey key = publicKey;
@@ -182,8 +184,8 @@ public final class PaillierKeyPair {
     /** c * h^alpha mod n^2 for a fresh alpha, with c given by its residues. */
     private byte[] times(BigInteger cModP2, BigInteger cModQ2) {
       byte[] alpha = drbg.nextBitsBytes(publicKey.alphaBits());
-      BigInteger a = cModP2.multiply(tableP.pow(alpha)).mod(pSquared);
-      BigInteger b = cModQ2.multiply(tableQ.pow(alpha)).mod(qSquared);
+      BigInteger a = modPSquared.multiply(cModP2, tableP.pow(alpha));
+      BigInteger b = modQSquared.multiply(cModQ2, tableQ.pow(alpha));
       return publicKey.encodeTrusted(crtSquares(a, b));
     }
 

@@ -61,12 +61,14 @@ public final class PaillierPublicKey implements Serializable {
   private final transient BigInteger nSquared;
   private final transient int ciphertextBytes;
   private final transient byte[] encoded;
+  private final transient Barrett modNSquared;
 
   private PaillierPublicKey(BigInteger n) {
     this.n = n;
     this.nSquared = n.multiply(n);
     this.ciphertextBytes = (nSquared.bitLength() + 7) / 8;
     this.encoded = unsigned(n);
+    this.modNSquared = new Barrett(nSquared);
   }
 
   /** For the key owner: n is known to be a product of two fresh primes. */
@@ -159,16 +161,22 @@ public final class PaillierPublicKey implements Serializable {
 
   /** {@code Enc(m1 + m2)}: both ciphertexts are validated. Not re-randomised. */
   public byte[] add(byte[] c1, byte[] c2) {
-    return encodeTrusted(parse(c1).multiply(parse(c2)).mod(nSquared));
+    return encodeTrusted(modNSquared.multiply(parse(c1), parse(c2)));
   }
 
   /**
-   * Fast accumulation: {@code sum * c mod n^2} with only c parsed and validated. Start from {@link
-   * BigInteger#ONE} (the trivial encryption of 0), pass each result back in, and {@link #encode}
-   * the final sum; {@code sum} must come from this method or {@link #parse}.
+   * Fast accumulation: {@code sum * c mod n^2}, reading only c. Start from {@link BigInteger#ONE}
+   * (the trivial encryption of 0), pass each result back in, and {@link #encode} the final sum;
+   * {@code sum} must come from this method or {@link #parse}.
+   *
+   * <p>c is checked for length and {@code 0 < c < n^2} here; the {@code gcd(c, n) = 1} check is
+   * deferred to {@link #encode} of the sum, which is equivalent (a prime factor of n divides the
+   * product mod n^2 exactly when it divides one of the terms) and saves a gcd per term. Do not use
+   * an accumulated sum except through {@link #encode}.
    */
   public BigInteger accumulate(BigInteger sum, byte[] c) {
-    return sum.multiply(parse(c)).mod(nSquared);
+    checkRange(sum);
+    return modNSquared.multiply(sum, parseInRange(c));
   }
 
   /** Encodes a ciphertext to {@link #ciphertextBytes()} bytes; refuses values {@link #parse} would. */
@@ -202,15 +210,33 @@ public final class PaillierPublicKey implements Serializable {
     return v;
   }
 
+  /** {@link #parse} without the gcd check. */
+  private BigInteger parseInRange(byte[] c) {
+    if (c == null || c.length != ciphertextBytes) {
+      throw badCiphertext(
+          "it has "
+              + (c == null ? "no" : String.valueOf(c.length))
+              + " bytes, not "
+              + ciphertextBytes);
+    }
+    BigInteger v = new BigInteger(1, c);
+    checkRange(v);
+    return v;
+  }
+
   private void checkCiphertext(BigInteger c) {
+    checkRange(c);
+    if (!c.mod(n).gcd(n).equals(BigInteger.ONE)) {
+      throw badCiphertext("it shares a factor with n");
+    }
+  }
+
+  private void checkRange(BigInteger c) {
     if (c == null || c.signum() <= 0) {
       throw badCiphertext("it is zero or negative");
     }
     if (c.compareTo(nSquared) >= 0) {
       throw badCiphertext("it is not below n^2");
-    }
-    if (!c.mod(n).gcd(n).equals(BigInteger.ONE)) {
-      throw badCiphertext("it shares a factor with n");
     }
   }
 
@@ -340,12 +366,12 @@ public final class PaillierPublicKey implements Serializable {
     @Override
     public byte[] encrypt(BigInteger m) {
       key.checkPlaintext(m);
-      return key.encodeTrusted(key.gPow(m).multiply(randomNthResidue()).mod(key.nSquared));
+      return key.encodeTrusted(key.modNSquared.multiply(key.gPow(m), randomNthResidue()));
     }
 
     @Override
     public byte[] rerandomise(byte[] c) {
-      return key.encodeTrusted(key.parse(c).multiply(randomNthResidue()).mod(key.nSquared));
+      return key.encodeTrusted(key.modNSquared.multiply(key.parse(c), randomNthResidue()));
     }
 
     @Override

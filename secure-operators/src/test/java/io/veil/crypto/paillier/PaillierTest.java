@@ -195,8 +195,7 @@ class PaillierTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("n^2");
     // Sharing one prime factor with n, or both.
-    BigInteger p = PaillierKeyPair.generate(1024, seed(1)).publicKey().n(); // n itself
-    assertThatThrownBy(() -> pk.parse(fixed(p)))
+    assertThatThrownBy(() -> pk.parse(fixed(n)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("factor");
     assertThatThrownBy(() -> pk.parse(fixed(n.multiply(BigInteger.valueOf(12345)))))
@@ -210,6 +209,16 @@ class PaillierTest {
     assertThatThrownBy(() -> keys.decrypt(fixed(n))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> pk.accumulate(BigInteger.ONE, allOnes))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> pk.accumulate(n2, valid)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> pk.accumulate(BigInteger.ONE, new byte[5]))
+        .isInstanceOf(IllegalArgumentException.class);
+    // accumulate defers the gcd check to encode of the sum: a bad term poisons the sum.
+    BigInteger poisoned = pk.accumulate(pk.accumulate(BigInteger.ONE, valid), fixed(n));
+    poisoned = pk.accumulate(poisoned, valid);
+    BigInteger finalSum = poisoned;
+    assertThatThrownBy(() -> pk.encode(finalSum))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("factor");
   }
 
   @Test
