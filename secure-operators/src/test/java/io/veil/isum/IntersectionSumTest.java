@@ -137,7 +137,7 @@ class IntersectionSumTest {
     JobHarness h = new JobHarness(dir.resolve("sizes"), List.of("adnet", "shop"));
     Random rnd = new Random(9);
     Map<String, long[]> b = new LinkedHashMap<>();
-    for (int i = 0; i < 1500; i++) {
+    for (int i = 0; i < 700; i++) {
       b.put("u" + i, new long[] {rnd.nextInt(2_000_000) - 500_000, rnd.nextInt(20)});
     }
     b.put(" padded ", new long[] {1234, 1});
@@ -147,8 +147,8 @@ class IntersectionSumTest {
     as.add(List.of(new String[] {"u8", "x"}, new String[] {"nobody", "x"}));
     List<String[]> large = new ArrayList<>(Arrays.asList(new String[] {null, "x"}, new String[] {"padded", "x"},
         new String[] {"u1", "x"}, new String[] {" u1", "x"}));
-    for (int i = 0; i < 1200; i++) {
-      large.add(new String[] {rnd.nextBoolean() ? "u" + rnd.nextInt(3000) : "other" + i, "x"});
+    for (int i = 0; i < 500; i++) {
+      large.add(new String[] {rnd.nextBoolean() ? "u" + rnd.nextInt(1400) : "other" + i, "x"});
     }
     as.add(large);
     for (List<String[]> a : as) {
@@ -188,5 +188,26 @@ class IntersectionSumTest {
       String text = new String(r, java.nio.charset.StandardCharsets.ISO_8859_1);
       needles.forEach(n -> assertThat(text).doesNotContain(n));
     });
+  }
+
+  @Test
+  void badValuesAndRepeatedIdsFailBeforeAnythingIsSent() {
+    JobHarness h = new JobHarness(dir.resolve("bad"), List.of("adnet", "shop"));
+    List<String[]> a = List.<String[]>of(new String[] {"a", "x"});
+    Dataset<Row> repeated = spark.createDataFrame(List.of(RowFactory.create("a", new BigDecimal("1.00"), 1),
+        RowFactory.create(" a", new BigDecimal("2.00"), 1)), VALUES);
+    var spec = h.spec("isum-bad-1", IntersectionSumOperator.NAME, List.of(
+        h.party("adnet", JobHarness.input(List.of("id"), null), JobHarness.output()),
+        h.party("shop", JobHarness.input(List.of("id"), null), null)), section(false, 0));
+    assertThat(h.runAll(spark, spec, Map.of("adnet", ids(a), "shop", repeated)).error("shop"))
+        .hasMessageContaining("1 rows repeat an id");
+    Dataset<Row> nullValue = spark.createDataFrame(List.of(RowFactory.create("a", null, 1)), VALUES);
+    var spec2 = h.spec("isum-bad-2", IntersectionSumOperator.NAME, List.of(
+        h.party("adnet", JobHarness.input(List.of("id"), null), JobHarness.output()),
+        h.party("shop", JobHarness.input(List.of("id"), null), null)), section(false, 0));
+    assertThat(h.runAll(spark, spec2, Map.of("adnet", ids(a), "shop", nullValue)).error("shop"))
+        .hasMessageContaining("NULL in value column 'spend'");
+    // Nothing reached a data stream.
+    assertThat(h.channel.streams().stream().mapToInt(st -> h.channel.records(st).size()).sum()).isZero();
   }
 }

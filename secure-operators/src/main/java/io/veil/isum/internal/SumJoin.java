@@ -356,15 +356,27 @@ public final class SumJoin {
     s.values().forEach(v -> cols.add(col(v.column()).cast(DataTypes.createDecimalType(38, 18)).as(v.column())));
     Dataset<Row> rows = withKey(c, s).select(cols.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
     List<Column> checks = new ArrayList<>(List.of(count(lit(1)), count(when(col(KEY).isNull(), 1))));
-    s.values().forEach(v -> checks.add(count(when(col(KEY).isNotNull().and(col(v.column()).isNull()), 1))));
+    for (IntersectionSumSpec.Value v : s.values()) {
+      Column value = col(v.column());
+      Column units = value.multiply(lit(BigDecimal.ONE.scaleByPowerOfTen(v.scale())));
+      checks.add(count(when(col(KEY).isNotNull().and(value.isNull()), 1)));
+      checks.add(count(when(org.apache.spark.sql.functions.abs(value).gt(lit(v.maxAbs()))
+          .or(units.notEqual(org.apache.spark.sql.functions.floor(units))), 1)));
+    }
     Row counts = rows.agg(checks.get(0), checks.subList(1, checks.size()).toArray(Column[]::new)).first();
     long inputRows = counts.getLong(0);
     long nullKeys = counts.getLong(1);
     for (int j = 0; j < s.values().size(); j++) {
-      if (counts.getLong(2 + j) > 0) {
-        throw new InvalidInputException("Cannot run the intersection-sum for " + me + ": " + counts.getLong(2 + j)
-            + " rows have a NULL in value column '" + s.values().get(j).column() + "'. Filter or impute NULLs; "
-            + "nothing was sent.");
+      IntersectionSumSpec.Value v = s.values().get(j);
+      if (counts.getLong(2 + 2 * j) > 0) {
+        throw new InvalidInputException("Cannot run the intersection-sum for " + me + ": " + counts.getLong(2 + 2 * j)
+            + " rows have a NULL in value column '" + v.column() + "'. Filter or impute NULLs; nothing was sent.");
+      }
+      if (counts.getLong(3 + 2 * j) > 0) {
+        throw new InvalidInputException("Cannot run the intersection-sum for " + me + ": " + counts.getLong(3 + 2 * j)
+            + " values in column '" + v.column() + "' are larger than maxAbs " + v.maxAbs().toPlainString()
+            + " or have more than " + v.scale() + " decimal places. Round them, or raise the column's scale or "
+            + "maxAbs in intersectionSum.values; nothing was sent.");
       }
     }
     Dataset<Row> keyed = rows.where(col(KEY).isNotNull());
