@@ -16,10 +16,7 @@ final class VflSettings {
 
   /** The section's {@code labelParty}: a party of the spec. */
   static String labelParty(SpecSection s, List<PartySpec> parties) {
-    String label = s.string("labelParty", null);
-    if (parties.stream().noneMatch(p -> p.id().equals(label))) {
-      throw s.error("labelParty", "names '" + label + "', which is not a party of the spec");
-    }
+    String label = s.party("labelParty", parties);
     if (parties.size() < 2) {
       throw s.errorAt("parties", "lists " + parties.size() + " party but federated learning needs at least 2");
     }

@@ -42,8 +42,8 @@ public record BlacklistSpec(String holder, String querier, String list, int keyV
       throw s.errorAt("parties", "lists " + parties.size() + " parties but a blacklist lookup runs between "
           + "exactly 2: the list's holder and the querier");
     }
-    String holder = party(s, parties, "holder");
-    String querier = party(s, parties, "querier");
+    String holder = s.party("holder", parties);
+    String querier = s.party("querier", parties);
     if (holder.equals(querier)) {
       throw s.error("querier", "names the holder; the querier is the other party");
     }
@@ -82,14 +82,6 @@ public record BlacklistSpec(String holder, String querier, String list, int keyV
     return new BlacklistSpec(holder, querier, list, s.integer("keyVersion", 1, 1, 1_000_000), reason,
         s.string("store", null), s.string("copy", null), s.integer("partitions", 4, 1, 4096),
         s.integer("batchRows", 4096, 1, 1 << 20), s.normalization());
-  }
-
-  private static String party(SpecSection s, List<PartySpec> parties, String field) {
-    String id = s.string(field, null);
-    if (parties.stream().noneMatch(p -> p.id().equals(id))) {
-      throw s.error(field, "names '" + id + "', which is not a party of the spec");
-    }
-    return id;
   }
 
   @Override

@@ -60,8 +60,8 @@ public record IntersectionSumSpec(String idParty, String valueParty, List<Value>
     if (parties.size() != 2) {
       throw s.errorAt("parties", "lists " + parties.size() + " parties but an intersection-sum runs between exactly 2");
     }
-    String idParty = party(s, parties, "idParty");
-    String valueParty = party(s, parties, "valueParty");
+    String idParty = s.party("idParty", parties);
+    String valueParty = s.party("valueParty", parties);
     if (idParty.equals(valueParty)) {
       throw s.error("valueParty", "names the id party; the value party is the other party");
     }
@@ -117,14 +117,6 @@ public record IntersectionSumSpec(String idParty, String valueParty, List<Value>
     return new IntersectionSumSpec(idParty, valueParty, List.copyOf(values), groupBy,
         s.integer("minGroupSize", groupBy == null ? 0 : 10, 0, 1_000_000_000), s.integer("partitions", 4, 1, 4096),
         s.integer("batchRows", 1024, 1, 1 << 20), s.normalization());
-  }
-
-  private static String party(SpecSection s, List<PartySpec> parties, String field) {
-    String id = s.string(field, null);
-    if (parties.stream().noneMatch(p -> p.id().equals(id))) {
-      throw s.error(field, "names '" + id + "', which is not a party of the spec");
-    }
-    return id;
   }
 
   @Override

@@ -114,6 +114,15 @@ public final class SpecSection {
     return out;
   }
 
+  /** A text field that must name one of {@code parties}; fails naming the field otherwise. */
+  public String party(String field, List<PartySpec> parties) {
+    String id = string(field, null);
+    if (parties.stream().noneMatch(p -> p.id().equals(id))) {
+      throw error(field, "names '" + id + "', which is not a party of the spec");
+    }
+    return id;
+  }
+
   /** A key normalisation read from the section's optional {@code normalize} mapping. */
   public KeyNormalization normalization() {
     return PsiSection.normalization(reader, node, path);
