@@ -10,8 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,6 +24,9 @@ final class BenchSupport {
   /** A Veil progress line of a party's log: time (seconds, or milliseconds with {@link #writeMillisLogConfig}). */
   private static final Pattern PROGRESS = Pattern.compile(
       "^(\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{3})?) INFO  (\\w+): Veil job \\w+(?: \\([^)]*\\))?: (.*)$");
+
+  /** The step named by a progress line of {@code OperatorContext.beginStep}. */
+  private static final Pattern STEP = Pattern.compile("step ([\\w-]+): ");
 
   private BenchSupport() {}
 
@@ -132,6 +138,57 @@ final class BenchSupport {
       Matcher m = PROGRESS.matcher(l);
       if (m.matches()) {
         out.add(new Progress(LocalTime.parse(m.group(1)), m.group(3)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each step's time in seconds: from a party's {@code step <name>:} progress line (what {@code
+   * OperatorContext.beginStep} logs) to the party's next progress line; a step without both lines is absent.
+   */
+  static Map<String, Double> stepTimes(List<Progress> lines) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < lines.size(); i++) {
+      Matcher m = STEP.matcher(lines.get(i).message());
+      if (m.lookingAt()) {
+        out.put(m.group(1), Duration.between(lines.get(i).time(), lines.get(i + 1).time()).toMillis() / 1000.0);
+      }
+    }
+    return out;
+  }
+
+  /** Each progress line's time after the first, and its message cut short. */
+  static String timeline(List<Progress> lines) {
+    List<String> out = new ArrayList<>();
+    for (Progress p : lines) {
+      out.add(String.format(Locale.ROOT, "+%.3f %s", Duration.between(lines.get(0).time(), p.time()).toMillis()
+          / 1000.0, p.message().replaceAll("(.{50}).+", "$1...")));
+    }
+    return String.join(" | ", out);
+  }
+
+  /** Seconds with milliseconds, or "-" for NaN. */
+  static String secs(double s) {
+    return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.3f", s);
+  }
+
+  /**
+   * Bytes in the record logs ({@code *.log} segments, not the preallocated indexes) of each topic of an
+   * embedded broker whose log directory is {@code kafkaDir}: what was sent through it, with Kafka's batch
+   * framing. Read it while the broker runs, before it deletes anything.
+   */
+  static Map<String, Long> topicBytes(Path kafkaDir) throws IOException {
+    Map<String, Long> out = new TreeMap<>();
+    if (!Files.exists(kafkaDir)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.walk(kafkaDir)) {
+      for (Path f : s.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".log")).toList()) {
+        String dir = f.getParent().getFileName().toString();
+        if (dir.matches(".+-\\d+") && !dir.startsWith("__")) {
+          out.merge(dir.replaceAll("-\\d+$", ""), Files.size(f), Long::sum);
+        }
       }
     }
     return out;
