@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -144,18 +145,23 @@ final class BenchSupport {
   }
 
   /**
-   * Each step's time in seconds: from a party's {@code step <name>:} progress line (what {@code
-   * OperatorContext.beginStep} logs) to the party's next progress line; a step without both lines is absent.
+   * Each step's first progress line ({@code step <name>: ...}, what {@code OperatorContext.beginStep}
+   * logs) and the party's next line (null for the last), by step name.
    */
-  static Map<String, Double> stepTimes(List<Progress> lines) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < lines.size(); i++) {
+  static Map<String, Progress[]> steps(List<Progress> lines) {
+    Map<String, Progress[]> out = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
       Matcher m = STEP.matcher(lines.get(i).message());
       if (m.lookingAt()) {
-        out.put(m.group(1), Duration.between(lines.get(i).time(), lines.get(i + 1).time()).toMillis() / 1000.0);
+        out.putIfAbsent(m.group(1), new Progress[] {lines.get(i), i + 1 < lines.size() ? lines.get(i + 1) : null});
       }
     }
     return out;
+  }
+
+  /** Seconds from {@code a} to {@code b}. */
+  static double seconds(LocalTime a, LocalTime b) {
+    return Duration.between(a, b).toMillis() / 1000.0;
   }
 
   /** Each progress line's time after the first, and its message cut short. */
@@ -173,13 +179,17 @@ final class BenchSupport {
     return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.3f", s);
   }
 
+  /** What one topic holds on an embedded broker: bytes of its record logs, and when one was last written. */
+  record TopicLog(long bytes, LocalTime lastWrite) {}
+
   /**
-   * Bytes in the record logs ({@code *.log} segments, not the preallocated indexes) of each topic of an
-   * embedded broker whose log directory is {@code kafkaDir}: what was sent through it, with Kafka's batch
-   * framing. Read it while the broker runs, before it deletes anything.
+   * The record logs ({@code *.log} segments, not the preallocated indexes) of each topic of an embedded
+   * broker whose log directory is {@code kafkaDir}: the bytes sent through it (with Kafka's batch framing)
+   * and the time its last record was appended (the files' modification time, on the clock of the progress
+   * lines). Read it before the broker deletes anything.
    */
-  static Map<String, Long> topicBytes(Path kafkaDir) throws IOException {
-    Map<String, Long> out = new TreeMap<>();
+  static Map<String, TopicLog> topicLogs(Path kafkaDir) throws IOException {
+    Map<String, TopicLog> out = new TreeMap<>();
     if (!Files.exists(kafkaDir)) {
       return out;
     }
@@ -187,7 +197,10 @@ final class BenchSupport {
       for (Path f : s.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".log")).toList()) {
         String dir = f.getParent().getFileName().toString();
         if (dir.matches(".+-\\d+") && !dir.startsWith("__")) {
-          out.merge(dir.replaceAll("-\\d+$", ""), Files.size(f), Long::sum);
+          TopicLog t = new TopicLog(Files.size(f), LocalTime.ofInstant(Files.getLastModifiedTime(f).toInstant(),
+              ZoneId.systemDefault()));
+          out.merge(dir.replaceAll("-\\d+$", ""), t, (a, b) -> new TopicLog(a.bytes() + b.bytes(),
+              a.lastWrite().isAfter(b.lastWrite()) ? a.lastWrite() : b.lastWrite()));
         }
       }
     }

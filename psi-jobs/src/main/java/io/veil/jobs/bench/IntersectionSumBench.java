@@ -8,6 +8,7 @@ import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
 import io.veil.jobs.bench.BenchSupport.PartyRun;
+import io.veil.jobs.bench.BenchSupport.Progress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,7 +137,7 @@ public final class IntersectionSumBench {
     }
 
     List<PartyRun> runs;
-    Map<String, Long> topics;
+    Map<String, BenchSupport.TopicLog> topics;
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
       System.out.println("embedded Kafka broker on " + broker.bootstrapServers() + "; work dir " + work);
       Path spec = work.resolve("intersection-sum.yaml");
@@ -144,7 +145,7 @@ public final class IntersectionSumBench {
       System.out.printf("intersection-sum: running %s and %s (%s each)...%n", ID_PARTY, VALUE_PARTY, MASTER);
       runs = BenchSupport.runParties("isum", List.of(ID_PARTY, VALUE_PARTY), List.of(o.heap, o.heap), spec, MASTER,
           work, broker.bootstrapServers(), timeoutMs, jvmOptions);
-      topics = BenchSupport.topicBytes(work.resolve("kafka"));
+      topics = BenchSupport.topicLogs(work.resolve("kafka"));
     }
     if (!runs.stream().allMatch(PartyRun::ok)) {
       System.out.println("intersection-sum: a party failed: " + runs.stream().map(r -> r.id() + " exit " + r.exit())
@@ -190,7 +191,7 @@ public final class IntersectionSumBench {
     return p.outcome();
   }
 
-  private static List<String> report(Options o, JsonNode gen, List<PartyRun> runs, Map<String, Long> topics,
+  private static List<String> report(Options o, JsonNode gen, List<PartyRun> runs, Map<String, BenchSupport.TopicLog> topics,
       JsonNode plain, double plainWallS) {
     List<String> r = new ArrayList<>();
     PartyRun idRun = runs.get(0);
@@ -210,21 +211,29 @@ public final class IntersectionSumBench {
           : " (values)"), p.wallS(), p.cpuS(), ms(p, "elapsedMs"), ms(p, "protocolMs")));
     }
     r.add("");
-    r.add("== steps (s, from a party's 'step <name>' progress line to its next one; bytes = the step's topic "
-        + "on the broker, record logs with Kafka framing)");
+    r.add("== steps (s): from the running party's 'step <name>' progress line to the last record of the step's "
+        + "topic on the broker (match: to the id party's next line);");
+    r.add("   bytes = the step's topic's record logs, with Kafka's framing. blind-1 runs while the value party runs "
+        + "values.");
     r.add(String.format("   %-8s %-7s %9s %12s", "step", "party", "time", "bytes sent"));
-    Map<String, Double> idSteps = BenchSupport.stepTimes(BenchSupport.progress(idRun.process()));
-    Map<String, Double> valueSteps = BenchSupport.stepTimes(BenchSupport.progress(valueRun.process()));
+    Map<String, Progress[]> idSteps = BenchSupport.steps(BenchSupport.progress(idRun.process()));
+    Map<String, Progress[]> valueSteps = BenchSupport.steps(BenchSupport.progress(valueRun.process()));
     long stepBytes = 0;
     for (String[] s : STEPS) {
-      Map<String, Double> t = s[1].equals(ID_PARTY) ? idSteps : valueSteps;
-      long b = topics.entrySet().stream().filter(e -> e.getKey().endsWith(".isum-" + s[0]))
-          .mapToLong(Map.Entry::getValue).sum();
-      stepBytes += b;
-      r.add(String.format(Locale.ROOT, "   %-8s %-7s %9s %12s", s[0], s[1], secs(t.getOrDefault(s[0], Double.NaN)),
-          s[0].equals("match") ? "-" : BenchSupport.bytes(b)));
+      Progress[] lines = (s[1].equals(ID_PARTY) ? idSteps : valueSteps).get(s[0]);
+      BenchSupport.TopicLog log = topics.entrySet().stream().filter(e -> e.getKey().endsWith(".isum-" + s[0]))
+          .map(Map.Entry::getValue).findFirst().orElse(null);
+      double t = Double.NaN;
+      if (lines != null && log != null) {
+        t = BenchSupport.seconds(lines[0].time(), log.lastWrite());
+      } else if (lines != null && lines[1] != null) {
+        t = BenchSupport.seconds(lines[0].time(), lines[1].time());
+      }
+      stepBytes += log == null ? 0 : log.bytes();
+      r.add(String.format(Locale.ROOT, "   %-8s %-7s %9s %12s", s[0], s[1], secs(t),
+          log == null ? "-" : BenchSupport.bytes(log.bytes())));
     }
-    long total = topics.values().stream().mapToLong(Long::longValue).sum();
+    long total = topics.values().stream().mapToLong(BenchSupport.TopicLog::bytes).sum();
     r.add(String.format(Locale.ROOT, "   bytes sent: %s by %s, %s by %s (protocol steps %s; all topics with job "
         + "control %s, %.0f bytes per row of each party)", BenchSupport.bytes(sent(topics, ID_PARTY)), ID_PARTY,
         BenchSupport.bytes(sent(topics, VALUE_PARTY)), VALUE_PARTY, BenchSupport.bytes(stepBytes),
@@ -254,9 +263,9 @@ public final class IntersectionSumBench {
   }
 
   /** Bytes on the topics {@code party} writes ({@code <prefix><party>.<job>...}). */
-  private static long sent(Map<String, Long> topics, String party) {
-    return topics.entrySet().stream().filter(e -> e.getKey().contains(party + ".")).mapToLong(Map.Entry::getValue)
-        .sum();
+  private static long sent(Map<String, BenchSupport.TopicLog> topics, String party) {
+    return topics.entrySet().stream().filter(e -> e.getKey().contains(party + "."))
+        .mapToLong(e -> e.getValue().bytes()).sum();
   }
 
   private static String spec(Options o, List<PartySecret> keys, Path data, Path out) {
