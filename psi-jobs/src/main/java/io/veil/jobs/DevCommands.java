@@ -4,6 +4,7 @@ import io.veil.VeilException;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.jobs.bench.AggregateBench;
 import io.veil.jobs.bench.BlacklistBench;
+import io.veil.jobs.bench.IntersectionSumBench;
 import io.veil.jobs.bench.PsiBench;
 import io.veil.jobs.bench.VflBench;
 import io.veil.jobs.demo.PsiDemo;
@@ -47,6 +48,7 @@ final class DevCommands {
     veil.addSubcommand(new AggBench());
     veil.addSubcommand(new VflBenchCommand());
     veil.addSubcommand(new BlacklistBenchCommand());
+    veil.addSubcommand(new IntersectionSumBenchCommand());
   }
 
   @Command(name = "broker",
@@ -196,6 +198,27 @@ final class DevCommands {
         throw new ParameterException(spec.commandLine(), bad);
       }
       return benchmark(() -> BlacklistBench.run(options));
+    }
+  }
+
+  @Command(name = "isum-bench",
+      description = {"Private intersection-sum (intersection-sum) beside the plaintext join and sum, on this machine.",
+          "", "Generates N rows per party (half the ids shared, one value column 'amount' at scale 2, optionally a "
+          + "group column), runs the job with the id party and the value party each its own JVM (local[2]), then "
+          + "the plaintext join on id + sum(amount) of the same data in one JVM; prints each party's JVM, job and "
+          + "protocol time, each step's time and bytes, the plaintext time and the ratio, and checks the results "
+          + "agree.", ""})
+  static final class IntersectionSumBenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin IntersectionSumBench.Options options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String bad = options.problem();
+      if (bad != null) {
+        throw new ParameterException(spec.commandLine(), bad);
+      }
+      return benchmark(() -> IntersectionSumBench.run(options));
     }
   }
 }

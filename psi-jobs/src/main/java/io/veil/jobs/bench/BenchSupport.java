@@ -9,9 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -21,6 +25,9 @@ final class BenchSupport {
   /** A Veil progress line of a party's log: time (seconds, or milliseconds with {@link #writeMillisLogConfig}). */
   private static final Pattern PROGRESS = Pattern.compile(
       "^(\\d\\d:\\d\\d:\\d\\d(?:\\.\\d{3})?) INFO  (\\w+): Veil job \\w+(?: \\([^)]*\\))?: (.*)$");
+
+  /** The step named by a progress line of {@code OperatorContext.beginStep}. */
+  private static final Pattern STEP = Pattern.compile("step ([\\w-]+): ");
 
   private BenchSupport() {}
 
@@ -132,6 +139,69 @@ final class BenchSupport {
       Matcher m = PROGRESS.matcher(l);
       if (m.matches()) {
         out.add(new Progress(LocalTime.parse(m.group(1)), m.group(3)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Each step's first progress line ({@code step <name>: ...}, what {@code OperatorContext.beginStep}
+   * logs) and the party's next line (null for the last), by step name.
+   */
+  static Map<String, Progress[]> steps(List<Progress> lines) {
+    Map<String, Progress[]> out = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      Matcher m = STEP.matcher(lines.get(i).message());
+      if (m.lookingAt()) {
+        out.putIfAbsent(m.group(1), new Progress[] {lines.get(i), i + 1 < lines.size() ? lines.get(i + 1) : null});
+      }
+    }
+    return out;
+  }
+
+  /** Seconds from {@code a} to {@code b}. */
+  static double seconds(LocalTime a, LocalTime b) {
+    return Duration.between(a, b).toMillis() / 1000.0;
+  }
+
+  /** Each progress line's time after the first, and its message cut short. */
+  static String timeline(List<Progress> lines) {
+    List<String> out = new ArrayList<>();
+    for (Progress p : lines) {
+      out.add(String.format(Locale.ROOT, "+%.3f %s", Duration.between(lines.get(0).time(), p.time()).toMillis()
+          / 1000.0, p.message().replaceAll("(.{50}).+", "$1...")));
+    }
+    return String.join(" | ", out);
+  }
+
+  /** Seconds with milliseconds, or "-" for NaN. */
+  static String secs(double s) {
+    return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.3f", s);
+  }
+
+  /** What one topic holds on an embedded broker: bytes of its record logs, and when one was last written. */
+  record TopicLog(long bytes, LocalTime lastWrite) {}
+
+  /**
+   * The record logs ({@code *.log} segments, not the preallocated indexes) of each topic of an embedded
+   * broker whose log directory is {@code kafkaDir}: the bytes sent through it (with Kafka's batch framing)
+   * and the time its last record was appended (the files' modification time, on the clock of the progress
+   * lines). Read it before the broker deletes anything.
+   */
+  static Map<String, TopicLog> topicLogs(Path kafkaDir) throws IOException {
+    Map<String, TopicLog> out = new TreeMap<>();
+    if (!Files.exists(kafkaDir)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.walk(kafkaDir)) {
+      for (Path f : s.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(".log")).toList()) {
+        String dir = f.getParent().getFileName().toString();
+        if (dir.matches(".+-\\d+") && !dir.startsWith("__")) {
+          TopicLog t = new TopicLog(Files.size(f), LocalTime.ofInstant(Files.getLastModifiedTime(f).toInstant(),
+              ZoneId.systemDefault()));
+          out.merge(dir.replaceAll("-\\d+$", ""), t, (a, b) -> new TopicLog(a.bytes() + b.bytes(),
+              a.lastWrite().isAfter(b.lastWrite()) ? a.lastWrite() : b.lastWrite()));
+        }
       }
     }
     return out;

@@ -34,6 +34,8 @@ import org.apache.spark.sql.SparkSession;
  * BenchWorker plain-fa   master=.. inputs=A,B out=DIR dims=D [secure=DIR]
  * BenchWorker plain-vfl  master=.. guest=FILE host=FILE seed=S testFraction=F   (see VflBaseline)
  * BenchWorker bl-encode  master=.. out=DIR ids=N partitions=P store=DIR list=NAME key=FILE
+ * BenchWorker gen-isum   master=.. out=DIR rows=N groups=G partitions=P    (see IntersectionSumBench)
+ * BenchWorker plain-isum master=.. ids=DIR values=DIR groups=G out=DIR [secure=DIR]
  * </pre>
  */
 public final class BenchWorker {
@@ -69,6 +71,8 @@ public final class BenchWorker {
         case "plain-fa" -> plainFeatures(spark, o);
         case "plain-vfl" -> VflBaseline.run(spark, o, BenchWorker::print);
         case "bl-encode" -> encodeList(spark, o);
+        case "gen-isum" -> genIntersectionSum(spark, o);
+        case "plain-isum" -> plainIntersectionSum(spark, o);
         default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
       }
     } catch (RuntimeException e) {
@@ -153,6 +157,73 @@ public final class BenchWorker {
 
   private static long gcd(long a, long b) {
     return b == 0 ? a : gcd(b, a % b);
+  }
+
+  /**
+   * The intersection-sum inputs: the id party's ids {@code U0..U(N-1)} (with {@code region} in {@code
+   * 0..G-1} when G > 0) and the value party's ids {@code U(N/2)..U(N/2+N-1)}, so that {@code N - N/2}
+   * are shared, each with {@code amount}, a decimal(12,2) in {@code [0, 1,000,000)}.
+   */
+  private static void genIntersectionSum(SparkSession spark, Map<String, String> o) {
+    long rows = Long.parseLong(o.get("rows"));
+    long groups = Long.parseLong(o.get("groups"));
+    int partitions = Integer.parseInt(o.get("partitions"));
+    long t0 = System.nanoTime();
+    Column id = concat(lit(IntersectionSumBench.ID_PREFIX), col("id").cast("string"));
+    List<Column> a = new ArrayList<>(List.of(id.as("id")));
+    if (groups > 0) {
+      a.add(hashMod(col("id"), 1, 1, groups).cast("int").as(IntersectionSumBench.GROUP_COLUMN));
+    }
+    spark.range(0, rows, 1, partitions).select(a.toArray(Column[]::new))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out") + "/ids");
+    spark.range(rows / 2, rows / 2 + rows, 1, partitions).select(id.as("id"),
+            hashMod(col("id"), 2, 2, 100_000_000L).divide(100).cast("decimal(12,2)")
+                .as(IntersectionSumBench.VALUE_COLUMN))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out") + "/values");
+    print("generate_ms", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * Timed: read both inputs, join on the id, count and sum the amount (per region when grouped), write.
+   * Then (untimed) compare with the secure output's groups that have an intersection: figure {@code
+   * matches} is true when both have the same rows.
+   */
+  private static void plainIntersectionSum(SparkSession spark, Map<String, String> o) {
+    boolean grouped = Long.parseLong(o.get("groups")) > 0;
+    String value = IntersectionSumBench.VALUE_COLUMN;
+    long t0 = System.nanoTime();
+    long c0 = cpuNs();
+    Dataset<Row> joined = spark.read().parquet(o.get("ids")).join(spark.read().parquet(o.get("values")), "id");
+    Column[] aggs = {count(lit(1)).as("intersection_size"), sum(value).as("sum_" + value)};
+    Dataset<Row> plain = grouped
+        ? joined.groupBy(IntersectionSumBench.GROUP_COLUMN).agg(aggs[0], aggs[1])
+        : joined.agg(aggs[0], aggs[1]);
+    plain.write().mode(SaveMode.Overwrite).parquet(o.get("out"));
+    print("plain_ms", (System.nanoTime() - t0) / 1_000_000);
+    print("plain_cpu_ms", (cpuNs() - c0) / 1_000_000);
+    print("jvm_cpu_ms", cpuNs() / 1_000_000);
+    List<Column> cols = new ArrayList<>();
+    if (grouped) {
+      cols.add(col(IntersectionSumBench.GROUP_COLUMN).cast("int"));
+    }
+    cols.add(col("intersection_size").cast("long"));
+    cols.add(col("sum_" + value).cast("decimal(38,2)"));
+    Column[] c = cols.toArray(Column[]::new);
+    Dataset<Row> p = spark.read().parquet(o.get("out")).filter(col("intersection_size").gt(0)).select(c);
+    Row total = p.agg(sum("intersection_size"), sum("sum_" + value), count(lit(1))).first();
+    print("plain_intersection", total.isNullAt(0) ? 0 : total.getLong(0));
+    print("plain_sum", total.isNullAt(1) ? "0" : total.getDecimal(1).toPlainString());
+    print("plain_groups", total.getLong(2));
+    if (o.containsKey("secure")) {
+      Dataset<Row> s = spark.read().parquet(o.get("secure")).filter(col("intersection_size").gt(0)).select(c);
+      long secureRows = s.count();
+      long onlySecure = s.exceptAll(p).count();
+      long onlyPlain = p.exceptAll(s).count();
+      print("secure_groups", secureRows);
+      print("rows_only_secure", onlySecure);
+      print("rows_only_plain", onlyPlain);
+      print("matches", onlySecure == 0 && onlyPlain == 0 && secureRows == total.getLong(2));
+    }
   }
 
   /** Timed: read every input, union, group, count and sum, write. Then (untimed) check the secure output. */

@@ -1,5 +1,8 @@
 package io.veil.jobs.bench;
 
+import static io.veil.jobs.bench.BenchSupport.secs;
+import static io.veil.jobs.bench.BenchSupport.timeline;
+
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
 import io.veil.jobs.PartyProcess;
@@ -264,20 +267,6 @@ public final class BlacklistBench {
       }
     }
     return Double.NaN;
-  }
-
-  private static String secs(double s) {
-    return Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.3f", s);
-  }
-
-  /** Each progress line's time after the first, and its message cut short. */
-  private static String timeline(List<Progress> lines) {
-    List<String> out = new ArrayList<>();
-    for (Progress p : lines) {
-      out.add(String.format(Locale.ROOT, "+%.3f %s", Duration.between(lines.get(0).time(), p.time()).toMillis()
-          / 1000.0, p.message().replaceAll("(.{50}).+", "$1...")));
-    }
-    return String.join(" | ", out);
   }
 
   /** The id of list row {@code i}: {@code BenchWorker bl-encode} writes the list with the same ids. */
