@@ -13,6 +13,7 @@ import io.veil.ledger.LedgerVerifier;
 import io.veil.ledger.LocalLedger;
 import io.veil.ledger.Receipt;
 import io.veil.ledger.VerificationReport;
+import io.veil.psi.internal.PsiProtocol;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,7 +54,8 @@ class PsiEndToEndIT {
     broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
     fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
     expected = fx.sampleDefaultCredit();
-    creditSpec = fx.writeSpec("credit.yaml", "it-credit", "rows", Map.of());
+    // The credit job runs the OPRF protocol (KKRT16 over OT extension); the e-mail job ECDH-PSI.
+    creditSpec = fx.writeSpec("credit.yaml", "it-credit", "rows", Map.of(), "  protocol: oprf");
 
     // A second job keyed by e-mail addresses with case and white-space variants (normalised to lower case).
     expectedEmails = writeEmailInputs();
@@ -249,6 +251,40 @@ class PsiEndToEndIT {
     assertThat(elements).as("no element repeats across streams").hasSize((int) total);
   }
 
+  /**
+   * The Kafka operator's view of the OPRF credit job: base OTs as notices; then only bank_a's
+   * correction rows (64 bytes, one per cuckoo bin), bank_b's PRF values (three per key) and the
+   * values bank_a returns as matched (the intersection size, which the leakage table names).
+   */
+  @Test
+  void theBrokerOperatorSeesCorrectionRowsAndPrfValuesInTheOprfJob() throws Exception {
+    BrokerView view = BrokerView.read(broker.bootstrapServers());
+    String job = PsiFixture.jobId(creditSpec);
+    assertThat(view.kinds(job)).contains("Notice").isSubsetOf("Hello", "Heartbeat", "InputCommitted",
+        "RoundComplete", "Notice", "Done");
+    long keysB;
+    try (Stream<String> lines = Files.lines(fx.work.resolve("data/bank_b.csv"))) {
+      keysB = lines.skip(1).map(l -> l.split(",")[0]).distinct().count();
+    }
+    Map<String, Long> perStream = view.elementsPerStream(job);
+    assertThat(perStream).containsOnlyKeys("bank_a bank_a." + job + ".oprf-u", "bank_b bank_b." + job
+        + ".oprf-values", "bank_a bank_a." + job + ".oprf-matched");
+    assertThat(perStream.get("bank_b bank_b." + job + ".oprf-values")).isEqualTo(3 * keysB);
+    assertThat(perStream.get("bank_a bank_a." + job + ".oprf-matched")).isEqualTo(expected.size());
+    assertThat(perStream.get("bank_a bank_a." + job + ".oprf-u")).isGreaterThan((long) (1.27 * expected.size()));
+    assertThat(view.dataOf(job)).allSatisfy(d -> assertThat(d.elementBytes())
+        .isEqualTo(d.stream().endsWith(".oprf-u") ? 64 : PsiProtocol.comparisonBytes(
+            perStream.get("bank_a bank_a." + job + ".oprf-u"), 3 * keysB)));
+    Receipt ra = LocalLedger.openReadOnly(fx.work.resolve("ledger-bank_a.jsonl")).entries().get(0).receipt();
+    // Rounds numbered by OprfPsiProtocol.STEPS after the input round: correction rows (1), PRF values (2),
+    // matched values (3).
+    assertThat(ra.roundDigests()).extracting(Receipt.RoundDigest::round, Receipt.RoundDigest::from,
+        Receipt.RoundDigest::elements).containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(1, "bank_a", perStream.get("bank_a bank_a." + job + ".oprf-u")),
+            org.assertj.core.groups.Tuple.tuple(2, "bank_b", 3 * keysB),
+            org.assertj.core.groups.Tuple.tuple(3, "bank_a", (long) expected.size()));
+  }
+
   @Test
   void noInputKeyRawOrNormalisedIsInAnyTopic() throws IOException {
     List<byte[]> segments = new ArrayList<>();
@@ -262,7 +298,7 @@ class PsiEndToEndIT {
         }
       }
     }
-    // The jobs wrote real traffic: tens of thousands of blinded points.
+    // The jobs wrote real traffic: tens of thousands of blinded points and PRF values.
     assertThat(bytes).isGreaterThan(1_000_000);
     // Every e-mail key, raw or normalised and in any case, contains these two strings: if neither
     // appears (case-insensitively) anywhere, no e-mail key does.

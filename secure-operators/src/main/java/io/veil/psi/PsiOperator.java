@@ -4,6 +4,7 @@ import io.veil.job.Leakage;
 import io.veil.job.OperatorContext;
 import io.veil.job.OperatorResult;
 import io.veil.job.SecureOperator;
+import io.veil.psi.internal.OprfPsiProtocol;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.spec.JobSpec;
 import io.veil.spec.OperatorSettings;
@@ -105,6 +106,9 @@ public final class PsiOperator implements SecureOperator {
   @Override
   public List<Leakage> leakage(JobSpec spec) {
     PsiSpec psi = spec.settings(PsiSpec.class);
+    if (psi.protocol() == PsiSpec.Protocol.OPRF) {
+      return oprfLeakage(spec, psi);
+    }
     boolean rows = psi.mode() == PsiMode.ROWS;
     List<Leakage> out = new ArrayList<>();
     for (PartySpec p : spec.parties()) {
@@ -127,12 +131,33 @@ public final class PsiOperator implements SecureOperator {
     return List.copyOf(out);
   }
 
+  private static List<Leakage> oprfLeakage(JobSpec spec, PsiSpec psi) {
+    List<String> ids = spec.parties().stream().map(PartySpec::id).toList();
+    String receiver = OprfPsiProtocol.receiver(ids, Set.copyOf(psi.recipients()));
+    List<Leakage> out = new ArrayList<>();
+    for (String p : ids) {
+      boolean recipient = psi.recipients().contains(p);
+      String role = p + (p.equals(receiver) ? " (OPRF receiver, recipient)"
+          : recipient ? " (OPRF sender, recipient)" : " (OPRF sender, not a recipient)");
+      String learns = p.equals(receiver)
+          ? "which of its own keys are shared with the peer; the peer's number of distinct non-NULL keys"
+          : (recipient ? "which of its own keys are shared (the receiver returns the values that matched); "
+              : "nothing about the intersection; ")
+              + "the peer's number of distinct non-NULL keys and of cuckoo bins per partition";
+      out.add(new Leakage(role, learns));
+    }
+    out.add(new Leakage("Kafka operator / network", "both set sizes, bins per partition, the intersection size "
+        + "when the sender also receives, batch counts and timing; no key, raw or normalised"));
+    return List.copyOf(out);
+  }
+
   @Override
   public OperatorResult run(OperatorContext c) {
     PsiSpec psi = c.settings(PsiSpec.class);
     PsiOptions options = new PsiOptions(c.party().input().keyColumns(), psi.normalization(), psi.mode(),
         Set.copyOf(psi.recipients()), psi.partitions(), psi.batchRows(), c.peerTimeoutMs());
-    PsiResult r = PsiProtocol.run(c, options);
+    boolean oprf = psi.protocol() == PsiSpec.Protocol.OPRF;
+    PsiResult r = oprf ? OprfPsiProtocol.run(c, options) : PsiProtocol.run(c, options);
     OperatorResult.Builder b = OperatorResult.builder()
         .inputRows(r.inputRows())
         .figure("inputRows", r.inputRows())
@@ -140,7 +165,7 @@ public final class PsiOperator implements SecureOperator {
         .figure("distinctKeys", r.distinctKeys())
         .figure("peerDistinctKeys", r.peerDistinctKeys())
         .figure("comparisonBytes", r.comparisonBytes())
-        .rounds(r.rounds(), List.of(PsiProtocol.STEP_BLIND_1, PsiProtocol.STEP_BLIND_2))
+        .rounds(r.rounds(), oprf ? OprfPsiProtocol.STEPS : List.of(PsiProtocol.STEP_BLIND_1, PsiProtocol.STEP_BLIND_2))
         .details(r);
     if (r.intersectionSize() >= 0) {
       b.figure("intersectionSize", r.intersectionSize());

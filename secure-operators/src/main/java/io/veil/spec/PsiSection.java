@@ -24,7 +24,7 @@ public final class PsiSection {
     Set<String> ids = new HashSet<>();
     parties.forEach(p -> ids.add(p.id()));
     JsonNode psiNode = r.object(root, "", "psi", false);
-    r.allowOnly(psiNode, "psi", Set.of("mode", "recipients", "normalize", "partitions", "batchRows"));
+    r.allowOnly(psiNode, "psi", Set.of("mode", "recipients", "normalize", "partitions", "batchRows", "protocol"));
     PsiMode mode;
     String modeText = r.string(psiNode, "psi", "mode", "rows").toUpperCase(Locale.ROOT);
     try {
@@ -48,6 +48,16 @@ public final class PsiSection {
     if (recipients.isEmpty()) {
       throw r.error("psi.recipients", "is empty; name at least one party that receives the output");
     }
+    PsiSpec.Protocol protocol;
+    try {
+      protocol = PsiSpec.Protocol.valueOf(r.string(psiNode, "psi", "protocol", "ecdh").toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw r.error("psi.protocol", "must be 'ecdh' or 'oprf'");
+    }
+    if (protocol == PsiSpec.Protocol.OPRF && mode != PsiMode.ROWS) {
+      throw r.error("psi.protocol", "'oprf' runs in mode 'rows' only: its receiving party learns which of its "
+          + "keys are shared. Use protocol 'ecdh' for mode 'cardinality'");
+    }
     KeyNormalization normalization = normalization(r, psiNode, "psi");
     int partitions = r.integer(psiNode, "psi", "partitions", PsiOptions.DEFAULT_PARTITIONS, 1, 10_000);
     int batchRows = r.integer(psiNode, "psi", "batchRows", PsiOptions.DEFAULT_BATCH_ROWS, 1, 1 << 20);
@@ -70,7 +80,7 @@ public final class PsiSection {
         throw r.error("parties[" + p.id() + "].output", "is required: " + p.id() + " receives intersection rows");
       }
     }
-    return new PsiSpec(mode, List.copyOf(recipients), normalization, partitions, batchRows);
+    return new PsiSpec(mode, List.copyOf(recipients), normalization, partitions, batchRows, protocol);
   }
 
 
@@ -105,6 +115,10 @@ public final class PsiSection {
     m.put("normalize", psi.normalization().canonical());
     m.put("partitions", psi.partitions());
     m.put("batchRows", psi.batchRows());
+    if (psi.protocol() != PsiSpec.Protocol.ECDH) {
+      // Only when not the default, so specs written before the option keep their contract hash.
+      m.put("protocol", psi.protocol().name().toLowerCase(Locale.ROOT));
+    }
     return m;
   }
 }

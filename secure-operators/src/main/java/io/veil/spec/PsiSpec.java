@@ -14,10 +14,23 @@ import java.util.Set;
  * @param normalization key normalisation (same at every party)
  * @param partitions data-plane partitions per stream
  * @param batchRows elements per batch
+ * @param protocol which PSI protocol runs
  */
 public record PsiSpec(
-    PsiMode mode, List<String> recipients, KeyNormalization normalization, int partitions, int batchRows)
+    PsiMode mode, List<String> recipients, KeyNormalization normalization, int partitions, int batchRows,
+    Protocol protocol)
     implements OperatorSettings {
+
+  /** The PSI protocols ({@code psi.protocol}). */
+  public enum Protocol {
+    /** Diffie-Hellman blinding on Curve25519: every mode and recipient set; the default. */
+    ECDH,
+    /**
+     * An oblivious PRF over OT extension (KKRT16): much less public-key work, rows mode only; the
+     * receiving party evaluates the OPRF on its own keys and learns which match.
+     */
+    OPRF
+  }
 
   @Override
   public Map<String, Object> canonical() {

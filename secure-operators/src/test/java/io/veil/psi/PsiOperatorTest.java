@@ -11,6 +11,7 @@ import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
 import io.veil.job.JobOutcome;
 import io.veil.job.VeilJobs;
+import io.veil.psi.internal.OprfPsiProtocol;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.spec.JobSpec;
 import io.veil.testing.HostilePeer;
@@ -60,7 +61,16 @@ class PsiOperatorTest {
   }
 
   /** The settings of one PSI job as the tests vary them. */
-  private record Psi(String mode, List<String> recipients, KeyNormalization norm, int partitions, int batchRows) {}
+  private record Psi(String mode, List<String> recipients, KeyNormalization norm, int partitions, int batchRows,
+      String protocol) {
+    Psi(String mode, List<String> recipients, KeyNormalization norm, int partitions, int batchRows) {
+      this(mode, recipients, norm, partitions, batchRows, null);
+    }
+
+    Psi oprf() {
+      return new Psi(mode, recipients, norm, partitions, batchRows, "oprf");
+    }
+  }
 
   private static Psi options(PsiMode mode, Set<String> recipients, KeyNormalization norm) {
     return new Psi(mode.name().toLowerCase(Locale.ROOT), recipients.stream().sorted().toList(), norm, 3, 50);
@@ -78,6 +88,9 @@ class PsiOperatorTest {
     section.put("normalize", Map.of("trim", o.norm().trim(), "case", o.norm().caseMode().name().toLowerCase(Locale.ROOT)));
     section.put("partitions", o.partitions());
     section.put("batchRows", o.batchRows());
+    if (o.protocol() != null) {
+      section.put("protocol", o.protocol());
+    }
     return h.spec("psi-test", "psi", List.of(
         h.party("bank_a", JobHarness.input(keysA, null), JobHarness.output()),
         h.party("bank_b", JobHarness.input(keysB, null), JobHarness.output())), section);
@@ -158,6 +171,91 @@ class PsiOperatorTest {
   @Test
   void oneSideEmpty() throws Exception {
     check(List.of(), ids("c", 0, 10), rows());
+  }
+
+  // ------------------------------------------------------------------ protocol: oprf (KKRT16)
+
+  @ParameterizedTest(name = "oprf, size {0}")
+  @ValueSource(ints = {0, 1, 2, 1000})
+  void oprfMatchesPlaintextJoinForSmallSizes(int n) throws Exception {
+    check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows().oprf());
+  }
+
+  @Test
+  void oprfWithEmptyDisjointAndEqualSets() throws Exception {
+    check(List.of(), ids("c", 0, 10), rows().oprf());
+    check(ids("c", 0, 10), List.of(), rows().oprf());
+    check(ids("a", 0, 50), ids("b", 0, 50), rows().oprf());
+    check(ids("x", 0, 50), ids("x", 0, 50), rows().oprf());
+  }
+
+  @Test
+  void oprfWithDuplicatesNullsAndNormalisation() throws Exception {
+    List<String> a = Arrays.asList("Alice", " alice ", "BOB", null, "carol", "carol", null, "dave\t");
+    List<String> b = Arrays.asList("ALICE", "bob ", null, "Dave", "erin", "erin");
+    Psi o = options(PsiMode.ROWS, Set.of("bank_a", "bank_b"), new KeyNormalization(true,
+        KeyNormalization.CaseMode.LOWER)).oprf();
+    check(a, b, o);
+    check(a, b, rows().oprf());
+  }
+
+  @Test
+  void oprfLargeSetsAcrossPartitions() throws Exception {
+    int n = 30_000;
+    List<String> a = ids("cust-", 0, n);
+    List<String> b = new ArrayList<>(ids("cust-", n / 3, n / 3 + n));
+    java.util.Collections.shuffle(b, new Random(7));
+    check(a, b, new Psi("rows", List.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, 8, 4096, "oprf"));
+  }
+
+  @Test
+  void oprfToOneRecipientEitherWay() throws Exception {
+    List<String> a = ids("k", 0, 40);
+    List<String> b = ids("k", 30, 90);
+    Set<String> inter = oracle(a, b, KeyNormalization.DEFAULT);
+    for (String recipient : PARTIES) {
+      JobHarness h = new JobHarness(dir, PARTIES);
+      Psi o = options(PsiMode.ROWS, Set.of(recipient), KeyNormalization.DEFAULT).oprf();
+      PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+      int me = PARTIES.indexOf(recipient);
+      assertThat(actualRows(r[me].rows())).isEqualTo(expectedRows(me == 0 ? a : b, inter, KeyNormalization.DEFAULT));
+      assertThat(r[1 - me].rows()).as("the other party is not a recipient").isEmpty();
+      assertThat(r[1 - me].intersectionSize()).isEqualTo(-1);
+      assertThat(r[1 - me].rounds()).as("nothing comes back to the OPRF sender")
+          .noneMatch(x -> x.step().equals(OprfPsiProtocol.STEP_MATCHED));
+    }
+  }
+
+  @Test
+  void oprfSendsNoPlaintextKey() throws Exception {
+    List<String> a = ids("secret-customer-", 0, 200);
+    List<String> b = ids("secret-customer-", 100, 300);
+    JobHarness h = new JobHarness(dir, PARTIES);
+    run(h, spec(h, rows().oprf(), List.of("id"), List.of("id")), table(a), table(b));
+    List<byte[]> records = h.channel.allRecords();
+    assertThat(records).isNotEmpty();
+    for (byte[] rec : records) {
+      assertThat(new String(rec, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("secret-customer-");
+    }
+  }
+
+  @Test
+  void oprfRefusesAnInvalidBaseOtMessage() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, rows().oprf(), List.of("id"), List.of("id"));
+    // bank_a, the OPRF receiver, is hostile: its base-OT message is the number of its keys and points
+    // that are not on the curve's prime-order subgroup.
+    try (HostilePeer a = HostilePeer.approve(h, spec, "bank_a")) {
+      a.commitInput("ab".repeat(32));
+      byte[] notice = new byte[8 + 32];
+      notice[7] = 5;
+      a.notice(OprfPsiProtocol.STEP_BASE_OT, notice);
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("bank_a")
+          .hasMessageContaining("base-OT message")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_a"));
+    }
   }
 
   @Test

@@ -507,6 +507,24 @@ class JobSpecTest {
   }
 
   @Test
+  void psiProtocolDefaultsToEcdhAndOprfIsRowsOnly() {
+    assertThat(parse(minimalSpec()).settings(PsiSpec.class).protocol()).isEqualTo(PsiSpec.Protocol.ECDH);
+    String ecdh = minimalSpec() + "psi:\n  protocol: ecdh\n";
+    assertThat(parse(ecdh).contractHash()).as("the default keeps older specs' contract hash")
+        .isEqualTo(parse(minimalSpec()).contractHash());
+    JobSpec oprf = parse(minimalSpec() + "psi:\n  protocol: OPRF\n");
+    assertThat(oprf.settings(PsiSpec.class).protocol()).isEqualTo(PsiSpec.Protocol.OPRF);
+    assertThat(oprf.contractHash()).isNotEqualTo(parse(minimalSpec()).contractHash());
+    assertThat(oprf.canonicalJson()).contains("\"protocol\":\"oprf\"");
+    assertThatThrownBy(() -> parse(minimalSpec() + "psi:\n  protocol: kkrt\n"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("psi.protocol")
+        .hasMessageContaining("must be 'ecdh' or 'oprf'");
+    assertThatThrownBy(() -> parse(minimalSpec() + "psi:\n  protocol: oprf\n  mode: cardinality\n"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("psi.protocol")
+        .hasMessageContaining("mode 'rows' only");
+  }
+
+  @Test
   void rowsModeNeedsOutputOnlyAtRecipients() {
     String yaml = replaceOnce(minimalSpec(), "    output:\n      path: s3a://bank-b/out\n", "")
         + "psi:\n  recipients: [bank_a]\n";

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * embedded broker on this machine, N x N customer ids with a given overlap. Prints wall time,
  * elements per second per core per party, peak heap and peak RSS per party.
  *
- * <pre>bin/veil bench --rows 1000000 [--overlap 0.5] [--partitions 8] [--heap 3g] [--work-dir DIR]</pre>
+ * <pre>bin/veil bench --rows 1000000 [--overlap 0.5] [--protocol ecdh|oprf] [--partitions 8] [--heap 3g]
+ *     [--work-dir DIR]</pre>
  */
 public final class PsiBench {
   private PsiBench() {}
@@ -45,6 +46,10 @@ public final class PsiBench {
     @Option(names = "--work-dir", defaultValue = "target/veil-bench", paramLabel = "DIR",
         description = "Where inputs, keys, outputs and ledgers go (emptied first); default: ${DEFAULT-VALUE}.")
     String workDir;
+
+    @Option(names = "--protocol", defaultValue = "ecdh", paramLabel = "P",
+        description = "psi.protocol: ecdh or oprf; default: ${DEFAULT-VALUE}.")
+    String protocol;
 
     @Option(names = "--batch-rows", paramLabel = "N",
         description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
@@ -72,7 +77,7 @@ public final class PsiBench {
     String specText = io.veil.jobs.demo.PsiDemo.spec(work, ka.identity().publicKey().encoded(),
         kb.identity().publicKey().encoded(), "rows")
         .replace("name: demo-customer-overlap", "name: bench-" + n)
-        .replace("partitions: 4", "partitions: " + partitions
+        .replace("partitions: 4", "partitions: " + partitions + "\n  protocol: " + o.protocol
             + (o.batchRows == null ? "" : "\n  batchRows: " + o.batchRows))
         .replace("peerTimeoutMs: 180000", "peerTimeoutMs: 3600000");
     Files.writeString(work.resolve("psi.yaml"), specText, StandardCharsets.UTF_8);
@@ -109,8 +114,8 @@ public final class PsiBench {
         return 1;
       }
       System.out.println();
-      System.out.printf("PSI benchmark: %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[1] (1 core)%n",
-          n, n, overlap * 100, partitions);
+      System.out.printf("PSI benchmark (%s): %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[1] "
+          + "(1 core)%n", o.protocol, n, n, overlap * 100, partitions);
       System.out.printf("  intersection size: %s%n",
           parties.get(0).outcome().path("result").path("intersectionSize").asText("?"));
       System.out.printf("  wall time (both parties, incl. JVM/Spark start): %.1f s%n", wallS);

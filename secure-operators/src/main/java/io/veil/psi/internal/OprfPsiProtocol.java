@@ -1,0 +1,362 @@
+package io.veil.psi.internal;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.veil.ProtocolException;
+import io.veil.channel.BatchCodec.Batch;
+import io.veil.channel.PeerStream;
+import io.veil.channel.RoundStats;
+import io.veil.channel.RoundSummary;
+import io.veil.channel.SentBatch;
+import io.veil.crypto.Sha256;
+import io.veil.job.OperatorContext;
+import io.veil.psi.PsiOptions;
+import io.veil.psi.PsiResult;
+import io.veil.spark.RunKey;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Driver side of OPRF-based PSI (Kolesnikov, Kumaresan, Rosulek, Trieu, CCS 2016): the receiving
+ * party R places its keys in a cuckoo table per bucket and obtains, through OT extension, an
+ * oblivious PRF of each bin's key under a key of the other party S, who learns nothing; S sends the
+ * PRF of each of its keys at its three candidate bins, sorted; R compares. See {@link
+ * io.veil.psi.PsiOperator} for the leakage.
+ *
+ * <p>Steps: {@code ot-base} (notices: R's base-OT message with its number of keys, S's reply),
+ * {@code oprf-u} (R's correction rows, one per bin, per bucket), {@code oprf-values} (S's PRF
+ * values, sorted), and, when S also receives the output, {@code oprf-matched} (the values of S that
+ * matched, sorted, so that S finds its own shared keys).
+ */
+public final class OprfPsiProtocol {
+  public static final String STEP_BASE_OT = "ot-base";
+  public static final String STEP_U = "oprf-u";
+  public static final String STEP_VALUES = "oprf-values";
+  public static final String STEP_MATCHED = "oprf-matched";
+  /** The order of the data-plane steps in a receipt (the base OTs travel as notices). */
+  public static final List<String> STEPS = List.of(STEP_U, STEP_VALUES, STEP_MATCHED);
+  static final String NOTICE_BASE_OT_REPLY = STEP_BASE_OT + "-reply";
+  private static final byte[] BUCKET_DOMAIN = "veil-oprf-psi-bucket/v1".getBytes(StandardCharsets.US_ASCII);
+  private static final StructType HASH_SCHEMA = new StructType().add("h", DataTypes.BinaryType, false);
+  private static final StructType HASH_KEY_SCHEMA = new StructType().add("h", DataTypes.BinaryType, false)
+      .add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType, false);
+
+  private OprfPsiProtocol() {}
+
+  static String stream(String jobId, String from, String step) {
+    return from + "." + jobId + "." + step;
+  }
+
+  /**
+   * The party that evaluates the OPRF on its keys and learns the intersection first: the only
+   * recipient, or, when both receive, the first party of the spec.
+   */
+  public static String receiver(List<String> parties, java.util.Set<String> recipients) {
+    return recipients.size() == 1 ? recipients.iterator().next() : parties.get(0);
+  }
+
+  /** The bucket (data-plane partition) of a normalised key: public, the same at both parties. */
+  static int bucket(byte[] key, int buckets) {
+    MessageDigest sha = Sha256.newDigest();
+    sha.update(BUCKET_DOMAIN);
+    byte[] h = sha.digest(key);
+    return (int) (Integer.toUnsignedLong(ByteBuffer.wrap(h).getInt()) % buckets);
+  }
+
+  /**
+   * Comparison length: {@link PsiProtocol#comparisonBytes} over the receiver's bins and the
+   * sender's values (both known to both parties once the correction rows are announced), at most
+   * the PRF's output.
+   */
+  static int comparisonBytes(long bins, long values) {
+    return Math.min(OprfTasks.OUT_BYTES, PsiProtocol.comparisonBytes(bins, values));
+  }
+
+  /** Runs this party's side (approvals are in). */
+  public static PsiResult run(OperatorContext c, PsiOptions o) {
+    return new Run(c, o).execute();
+  }
+
+  private static final class Run {
+    private final OperatorContext c;
+    private final PsiOptions o;
+    private final SparkSession spark;
+    private final String me;
+    private final String peer;
+    private final boolean iAmReceiver;
+    private final boolean senderReceives;
+    private final int partitions;
+    private final List<RoundSummary> rounds = new ArrayList<>();
+
+    Run(OperatorContext c, PsiOptions o) {
+      this.c = c;
+      this.o = o;
+      this.spark = c.spark();
+      this.me = c.me();
+      this.peer = c.peers().get(0);
+      List<String> parties = c.spec().parties().stream().map(io.veil.spec.PartySpec::id).toList();
+      String receiver = receiver(parties, o.recipients());
+      this.iAmReceiver = receiver.equals(me);
+      this.senderReceives = o.recipients().contains(iAmReceiver ? peer : me);
+      this.partitions = o.partitions();
+    }
+
+    PsiResult execute() {
+      String jobId = c.jobId();
+      RunKey runKey = c.commitAndBindInput();
+      String receiver = iAmReceiver ? me : peer;
+      String sender = iAmReceiver ? peer : me;
+      List<String> streams = new ArrayList<>(List.of(stream(jobId, receiver, STEP_U),
+          stream(jobId, sender, STEP_VALUES)));
+      if (senderReceives) {
+        streams.add(stream(jobId, receiver, STEP_MATCHED));
+      }
+      c.channel().createStreams(streams, partitions);
+
+      c.beginStep(STEP_BASE_OT, "encoding " + me + "'s keys and running the base OTs with " + peer);
+      Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
+      Dataset<Row> withKey = c.input().orElseThrow().withColumn(PsiProtocol.KEY_COLUMN, org.apache.spark.sql.functions
+          .udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType).apply(struct(keyCols)))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      Row counts = withKey.agg(count(lit(1)), sum(when(col(PsiProtocol.KEY_COLUMN).isNull(), 1).otherwise(0))).first();
+      long inputRows = counts.getLong(0);
+      long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      int buckets = partitions;
+      JavaPairRDD<Integer, byte[]> bucketed = withKey.select(PsiProtocol.KEY_COLUMN)
+          .where(col(PsiProtocol.KEY_COLUMN).isNotNull()).distinct().javaRDD()
+          .mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
+          .partitionBy(new HashPartitioner(partitions))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      long distinct = bucketed.count();
+      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys");
+      PsiResult r = iAmReceiver
+          ? receive(runKey, withKey, bucketed, inputRows, nullKeyRows, distinct)
+          : send(runKey, withKey, bucketed, inputRows, nullKeyRows, distinct);
+      bucketed.unpersist(false);
+      return r;
+    }
+
+    private int batchRows(int elementBytes) {
+      return (int) Math.max(1, Math.min(o.batchRows(), (c.channel().maxRecordBytes() - 4096) / elementBytes));
+    }
+
+    private void record(String step, String from, String to, RoundStats s) {
+      rounds.add(RoundSummary.of(step, from, to, s));
+    }
+
+    // ------------------------------------------------------------------------------------ receiver R
+
+    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaPairRDD<Integer, byte[]> bucketed,
+        long inputRows, long nullKeyRows, long distinct) {
+      String jobId = c.jobId();
+      OprfTasks.BaseSender base = new OprfTasks.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
+      byte[] first = base.firstMessage();
+      c.publishNotice(STEP_BASE_OT, ByteBuffer.allocate(8 + first.length).putLong(distinct).put(first).array());
+      byte[] reply = c.awaitNotice(peer, NOTICE_BASE_OT_REPLY, "its base-OT reply");
+      OprfTasks.ReceiverSeeds keys;
+      try {
+        keys = base.finish(reply);
+      } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
+        throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT reply: " + e.getMessage()
+            + ". The job was aborted.");
+      }
+
+      // oprf-u: per bucket, the cuckoo table's correction rows (one per bin), in bin order; the
+      // locals are this party's PRF value and key of each occupied bin.
+      c.beginStep(STEP_U, "placing " + distinct + " keys in cuckoo tables and extending the OTs for " + peer);
+      int rowBytes = OprfTasks.ROW_BYTES;
+      JavaRDD<SentBatch> sentU = bucketed.mapPartitionsWithIndex((b, it) -> {
+            List<byte[]> items = new ArrayList<>();
+            it.forEachRemaining(t -> items.add(t._2()));
+            return OprfTasks.receiverRows(keys, jobId, b, items).iterator();
+          }, true)
+          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(),
+              rowBytes, batchRows(rowBytes), true), true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      RoundStats u = RoundStats.fromBatches(partitions, sentU.map(OprfPsiProtocol::withoutLocals).collect());
+      c.announceRound(STEP_U, u);
+      record(STEP_U, me, peer, u);
+      c.progress("step " + STEP_U + " sent " + u.totalElements() + " correction rows to " + peer);
+
+      RoundStats values = c.awaitRound(peer, STEP_VALUES, partitions, "its PRF values (step " + STEP_VALUES + ")");
+      record(STEP_VALUES, peer, me, values);
+      if (values.totalElements() % OprfTasks.HASHES != 0) {
+        throw new ProtocolException(peer, STEP_VALUES, "Cannot accept " + peer + "'s PRF values: it sent "
+            + values.totalElements() + ", not " + OprfTasks.HASHES + " per key. The job was aborted.");
+      }
+      long peerDistinct = values.totalElements() / OprfTasks.HASHES;
+      int ell = comparisonBytes(u.totalElements(), values.totalElements());
+      c.beginStep(PsiProtocol.STEP_MATCH, "matching " + values.totalElements() + " PRF values of " + peer);
+      Dataset<Row> mine = spark.createDataFrame(sentU.flatMap(bt -> Arrays.stream(bt.locals()).iterator())
+          .filter(l -> l != null)
+          .map(l -> RowFactory.create(Arrays.copyOf(l, ell), Arrays.copyOfRange(l, OprfTasks.OUT_BYTES, l.length))),
+          HASH_KEY_SCHEMA);
+      PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_VALUES), peer,
+          c.identities().get(peer), STEP_VALUES, values, ell, batchRows(ell));
+      Dataset<Row> theirs = spark.createDataFrame(readElements(in), HASH_SCHEMA);
+      Dataset<Row> pairs = mine.join(theirs, mine.col("h").equalTo(theirs.col("h")), "inner")
+          .select(mine.col("h"), mine.col(PsiProtocol.KEY_COLUMN)).persist(StorageLevel.MEMORY_AND_DISK());
+      long intersection = pairs.count();
+      c.progress("the intersection has " + intersection + " keys");
+      Optional<Dataset<Row>> rows = Optional.empty();
+      if (o.recipients().contains(me)) {
+        Dataset<Row> keysMatched = pairs.select(PsiProtocol.KEY_COLUMN);
+        rows = Optional.of(withKey.join(keysMatched, withKey.col(PsiProtocol.KEY_COLUMN)
+            .equalTo(keysMatched.col(PsiProtocol.KEY_COLUMN)), "left_semi").drop(PsiProtocol.KEY_COLUMN));
+      }
+      if (senderReceives) {
+        // oprf-matched: the peer's values that matched, sorted, so it can find its own shared keys.
+        c.beginStep(STEP_MATCHED, "returning " + intersection + " matched values to " + peer);
+        List<SentBatch> sent = pairs.select("h").javaRDD().mapToPair(x -> new Tuple2<byte[], byte[]>(x.getAs(0), null))
+            .repartitionAndSortWithinPartitions(new ByteArrays.PrefixPartitioner(partitions),
+                new ByteArrays.UnsignedOrder())
+            .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_MATCHED), me, c.key(),
+                ell, batchRows(ell), false), true)
+            .collect();
+        RoundStats matched = RoundStats.fromBatches(partitions, sent);
+        c.announceRound(STEP_MATCHED, matched);
+        record(STEP_MATCHED, me, peer, matched);
+      }
+      if (rows.isPresent()) {
+        // Materialise the output's join input before the caches go.
+        rows = Optional.of(rows.get().persist(StorageLevel.MEMORY_AND_DISK()));
+        rows.get().count();
+      }
+      sentU.unpersist(false);
+      pairs.unpersist(false);
+      return new PsiResult(rows, o.recipients().contains(me) ? intersection : -1, inputRows, nullKeyRows, distinct,
+          peerDistinct, ell, List.copyOf(rounds));
+    }
+
+    // -------------------------------------------------------------------------------------- sender S
+
+    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaPairRDD<Integer, byte[]> bucketed,
+        long inputRows, long nullKeyRows, long distinct) {
+      String jobId = c.jobId();
+      byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
+      if (first.length < 8) {
+        throw new ProtocolException(peer, STEP_BASE_OT, "Cannot read " + peer + "'s base-OT message: it has "
+            + first.length + " bytes. The job was aborted.");
+      }
+      long peerDistinct = ByteBuffer.wrap(first).getLong();
+      OprfTasks.SenderKey key;
+      try {
+        key = OprfTasks.baseReceive(runKey.secret("oprf-psi/base-ot", 32), runKey.secret("oprf-psi/choices",
+            OprfTasks.ROW_BYTES), Arrays.copyOfRange(first, 8, first.length),
+            reply -> c.publishNotice(NOTICE_BASE_OT_REPLY, reply));
+      } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
+        throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT message: " + e.getMessage()
+            + ". The job was aborted.");
+      }
+
+      RoundStats u = c.awaitRound(peer, STEP_U, partitions, "its correction rows (step " + STEP_U + ")");
+      record(STEP_U, peer, me, u);
+      long values = distinct * OprfTasks.HASHES;
+      int ell = comparisonBytes(u.totalElements(), values);
+      PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_U), peer, c.identities().get(peer),
+          STEP_U, u, OprfTasks.ROW_BYTES, batchRows(OprfTasks.ROW_BYTES));
+      boolean keep = senderReceives;
+      c.beginStep(STEP_VALUES, "evaluating the PRF on " + distinct + " keys for " + peer);
+      String peerId = peer;
+      JavaRDD<SentBatch> sent = bucketed.mapPartitionsWithIndex((b, it) -> {
+            int m = (int) in.announced().elements(b);
+            java.io.ByteArrayOutputStream rowsU = new java.io.ByteArrayOutputStream(m * OprfTasks.ROW_BYTES);
+            for (Batch batch : in.read(b)) {
+              rowsU.write(batch.payload(), 0, batch.count() * OprfTasks.ROW_BYTES);
+            }
+            List<byte[]> items = new ArrayList<>();
+            it.forEachRemaining(t -> items.add(t._2()));
+            return OprfTasks.senderValues(key, jobId, b, rowsU.toByteArray(), m, items, ell, peerId, STEP_U).iterator();
+          }, true)
+          .mapToPair(t -> t)
+          .repartitionAndSortWithinPartitions(new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
+          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
+              batchRows(ell), keep), true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      RoundStats mine = RoundStats.fromBatches(partitions, sent.map(OprfPsiProtocol::withoutLocals).collect());
+      c.announceRound(STEP_VALUES, mine);
+      record(STEP_VALUES, me, peer, mine);
+      c.progress("step " + STEP_VALUES + " sent " + mine.totalElements() + " PRF values to " + peer);
+
+      long intersection = -1;
+      Optional<Dataset<Row>> rows = Optional.empty();
+      if (senderReceives) {
+        RoundStats matched = c.awaitRound(peer, STEP_MATCHED, partitions, "the matched values (step "
+            + STEP_MATCHED + ")");
+        record(STEP_MATCHED, peer, me, matched);
+        if (matched.totalElements() > distinct) {
+          throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
+              + matched.totalElements() + " for " + distinct + " keys. The job was aborted.");
+        }
+        c.beginStep(PsiProtocol.STEP_MATCH, "finding the " + matched.totalElements() + " keys " + peer + " matched");
+        Dataset<Row> mineDf = spark.createDataFrame(sent.flatMap(bt -> {
+              List<Row> out = new ArrayList<>();
+              for (byte[] l : bt.locals()) {
+                out.add(RowFactory.create(Arrays.copyOf(l, ell), Arrays.copyOfRange(l, ell, l.length)));
+              }
+              return out.iterator();
+            }), HASH_KEY_SCHEMA);
+        PeerStream back = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_MATCHED), peer,
+            c.identities().get(peer), STEP_MATCHED, matched, ell, batchRows(ell));
+        Dataset<Row> theirs = spark.createDataFrame(readElements(back), HASH_SCHEMA);
+        Dataset<Row> keysMatched = mineDf.join(theirs, mineDf.col("h").equalTo(theirs.col("h")), "left_semi")
+            .select(PsiProtocol.KEY_COLUMN).distinct().persist(StorageLevel.MEMORY_AND_DISK());
+        intersection = keysMatched.count();
+        if (intersection != matched.totalElements()) {
+          throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
+              + (matched.totalElements() - intersection) + " of them are not values this party sent. The job was "
+              + "aborted.");
+        }
+        rows = Optional.of(withKey.join(keysMatched, withKey.col(PsiProtocol.KEY_COLUMN)
+            .equalTo(keysMatched.col(PsiProtocol.KEY_COLUMN)), "left_semi").drop(PsiProtocol.KEY_COLUMN));
+        c.progress("the intersection has " + intersection + " keys");
+      }
+      sent.unpersist(false);
+      return new PsiResult(rows, intersection, inputRows, nullKeyRows, distinct, peerDistinct, ell,
+          List.copyOf(rounds));
+    }
+
+    /** Every element of {@code in}, one row each, read in the executors (one task per partition). */
+    private JavaRDD<Row> readElements(PeerStream in) {
+      org.apache.spark.api.java.JavaSparkContext jsc =
+          org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+      int size = in.elementBytes();
+      return jsc.parallelize(java.util.stream.IntStream.range(0, partitions).boxed().toList(), partitions)
+          .mapPartitionsWithIndex((p, x) -> {
+            List<Row> out = new ArrayList<>();
+            for (Batch b : in.read(p)) {
+              for (int i = 0; i < b.count(); i++) {
+                out.add(RowFactory.create((Object) Arrays.copyOfRange(b.payload(), i * size, (i + 1) * size)));
+              }
+            }
+            return out.iterator();
+          }, true);
+    }
+  }
+
+  private static SentBatch withoutLocals(SentBatch b) {
+    return new SentBatch(b.partition(), b.seq(), b.count(), b.digest(), null);
+  }
+}

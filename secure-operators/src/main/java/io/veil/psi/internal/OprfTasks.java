@@ -1,0 +1,146 @@
+package io.veil.psi.internal;
+
+import io.veil.ProtocolException;
+import io.veil.crypto.Sha256;
+import io.veil.crypto.ot.BaseOt;
+import io.veil.crypto.ot.CuckooHash;
+import io.veil.crypto.ot.CuckooInsertionException;
+import io.veil.crypto.ot.KkrtOprf;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import scala.Tuple2;
+
+/**
+ * The executor-side pieces of OPRF-PSI ({@link OprfPsiProtocol}): base OTs on the driver, one
+ * cuckoo table and one OT extension per bucket in the executors.
+ */
+final class OprfTasks {
+  /** Bytes of one correction row (one cuckoo bin). */
+  static final int ROW_BYTES = KkrtOprf.ROW_BYTES;
+  /** Bytes of a PRF output kept before truncation to the comparison length. */
+  static final int OUT_BYTES = 16;
+  /** PRF values the sender sends per key: one per cuckoo hash function. */
+  static final int HASHES = CuckooHash.HASH_COUNT;
+  private static final byte[] TABLE_DOMAIN = "veil-oprf-psi-cuckoo/v1".getBytes(StandardCharsets.US_ASCII);
+
+  private OprfTasks() {}
+
+  /** The cuckoo hash functions' seed of one bucket: public, from the job id. */
+  static byte[] tableSeed(String jobId, int bucket) {
+    MessageDigest sha = Sha256.newDigest();
+    sha.update(TABLE_DOMAIN);
+    sha.update(jobId.getBytes(StandardCharsets.UTF_8));
+    sha.update(new byte[] {(byte) (bucket >>> 24), (byte) (bucket >>> 16), (byte) (bucket >>> 8), (byte) bucket});
+    return sha.digest();
+  }
+
+  /** The receiver's base-OT side: it sends first, and ends with both seeds of every column. */
+  static final class BaseSender {
+    private final BaseOt.Sender ot;
+
+    BaseSender(byte[] seed) {
+      this.ot = new BaseOt.Sender(seed, KkrtOprf.BASE_OT_COUNT);
+    }
+
+    byte[] firstMessage() {
+      return ot.firstMessage();
+    }
+
+    /** The seeds, from the sender's reply; {@link io.veil.crypto.ot.InvalidOtMessageException} if it is invalid. */
+    ReceiverSeeds finish(byte[] reply) {
+      byte[][][] keys = ot.keys(reply);
+      byte[][] s0 = new byte[keys.length][];
+      byte[][] s1 = new byte[keys.length][];
+      for (int j = 0; j < keys.length; j++) {
+        s0[j] = keys[j][0];
+        s1[j] = keys[j][1];
+      }
+      return new ReceiverSeeds(s0, s1);
+    }
+  }
+
+  /** The OPRF receiver's base-OT outputs: both seeds of every column (secret). */
+  record ReceiverSeeds(byte[][] seeds0, byte[][] seeds1) implements Serializable {}
+
+  /** The OPRF sender's key: its choice bits and the seeds they chose (secret). */
+  record SenderKey(boolean[] s, byte[][] seeds) implements Serializable {}
+
+  /** The sender's base-OT side, with {@code choices} (at least 64 random bytes) as the PRF key's bits. */
+  static SenderKey baseReceive(byte[] seed, byte[] choices, byte[] firstMessage, java.util.function.Consumer<byte[]>
+      reply) {
+    boolean[] s = new boolean[KkrtOprf.CODE_BITS];
+    for (int j = 0; j < s.length; j++) {
+      s[j] = ((choices[j >>> 3] >>> (j & 7)) & 1) == 1;
+    }
+    BaseOt.Receiver ot = new BaseOt.Receiver(seed, s);
+    reply.accept(ot.reply(firstMessage));
+    return new SenderKey(s, ot.keys());
+  }
+
+  /**
+   * One bucket at the receiver: its cuckoo table's correction rows in bin order, each with a local
+   * value (the bin's PRF output then the key, or null for an empty bin).
+   */
+  static List<Tuple2<byte[], byte[]>> receiverRows(ReceiverSeeds seeds, String jobId, int bucket, List<byte[]> keys) {
+    byte[][] items = keys.toArray(new byte[0][]);
+    CuckooHash table;
+    try {
+      table = CuckooHash.build(tableSeed(jobId, bucket), items);
+    } catch (CuckooInsertionException e) {
+      throw new IllegalStateException("Cannot place the " + items.length + " keys of partition " + bucket
+          + " in a cuckoo table of " + e.bins() + " bins (a failure of probability below 2^-40). Re-run the job "
+          + "with another psi.partitions.", e);
+    }
+    KkrtOprf.Encoded enc = new KkrtOprf.Receiver(seeds.seeds0(), seeds.seeds1())
+        .encode(bucket, table.oprfInputs(), OUT_BYTES);
+    List<Tuple2<byte[], byte[]>> out = new ArrayList<>(table.binCount());
+    byte[] u = enc.u();
+    for (int bin = 0; bin < table.binCount(); bin++) {
+      byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
+      int item = table.itemAt(bin);
+      byte[] local = null;
+      if (item >= 0) {
+        local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
+        System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
+      }
+      out.add(new Tuple2<>(row, local));
+    }
+    return out;
+  }
+
+  /**
+   * One bucket at the sender: the PRF of each key at each of its candidate bins, truncated to
+   * {@code ell} bytes, each with a local value (the PRF value then the key).
+   *
+   * @param rows the receiver's correction rows of this bucket, in bin order
+   */
+  static List<Tuple2<byte[], byte[]>> senderValues(SenderKey key, String jobId, int bucket, byte[] rows, int m,
+      List<byte[]> keys, int ell, String peer, String step) {
+    if (m < 2 && !keys.isEmpty()) {
+      throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
+          + " sent " + m + " correction rows there, but every cuckoo table has at least 2 bins. The job was aborted.");
+    }
+    List<Tuple2<byte[], byte[]>> out = new ArrayList<>(keys.size() * HASHES);
+    if (keys.isEmpty()) {
+      return out;
+    }
+    KkrtOprf.Evaluator ev = new KkrtOprf.Sender(key.s(), key.seeds()).evaluator(bucket, rows, m, OUT_BYTES);
+    CuckooHash.HashFunctions hashes = CuckooHash.hashFunctions(tableSeed(jobId, bucket), m);
+    int[] bins = new int[HASHES];
+    byte[] full = new byte[OUT_BYTES];
+    for (byte[] x : keys) {
+      hashes.bins(x, bins);
+      for (int j = 0; j < HASHES; j++) {
+        ev.eval(bins[j], CuckooHash.oprfInput(x, j), full, 0);
+        byte[] local = Arrays.copyOf(full, ell + x.length);
+        System.arraycopy(x, 0, local, ell, x.length);
+        out.add(new Tuple2<>(Arrays.copyOf(full, ell), local));
+      }
+    }
+    return out;
+  }
+}
