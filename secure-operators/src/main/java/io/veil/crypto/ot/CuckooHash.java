@@ -47,7 +47,7 @@ public final class CuckooHash {
   public static final int HASH_COUNT = 3;
   /** Evictions allowed while inserting one item before the build fails. */
   public static final int MAX_EVICTIONS = 1024;
-  /** Largest number of items a table takes (2^24, the OPRF's bound). */
+  /** Largest number of items a table takes: 2^23, so that its bins fit {@link KkrtOprf#MAX_ROWS}. */
   public static final int MAX_ITEMS = KkrtOprf.MAX_ROWS / 2;
 
   private static final byte[] DOMAIN = "veil-cuckoo/v1".getBytes(StandardCharsets.US_ASCII);

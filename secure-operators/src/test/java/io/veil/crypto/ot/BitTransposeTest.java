@@ -3,6 +3,8 @@ package io.veil.crypto.ot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class BitTransposeTest {
@@ -44,5 +46,19 @@ class BitTransposeTest {
         assertThat(bit(rows, row * (columns / 64) + col / 64, col % 64)).isEqualTo(expected);
       }
     }
+  }
+
+  /** Transposing twice gives the block back, for any block (and leaves the words around it). */
+  @Property(tries = 200)
+  void transposeIsAnInvolution(@ForAll long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    long[] a = new long[66];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = r.nextLong();
+    }
+    long[] before = a.clone();
+    BitTranspose.transpose64(a, 1);
+    BitTranspose.transpose64(a, 1);
+    assertThat(a).isEqualTo(before);
   }
 }

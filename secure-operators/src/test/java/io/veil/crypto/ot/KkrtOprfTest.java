@@ -105,6 +105,45 @@ class KkrtOprfTest {
   }
 
   @Test
+  void oneReceiverAndOneEvaluatorServeSeveralThreads() throws Exception {
+    OtTestKeys.Setup keys = OtTestKeys.ideal(8);
+    int threads = 4;
+    byte[][][] in = new byte[threads][][];
+    KkrtOprf.Encoded[] enc = new KkrtOprf.Encoded[threads];
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      java.util.List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int bucket = t;
+        in[t] = inputs(3000, "t" + t + "-");
+        jobs.add(pool.submit(() -> enc[bucket] = keys.receiver().encode(bucket, in[bucket], 16)));
+      }
+      for (java.util.concurrent.Future<?> f : jobs) {
+        f.get();
+      }
+      for (int t = 0; t < threads; t++) {
+        assertThat(enc[t]).isNotNull();
+        assertThat(enc[t].outputs()).isEqualTo(keys.receiver().encode(t, in[t], 16).outputs());
+      }
+      KkrtOprf.Evaluator ev = keys.sender().evaluator(0, enc[0].u(), 3000, 16);
+      jobs.clear();
+      for (int t = 0; t < threads; t++) {
+        int offset = t;
+        jobs.add(pool.submit(() -> {
+          for (int i = offset; i < 3000; i += threads) {
+            assertThat(ev.eval(i, in[0][i])).isEqualTo(enc[0].output(i));
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : jobs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void wrongKeyDoesNotMatch() {
     OtTestKeys.Setup keys = OtTestKeys.ideal(5);
     OtTestKeys.Setup other = OtTestKeys.ideal(6);
