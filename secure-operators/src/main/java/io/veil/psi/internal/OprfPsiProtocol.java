@@ -26,7 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.HashPartitioner;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -59,9 +58,8 @@ public final class OprfPsiProtocol {
   public static final List<String> STEPS = List.of(STEP_U, STEP_VALUES, STEP_MATCHED);
   static final String NOTICE_BASE_OT_REPLY = STEP_BASE_OT + "-reply";
   private static final byte[] BUCKET_DOMAIN = "veil-oprf-psi-bucket/v1".getBytes(StandardCharsets.US_ASCII);
-  private static final StructType HASH_SCHEMA = new StructType().add("h", DataTypes.BinaryType, false);
-  private static final StructType HASH_KEY_SCHEMA = new StructType().add("h", DataTypes.BinaryType, false)
-      .add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType, false);
+  private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
+      false);
 
   private OprfPsiProtocol() {}
 
@@ -143,19 +141,26 @@ public final class OprfPsiProtocol {
       Row counts = withKey.agg(count(lit(1)), sum(when(col(PsiProtocol.KEY_COLUMN).isNull(), 1).otherwise(0))).first();
       long inputRows = counts.getLong(0);
       long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      // Partition p holds the distinct keys of bucket p: every later step is local to its partition.
       int buckets = partitions;
-      JavaPairRDD<Integer, byte[]> bucketed = withKey.select(PsiProtocol.KEY_COLUMN)
-          .where(col(PsiProtocol.KEY_COLUMN).isNotNull()).distinct().javaRDD()
-          .mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
+      JavaRDD<byte[]> keys = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull())
+          .javaRDD().mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
           .partitionBy(new HashPartitioner(partitions))
+          .mapPartitions(OprfTasks::distinctKeys, true)
           .persist(StorageLevel.MEMORY_AND_DISK());
-      long distinct = bucketed.count();
+      long distinct = keys.count();
       c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys");
       PsiResult r = iAmReceiver
-          ? receive(runKey, withKey, bucketed, inputRows, nullKeyRows, distinct)
-          : send(runKey, withKey, bucketed, inputRows, nullKeyRows, distinct);
-      bucketed.unpersist(false);
+          ? receive(runKey, withKey, keys, inputRows, nullKeyRows, distinct)
+          : send(runKey, withKey, keys, inputRows, nullKeyRows, distinct);
+      keys.unpersist(false);
       return r;
+    }
+
+    private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, JavaRDD<byte[]> matchedKeys) {
+      Dataset<Row> m = spark.createDataFrame(matchedKeys.map(k -> RowFactory.create((Object) k)), KEY_SCHEMA);
+      return Optional.of(withKey.join(m, withKey.col(PsiProtocol.KEY_COLUMN).equalTo(m.col(PsiProtocol.KEY_COLUMN)),
+          "left_semi").drop(PsiProtocol.KEY_COLUMN));
     }
 
     private int batchRows(int elementBytes) {
@@ -168,16 +173,16 @@ public final class OprfPsiProtocol {
 
     // ------------------------------------------------------------------------------------ receiver R
 
-    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaPairRDD<Integer, byte[]> bucketed,
-        long inputRows, long nullKeyRows, long distinct) {
+    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys, long inputRows,
+        long nullKeyRows, long distinct) {
       String jobId = c.jobId();
       OprfTasks.BaseSender base = new OprfTasks.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
       byte[] first = base.firstMessage();
       c.publishNotice(STEP_BASE_OT, ByteBuffer.allocate(8 + first.length).putLong(distinct).put(first).array());
       byte[] reply = c.awaitNotice(peer, NOTICE_BASE_OT_REPLY, "its base-OT reply");
-      OprfTasks.ReceiverSeeds keys;
+      OprfTasks.ReceiverSeeds seeds;
       try {
-        keys = base.finish(reply);
+        seeds = base.finish(reply);
       } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT reply: " + e.getMessage()
             + ". The job was aborted.");
@@ -187,10 +192,10 @@ public final class OprfPsiProtocol {
       // locals are this party's PRF value and key of each occupied bin.
       c.beginStep(STEP_U, "placing " + distinct + " keys in cuckoo tables and extending the OTs for " + peer);
       int rowBytes = OprfTasks.ROW_BYTES;
-      JavaRDD<SentBatch> sentU = bucketed.mapPartitionsWithIndex((b, it) -> {
+      JavaRDD<SentBatch> sentU = keys.mapPartitionsWithIndex((b, it) -> {
             List<byte[]> items = new ArrayList<>();
-            it.forEachRemaining(t -> items.add(t._2()));
-            return OprfTasks.receiverRows(keys, jobId, b, items).iterator();
+            it.forEachRemaining(items::add);
+            return OprfTasks.receiverRows(seeds, jobId, b, items).iterator();
           }, true)
           .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(),
               rowBytes, batchRows(rowBytes), true), true)
@@ -208,52 +213,48 @@ public final class OprfPsiProtocol {
       }
       long peerDistinct = values.totalElements() / OprfTasks.HASHES;
       int ell = comparisonBytes(u.totalElements(), values.totalElements());
+
+      // match: per bucket, look this party's bin values up in the peer's sorted values of that bucket.
       c.beginStep(PsiProtocol.STEP_MATCH, "matching " + values.totalElements() + " PRF values of " + peer);
-      Dataset<Row> mine = spark.createDataFrame(sentU.flatMap(bt -> Arrays.stream(bt.locals()).iterator())
-          .filter(l -> l != null)
-          .map(l -> RowFactory.create(Arrays.copyOf(l, ell), Arrays.copyOfRange(l, OprfTasks.OUT_BYTES, l.length))),
-          HASH_KEY_SCHEMA);
       PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_VALUES), peer,
           c.identities().get(peer), STEP_VALUES, values, ell, batchRows(ell));
-      Dataset<Row> theirs = spark.createDataFrame(readElements(in), HASH_SCHEMA);
-      Dataset<Row> pairs = mine.join(theirs, mine.col("h").equalTo(theirs.col("h")), "inner")
-          .select(mine.col("h"), mine.col(PsiProtocol.KEY_COLUMN)).persist(StorageLevel.MEMORY_AND_DISK());
-      long intersection = pairs.count();
+      JavaRDD<byte[]> matched = sentU.mapPartitionsWithIndex((b, batches) -> {
+            OprfTasks.SortedValues theirs = OprfTasks.SortedValues.read(in, b);
+            List<byte[]> out = new ArrayList<>();
+            while (batches.hasNext()) {
+              for (byte[] l : batches.next().locals()) {
+                if (l != null && theirs.contains(l, 0)) {
+                  out.add(l); // PRF value, then the key
+                }
+              }
+            }
+            return out.iterator();
+          }, true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      long intersection = matched.count();
+      sentU.unpersist(false);
       c.progress("the intersection has " + intersection + " keys");
-      Optional<Dataset<Row>> rows = Optional.empty();
-      if (o.recipients().contains(me)) {
-        Dataset<Row> keysMatched = pairs.select(PsiProtocol.KEY_COLUMN);
-        rows = Optional.of(withKey.join(keysMatched, withKey.col(PsiProtocol.KEY_COLUMN)
-            .equalTo(keysMatched.col(PsiProtocol.KEY_COLUMN)), "left_semi").drop(PsiProtocol.KEY_COLUMN));
-      }
       if (senderReceives) {
-        // oprf-matched: the peer's values that matched, sorted, so it can find its own shared keys.
+        // oprf-matched: per bucket, the peer's values that matched, sorted, so it finds its own shared keys.
         c.beginStep(STEP_MATCHED, "returning " + intersection + " matched values to " + peer);
-        List<SentBatch> sent = pairs.select("h").javaRDD().mapToPair(x -> new Tuple2<byte[], byte[]>(x.getAs(0), null))
-            .repartitionAndSortWithinPartitions(new ByteArrays.PrefixPartitioner(partitions),
-                new ByteArrays.UnsignedOrder())
+        List<SentBatch> sent = matched.mapPartitions(it -> OprfTasks.sortedPrefixes(it, ell).iterator(), true)
             .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_MATCHED), me, c.key(),
                 ell, batchRows(ell), false), true)
             .collect();
-        RoundStats matched = RoundStats.fromBatches(partitions, sent);
-        c.announceRound(STEP_MATCHED, matched);
-        record(STEP_MATCHED, me, peer, matched);
+        RoundStats back = RoundStats.fromBatches(partitions, sent);
+        c.announceRound(STEP_MATCHED, back);
+        record(STEP_MATCHED, me, peer, back);
       }
-      if (rows.isPresent()) {
-        // Materialise the output's join input before the caches go.
-        rows = Optional.of(rows.get().persist(StorageLevel.MEMORY_AND_DISK()));
-        rows.get().count();
-      }
-      sentU.unpersist(false);
-      pairs.unpersist(false);
-      return new PsiResult(rows, o.recipients().contains(me) ? intersection : -1, inputRows, nullKeyRows, distinct,
-          peerDistinct, ell, List.copyOf(rounds));
+      boolean iReceive = o.recipients().contains(me);
+      return new PsiResult(iReceive ? rowsOf(withKey, matched.map(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
+          l.length))) : Optional.empty(), iReceive ? intersection : -1, inputRows, nullKeyRows, distinct, peerDistinct,
+          ell, List.copyOf(rounds));
     }
 
     // -------------------------------------------------------------------------------------- sender S
 
-    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaPairRDD<Integer, byte[]> bucketed,
-        long inputRows, long nullKeyRows, long distinct) {
+    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys, long inputRows,
+        long nullKeyRows, long distinct) {
       String jobId = c.jobId();
       byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
       if (first.length < 8) {
@@ -273,25 +274,19 @@ public final class OprfPsiProtocol {
 
       RoundStats u = c.awaitRound(peer, STEP_U, partitions, "its correction rows (step " + STEP_U + ")");
       record(STEP_U, peer, me, u);
-      long values = distinct * OprfTasks.HASHES;
-      int ell = comparisonBytes(u.totalElements(), values);
+      int ell = comparisonBytes(u.totalElements(), distinct * OprfTasks.HASHES);
       PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_U), peer, c.identities().get(peer),
           STEP_U, u, OprfTasks.ROW_BYTES, batchRows(OprfTasks.ROW_BYTES));
       boolean keep = senderReceives;
-      c.beginStep(STEP_VALUES, "evaluating the PRF on " + distinct + " keys for " + peer);
       String peerId = peer;
-      JavaRDD<SentBatch> sent = bucketed.mapPartitionsWithIndex((b, it) -> {
-            int m = (int) in.announced().elements(b);
-            java.io.ByteArrayOutputStream rowsU = new java.io.ByteArrayOutputStream(m * OprfTasks.ROW_BYTES);
-            for (Batch batch : in.read(b)) {
-              rowsU.write(batch.payload(), 0, batch.count() * OprfTasks.ROW_BYTES);
-            }
+      // oprf-values: per bucket, the PRF of every key at its three candidate bins, sorted.
+      c.beginStep(STEP_VALUES, "evaluating the PRF on " + distinct + " keys for " + peer);
+      JavaRDD<SentBatch> sent = keys.mapPartitionsWithIndex((b, it) -> {
             List<byte[]> items = new ArrayList<>();
-            it.forEachRemaining(t -> items.add(t._2()));
-            return OprfTasks.senderValues(key, jobId, b, rowsU.toByteArray(), m, items, ell, peerId, STEP_U).iterator();
+            it.forEachRemaining(items::add);
+            return OprfTasks.senderValues(key, jobId, b, OprfTasks.rows(in, b), (int) in.announced().elements(b),
+                items, ell, peerId, STEP_U).iterator();
           }, true)
-          .mapToPair(t -> t)
-          .repartitionAndSortWithinPartitions(new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
           .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
               batchRows(ell), keep), true)
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -299,60 +294,44 @@ public final class OprfPsiProtocol {
       c.announceRound(STEP_VALUES, mine);
       record(STEP_VALUES, me, peer, mine);
       c.progress("step " + STEP_VALUES + " sent " + mine.totalElements() + " PRF values to " + peer);
-
-      long intersection = -1;
-      Optional<Dataset<Row>> rows = Optional.empty();
-      if (senderReceives) {
-        RoundStats matched = c.awaitRound(peer, STEP_MATCHED, partitions, "the matched values (step "
-            + STEP_MATCHED + ")");
-        record(STEP_MATCHED, peer, me, matched);
-        if (matched.totalElements() > distinct) {
-          throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
-              + matched.totalElements() + " for " + distinct + " keys. The job was aborted.");
-        }
-        c.beginStep(PsiProtocol.STEP_MATCH, "finding the " + matched.totalElements() + " keys " + peer + " matched");
-        Dataset<Row> mineDf = spark.createDataFrame(sent.flatMap(bt -> {
-              List<Row> out = new ArrayList<>();
-              for (byte[] l : bt.locals()) {
-                out.add(RowFactory.create(Arrays.copyOf(l, ell), Arrays.copyOfRange(l, ell, l.length)));
-              }
-              return out.iterator();
-            }), HASH_KEY_SCHEMA);
-        PeerStream back = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_MATCHED), peer,
-            c.identities().get(peer), STEP_MATCHED, matched, ell, batchRows(ell));
-        Dataset<Row> theirs = spark.createDataFrame(readElements(back), HASH_SCHEMA);
-        Dataset<Row> keysMatched = mineDf.join(theirs, mineDf.col("h").equalTo(theirs.col("h")), "left_semi")
-            .select(PsiProtocol.KEY_COLUMN).distinct().persist(StorageLevel.MEMORY_AND_DISK());
-        intersection = keysMatched.count();
-        if (intersection != matched.totalElements()) {
-          throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
-              + (matched.totalElements() - intersection) + " of them are not values this party sent. The job was "
-              + "aborted.");
-        }
-        rows = Optional.of(withKey.join(keysMatched, withKey.col(PsiProtocol.KEY_COLUMN)
-            .equalTo(keysMatched.col(PsiProtocol.KEY_COLUMN)), "left_semi").drop(PsiProtocol.KEY_COLUMN));
-        c.progress("the intersection has " + intersection + " keys");
+      if (!senderReceives) {
+        sent.unpersist(false);
+        return new PsiResult(Optional.empty(), -1, inputRows, nullKeyRows, distinct, peerDistinct, ell,
+            List.copyOf(rounds));
       }
-      sent.unpersist(false);
-      return new PsiResult(rows, intersection, inputRows, nullKeyRows, distinct, peerDistinct, ell,
-          List.copyOf(rounds));
-    }
 
-    /** Every element of {@code in}, one row each, read in the executors (one task per partition). */
-    private JavaRDD<Row> readElements(PeerStream in) {
-      org.apache.spark.api.java.JavaSparkContext jsc =
-          org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
-      int size = in.elementBytes();
-      return jsc.parallelize(java.util.stream.IntStream.range(0, partitions).boxed().toList(), partitions)
-          .mapPartitionsWithIndex((p, x) -> {
-            List<Row> out = new ArrayList<>();
-            for (Batch b : in.read(p)) {
-              for (int i = 0; i < b.count(); i++) {
-                out.add(RowFactory.create((Object) Arrays.copyOfRange(b.payload(), i * size, (i + 1) * size)));
+      RoundStats back = c.awaitRound(peer, STEP_MATCHED, partitions, "the matched values (step " + STEP_MATCHED + ")");
+      record(STEP_MATCHED, peer, me, back);
+      if (back.totalElements() > distinct) {
+        throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
+            + back.totalElements() + " for " + distinct + " keys. The job was aborted.");
+      }
+      c.beginStep(PsiProtocol.STEP_MATCH, "finding the " + back.totalElements() + " keys " + peer + " matched");
+      PeerStream matchedIn = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_MATCHED), peer,
+          c.identities().get(peer), STEP_MATCHED, back, ell, batchRows(ell));
+      JavaRDD<byte[]> matchedKeys = sent.mapPartitionsWithIndex((b, batches) -> {
+            OprfTasks.SortedValues matched = OprfTasks.SortedValues.read(matchedIn, b);
+            List<byte[]> out = new ArrayList<>();
+            while (batches.hasNext()) {
+              for (byte[] l : batches.next().locals()) {
+                if (matched.contains(l, 0)) {
+                  out.add(Arrays.copyOfRange(l, ell, l.length));
+                }
               }
             }
             return out.iterator();
-          }, true);
+          }, true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      long intersection = matchedKeys.count();
+      sent.unpersist(false);
+      if (intersection != back.totalElements()) {
+        throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
+            + back.totalElements() + " were sent but " + intersection + " are values of keys this party sent. The "
+            + "job was aborted.");
+      }
+      c.progress("the intersection has " + intersection + " keys");
+      return new PsiResult(rowsOf(withKey, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
+          ell, List.copyOf(rounds));
     }
   }
 

@@ -128,6 +128,10 @@ final class OprfTasks {
     if (keys.isEmpty()) {
       return out;
     }
+    if (rows.length != (long) m * ROW_BYTES) {
+      throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
+          + " announced " + m + " correction rows there but sent " + rows.length + " bytes. The job was aborted.");
+    }
     KkrtOprf.Evaluator ev = new KkrtOprf.Sender(key.s(), key.seeds()).evaluator(bucket, rows, m, OUT_BYTES);
     CuckooHash.HashFunctions hashes = CuckooHash.hashFunctions(tableSeed(jobId, bucket), m);
     int[] bins = new int[HASHES];
@@ -141,6 +145,86 @@ final class OprfTasks {
         out.add(new Tuple2<>(Arrays.copyOf(full, ell), local));
       }
     }
+    // Sorted: the order tells the receiver nothing about which key gave which value.
+    out.sort((x, y) -> Arrays.compareUnsigned(x._1(), y._1()));
     return out;
+  }
+
+  /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */
+  static java.util.Iterator<byte[]> distinctKeys(java.util.Iterator<Tuple2<Integer, byte[]>> it) {
+    java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+    List<byte[]> out = new ArrayList<>();
+    while (it.hasNext()) {
+      byte[] k = it.next()._2();
+      if (seen.add(java.nio.ByteBuffer.wrap(k))) {
+        out.add(k);
+      }
+    }
+    return out.iterator();
+  }
+
+  /** The peer's correction rows of one bucket, concatenated in bin order. */
+  static byte[] rows(io.veil.channel.PeerStream in, int bucket) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+        (int) Math.min(Integer.MAX_VALUE - 8, in.announced().elements(bucket) * in.elementBytes()));
+    for (io.veil.channel.BatchCodec.Batch b : in.read(bucket)) {
+      out.write(b.payload(), 0, b.count() * in.elementBytes());
+    }
+    return out.toByteArray();
+  }
+
+  /** The first {@code ell} bytes of each value, sorted, as elements to send (no locals). */
+  static List<Tuple2<byte[], byte[]>> sortedPrefixes(java.util.Iterator<byte[]> values, int ell) {
+    List<Tuple2<byte[], byte[]>> out = new ArrayList<>();
+    values.forEachRemaining(v -> out.add(new Tuple2<>(Arrays.copyOf(v, ell), null)));
+    out.sort((x, y) -> Arrays.compareUnsigned(x._1(), y._1()));
+    return out;
+  }
+
+  /**
+   * A peer's values of one bucket as it sent them, in ascending order (which is checked), for
+   * lookups by binary search.
+   */
+  static final class SortedValues {
+    private final byte[] flat;
+    private final int size;
+    private final int count;
+
+    private SortedValues(byte[] flat, int size) {
+      this.flat = flat;
+      this.size = size;
+      this.count = flat.length / size;
+    }
+
+    /** Reads partition {@code bucket} of {@code in}; a ProtocolException if it is not sorted. */
+    static SortedValues read(io.veil.channel.PeerStream in, int bucket) {
+      SortedValues v = new SortedValues(rows(in, bucket), in.elementBytes());
+      for (int i = 1; i < v.count; i++) {
+        if (Arrays.compareUnsigned(v.flat, (i - 1) * v.size, i * v.size, v.flat, i * v.size, (i + 1) * v.size) > 0) {
+          throw new ProtocolException(in.sender(), in.step(), "Cannot accept " + in.sender() + "'s values in "
+              + "partition " + bucket + " of stream '" + in.stream() + "': they are not in ascending order, as every "
+              + "honest sender writes them. The job was aborted.");
+        }
+      }
+      return v;
+    }
+
+    /** Whether the {@code size} bytes of {@code b} at {@code off} are one of the values. */
+    boolean contains(byte[] b, int off) {
+      int lo = 0;
+      int hi = count - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        int c = Arrays.compareUnsigned(flat, mid * size, (mid + 1) * size, b, off, off + size);
+        if (c == 0) {
+          return true;
+        } else if (c < 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return false;
+    }
   }
 }
