@@ -140,7 +140,8 @@ public final class PsiOperator implements SecureOperator {
       String role = p + (p.equals(receiver) ? " (OPRF receiver, recipient)"
           : recipient ? " (OPRF sender, recipient)" : " (OPRF sender, not a recipient)");
       String learns = p.equals(receiver)
-          ? "which of its own keys are shared with the peer; the peer's number of distinct non-NULL keys"
+          ? "which of its own keys are shared with the peer; the peer's number of distinct non-NULL keys, in all "
+              + "and per partition"
           : (recipient ? "which of its own keys are shared (the receiver returns the values that matched); "
               : "nothing about the intersection; ")
               + "the peer's number of distinct non-NULL keys and of cuckoo bins per partition";
