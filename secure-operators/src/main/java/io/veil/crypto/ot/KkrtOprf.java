@@ -58,9 +58,10 @@ import javax.crypto.spec.SecretKeySpec;
  * security (σ = 40), given secure base OTs ({@link BaseOt}), AES-128 as a PRF, SHA-256 as a
  * correlation-robust hash and SHA-512 as a random oracle. The code width w = 512 follows KKRT16:
  * the code must keep every difference C(x) xor C(x') of weight at least κ among all pairs the
- * protocol touches, except with probability 2^-σ; the paper's parameter analysis puts the needed
- * width in the 424-448-bit range for up to 2^24 OPRF instances at κ = 128, σ = 40, and its
- * implementation (like libOTe and mpc4j) rounds up to 512 bits = 4 AES blocks. Veil's
+ * protocol touches, except with probability 2^-σ; the paper's parameter analysis gives widths below
+ * 512 bits for up to 2^24 OPRF instances at κ = 128, σ = 40 (about 424-448 bits, as we recall its
+ * table; not re-derived here), and its implementation, like libOTe and mpc4j, uses 512 bits = 4 AES
+ * blocks. Veil's
  * parameters therefore hold for up to {@link #MAX_ROWS} rows per job, over all buckets together.
  * The sender learns the number of rows per bucket; the receiver learns its own outputs only.
  *
