@@ -53,28 +53,8 @@ public record BlacklistSpec(String holder, String querier, String list, int keyV
           + "from it)");
     }
     String reason = s.optionalString("reasonColumn").orElse(null);
-    int keyLength = -1;
-    for (PartySpec p : parties) {
-      String path = "parties[" + p.id() + "].input";
-      if (p.input() == null) {
-        throw s.errorAt(path, "is required: " + (p.id().equals(holder) ? "the list" : "the ids to check"));
-      }
-      List<String> keys = p.input().keyColumns();
-      if (keys == null || keys.isEmpty()) {
-        throw s.errorAt(path + ".keyColumns", "is required; name the id column(s)");
-      }
-      if (keyLength >= 0 && keys.size() != keyLength) {
-        throw s.errorAt(path + ".keyColumns", "has " + keys.size() + " columns but the other party's has "
-            + keyLength + "; composite keys must match in length");
-      }
-      keyLength = keys.size();
-      boolean isQuerier = p.id().equals(querier);
-      if (isQuerier ? p.output() == null : p.output() != null) {
-        throw s.errorAt("parties[" + p.id() + "].output", isQuerier
-            ? "is required: the querier receives its rows with their list status"
-            : "is set but only the querier (" + querier + ") receives an output; remove it");
-      }
-    }
+    s.twoPartyInputs(parties, p -> p.id().equals(holder) ? "the list" : "the ids to check", querier, "querier",
+        "the querier receives its rows with their list status");
     PartySpec h = parties.stream().filter(p -> p.id().equals(holder)).findFirst().orElseThrow();
     if (reason != null && h.input().keyColumns().contains(reason)) {
       throw s.error("reasonColumn", "names the key column '" + reason + "'; name the column with the reason codes");

@@ -96,24 +96,7 @@ public record IntersectionSumSpec(String idParty, String valueParty, List<Value>
     if (groupBy != null && !names.add(groupBy.toLowerCase(Locale.ROOT))) {
       throw s.error("groupBy", "names output column '" + groupBy + "', which a value column's output already has");
     }
-    int keyLength = -1;
-    for (PartySpec p : parties) {
-      String path = "parties[" + p.id() + "].input";
-      if (p.input() == null || p.input().keyColumns() == null || p.input().keyColumns().isEmpty()) {
-        throw s.errorAt(path + ".keyColumns", "is required; name the id column(s)");
-      }
-      if (keyLength >= 0 && p.input().keyColumns().size() != keyLength) {
-        throw s.errorAt(path + ".keyColumns", "has " + p.input().keyColumns().size() + " columns but the other "
-            + "party's has " + keyLength + "; composite keys must match in length");
-      }
-      keyLength = p.input().keyColumns().size();
-      boolean receives = p.id().equals(idParty);
-      if (receives ? p.output() == null : p.output() != null) {
-        throw s.errorAt("parties[" + p.id() + "].output", receives
-            ? "is required: the id party receives the intersection size and sums"
-            : "is set but only the id party (" + idParty + ") receives an output; remove it");
-      }
-    }
+    s.twoPartyInputs(parties, null, idParty, "id party", "the id party receives the intersection size and sums");
     return new IntersectionSumSpec(idParty, valueParty, List.copyOf(values), groupBy,
         s.integer("minGroupSize", groupBy == null ? 0 : 10, 0, 1_000_000_000), s.integer("partitions", 4, 1, 4096),
         s.integer("batchRows", 1024, 1, 1 << 20), s.normalization());

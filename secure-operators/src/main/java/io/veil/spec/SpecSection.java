@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * An operator's section of a job spec (e.g. {@code psi:}), read strictly: a field that is not
@@ -121,6 +122,41 @@ public final class SpecSection {
       throw error(field, "names '" + id + "', which is not a party of the spec");
     }
     return id;
+  }
+
+  /**
+   * Checks the two parties of a two-party operator in the spec's order: each input names key
+   * columns, as many as the other party's, and only {@code receiver} has an output.
+   *
+   * @param missingInput why a party needs an input ("is required: <why>"), or null to report a
+   *     missing input as missing key columns
+   * @param receiverRole what the spec calls the receiver, e.g. {@code querier}
+   * @param receiverOutput why the receiver needs an output ("is required: <why>")
+   */
+  public void twoPartyInputs(List<PartySpec> parties, Function<PartySpec, String> missingInput, String receiver,
+      String receiverRole, String receiverOutput) {
+    int keyLength = -1;
+    for (PartySpec p : parties) {
+      String path = "parties[" + p.id() + "].input";
+      if (p.input() == null && missingInput != null) {
+        throw errorAt(path, "is required: " + missingInput.apply(p));
+      }
+      List<String> keys = p.input() == null ? null : p.input().keyColumns();
+      if (keys == null || keys.isEmpty()) {
+        throw errorAt(path + ".keyColumns", "is required; name the id column(s)");
+      }
+      if (keyLength >= 0 && keys.size() != keyLength) {
+        throw errorAt(path + ".keyColumns", "has " + keys.size() + " columns but the other party's has "
+            + keyLength + "; composite keys must match in length");
+      }
+      keyLength = keys.size();
+      boolean receives = p.id().equals(receiver);
+      if (receives ? p.output() == null : p.output() != null) {
+        throw errorAt("parties[" + p.id() + "].output", receives
+            ? "is required: " + receiverOutput
+            : "is set but only the " + receiverRole + " (" + receiver + ") receives an output; remove it");
+      }
+    }
   }
 
   /** A key normalisation read from the section's optional {@code normalize} mapping. */
