@@ -5,13 +5,13 @@ import io.veil.crypto.PartySecret;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.jobs.PartyProcess;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +62,8 @@ public final class AggregateBench {
   /** The channel's default topic prefix (KafkaChannelConfig). */
   private static final String TOPIC_PREFIX = "veil.";
   private static final int ELEMENT_BYTES = 8;
+  /** The time of a progress line as the party logged it (seconds). */
+  private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   private AggregateBench() {}
 
@@ -411,7 +413,7 @@ public final class AggregateBench {
           "--policy", work.resolve("policy-" + tag + "-" + p + ".yaml").toString(),
           "--ledger", work.resolve("ledger/" + tag + "-" + p + ".jsonl").toString(),
           "--bootstrap-servers", bootstrap, "--master", "local[1]", "--output", "json"), o.heap(), List.of(), work,
-          log(work, tag + "-" + p)));
+          BenchSupport.log(work, tag + "-" + p)));
     }
     int n = ids.size();
     long[] rss = new long[n];
@@ -427,7 +429,7 @@ public final class AggregateBench {
         PartyProcess p = ps.get(i);
         ProcessHandle h = ProcessHandle.of(p.pid()).orElse(null);
         if (h != null && h.isAlive()) {
-          rss[i] = Math.max(rss[i], rssKiB(p.pid()));
+          rss[i] = Math.max(rss[i], BenchSupport.rssKiB(p.pid()));
           cpu[i] = h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
         }
         done[i] = h == null || !h.isAlive() || p.hasOutcome();
@@ -576,11 +578,7 @@ public final class AggregateBench {
     all.add(mode);
     all.addAll(args);
     return PartyProcess.startJava(mode, System.getProperty("java.class.path"), BenchWorker.class.getName(), all,
-        o.heap(), List.of(), o.work(), log(o.work(), mode));
-  }
-
-  private static PrintStream log(Path work, String name) throws IOException {
-    return new PrintStream(Files.newOutputStream(work.resolve("logs/" + name + ".log")), true, StandardCharsets.UTF_8);
+        o.heap(), List.of(), o.work(), BenchSupport.log(o.work(), mode));
   }
 
   /** Log size and record count of every topic on the broker. */
@@ -644,12 +642,8 @@ public final class AggregateBench {
   private static void timeline(List<String> report, List<PartyRun> runs) {
     for (PartyRun r : runs) {
       List<String> steps = new ArrayList<>();
-      for (String l : r.process().output()) {
-        java.util.regex.Matcher m = java.util.regex.Pattern
-            .compile("^(\\d\\d:\\d\\d:\\d\\d) INFO  (\\w+): Veil job \\w+(?: \\([^)]*\\))?: (.*)$").matcher(l);
-        if (m.matches()) {
-          steps.add(m.group(1) + " " + m.group(3).replaceAll("(.{70}).+", "$1..."));
-        }
+      for (BenchSupport.Progress p : BenchSupport.progress(r.process())) {
+        steps.add(p.time().format(CLOCK) + " " + p.message().replaceAll("(.{70}).+", "$1..."));
       }
       report.add("   " + r.id() + " log: " + String.join(" | ", steps));
     }
@@ -672,18 +666,5 @@ public final class AggregateBench {
   private static long ownCpuNs() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
-  }
-
-  private static long rssKiB(long pid) {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (l.startsWith("VmRSS:")) {
-          return Long.parseLong(l.replaceAll("\\D", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // process gone or not Linux
-    }
-    return 0;
   }
 }

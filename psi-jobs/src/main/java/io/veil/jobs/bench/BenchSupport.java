@@ -116,6 +116,37 @@ final class BenchSupport {
     return runs;
   }
 
+  /**
+   * What is wrong with the options every party-JVM benchmark has, naming the option, or null: {@code
+   * --partitions} in [1, 4096], {@code --heap} a JVM heap size, {@code --timeout-s} at least 1.
+   */
+  static String partyOptionsProblem(int partitions, String heap, long timeoutS) {
+    if (partitions < 1 || partitions > 4096) {
+      return "--partitions must be between 1 and 4096, not " + partitions;
+    }
+    if (!heap.matches("\\d+[kKmMgG]?")) {
+      return "--heap must be a JVM heap size such as 2g or 1500m, not " + heap;
+    }
+    if (timeoutS < 1) {
+      return "--timeout-s must be at least 1";
+    }
+    return null;
+  }
+
+  /** The resident memory of process {@code pid} in KiB, from {@code /proc}; 0 if it is gone or not on Linux. */
+  static long rssKiB(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("\\D", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // process gone or not Linux
+    }
+    return 0;
+  }
+
   /** A log file under {@code work/logs}. */
   static PrintStream log(Path work, String name) throws IOException {
     return new PrintStream(Files.newOutputStream(work.resolve("logs/" + name + ".log")), true, StandardCharsets.UTF_8);

@@ -91,16 +91,7 @@ public final class BlacklistBench {
         return "--query-ids " + queryIds + " asks about " + listedQueries(queryIds) + " listed ids but --list-ids is "
             + listIds + "; give at most " + 2 * listIds + " query ids";
       }
-      if (partitions < 1 || partitions > 4096) {
-        return "--partitions must be between 1 and 4096, not " + partitions;
-      }
-      if (!heap.matches("\\d+[kKmMgG]?")) {
-        return "--heap must be a JVM heap size such as 2g or 1500m, not " + heap;
-      }
-      if (timeoutS < 1) {
-        return "--timeout-s must be at least 1";
-      }
-      return null;
+      return BenchSupport.partyOptionsProblem(partitions, heap, timeoutS);
     }
   }
 

@@ -92,16 +92,7 @@ public final class IntersectionSumBench {
       if (groups > rows) {
         return "--groups " + groups + " is more than --rows " + rows + "; give at most as many groups as rows";
       }
-      if (partitions < 1 || partitions > 4096) {
-        return "--partitions must be between 1 and 4096, not " + partitions;
-      }
-      if (!heap.matches("\\d+[kKmMgG]?")) {
-        return "--heap must be a JVM heap size such as 2g or 1500m, not " + heap;
-      }
-      if (timeoutS < 1) {
-        return "--timeout-s must be at least 1";
-      }
-      return null;
+      return BenchSupport.partyOptionsProblem(partitions, heap, timeoutS);
     }
   }
 

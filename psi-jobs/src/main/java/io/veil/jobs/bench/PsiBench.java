@@ -100,7 +100,7 @@ public final class PsiBench {
       long[] peakRss = new long[2];
       while (parties.stream().anyMatch(p -> !p.hasOutcome() && isAlive(p))) {
         for (int i = 0; i < 2; i++) {
-          peakRss[i] = Math.max(peakRss[i], rssKiB(parties.get(i).pid()));
+          peakRss[i] = Math.max(peakRss[i], BenchSupport.rssKiB(parties.get(i).pid()));
         }
         Thread.sleep(500);
       }
@@ -133,19 +133,6 @@ public final class PsiBench {
 
   private static boolean isAlive(PartyProcess p) {
     return ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false);
-  }
-
-  private static long rssKiB(long pid) {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (l.startsWith("VmRSS:")) {
-          return Long.parseLong(l.replaceAll("\\D", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // process gone or not Linux
-    }
-    return 0;
   }
 
   private static void writeIds(Path file, int from, int to) throws IOException {
