@@ -1,14 +1,8 @@
 package io.veil.psi.internal;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import io.veil.ProtocolException;
-import io.veil.channel.BatchCodec.Batch;
 import io.veil.channel.PeerStream;
 import io.veil.channel.RoundStats;
 import io.veil.channel.RoundSummary;
@@ -27,7 +21,6 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -134,13 +127,10 @@ public final class OprfPsiProtocol {
       c.channel().createStreams(streams, partitions);
 
       c.beginStep(STEP_BASE_OT, "encoding " + me + "'s keys and running the base OTs with " + peer);
-      Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
-      Dataset<Row> withKey = c.input().orElseThrow().withColumn(PsiProtocol.KEY_COLUMN, org.apache.spark.sql.functions
-          .udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType).apply(struct(keyCols)))
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      Row counts = withKey.agg(count(lit(1)), sum(when(col(PsiProtocol.KEY_COLUMN).isNull(), 1).otherwise(0))).first();
-      long inputRows = counts.getLong(0);
-      long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      PsiProtocol.Keyed keyed = PsiProtocol.keyed(c.input().orElseThrow(), o);
+      Dataset<Row> withKey = keyed.withKey();
+      long inputRows = keyed.inputRows();
+      long nullKeyRows = keyed.nullKeyRows();
       // Partition p holds the distinct keys of bucket p: every later step is local to its partition.
       int buckets = partitions;
       JavaRDD<byte[]> keys = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull())

@@ -80,6 +80,23 @@ public final class PsiProtocol {
     return n <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(n - 1);
   }
 
+  /**
+   * The input with its normalised key ({@link #KEY_COLUMN}, NULL where a key column is NULL), cached,
+   * and its row counts.
+   */
+  record Keyed(Dataset<Row> withKey, long inputRows, long nullKeyRows) {}
+
+  /** Encodes every row's key (one pass, cached) and counts rows and NULL keys. */
+  static Keyed keyed(Dataset<Row> input, PsiOptions o) {
+    UserDefinedFunction encode =
+        org.apache.spark.sql.functions.udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType);
+    Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
+    Dataset<Row> withKey =
+        input.withColumn(KEY_COLUMN, encode.apply(struct(keyCols))).persist(StorageLevel.MEMORY_AND_DISK());
+    Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
+    return new Keyed(withKey, counts.getLong(0), counts.isNullAt(1) ? 0 : counts.getLong(1));
+  }
+
   /** Runs this party's side of PSI with the runtime's context (approvals are in). */
   public static PsiResult run(OperatorContext c, PsiOptions o) {
     return new Run(c, o).execute();
@@ -122,14 +139,10 @@ public final class PsiProtocol {
 
       // Normalise and encode keys; NULL keys are counted and dropped.
       c.beginStep(STEP_BLIND_1, "encoding, blinding and sending " + me + "'s keys to " + peer);
-      UserDefinedFunction encode =
-          org.apache.spark.sql.functions.udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType);
-      Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
-      Dataset<Row> withKey =
-          input.withColumn(KEY_COLUMN, encode.apply(struct(keyCols))).persist(StorageLevel.MEMORY_AND_DISK());
-      Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
-      long inputRows = counts.getLong(0);
-      long nullKeyRows = counts.isNullAt(1) ? 0 : counts.getLong(1);
+      Keyed keyed = keyed(input, o);
+      Dataset<Row> withKey = keyed.withKey();
+      long inputRows = keyed.inputRows();
+      long nullKeyRows = keyed.nullKeyRows();
       c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped");
 
       // Step 1: blind own distinct keys, send them in an order given by the blinded values.
