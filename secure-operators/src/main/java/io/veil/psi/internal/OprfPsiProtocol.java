@@ -278,14 +278,15 @@ public final class OprfPsiProtocol {
                 items, ell, peerId, STEP_U).iterator();
           }, true)
           .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
-              batchRows(ell), keep), true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
+              batchRows(ell), keep), true);
+      if (keep) {
+        sent = sent.persist(StorageLevel.MEMORY_AND_DISK()); // its locals map the matched values back to keys
+      }
       RoundStats mine = RoundStats.fromBatches(partitions, sent.map(OprfPsiProtocol::withoutLocals).collect());
       c.announceRound(STEP_VALUES, mine);
       record(STEP_VALUES, me, peer, mine);
       c.progress("step " + STEP_VALUES + " sent " + mine.totalElements() + " PRF values to " + peer);
       if (!senderReceives) {
-        sent.unpersist(false);
         return new PsiResult(Optional.empty(), -1, inputRows, nullKeyRows, distinct, peerDistinct, ell,
             List.copyOf(rounds));
       }
