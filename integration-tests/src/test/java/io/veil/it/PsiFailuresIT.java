@@ -23,15 +23,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -60,8 +63,17 @@ class PsiFailuresIT {
   static PsiFixture fx;
   static KafkaChannel channel;
   static Set<String> expected;
+  /**
+   * Inputs of the first 300 rows of each party's sample, for the scenarios that fail at the first
+   * batch a party reads: how many rows they blinded before does not change what they prove. (Not
+   * the replay: a batch of the crash scenario's job, on its full inputs, is too large for a job of
+   * 300 rows, which refuses it unread, before it could see the batch is another job's.)
+   */
+  static Map<String, String> small;
   static ExecutorService pool;
   static Future<Recovery> recovery;
+  /** Done once the crash scenario's bank_b has sent its blinded set (the batch the replay scenario replays). */
+  static CompletableFuture<Void> recoveryBlindSent;
   static Future<List<PartyProcess>> forged;
   static Future<List<PartyProcess>> corrupted;
   static Future<List<PartyProcess>> replayed;
@@ -80,10 +92,12 @@ class PsiFailuresIT {
     broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
     fx = new PsiFixture(dir.resolve("work"), broker.bootstrapServers());
     expected = fx.sampleDefaultCredit();
+    small = firstRows(300);
     channel = KafkaChannel.fromOptions(Map.of("bootstrap.servers", broker.bootstrapServers()));
     pool = Executors.newFixedThreadPool(SIDE_BY_SIDE);
     // The crash first: the replay scenario replays one of its batches. Its receipts are the only ones in
     // the ledgers, since every other scenario fails and a failed job records none.
+    recoveryBlindSent = new CompletableFuture<>();
     recovery = pool.submit(PsiFailuresIT::crashAndResume);
     missingColumn = scenario(() -> List.of(fx.start("bank_b", missingColumnSpec())));
     wrongType = scenario(() -> List.of(fx.start("bank_b", wrongTypeSpec())));
@@ -95,8 +109,8 @@ class PsiFailuresIT {
     mismatched = scenario(() -> List.of(fx.start("bank_a", mismatchSpec("a")),
         fx.start("bank_b", mismatchSpec("b", "peerTimeoutMs: 100000"))));
     replayed = scenario(() -> {
-      recovery.get();
-      return tamper("it-replayed", null);
+      recoveryBlindSent.get();
+      return tamper("it-replayed", Map.of(), null);
     });
   }
 
@@ -108,6 +122,22 @@ class PsiFailuresIT {
     if (broker != null) {
       broker.close();
     }
+  }
+
+  /** Input blocks of each party's first {@code rows} rows, copied from its sample. */
+  private static Map<String, String> firstRows(int rows) throws IOException {
+    Map<String, String> blocks = new HashMap<>();
+    for (String p : PsiFixture.PARTIES) {
+      Path file = fx.work.resolve("data/" + p + "-first-" + rows + ".csv");
+      try (Stream<String> lines = Files.lines(fx.work.resolve("data/" + p + ".csv"))) {
+        Files.write(file, lines.limit(rows + 1L).toList()); // the header and the rows
+      }
+      blocks.put(p, String.join("\n",
+          "      format: csv",
+          "      path: " + file,
+          "      keyColumns: [id]"));
+    }
+    return blocks;
   }
 
   /** Runs {@code start} on the pool; the future is done when every party it started has ended. */
@@ -123,10 +153,16 @@ class PsiFailuresIT {
 
   private static Recovery crashAndResume() throws Exception {
     Path spec = fx.writeSpec("recovery.yaml", "it-recovery", "rows", Map.of());
-    PartyProcess a = fx.start("bank_a", spec);
-    PartyProcess b = fx.start("bank_b", spec);
-    boolean blindSent = b.awaitLine(l -> l.contains("step blind-1 sent"), RUN_MS);
-    b.kill(); // mid-job: its blinded set is out, its answers are not
+    PartyProcess a;
+    boolean blindSent;
+    try {
+      a = fx.start("bank_a", spec);
+      PartyProcess b = fx.start("bank_b", spec);
+      blindSent = b.awaitLine(l -> l.contains("step blind-1 sent"), RUN_MS);
+      b.kill(); // mid-job: its blinded set is out, its answers are not
+    } finally {
+      recoveryBlindSent.complete(null);
+    }
     PartyProcess b2 = fx.start("bank_b", spec);
     a.await(RUN_MS);
     b2.await(RUN_MS);
@@ -151,11 +187,12 @@ class PsiFailuresIT {
   }
 
   /**
-   * Starts both parties on a spec whose bank_b blind-1 stream already holds {@code forged} in
-   * partition 0 (null: a batch of the recovery job, replayed).
+   * Starts both parties on a spec (with these input blocks) whose bank_b blind-1 stream already
+   * holds {@code forged} in partition 0 (null: a batch of the recovery job, replayed).
    */
-  private static List<PartyProcess> tamper(String name, byte[] forged) throws Exception {
-    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+  private static List<PartyProcess> tamper(String name, Map<String, String> inputs, byte[] forged)
+      throws Exception {
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", inputs);
     String jobId = PsiFixture.jobId(spec);
     String stream = "bank_b." + jobId + ".blind-1";
     channel.createStreams(List.of(stream), 4);
@@ -195,9 +232,9 @@ class PsiFailuresIT {
   private static List<PartyProcess> forgedBatch() throws Exception {
     PartySecret stranger = PartySecret.generate("bank_b", new SecureRandom());
     String name = "it-forged";
-    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", small);
     String jobId = PsiFixture.jobId(spec);
-    return tamper(name, batch(jobId, "bank_b." + jobId + ".blind-1", stranger, new byte[64]));
+    return tamper(name, small, batch(jobId, "bank_b." + jobId + ".blind-1", stranger, new byte[64]));
   }
 
   @Test
@@ -208,12 +245,12 @@ class PsiFailuresIT {
 
   private static List<PartyProcess> corruptedBatch() throws Exception {
     String name = "it-corrupted";
-    Path spec = fx.writeSpec(name + ".yaml", name, "rows", Map.of());
+    Path spec = fx.writeSpec(name + ".yaml", name, "rows", small);
     String jobId = PsiFixture.jobId(spec);
     byte[] record = batch(jobId, "bank_b." + jobId + ".blind-1", PartySecret.read(fx.work.resolve("bank_b.key")),
         new byte[64]);
     record[record.length - 80] ^= 1; // a payload bit flipped in transit
-    return tamper(name, record);
+    return tamper(name, small, record);
   }
 
   @Test
@@ -233,7 +270,7 @@ class PsiFailuresIT {
    * correctly signed and announced batch whose point lies on the twist of curve25519.
    */
   private static List<PartyProcess> invalidCurvePoint() throws Exception {
-    Path spec = fx.writeSpec("invalid-point.yaml", "it-invalid-point", "rows", Map.of());
+    Path spec = fx.writeSpec("invalid-point.yaml", "it-invalid-point", "rows", small);
     JobSpec js = JobSpec.read(spec, null);
     PartySecret b = PartySecret.read(fx.work.resolve("bank_b.key"));
     PartyProcess a = fx.start("bank_a", spec);
