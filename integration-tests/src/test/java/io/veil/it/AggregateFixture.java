@@ -66,6 +66,24 @@ final class AggregateFixture {
     }
   }
 
+  /**
+   * Replaces the policies of two of the parties with ones allowing each other only, only {@code
+   * operator}, with {@code recipient} the only output recipient.
+   */
+  void writePairPolicies(String a, String b, String operator, String recipient) throws IOException {
+    for (String p : List.of(a, b)) {
+      String peer = p.equals(a) ? b : a;
+      Files.writeString(work.resolve("policy-" + p + ".yaml"), String.join("\n",
+          "party: " + p,
+          "peers:",
+          "  - id: " + peer,
+          "    publicKey: " + publicKeys.get(peer),
+          "operators: [" + operator + "]",
+          "outputRecipients: [" + recipient + "]",
+          ""), StandardCharsets.UTF_8);
+    }
+  }
+
   /** One party of a spec's {@code parties} list: {@code input} and {@code output} are the lines of those blocks (indented here), or null. */
   String party(String id, List<String> input, List<String> output) {
     List<String> l = new ArrayList<>(List.of("  - id: " + id, "    publicKey: " + publicKeys.get(id)));

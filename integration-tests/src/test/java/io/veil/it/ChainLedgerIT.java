@@ -1,9 +1,15 @@
 package io.veil.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.veil.PolicyRefusedException;
+import io.veil.config.ConfigKey;
+import io.veil.config.VeilConf;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
+import io.veil.job.JobComponents;
+import io.veil.job.VeilJobs;
 import io.veil.jobs.PartyProcess;
 import io.veil.crypto.IdentityKeys;
 import io.veil.ledger.JobRoot;
@@ -41,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * name the leaf that changed (the receipt's, and an artefact's); a receipt whose approval is made
  * with a self-made key fails {@code veil verify --spec}, naming the party. A job over data assets is
  * refused until their owners authorise it; once it ran, each owner's outbox has recorded the other
- * party's usage on chain, and a spent quota refuses the next job on the owner's driver.
+ * party's usage on chain, and a spent quota refuses the next job at the owner's gate.
  */
 class ChainLedgerIT {
   private static final long RUN_MS = 300_000;
@@ -235,13 +241,33 @@ class ChainLedgerIT {
       assertThat(used.jobs()).as(String.join("\n", pa.output())).isEqualTo(1);
       assertThat(used.rows()).isPositive();
       assertThat(a.consumersOf(assets.get("bank_a"))).containsExactly(HexFormat.of().formatHex(keyB));
-      // With a default quota of one job, bank_b has spent it: bank_a refuses the next job on its driver.
+      // With a default quota of one job, bank_b has spent it: bank_a refuses the next job on its driver, at
+      // the gate that refused it above through `veil run`.
       a.setQuota(assets.get("bank_a"), new byte[32], 1, 0, 0);
     }
-    PartyProcess spent = fx.start("bank_a", spec, chainArgs("bank_a").toArray(String[]::new));
-    assertThat(spent.await(RUN_MS)).isEqualTo(1);
-    assertThat(String.join("\n", spent.output())).contains("policy refused", "consumer bank_b",
-        "used up its quota", "veil asset quota --asset " + HexFormat.of().formatHex(assets.get("bank_a")));
+    assertThatThrownBy(() -> checkGates(js, "bank_a", chainArgs("bank_a")))
+        .isInstanceOf(PolicyRefusedException.class)
+        .hasMessageContainingAll("consumer bank_b", "used up its quota",
+            "veil asset quota --asset " + HexFormat.of().formatHex(assets.get("bank_a")));
+  }
+
+  /**
+   * Checks {@code spec} at {@code party}'s gates as {@code veil run} with {@code runOptions} does on its
+   * driver before anything else (the gates of the job components on the classpath, given the settings
+   * those options set), without starting Spark.
+   */
+  private static void checkGates(io.veil.spec.JobSpec spec, String party, List<String> runOptions) {
+    Map<String, String> settings = new java.util.HashMap<>();
+    for (ConfigKey<?> k : VeilJobs.settings()) {
+      int i = k.flag() == null ? -1 : runOptions.indexOf("--" + k.flag());
+      if (i >= 0) {
+        settings.put(k.name(), runOptions.get(i + 1));
+      }
+    }
+    VeilConf conf = VeilConf.of(settings);
+    for (JobComponents c : VeilJobs.components()) {
+      c.gates(conf).forEach(g -> g.check(spec, party));
+    }
   }
 
   /** Chain options plus a short wait for the anchor: the chain is down when the jobs end. */

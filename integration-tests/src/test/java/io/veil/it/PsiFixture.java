@@ -105,11 +105,21 @@ final class PsiFixture {
 
   /** {@link #start}, with {@code workDir} as the party's working directory (where relative paths resolve). */
   PartyProcess startIn(Path workDir, String party, Path spec, String... extraArgs) throws IOException {
+    return startIn(workDir, party, spec, work.resolve("policy-" + party + ".yaml"), extraArgs);
+  }
+
+  /** {@link #start}, with {@code policy} instead of the party's usual policy file. */
+  PartyProcess startWithPolicy(String party, Path spec, Path policy, String... extraArgs) throws IOException {
+    return startIn(work, party, spec, policy, extraArgs);
+  }
+
+  private PartyProcess startIn(Path workDir, String party, Path spec, Path policy, String... extraArgs)
+      throws IOException {
     List<String> args = new ArrayList<>(List.of("run",
         "--spec", spec.toString(),
         "--party", party,
         "--key", work.resolve(party + ".key").toString(),
-        "--policy", work.resolve("policy-" + party + ".yaml").toString(),
+        "--policy", policy.toString(),
         "--ledger", work.resolve("ledger-" + party + ".jsonl").toString(),
         "--bootstrap-servers", bootstrap,
         "--master", "local[1]",

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +34,9 @@ class ListIndexTest {
   private static final Map<String, String> ATTRS = Map.of("list", "fraud-2026", "keyVersion", "7");
 
   @TempDir java.nio.file.Path tmp;
+  /** Holds {@link #smallIndex()}, written once for the class. */
+  @TempDir static java.nio.file.Path shared;
+  private static Path small;
   private FileSystem fs;
   private Path root;
   private int dirs;
@@ -97,7 +101,11 @@ class ListIndexTest {
   /** Writes a full index of {@code list}, buckets in a random order, then the manifest. */
   private Path writeIndex(TreeMap<byte[], byte[]> list, int payloadBytes, long version, Random rnd)
       throws IOException {
-    Path dir = newDir();
+    return writeIndex(newDir(), list, payloadBytes, version, rnd);
+  }
+
+  private Path writeIndex(Path dir, TreeMap<byte[], byte[]> list, int payloadBytes, long version, Random rnd)
+      throws IOException {
     List<List<byte[][]>> buckets = byBucket(list, rnd);
     List<Integer> order = new ArrayList<>();
     for (int b = 0; b < 256; b++) {
@@ -458,9 +466,40 @@ class ListIndexTest {
     }
   }
 
+  /**
+   * An index of 2,000 records with payloadBytes 24, the same for every test of the class (written
+   * once): a test damages it only through {@link #damaging}, which puts it back.
+   */
   private Path smallIndex() throws IOException {
-    Random rnd = new Random(8);
-    return writeIndex(randomList(rnd, 2000, 24), 24, 1, rnd);
+    if (small == null) {
+      Random rnd = new Random(8);
+      small = writeIndex(new Path(shared.toUri()), randomList(rnd, 2000, 24), 24, 1, rnd);
+    }
+    return small;
+  }
+
+  private interface Damage {
+    void apply(Path dir) throws IOException;
+  }
+
+  /** Runs {@code damage} on {@link #smallIndex()}, then puts back {@code files} (of that index) as they were. */
+  private void damaging(List<String> files, Damage damage) throws IOException {
+    Path dir = smallIndex();
+    Map<String, byte[]> saved = new HashMap<>();
+    for (String f : files) {
+      try (InputStream in = fs.open(new Path(dir, f))) {
+        saved.put(f, in.readAllBytes());
+      }
+    }
+    try {
+      damage.apply(dir);
+    } finally {
+      for (String f : files) {
+        try (OutputStream out = fs.create(new Path(dir, f), true)) {
+          out.write(saved.get(f));
+        }
+      }
+    }
   }
 
   private void assertCorrupt(Path dir, String file, String problem) {
@@ -472,28 +511,31 @@ class ListIndexTest {
 
   @Test
   void missingBucketFile() throws IOException {
-    Path dir = smallIndex();
-    fs.delete(new Path(dir, "bucket-07.bin"), false);
-    assertCorrupt(dir, "bucket-07.bin", "missing");
+    damaging(List.of("bucket-07.bin"), dir -> {
+      fs.delete(new Path(dir, "bucket-07.bin"), false);
+      assertCorrupt(dir, "bucket-07.bin", "missing");
+    });
   }
 
   @Test
   void truncatedBucketFile() throws IOException {
-    Path dir = smallIndex();
-    rewrite(new Path(dir, "bucket-10.bin"), b -> Arrays.copyOf(b, b.length - 7));
-    assertCorrupt(dir, "bucket-10.bin", "truncated");
-    rewrite(new Path(dir, "bucket-10.bin"), b -> Arrays.copyOf(b, 100));
-    assertCorrupt(dir, "bucket-10.bin", "truncated");
+    damaging(List.of("bucket-10.bin"), dir -> {
+      rewrite(new Path(dir, "bucket-10.bin"), b -> Arrays.copyOf(b, b.length - 7));
+      assertCorrupt(dir, "bucket-10.bin", "truncated");
+      rewrite(new Path(dir, "bucket-10.bin"), b -> Arrays.copyOf(b, 100));
+      assertCorrupt(dir, "bucket-10.bin", "truncated");
+    });
   }
 
   @Test
   void wrongMagic() throws IOException {
-    Path dir = smallIndex();
-    rewrite(new Path(dir, "bucket-20.bin"), b -> {
-      b[0] = 'X';
-      return b;
+    damaging(List.of("bucket-20.bin"), dir -> {
+      rewrite(new Path(dir, "bucket-20.bin"), b -> {
+        b[0] = 'X';
+        return b;
+      });
+      assertCorrupt(dir, "bucket-20.bin", "magic");
     });
-    assertCorrupt(dir, "bucket-20.bin", "magic");
   }
 
   @Test
@@ -517,54 +559,61 @@ class ListIndexTest {
     fs.rename(new Path(b, "bucket-40.bin"), new Path(a, "bucket-40.bin"));
     assertCorrupt(a, "bucket-40.bin", "another digest");
 
-    Path dir = smallIndex();
-    rewrite(new Path(dir, "bucket-41.bin"), bytes -> {
-      bytes[20] ^= 1; // the header's digest
-      return bytes;
+    damaging(List.of("bucket-41.bin"), dir -> {
+      rewrite(new Path(dir, "bucket-41.bin"), bytes -> {
+        bytes[20] ^= 1; // the header's digest
+        return bytes;
+      });
+      assertCorrupt(dir, "bucket-41.bin", "another digest");
     });
-    assertCorrupt(dir, "bucket-41.bin", "another digest");
   }
 
   @Test
   void countsThatDoNotAddUp() throws IOException {
-    Path dir = smallIndex();
-    rewrite(new Path(dir, "manifest.json"), b -> new String(b, StandardCharsets.UTF_8)
-        .replaceFirst("\"records\" : 2000", "\"records\" : 2001")
-        .getBytes(StandardCharsets.UTF_8));
-    assertCorrupt(dir, "manifest.json", "add up to 2000");
+    damaging(List.of("manifest.json"), dir -> {
+      rewrite(new Path(dir, "manifest.json"), b -> new String(b, StandardCharsets.UTF_8)
+          .replaceFirst("\"records\" : 2000", "\"records\" : 2001")
+          .getBytes(StandardCharsets.UTF_8));
+      assertCorrupt(dir, "manifest.json", "add up to 2000");
+    });
   }
 
   @Test
   void wrongManifest() throws IOException {
-    Path dir = smallIndex();
-    Path manifest = new Path(dir, "manifest.json");
-    byte[] good;
-    try (InputStream in = fs.open(manifest)) {
-      good = in.readAllBytes();
-    }
-    String json = new String(good, StandardCharsets.UTF_8);
-    rewrite(manifest, b -> json.replace("veil-blacklist-index/v1", "veil-blacklist-index/v9").getBytes(StandardCharsets.UTF_8));
-    assertCorrupt(dir, "manifest.json", "format");
-    rewrite(manifest, b -> json.substring(0, json.length() / 2).getBytes(StandardCharsets.UTF_8));
-    assertCorrupt(dir, "manifest.json", "not valid JSON");
-    rewrite(manifest, b -> json.replaceFirst("\"digest\" : \"[0-9a-f]", "\"digest\" : \"x").getBytes(StandardCharsets.UTF_8));
-    assertCorrupt(dir, "manifest.json", "digest");
-    rewrite(manifest, b -> json.replaceFirst("\"payloadBytes\" : 24", "\"payloadBytes\" : 8").getBytes(StandardCharsets.UTF_8));
-    assertCorrupt(dir, "bucket-00.bin", "expected");
-    fs.delete(manifest, false);
-    assertCorrupt(dir, "manifest.json", "missing");
+    damaging(List.of("manifest.json"), dir -> {
+      Path manifest = new Path(dir, "manifest.json");
+      byte[] good;
+      try (InputStream in = fs.open(manifest)) {
+        good = in.readAllBytes();
+      }
+      String json = new String(good, StandardCharsets.UTF_8);
+      rewrite(manifest, b -> json.replace("veil-blacklist-index/v1", "veil-blacklist-index/v9")
+          .getBytes(StandardCharsets.UTF_8));
+      assertCorrupt(dir, "manifest.json", "format");
+      rewrite(manifest, b -> json.substring(0, json.length() / 2).getBytes(StandardCharsets.UTF_8));
+      assertCorrupt(dir, "manifest.json", "not valid JSON");
+      rewrite(manifest, b -> json.replaceFirst("\"digest\" : \"[0-9a-f]", "\"digest\" : \"x")
+          .getBytes(StandardCharsets.UTF_8));
+      assertCorrupt(dir, "manifest.json", "digest");
+      rewrite(manifest, b -> json.replaceFirst("\"payloadBytes\" : 24", "\"payloadBytes\" : 8")
+          .getBytes(StandardCharsets.UTF_8));
+      assertCorrupt(dir, "bucket-00.bin", "expected");
+      fs.delete(manifest, false);
+      assertCorrupt(dir, "manifest.json", "missing");
+    });
   }
 
   @Test
   void mergeFromACorruptBucketFails() throws IOException {
-    Path dir = smallIndex();
-    rewrite(new Path(dir, "bucket-05.bin"), b -> Arrays.copyOf(b, b.length - 40));
-    assertThatThrownBy(() -> ListIndex.mergeBucket(fs, dir, newDir(), 5, 24, new byte[0], 0, new byte[0], 0))
-        .isInstanceOf(CorruptListIndexException.class)
-        .hasMessageContaining("bucket-05.bin");
-    assertThatThrownBy(() -> ListIndex.mergeBucket(fs, dir, newDir(), 6, 8, new byte[0], 0, new byte[0], 0))
-        .isInstanceOf(CorruptListIndexException.class)
-        .hasMessageContaining("bucket-06.bin")
-        .hasMessageContaining("payloadBytes");
+    damaging(List.of("bucket-05.bin"), dir -> {
+      rewrite(new Path(dir, "bucket-05.bin"), b -> Arrays.copyOf(b, b.length - 40));
+      assertThatThrownBy(() -> ListIndex.mergeBucket(fs, dir, newDir(), 5, 24, new byte[0], 0, new byte[0], 0))
+          .isInstanceOf(CorruptListIndexException.class)
+          .hasMessageContaining("bucket-05.bin");
+      assertThatThrownBy(() -> ListIndex.mergeBucket(fs, dir, newDir(), 6, 8, new byte[0], 0, new byte[0], 0))
+          .isInstanceOf(CorruptListIndexException.class)
+          .hasMessageContaining("bucket-06.bin")
+          .hasMessageContaining("payloadBytes");
+    });
   }
 }
