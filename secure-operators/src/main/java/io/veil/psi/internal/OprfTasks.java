@@ -52,19 +52,12 @@ final class OprfTasks {
 
     /** The seeds, from the sender's reply; {@link io.veil.crypto.ot.InvalidOtMessageException} if it is invalid. */
     ReceiverSeeds finish(byte[] reply) {
-      byte[][][] keys = ot.keys(reply);
-      byte[][] s0 = new byte[keys.length][];
-      byte[][] s1 = new byte[keys.length][];
-      for (int j = 0; j < keys.length; j++) {
-        s0[j] = keys[j][0];
-        s1[j] = keys[j][1];
-      }
-      return new ReceiverSeeds(s0, s1);
+      return new ReceiverSeeds(ot.keys(reply));
     }
   }
 
-  /** The OPRF receiver's base-OT outputs: both seeds of every column (secret). */
-  record ReceiverSeeds(byte[][] seeds0, byte[][] seeds1) implements Serializable {}
+  /** The OPRF receiver's base-OT outputs: both seeds of every column, {@code [column][0 or 1]} (secret). */
+  record ReceiverSeeds(byte[][][] baseOtKeys) implements Serializable {}
 
   /** The OPRF sender's key: its choice bits and the seeds they chose (secret). */
   record SenderKey(boolean[] s, byte[][] seeds) implements Serializable {}
@@ -95,8 +88,8 @@ final class OprfTasks {
           + " in a cuckoo table of " + e.bins() + " bins (a failure of probability below 2^-40). Re-run the job "
           + "with another psi.partitions.", e);
     }
-    KkrtOprf.Encoded enc = new KkrtOprf.Receiver(seeds.seeds0(), seeds.seeds1())
-        .encode(bucket, table.oprfInputs(), OUT_BYTES);
+    KkrtOprf.Encoded enc = KkrtOprf.Receiver.fromBaseOt(seeds.baseOtKeys()).encode(bucket, table.oprfInputs(),
+        OUT_BYTES);
     List<Tuple2<byte[], byte[]>> out = new ArrayList<>(table.binCount());
     byte[] u = enc.u();
     for (int bin = 0; bin < table.binCount(); bin++) {
