@@ -503,6 +503,59 @@ class PsiOperatorTest {
   }
 
   @Test
+  void oprfRefusesValuesThatAreNotSorted() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, options(PsiMode.ROWS, Set.of("bank_a"), KeyNormalization.DEFAULT).oprf(), List.of("id"),
+        List.of("id"));
+    // bank_b, the OPRF sender, runs the base OTs honestly, then sends its PRF values out of order: an honest
+    // sender sorts them, so their order tells the receiver nothing about which key gave which value.
+    try (HostilePeer b = HostilePeer.approve(h, spec, "bank_b")) {
+      b.commitInput("ab".repeat(32));
+      java.util.concurrent.CompletableFuture<JobOutcome> a = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> VeilJobs.run(spark, h.request(spec, "bank_a", table(ids("k", 0, 5))).build()));
+      byte[] first = ((io.veil.channel.ControlMessage.Notice) awaitBody(b, a, m -> m instanceof
+          io.veil.channel.ControlMessage.Notice n && n.step().equals(OprfPsiProtocol.STEP_BASE_OT))).payload();
+      io.veil.crypto.ot.BaseOt.Receiver ot = new io.veil.crypto.ot.BaseOt.Receiver(new byte[32], new boolean[512]);
+      b.notice(OprfPsiProtocol.STEP_BASE_OT + "-reply", ot.reply(Arrays.copyOfRange(first, 8, first.length)));
+      RoundStats u = ((io.veil.channel.ControlMessage.RoundComplete) awaitBody(b, a, m -> m instanceof
+          io.veil.channel.ControlMessage.RoundComplete r && r.step().equals(OprfPsiProtocol.STEP_U))).stats();
+      int ell = Math.min(16, PsiProtocol.comparisonBytes(u.totalElements(), 3));
+      String stream = "bank_b." + spec.jobId() + "." + OprfPsiProtocol.STEP_VALUES;
+      h.channel.createStreams(List.of(stream), 3);
+      byte[] payload = new byte[3 * ell];
+      payload[0] = 3;
+      payload[ell] = 2;
+      payload[2 * ell] = 1;
+      byte[] record = BatchCodec.encode(spec.jobId(), stream, "bank_b", 0, 0, ell, payload, 3,
+          h.secret("bank_b").identity());
+      h.channel.inject(stream, 0, record);
+      b.announce(OprfPsiProtocol.STEP_VALUES, RoundStats.fromBatches(3,
+          List.of(new SentBatch(0, 0, 3, RoundDigest.batchDigest(record), null))));
+      assertThatThrownBy(a::join).hasCauseInstanceOf(ProtocolException.class)
+          .cause().hasMessageContaining("bank_b").hasMessageContaining("not in ascending order")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_b"));
+    }
+  }
+
+  /** Waits (up to a minute) for bank_a to publish a control message whose body {@code wanted} accepts. */
+  private static io.veil.channel.ControlMessage.Body awaitBody(HostilePeer b, java.util.concurrent.Future<?> job,
+      java.util.function.Predicate<io.veil.channel.ControlMessage.Body> wanted) throws Exception {
+    long end = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < end) {
+      for (io.veil.channel.ControlMessage m : b.messagesOf("bank_a")) {
+        if (wanted.test(m.body())) {
+          return m.body();
+        }
+      }
+      if (job.isDone()) {
+        job.get(); // bank_a ended early: show why
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("bank_a did not publish the awaited message");
+  }
+
+  @Test
   void comparisonLengthGrowsWithSetSizes() {
     assertThat(PsiProtocol.comparisonBytes(0, 0)).isEqualTo(8);
     assertThat(PsiProtocol.comparisonBytes(1_000_000, 1_000_000)).isEqualTo(10);
