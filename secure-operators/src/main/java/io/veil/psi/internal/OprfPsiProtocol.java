@@ -208,19 +208,9 @@ public final class OprfPsiProtocol {
       c.beginStep(PsiProtocol.STEP_MATCH, "matching " + values.totalElements() + " PRF values of " + peer);
       PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_VALUES), peer,
           c.identities().get(peer), STEP_VALUES, values, ell, batchRows(ell));
-      JavaRDD<byte[]> matched = sentU.mapPartitionsWithIndex((b, batches) -> {
-            OprfTasks.SortedValues theirs = OprfTasks.SortedValues.read(in, b);
-            List<byte[]> out = new ArrayList<>();
-            while (batches.hasNext()) {
-              for (byte[] l : batches.next().locals()) {
-                if (l != null && theirs.contains(l, 0)) {
-                  out.add(l); // PRF value, then the key
-                }
-              }
-            }
-            return out.iterator();
-          }, true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      // Each matched local: this party's PRF value, then the key.
+      JavaRDD<byte[]> matched = sentU.mapPartitionsWithIndex((b, batches) -> OprfTasks.matchingLocals(in, b, batches),
+          true).persist(StorageLevel.MEMORY_AND_DISK());
       long intersection = matched.count();
       sentU.unpersist(false);
       c.progress("the intersection has " + intersection + " keys");
@@ -300,19 +290,8 @@ public final class OprfPsiProtocol {
       c.beginStep(PsiProtocol.STEP_MATCH, "finding the " + back.totalElements() + " keys " + peer + " matched");
       PeerStream matchedIn = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_MATCHED), peer,
           c.identities().get(peer), STEP_MATCHED, back, ell, batchRows(ell));
-      JavaRDD<byte[]> matchedKeys = sent.mapPartitionsWithIndex((b, batches) -> {
-            OprfTasks.SortedValues matched = OprfTasks.SortedValues.read(matchedIn, b);
-            List<byte[]> out = new ArrayList<>();
-            while (batches.hasNext()) {
-              for (byte[] l : batches.next().locals()) {
-                if (matched.contains(l, 0)) {
-                  out.add(Arrays.copyOfRange(l, ell, l.length));
-                }
-              }
-            }
-            return out.iterator();
-          }, true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      JavaRDD<byte[]> matchedKeys = sent.mapPartitionsWithIndex((b, batches) -> OprfTasks.matchingLocals(matchedIn, b,
+          batches), true).map(l -> Arrays.copyOfRange(l, ell, l.length)).persist(StorageLevel.MEMORY_AND_DISK());
       long intersection = matchedKeys.count();
       sent.unpersist(false);
       if (intersection != back.totalElements()) {

@@ -175,6 +175,24 @@ final class OprfTasks {
   }
 
   /**
+   * The locals of this party's sent elements of one bucket (null for an empty bin) whose first bytes
+   * are one of the peer's values of that bucket in {@code in}.
+   */
+  static java.util.Iterator<byte[]> matchingLocals(io.veil.channel.PeerStream in, int bucket,
+      java.util.Iterator<io.veil.channel.SentBatch> sent) {
+    SortedValues theirs = SortedValues.read(in, bucket);
+    List<byte[]> out = new ArrayList<>();
+    while (sent.hasNext()) {
+      for (byte[] l : sent.next().locals()) {
+        if (l != null && theirs.contains(l, 0)) {
+          out.add(l);
+        }
+      }
+    }
+    return out.iterator();
+  }
+
+  /**
    * A peer's values of one bucket as it sent them, in ascending order (which is checked), for
    * lookups by binary search.
    */
