@@ -18,6 +18,26 @@
  * Leakage: S learns the number of bins per bucket (so R's set size, up to the table factor); R
  * learns the intersection and S's set size (3 outputs per item).
  *
+ * <p><b>Membership shares (multi-lender check).</b> {@link io.veil.crypto.ot.MembershipShares}
+ * gives a lender L and a peer lender P additive shares mod p = 2^61 - 1 ({@link
+ * io.veil.crypto.ot.Mersenne61}) of [x in P] · (1, amount_P(x)) for every applicant x of L, per
+ * cuckoo bin, without either learning the bit. It runs two KKRT extensions: E1 with L as receiver
+ * and E2 with P as receiver, bucket b using KKRT labels 4 b + phase. Messages per bucket of m bins:
+ * U (L → P, 64 m bytes, L's OPRF rows); HINT (P → L, (16 β + 64) m bytes: per bin two polynomial
+ * OPPRF hints ({@link io.veil.crypto.ot.PolyOpprf}) programming a random tag t_b and amount + α_b on
+ * P's items in that bin under simple hashing, plus P's E2 row); EQ-ROWS (L → P, 17 · 64 m bytes: a
+ * 1-of-16 OT row per 4-bit chunk of the decoded tag, and a row for L's random choice r_b); EQ (P →
+ * L, 256 m bytes: chunk-equality indicators shared in Z_17); OPEN (L → P, 137 m bytes: the masked
+ * equality sum and a reverse 1-of-17 OT carrying the masked amount); SHARES (P → L, 272 m bytes: a
+ * derandomized 1-of-17 OT giving L its count and amount shares). Leakage: P learns m (L's item
+ * count up to the cuckoo factor) and nothing else; L learns β = {@link
+ * io.veil.crypto.ot.MembershipShares#beta}, so roughly P's item count per bucket, and nothing else
+ * before the shares are combined. The polynomial OPPRF follows Kolesnikov, Matania, Pinkas,
+ * Rosulek and Trieu, "Practical Multi-party Private Set Intersection from Symmetric-Key
+ * Techniques" (CCS 2017); the equality test on the programmed tag is the chunked, OT-based
+ * comparison in the style of Couteau ("New Protocols for Secure Equality Test and Comparison",
+ * ACNS 2018) and Demmler, Schneider and Zohner (ABY, NDSS 2015), here with shares in Z_17.
+ *
  * <p>Errors: {@link io.veil.crypto.ot.InvalidOtMessageException} for a malformed peer message
  * (wrap it in a {@link io.veil.ProtocolException} naming the peer and step), {@link
  * io.veil.crypto.ot.CuckooInsertionException} when a table must be rebuilt with a new seed, and
