@@ -331,6 +331,22 @@ public final class KkrtOprf {
       outputHash(bucket, row, v, 0, scratch, out, outOff, outBytes);
     }
 
+    /**
+     * As {@link #eval(int, byte[], byte[], int)} for an input whose code {@link #codeOf} the caller
+     * computed once, to evaluate many rows on the same small set of inputs (e.g. 1-of-N OTs).
+     */
+    void evalCode(int row, long[] inputCode, byte[] out, int outOff) {
+      Objects.checkIndex(row, rows);
+      Objects.checkFromIndexSize(outOff, outBytes, out.length);
+      Scratch scratch = SCRATCH.get();
+      long[] v = scratch.code;
+      int base = row * ROW_WORDS;
+      for (int l = 0; l < ROW_WORDS; l++) {
+        v[l] = q[base + l] ^ (inputCode[l] & s[l]);
+      }
+      outputHash(bucket, row, v, 0, scratch, out, outOff, outBytes);
+    }
+
     /** F(row, input) as a new array. */
     public byte[] eval(int row, byte[] input) {
       byte[] out = new byte[outBytes];
@@ -402,6 +418,14 @@ public final class KkrtOprf {
         throw new IllegalStateException("the JDK must provide SHA-512", e);
       }
     }
+  }
+
+  /** C(x) as 8 little-endian words, for {@link Evaluator#evalCode}. */
+  static long[] codeOf(byte[] x) {
+    Objects.requireNonNull(x, "x");
+    long[] out = new long[ROW_WORDS];
+    code(x, SCRATCH.get(), out);
+    return out;
   }
 
   /** C(x) as 8 little-endian words. */

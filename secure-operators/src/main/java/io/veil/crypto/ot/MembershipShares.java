@@ -84,10 +84,13 @@ public final class MembershipShares {
   private static final int OPEN_PER_BIN = 1 + MOD * 8;
   private static final int SHARES_PER_BIN = MOD * 16;
   private static final byte[][] SMALL = new byte[MOD][];
+  /** KKRT codes of the one-byte inputs 0 .. 16, computed once (the evaluations of steps 4-6 reuse them). */
+  private static final long[][] SMALL_CODES = new long[MOD][];
 
   static {
     for (int c = 0; c < MOD; c++) {
       SMALL[c] = new byte[] {(byte) c};
+      SMALL_CODES[c] = KkrtOprf.codeOf(SMALL[c]);
     }
   }
 
@@ -407,7 +410,7 @@ public final class MembershipShares {
         msg[off] = (byte) Math.floorMod(sum - r[b], MOD);
         for (int c = 0; c < MOD; c++) {
           long v = Math.floorMod(sum - c, MOD) == MOD - 1 ? Mersenne61.add(w2[b], amt[b]) : w2[b];
-          rev.eval(b, SMALL[c], pad, 0);
+          rev.evalCode(b, SMALL_CODES[c], pad, 0);
           Mersenne61.toLittleEndian(v ^ Mersenne61.readLong(pad, 0), msg, off + 1 + 8 * c);
         }
       }
@@ -666,7 +669,7 @@ public final class MembershipShares {
           int sk = s[row];
           for (int c = 0; c < CHUNK_VALUES; c++) {
             int v = c == mine ? (sk + 1) % MOD : sk;
-            chunkEval.eval(row, SMALL[c], pad, 0);
+            chunkEval.evalCode(row, SMALL_CODES[c], pad, 0);
             msg[b * EQ_PER_BIN + k * CHUNK_VALUES + c] = (byte) (v ^ pad[0]);
           }
         }
@@ -708,7 +711,7 @@ public final class MembershipShares {
           boolean hit = Math.floorMod(a - sumS[b], MOD) == MOD - 1;
           long count = hit ? Mersenne61.add(w1c[b], 1) : w1c[b];
           long amount = hit ? Mersenne61.sub(w1a[b], alpha[b]) : w1a[b];
-          finalEval.eval(b, SMALL[c], pad, 0);
+          finalEval.evalCode(b, SMALL_CODES[c], pad, 0);
           int mOff = b * SHARES_PER_BIN + 16 * c;
           Mersenne61.toLittleEndian(count ^ Mersenne61.readLong(pad, 0), msg, mOff);
           Mersenne61.toLittleEndian(amount ^ Mersenne61.readLong(pad, 8), msg, mOff + 8);

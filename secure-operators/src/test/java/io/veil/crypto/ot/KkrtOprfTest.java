@@ -57,6 +57,24 @@ class KkrtOprfTest {
   }
 
   @Test
+  void evaluationFromAPrecomputedCodeMatchesEval() {
+    OtTestKeys.Setup keys = OtTestKeys.ideal(77);
+    byte[][] in = inputs(40, "c");
+    KkrtOprf.Encoded enc = keys.receiver().encode(3, in, 8);
+    KkrtOprf.Evaluator ev = keys.sender().evaluator(3, enc.u(), in.length, 8);
+    byte[] out = new byte[8];
+    for (int i = 0; i < in.length; i++) {
+      for (int x = 0; x < 3; x++) {
+        byte[] input = in[(i + x) % in.length];
+        ev.evalCode(i, KkrtOprf.codeOf(input), out, 0);
+        assertThat(out).isEqualTo(ev.eval(i, input));
+      }
+      ev.evalCode(i, KkrtOprf.codeOf(in[i]), out, 0);
+      assertThat(out).isEqualTo(enc.output(i));
+    }
+  }
+
+  @Test
   void identicalInputsInDifferentRowsGiveUnrelatedOutputs() {
     OtTestKeys.Setup keys = OtTestKeys.ideal(9);
     byte[][] in = new byte[10][];

@@ -156,6 +156,7 @@ class MembershipSharesTest {
 
   @Test
   void fiveThousandPerSideWithPerBinTime() {
+    run(1000, 1000, 300, 1); // JIT warm-up, so the figure below is steady-state
     Run run = run(5000, 5000, 1500, 1);
     int bins = run.table.binCount();
     System.out.printf(
@@ -372,8 +373,14 @@ class MembershipSharesTest {
     int large = MembershipShares.beta(1_000_000, 1_270_000);
     System.out.println("MembershipShares.beta(10^6 items = 3*10^6 balls, 1.27*10^6 bins) = " + large);
     assertThat(large).isBetween(15, 40);
-    // Against a direct Poisson-free check: with 6 balls in 2 bins, some bin gets >= 3, so beta covers all 6.
+    // 6 balls in 2 bins: any smaller bound overflows with probability far above 2^-40.
     assertThat(MembershipShares.beta(2, 2)).isEqualTo(6);
+    // Reference values from an independent lgamma-based tail computation.
+    assertThat(MembershipShares.beta(1_000_000, 1_270_000)).isEqualTo(26);
+    assertThat(MembershipShares.beta(5000, 6350)).isEqualTo(24);
+    assertThat(MembershipShares.beta(40, 4)).isEqualTo(67);
+    assertThat(MembershipShares.beta(10_000, 100)).isEqualTo(441);
+    assertThat(MembershipShares.beta(100, 128)).isEqualTo(21);
     assertThatThrownBy(() -> MembershipShares.beta(-1, 10)).isInstanceOf(InvalidInputException.class);
     assertThatThrownBy(() -> MembershipShares.beta(10, 0)).isInstanceOf(InvalidInputException.class);
   }
