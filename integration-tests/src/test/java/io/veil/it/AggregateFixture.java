@@ -71,16 +71,20 @@ final class AggregateFixture {
    * operator}, with {@code recipient} the only output recipient.
    */
   void writePairPolicies(String a, String b, String operator, String recipient) throws IOException {
-    for (String p : List.of(a, b)) {
-      String peer = p.equals(a) ? b : a;
-      Files.writeString(work.resolve("policy-" + p + ".yaml"), String.join("\n",
-          "party: " + p,
-          "peers:",
-          "  - id: " + peer,
-          "    publicKey: " + publicKeys.get(peer),
-          "operators: [" + operator + "]",
-          "outputRecipients: [" + recipient + "]",
-          ""), StandardCharsets.UTF_8);
+    writeGroupPolicies(List.of(a, b), operator, recipient);
+  }
+
+  /**
+   * Replaces the policies of {@code group} with ones allowing each other only, only {@code operator},
+   * with {@code recipient} the only output recipient.
+   */
+  void writeGroupPolicies(List<String> group, String operator, String recipient) throws IOException {
+    for (String p : group) {
+      List<String> lines = new ArrayList<>(List.of("party: " + p, "peers:"));
+      group.stream().filter(q -> !q.equals(p)).forEach(q -> lines.addAll(List.of("  - id: " + q,
+          "    publicKey: " + publicKeys.get(q))));
+      lines.addAll(List.of("operators: [" + operator + "]", "outputRecipients: [" + recipient + "]", ""));
+      Files.writeString(work.resolve("policy-" + p + ".yaml"), String.join("\n", lines), StandardCharsets.UTF_8);
     }
   }
 

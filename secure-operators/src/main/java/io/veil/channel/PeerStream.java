@@ -110,4 +110,14 @@ public record PeerStream(Channel channel, String jobId, String stream, String se
     }
     return collector.complete(announced.digest(partition));
   }
+
+  /** The elements of {@code partition}, concatenated in sequence order ({@link #read}'s payloads without framing). */
+  public byte[] readAll(int partition) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
+        (int) Math.min(Integer.MAX_VALUE - 8, announced.elements(partition) * elementBytes));
+    for (Batch b : read(partition)) {
+      out.write(b.payload(), 0, b.count() * elementBytes);
+    }
+    return out.toByteArray();
+  }
 }

@@ -56,7 +56,8 @@ class ExampleSpecsTest {
   @Test
   void thereAreExamplesToCheck() throws IOException {
     assertThat(specFiles()).extracting(p -> p.getFileName().toString())
-        .contains("psi.yaml", "psi-cardinality.yaml", "aggregate.yaml", "feature-aggregate.yaml", "psi-sql.yaml");
+        .contains("psi.yaml", "psi-cardinality.yaml", "aggregate.yaml", "feature-aggregate.yaml", "psi-sql.yaml",
+            "multi-lender.yaml");
     assertThat(policyFiles()).extracting(p -> p.getFileName().toString())
         .contains("policy-bank_a.yaml", "policy-bank_b.yaml");
   }

@@ -8,6 +8,7 @@ import io.veil.channel.RoundStats;
 import io.veil.channel.RoundSummary;
 import io.veil.channel.SentBatch;
 import io.veil.crypto.Sha256;
+import io.veil.crypto.ot.KkrtSetup;
 import io.veil.job.OperatorContext;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
@@ -69,7 +70,7 @@ public final class OprfPsiProtocol {
   }
 
   /** The bucket (data-plane partition) of a normalised key: public, the same at both parties. */
-  static int bucket(byte[] key, int buckets) {
+  public static int bucket(byte[] key, int buckets) {
     MessageDigest sha = Sha256.newDigest();
     sha.update(BUCKET_DOMAIN);
     byte[] h = sha.digest(key);
@@ -166,11 +167,11 @@ public final class OprfPsiProtocol {
     private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys, long inputRows,
         long nullKeyRows, long distinct) {
       String jobId = c.jobId();
-      OprfTasks.BaseSender base = new OprfTasks.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
+      KkrtSetup.BaseSender base = new KkrtSetup.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
       byte[] first = base.firstMessage();
       c.publishNotice(STEP_BASE_OT, ByteBuffer.allocate(8 + first.length).putLong(distinct).put(first).array());
       byte[] reply = c.awaitNotice(peer, NOTICE_BASE_OT_REPLY, "its base-OT reply");
-      OprfTasks.ReceiverSeeds seeds;
+      KkrtSetup.ReceiverSeeds seeds;
       try {
         seeds = base.finish(reply);
       } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
@@ -242,9 +243,9 @@ public final class OprfPsiProtocol {
             + first.length + " bytes. The job was aborted.");
       }
       long peerDistinct = ByteBuffer.wrap(first).getLong();
-      OprfTasks.SenderKey key;
+      KkrtSetup.SenderKey key;
       try {
-        key = OprfTasks.baseReceive(runKey.secret("oprf-psi/base-ot", 32), runKey.secret("oprf-psi/choices",
+        key = KkrtSetup.baseReceive(runKey.secret("oprf-psi/base-ot", 32), runKey.secret("oprf-psi/choices",
             OprfTasks.ROW_BYTES), Arrays.copyOfRange(first, 8, first.length),
             reply -> c.publishNotice(NOTICE_BASE_OT_REPLY, reply));
       } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
@@ -264,7 +265,7 @@ public final class OprfPsiProtocol {
       JavaRDD<SentBatch> sent = keys.mapPartitionsWithIndex((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
-            return OprfTasks.senderValues(key, jobId, b, OprfTasks.rows(in, b), (int) in.announced().elements(b),
+            return OprfTasks.senderValues(key, jobId, b, in.readAll(b), (int) in.announced().elements(b),
                 items, ell, peerId, STEP_U).iterator();
           }, true)
           .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,

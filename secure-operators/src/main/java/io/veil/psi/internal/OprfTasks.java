@@ -2,11 +2,10 @@ package io.veil.psi.internal;
 
 import io.veil.ProtocolException;
 import io.veil.crypto.Sha256;
-import io.veil.crypto.ot.BaseOt;
+import io.veil.crypto.ot.KkrtSetup;
 import io.veil.crypto.ot.CuckooHash;
 import io.veil.crypto.ot.CuckooInsertionException;
 import io.veil.crypto.ot.KkrtOprf;
-import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -18,7 +17,7 @@ import scala.Tuple2;
  * The executor-side pieces of OPRF-PSI ({@link OprfPsiProtocol}): base OTs on the driver, one
  * cuckoo table and one OT extension per bucket in the executors.
  */
-final class OprfTasks {
+public final class OprfTasks {
   /** Bytes of one correction row (one cuckoo bin). */
   static final int ROW_BYTES = KkrtOprf.ROW_BYTES;
   /** Bytes of a PRF output kept before truncation to the comparison length. */
@@ -30,7 +29,7 @@ final class OprfTasks {
   private OprfTasks() {}
 
   /** The cuckoo hash functions' seed of one bucket: public, from the job id. */
-  static byte[] tableSeed(String jobId, int bucket) {
+  public static byte[] tableSeed(String jobId, int bucket) {
     MessageDigest sha = Sha256.newDigest();
     sha.update(TABLE_DOMAIN);
     sha.update(jobId.getBytes(StandardCharsets.UTF_8));
@@ -38,47 +37,11 @@ final class OprfTasks {
     return sha.digest();
   }
 
-  /** The receiver's base-OT side: it sends first, and ends with both seeds of every column. */
-  static final class BaseSender {
-    private final BaseOt.Sender ot;
-
-    BaseSender(byte[] seed) {
-      this.ot = new BaseOt.Sender(seed, KkrtOprf.BASE_OT_COUNT);
-    }
-
-    byte[] firstMessage() {
-      return ot.firstMessage();
-    }
-
-    /** The seeds, from the sender's reply; {@link io.veil.crypto.ot.InvalidOtMessageException} if it is invalid. */
-    ReceiverSeeds finish(byte[] reply) {
-      return new ReceiverSeeds(ot.keys(reply));
-    }
-  }
-
-  /** The OPRF receiver's base-OT outputs: both seeds of every column, {@code [column][0 or 1]} (secret). */
-  record ReceiverSeeds(byte[][][] baseOtKeys) implements Serializable {}
-
-  /** The OPRF sender's key: its choice bits and the seeds they chose (secret). */
-  record SenderKey(boolean[] s, byte[][] seeds) implements Serializable {}
-
-  /** The sender's base-OT side, with {@code choices} (at least 64 random bytes) as the PRF key's bits. */
-  static SenderKey baseReceive(byte[] seed, byte[] choices, byte[] firstMessage, java.util.function.Consumer<byte[]>
-      reply) {
-    boolean[] s = new boolean[KkrtOprf.CODE_BITS];
-    for (int j = 0; j < s.length; j++) {
-      s[j] = ((choices[j >>> 3] >>> (j & 7)) & 1) == 1;
-    }
-    BaseOt.Receiver ot = new BaseOt.Receiver(seed, s);
-    reply.accept(ot.reply(firstMessage));
-    return new SenderKey(s, ot.keys());
-  }
-
   /**
    * One bucket at the receiver: its cuckoo table's correction rows in bin order, each with a local
    * value (the bin's PRF output then the key, or null for an empty bin).
    */
-  static List<Tuple2<byte[], byte[]>> receiverRows(ReceiverSeeds seeds, String jobId, int bucket, List<byte[]> keys) {
+  static List<Tuple2<byte[], byte[]>> receiverRows(KkrtSetup.ReceiverSeeds seeds, String jobId, int bucket, List<byte[]> keys) {
     byte[][] items = keys.toArray(new byte[0][]);
     CuckooHash table;
     try {
@@ -88,7 +51,7 @@ final class OprfTasks {
           + " in a cuckoo table of " + e.bins() + " bins (a failure of probability below 2^-40). Re-run the job "
           + "with another psi.partitions.", e);
     }
-    KkrtOprf.Encoded enc = KkrtOprf.Receiver.fromBaseOt(seeds.baseOtKeys()).encode(bucket, table.oprfInputs(),
+    KkrtOprf.Encoded enc = seeds.receiver().encode(bucket, table.oprfInputs(),
         OUT_BYTES);
     List<Tuple2<byte[], byte[]>> out = new ArrayList<>(table.binCount());
     byte[] u = enc.u();
@@ -111,7 +74,7 @@ final class OprfTasks {
    *
    * @param rows the receiver's correction rows of this bucket, in bin order
    */
-  static List<Tuple2<byte[], byte[]>> senderValues(SenderKey key, String jobId, int bucket, byte[] rows, int m,
+  static List<Tuple2<byte[], byte[]>> senderValues(KkrtSetup.SenderKey key, String jobId, int bucket, byte[] rows, int m,
       List<byte[]> keys, int ell, String peer, String step) {
     if (m < 2 && !keys.isEmpty()) {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
@@ -125,7 +88,7 @@ final class OprfTasks {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
           + " announced " + m + " correction rows there but sent " + rows.length + " bytes. The job was aborted.");
     }
-    KkrtOprf.Evaluator ev = new KkrtOprf.Sender(key.s(), key.seeds()).evaluator(bucket, rows, m, OUT_BYTES);
+    KkrtOprf.Evaluator ev = key.sender().evaluator(bucket, rows, m, OUT_BYTES);
     CuckooHash.HashFunctions hashes = CuckooHash.hashFunctions(tableSeed(jobId, bucket), m);
     int[] bins = new int[HASHES];
     byte[] full = new byte[OUT_BYTES];
@@ -144,7 +107,7 @@ final class OprfTasks {
   }
 
   /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */
-  static java.util.Iterator<byte[]> distinctKeys(java.util.Iterator<Tuple2<Integer, byte[]>> it) {
+  public static java.util.Iterator<byte[]> distinctKeys(java.util.Iterator<Tuple2<Integer, byte[]>> it) {
     java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
     List<byte[]> out = new ArrayList<>();
     while (it.hasNext()) {
@@ -154,16 +117,6 @@ final class OprfTasks {
       }
     }
     return out.iterator();
-  }
-
-  /** The peer's correction rows of one bucket, concatenated in bin order. */
-  static byte[] rows(io.veil.channel.PeerStream in, int bucket) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(
-        (int) Math.min(Integer.MAX_VALUE - 8, in.announced().elements(bucket) * in.elementBytes()));
-    for (io.veil.channel.BatchCodec.Batch b : in.read(bucket)) {
-      out.write(b.payload(), 0, b.count() * in.elementBytes());
-    }
-    return out.toByteArray();
   }
 
   /** The first {@code ell} bytes of each value, sorted, as elements to send (no locals). */
@@ -209,7 +162,7 @@ final class OprfTasks {
 
     /** Reads partition {@code bucket} of {@code in}; a ProtocolException if it is not sorted. */
     static SortedValues read(io.veil.channel.PeerStream in, int bucket) {
-      SortedValues v = new SortedValues(rows(in, bucket), in.elementBytes());
+      SortedValues v = new SortedValues(in.readAll(bucket), in.elementBytes());
       for (int i = 1; i < v.count; i++) {
         if (Arrays.compareUnsigned(v.flat, (i - 1) * v.size, i * v.size, v.flat, i * v.size, (i + 1) * v.size) > 0) {
           throw new ProtocolException(in.sender(), in.step(), "Cannot accept " + in.sender() + "'s values in "

@@ -31,13 +31,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The two-party lookups of issue 14, blacklist lookup and intersection-sum, each party its own JVM
- * over one real Kafka broker, both operators' jobs on the same broker and in one fixture (the four
- * parties' keys; each pair's policies allow only its operator with the other party of the pair).
+ * The joint lookups of issue 14, blacklist lookup, intersection-sum and the multi-lender check, each
+ * party its own JVM over one real Kafka broker, every operator's jobs on the same broker and in one
+ * fixture (every party's keys; each group's policies allow only its operator with the other parties of
+ * the group).
  * Each operator's scenario is a nested class. The clear-text checks read every record on the
  * broker, whichever operator's job wrote it.
  */
-class BlacklistAndIntersectionSumIT {
+class JointLookupsIT {
   @TempDir static Path dir;
   static EmbeddedKafkaBroker broker;
   static AggregateFixture fx;
@@ -46,9 +47,11 @@ class BlacklistAndIntersectionSumIT {
   static void start() throws Exception {
     broker = new EmbeddedKafkaBroker(dir.resolve("kafka"), 0).start();
     fx = new AggregateFixture(dir.resolve("work"), broker.bootstrapServers(),
-        Stream.concat(BlacklistLookup.PARTIES.stream(), IntersectionSum.PARTIES.stream()).toList(), 20261203L);
+        Stream.of(BlacklistLookup.PARTIES, IntersectionSum.PARTIES, MultiLenderCheck.PARTIES).flatMap(List::stream)
+            .toList(), 20261203L);
     fx.writePairPolicies("bureau", "lender", "blacklist-lookup", "lender");
     fx.writePairPolicies("adnet", "shop", "intersection-sum", "adnet");
+    fx.writeGroupPolicies(MultiLenderCheck.PARTIES, "multi-lender", MultiLenderCheck.LENDER);
   }
 
   @AfterAll
@@ -556,6 +559,181 @@ class BlacklistAndIntersectionSumIT {
       // Every id and every region shares one of these; when none is anywhere, no id or region is.
       assertNotInClear(records.values(), needles, "customer-", "-isum-it", "-zone");
       assertThat(needles.stream().filter(Objects::nonNull).count()).isGreaterThan(1500);
+    }
+  }
+
+  /**
+   * A multi-lender check, the lender and two peers each its own JVM: the lender's output equals the
+   * plaintext oracle, the figures agree with the inputs, and no id or amount is on the broker in clear.
+   */
+  @Nested
+  @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+  class MultiLenderCheck {
+    private static final long RUN_MS = 300_000;
+    private static final String NAME = "it-multi-lender";
+    static final String LENDER = "mlc_lender";
+    static final List<String> PARTIES = List.of(LENDER, "mlc_east", "mlc_west");
+    /** The lender's applicant ids (one NULL, one duplicate). */
+    static List<String> applicants;
+    /** Per peer, its loan rows: id and outstanding in cents (several rows for some ids, a padded id). */
+    static Map<String, List<Object[]>> loans = new LinkedHashMap<>();
+    static String jobId;
+    static Map<String, PartyProcess> run;
+    static Map<String, Integer> exits = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void runJob() throws Exception {
+      Random rnd = new Random(14);
+      applicants = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        applicants.add(id(i));
+      }
+      applicants.add(null);
+      applicants.add(id(7));
+      List<Object[]> east = new ArrayList<>();
+      for (int i = 100; i < 400; i++) {
+        east.add(new Object[] {id(i), 100_000L + rnd.nextInt(90_000_000)});
+      }
+      east.add(new Object[] {id(120), 5_000L}); // a second loan to one person: summed
+      List<Object[]> west = new ArrayList<>();
+      for (int i = 250; i < 550; i++) {
+        west.add(new Object[] {i == 300 ? "  " + id(i) + " " : id(i), 100_000L + rnd.nextInt(90_000_000)});
+      }
+      loans.put("mlc_east", east);
+      loans.put("mlc_west", west);
+      writeInputs();
+      List<String> lines = new ArrayList<>(List.of("version: 1", "name: " + NAME, "operator: multi-lender",
+          "peerTimeoutMs: 120000", "parties:",
+          fx.party(LENDER, List.of("format: csv", "path: " + fx.work.resolve("data/applicants.csv"),
+              "keyColumns: [national_id]"), List.of("path: " + output(), "format: csv"))));
+      for (String p : loans.keySet()) {
+        lines.add(fx.party(p, List.of("format: csv", "path: " + fx.work.resolve("data/" + p + ".csv"),
+            "keyColumns: [person]", "columns: [outstanding]",
+            "schema: {person: string, outstanding: \"decimal(14,2)\"}"), null));
+      }
+      lines.addAll(List.of("multiLender:", "  lender: " + LENDER, "  amount: {column: outstanding, scale: 2}",
+          "  partitions: 2", "  batchRows: 256"));
+      Path spec = fx.writeSpec("mlc.yaml", String.join("\n", lines));
+      jobId = PsiFixture.jobId(spec);
+      long t0 = System.nanoTime();
+      run = fx.startAll(spec, PARTIES);
+      for (PartyProcess p : run.values()) {
+        exits.put(p.name(), p.await(RUN_MS));
+      }
+      System.out.println("MultiLenderCheck: all parties done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    @AfterAll
+    static void stopParties() {
+      if (run != null) {
+        run.values().forEach(PartyProcess::close);
+      }
+    }
+
+    static String id(int i) {
+      return String.format("person-%05d-mlc-it", i);
+    }
+
+    static Path output() {
+      return fx.work.resolve("out/" + NAME);
+    }
+
+    static void writeInputs() throws IOException {
+      List<String> a = new ArrayList<>(List.of("national_id,branch"));
+      for (int i = 0; i < applicants.size(); i++) {
+        a.add((applicants.get(i) == null ? "" : applicants.get(i)) + ",br" + (i % 4));
+      }
+      Files.write(fx.work.resolve("data/applicants.csv"), a, StandardCharsets.UTF_8);
+      for (Map.Entry<String, List<Object[]>> e : loans.entrySet()) {
+        List<String> b = new ArrayList<>(List.of("person,outstanding"));
+        e.getValue().forEach(r -> b.add("\"" + r[0] + "\"," + BigDecimal.valueOf((Long) r[1], 2).toPlainString()));
+        Files.write(fx.work.resolve("data/" + e.getKey() + ".csv"), b, StandardCharsets.UTF_8);
+      }
+    }
+
+    /** Per normalised id: {peers with a loan, total cents}. */
+    static Map<String, long[]> perPerson() {
+      Map<String, long[]> out = new TreeMap<>();
+      for (List<Object[]> rows : loans.values()) {
+        Map<String, Long> mine = new TreeMap<>();
+        rows.forEach(r -> mine.merge(KeyNormalization.DEFAULT.apply((String) r[0]), (Long) r[1], Long::sum));
+        mine.forEach((k, v) -> {
+          long[] s = out.computeIfAbsent(k, x -> new long[2]);
+          s[0]++;
+          s[1] += v;
+        });
+      }
+      return out;
+    }
+
+    /** The oracle, one "id|branch|count|total" per applicant row (empty fields for the NULL id). */
+    static List<String> oracle() {
+      Map<String, long[]> p = perPerson();
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < applicants.size(); i++) {
+        String id = applicants.get(i);
+        if (id == null) {
+          out.add("|br" + (i % 4) + "||");
+          continue;
+        }
+        long[] s = p.getOrDefault(KeyNormalization.DEFAULT.apply(id), new long[2]);
+        out.add(id + "|br" + (i % 4) + "|" + s[0] + "|" + BigDecimal.valueOf(s[1], 2).toPlainString());
+      }
+      out.sort(null);
+      return out;
+    }
+
+    @Test
+    @Order(1)
+    void everyPartySucceeds() {
+      assertThat(exits).hasSize(3).allSatisfy((k, v) -> assertThat(v).as(k).isZero());
+    }
+
+    @Test
+    @Order(2)
+    void theLendersRowsEqualThePlaintextOracle() throws IOException {
+      List<String> expected = oracle();
+      // ids 250..399 at both peers, 100..249 at the east only, 0..99 at neither (id 7 twice, one NULL)
+      assertThat(expected.stream().filter(r -> r.split("\\|", -1)[2].equals("2")).count()).isEqualTo(150);
+      List<String> rows = new ArrayList<>();
+      for (String line : PsiFixture.outputLines(output())) {
+        String[] c = line.split(",", -1);
+        assertThat(c).as(line).hasSize(4);
+        rows.add(String.join("|", c));
+      }
+      rows.sort(null);
+      assertThat(rows).isEqualTo(expected);
+    }
+
+    @Test
+    @Order(3)
+    void theFiguresAgreeWithTheInputs() {
+      PartyProcess lender = run.get(LENDER);
+      assertThat(PsiFixture.figure(lender, "distinctKeys")).isEqualTo("400");
+      assertThat(PsiFixture.figure(lender, "peers")).isEqualTo("2");
+      assertThat(PsiFixture.figure(lender, "applicantsWithLoans")).isEqualTo("300");
+      for (String p : loans.keySet()) {
+        assertThat(PsiFixture.figure(run.get(p), "distinctKeys")).as(p).isEqualTo("300");
+        assertThat(PsiFixture.figure(run.get(p), "lenderDistinctKeys")).as(p).isEqualTo("400");
+        assertThat(PsiFixture.figure(run.get(p), "applicantsWithLoans")).as(p).isNull();
+      }
+    }
+
+    @Test
+    @Order(4)
+    void noIdOrAmountIsOnTheBrokerInClear() throws Exception {
+      Set<String> needles = new HashSet<>();
+      applicants.stream().filter(Objects::nonNull).forEach(needles::add);
+      loans.values().forEach(rows -> rows.forEach(r -> {
+        needles.add(((String) r[0]).strip());
+        needles.add(BigDecimal.valueOf((Long) r[1], 2).toPlainString());
+      }));
+      perPerson().values().forEach(s -> needles.add(BigDecimal.valueOf(s[1], 2).toPlainString()));
+      BrokerRecords records = brokerRecords(Set.of(jobId));
+      // 17 correction rows of 64 bytes per bin, 1.27 bins and more per applicant, to each of two peers
+      assertThat(records.jobBytes()).isGreaterThan(2L * 400 * 17 * 64);
+      assertNotInClear(records.values(), needles, "person-", "-mlc-it");
+      assertThat(needles.size()).isGreaterThan(1000);
     }
   }
 }
