@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.InvalidInputException;
+import io.veil.ProtocolException;
 import io.veil.job.JobOutcome;
 import io.veil.psi.KeyNormalization;
 import io.veil.spec.JobSpec;
+import io.veil.testing.HostilePeer;
 import io.veil.testing.JobHarness;
 import io.veil.testing.SparkTestSession;
 import java.math.BigDecimal;
@@ -229,6 +231,34 @@ class MultiLenderTest {
       if (stream.contains(".mlc-")) {
         assertThat(h.channel.records(stream)).as(stream).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void aLenderWhoseBaseOtMessageIsNotAPointIsRefusedByEveryPeerNamingIt() {
+    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
+    JobSpec spec = spec(h, section(2));
+    // The lender is hostile: after committing, its base-OT message to each peer is the number of its
+    // applicants and 33 bytes that are no curve point.
+    try (HostilePeer lender = HostilePeer.approve(h, spec, "lender")) {
+      lender.commitInput("ab".repeat(32));
+      for (String p : List.of("bank_b", "bank_c")) {
+        byte[] notice = new byte[8 + 33];
+        notice[7] = 5;
+        java.util.Arrays.fill(notice, 8, notice.length, (byte) 0x7f);
+        lender.notice("mlc-ot." + p, notice);
+      }
+      Map<String, io.veil.job.JobRequest> requests = new LinkedHashMap<>();
+      for (String p : List.of("bank_b", "bank_c")) {
+        requests.put(p, h.request(spec, p, loans(loansOf(ids("p", 0, 5), 5))).build());
+      }
+      JobHarness.Results r = JobHarness.runRequests(spark, requests);
+      for (String p : List.of("bank_b", "bank_c")) {
+        assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class).hasMessageContaining("lender")
+            .hasMessageContaining("base-OT")
+            .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("lender"));
+      }
+      assertNothingSent(h);
     }
   }
 
