@@ -616,9 +616,9 @@ class JointLookupsIT {
       Path spec = fx.writeSpec("mlc.yaml", String.join("\n", lines));
       jobId = PsiFixture.jobId(spec);
       long t0 = System.nanoTime();
-      run = fx.startAll(spec, PARTIES);
+      run = fx.runAll(spec, PARTIES, RUN_MS);
       for (PartyProcess p : run.values()) {
-        exits.put(p.name(), p.await(RUN_MS));
+        exits.put(p.name(), AggregateFixture.exit(p));
       }
       System.out.println("MultiLenderCheck: all parties done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }

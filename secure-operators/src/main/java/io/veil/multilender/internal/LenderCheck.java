@@ -221,7 +221,6 @@ public final class LenderCheck {
 
     // mlc-eq-u: after each peer's hints, the equality test's rows.
     Map<String, Integer> betas = new LinkedHashMap<>();
-    Map<String, RoundStats> hints = new LinkedHashMap<>();
     for (String p : s.peers()) {
       byte[] b = c.awaitNotice(p, NOTICE_BETA, "its bin load bound");
       int beta = b.length == 4 ? ByteBuffer.wrap(b).getInt() : -1;
@@ -230,11 +229,8 @@ public final class LenderCheck {
             + "in " + CheckTasks.MIN_BETA + ".." + CheckTasks.MAX_BETA + ". The job was aborted.");
       }
       betas.put(p, beta);
-      RoundStats h = c.awaitRound(p, STEP_HINT, partitions, "its hints (step " + STEP_HINT + ")");
-      checkPerBin(p, STEP_HINT, h, uStats.get(p));
-      hints.put(p, h);
-      rounds.add(RoundSummary.of(STEP_HINT, p, me, h));
     }
+    Map<String, RoundStats> hints = awaitPeers(c, s, STEP_HINT, "its hints", uStats, rounds);
     c.beginStep(STEP_EQ_U, "decoding the peers' hints and starting the equality tests");
     for (String p : s.peers()) {
       CheckTasks.LenderKeys k = lenderKeys.get(p);
@@ -247,13 +243,7 @@ public final class LenderCheck {
     }
 
     // mlc-open: after each peer's equality messages.
-    Map<String, RoundStats> eqs = new LinkedHashMap<>();
-    for (String p : s.peers()) {
-      RoundStats e = c.awaitRound(p, STEP_EQ, partitions, "its equality-test messages (step " + STEP_EQ + ")");
-      checkPerBin(p, STEP_EQ, e, uStats.get(p));
-      eqs.put(p, e);
-      rounds.add(RoundSummary.of(STEP_EQ, p, me, e));
-    }
+    Map<String, RoundStats> eqs = awaitPeers(c, s, STEP_EQ, "its equality-test messages", uStats, rounds);
     c.beginStep(STEP_OPEN, "finishing the equality tests with every peer");
     for (String p : s.peers()) {
       CheckTasks.LenderKeys k = lenderKeys.get(p);
@@ -267,13 +257,7 @@ public final class LenderCheck {
     }
 
     // Result: L's shares with every peer plus the peers' masked shares, per bin, back to the ids.
-    Map<String, RoundStats> shares = new LinkedHashMap<>();
-    for (String p : s.peers()) {
-      RoundStats e = c.awaitRound(p, STEP_SHARES, partitions, "its shares (step " + STEP_SHARES + ")");
-      checkPerBin(p, STEP_SHARES, e, uStats.get(p));
-      shares.put(p, e);
-      rounds.add(RoundSummary.of(STEP_SHARES, p, me, e));
-    }
+    Map<String, RoundStats> shares = awaitPeers(c, s, STEP_SHARES, "its shares", uStats, rounds);
     c.beginStep(STEP_SHARES, "adding the shares of " + s.peers().size() + " peers");
     List<CheckTasks.PeerInputs> peerIns = new ArrayList<>();
     for (String p : s.peers()) {
@@ -305,6 +289,19 @@ public final class LenderCheck {
     figures.put("applicantsWithLoans", totals.getLong(1));
     keys.unpersist(false);
     return new Result(Optional.of(out), figures, rounds, inputRows);
+  }
+
+  /** Every peer's round of {@code step}, each checked to have one element per bin of the lender's. */
+  private static Map<String, RoundStats> awaitPeers(OperatorContext c, MultiLenderSpec s, String step, String what,
+      Map<String, RoundStats> uStats, List<RoundSummary> rounds) {
+    Map<String, RoundStats> out = new LinkedHashMap<>();
+    for (String p : s.peers()) {
+      RoundStats r = c.awaitRound(p, step, s.partitions(), what + " (step " + step + ")");
+      checkPerBin(p, step, r, uStats.get(p));
+      out.put(p, r);
+      rounds.add(RoundSummary.of(step, p, c.me(), r));
+    }
+    return out;
   }
 
   private static void checkPerBin(String peer, String step, RoundStats got, RoundStats u) {
