@@ -5,6 +5,7 @@ import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.jobs.bench.AggregateBench;
 import io.veil.jobs.bench.BlacklistBench;
 import io.veil.jobs.bench.IntersectionSumBench;
+import io.veil.jobs.bench.MultiLenderBench;
 import io.veil.jobs.bench.PsiBench;
 import io.veil.jobs.bench.VflBench;
 import io.veil.jobs.demo.PsiDemo;
@@ -49,6 +50,7 @@ final class DevCommands {
     veil.addSubcommand(new VflBenchCommand());
     veil.addSubcommand(new BlacklistBenchCommand());
     veil.addSubcommand(new IntersectionSumBenchCommand());
+    veil.addSubcommand(new MultiLenderBenchCommand());
   }
 
   @Command(name = "broker",
@@ -219,6 +221,28 @@ final class DevCommands {
         throw new ParameterException(spec.commandLine(), bad);
       }
       return benchmark(() -> IntersectionSumBench.run(options));
+    }
+  }
+
+  @Command(name = "mlc-bench",
+      description = {"Multi-lender check (multi-lender) beside the plaintext Spark computation, on this machine.",
+          "", "Generates the lender's N applicants and K peers' loans (L ids each, overlapping so that applicants are "
+          + "at 0 to K peers, a few with two loans at one peer, 'outstanding' at scale 2), runs the job with the "
+          + "lender (local[2]) and each peer (local[1]) its own JVM, then the plaintext per-peer sums, union, count "
+          + "and sum per id and left join of the same data in one JVM; prints each party's JVM, CPU, job and "
+          + "protocol time and peak memory, each step's time and bytes, the plaintext time and the ratio, and "
+          + "checks the results agree row by row.", ""})
+  static final class MultiLenderBenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin MultiLenderBench.Options options;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      String bad = options.problem();
+      if (bad != null) {
+        throw new ParameterException(spec.commandLine(), bad);
+      }
+      return benchmark(() -> MultiLenderBench.run(options));
     }
   }
 }

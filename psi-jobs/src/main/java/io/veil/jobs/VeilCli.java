@@ -33,7 +33,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor}, {@code report},
  * {@code chain deploy}, {@code asset register|authorise|revoke|show|usage|quota}, {@code blacklist encode},
  * {@code broker}, {@code demo [report]}, {@code bench}, {@code agg-bench}, {@code vfl-bench}, {@code blacklist-bench},
- * {@code isum-bench}, {@code crypto-bench}, {@code config} and
+ * {@code isum-bench}, {@code mlc-bench}, {@code crypto-bench}, {@code config} and
  * {@code help}; {@code veil --help} and {@code veil <command> --help} describe every option. The
  * options of {@code run} are made from the settings' definitions ({@link io.veil.config.ConfigKey})
  * of the modules on the classpath.
@@ -70,7 +70,7 @@ public final class VeilCli {
   static final class NotInThisJar implements Callable<Integer> {
     /** The development tools ({@link DevCommands}). */
     static final List<String> TOOLS = List.of("broker", "demo", "bench", "agg-bench", "vfl-bench",
-        "blacklist-bench", "isum-bench");
+        "blacklist-bench", "isum-bench", "mlc-bench");
     private final String name;
     @picocli.CommandLine.Unmatched List<String> ignored;
 

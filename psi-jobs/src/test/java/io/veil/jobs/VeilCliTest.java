@@ -28,8 +28,8 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 class VeilCliTest {
   private static final List<String> COMMANDS = List.of("run", "keygen", "spec-hash", "verify", "anchor", "report", "chain",
-      "asset", "broker", "demo", "bench", "agg-bench", "vfl-bench", "blacklist-bench", "isum-bench", "crypto-bench",
-      "config", "help");
+      "asset", "broker", "demo", "bench", "agg-bench", "vfl-bench", "blacklist-bench", "isum-bench", "mlc-bench",
+      "crypto-bench", "config", "help");
 
   @TempDir Path dir;
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();

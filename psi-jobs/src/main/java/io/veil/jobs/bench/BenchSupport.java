@@ -20,7 +20,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** What the two-party benchmarks share: policies, party JVMs with their wall and CPU times, logs, progress lines. */
+/**
+ * What the party benchmarks share: policies, party JVMs with their wall and CPU times and peak memory,
+ * worker JVMs, logs, progress lines, topic sizes.
+ */
 final class BenchSupport {
   /** A Veil progress line of a party's log: time (seconds, or milliseconds with {@link #writeMillisLogConfig}). */
   private static final Pattern PROGRESS = Pattern.compile(
@@ -31,8 +34,8 @@ final class BenchSupport {
 
   private BenchSupport() {}
 
-  /** One party JVM's run. */
-  record PartyRun(String id, PartyProcess process, double wallS, double cpuS, int exit) {
+  /** One party JVM's run; {@code peakRssKiB} is the largest resident memory sampled (0 off Linux). */
+  record PartyRun(String id, PartyProcess process, double wallS, double cpuS, long peakRssKiB, int exit) {
     String figure(String name) {
       return process.outcome().path("result").path(name).asText();
     }
@@ -66,15 +69,23 @@ final class BenchSupport {
     }
   }
 
-  /**
-   * Starts every party of {@code spec} at once ({@code veil run --output json}, keys in {@code
-   * keys/<party>.key}, policies from {@link #writePolicies}), samples their CPU until each has ended,
-   * and waits for the exits. Logs go to {@code logs/<tag>-<party>.log}.
-   *
-   * @param heaps each party's maximum heap, in the order of {@code ids}
-   */
+  /** {@link #runParties(String, List, List, List, Path, Path, String, long, List)} with one master for every party. */
   static List<PartyRun> runParties(String tag, List<String> ids, List<String> heaps, Path spec, String master,
       Path work, String bootstrap, long timeoutMs, List<String> jvmOptions) throws Exception {
+    return runParties(tag, ids, heaps, java.util.Collections.nCopies(ids.size(), master), spec, work, bootstrap,
+        timeoutMs, jvmOptions);
+  }
+
+  /**
+   * Starts every party of {@code spec} at once ({@code veil run --output json}, keys in {@code
+   * keys/<party>.key}, policies from {@link #writePolicies}), samples their CPU and resident memory
+   * until each has ended, and waits for the exits. Logs go to {@code logs/<tag>-<party>.log}.
+   *
+   * @param heaps each party's maximum heap, in the order of {@code ids}
+   * @param masters each party's Spark master, in the order of {@code ids}
+   */
+  static List<PartyRun> runParties(String tag, List<String> ids, List<String> heaps, List<String> masters,
+      Path spec, Path work, String bootstrap, long timeoutMs, List<String> jvmOptions) throws Exception {
     List<PartyProcess> ps = new ArrayList<>();
     long[] start = new long[ids.size()];
     long[] end = new long[ids.size()];
@@ -85,10 +96,11 @@ final class BenchSupport {
           "--key", work.resolve("keys/" + p + ".key").toString(),
           "--policy", work.resolve("policy-" + p + ".yaml").toString(),
           "--ledger", work.resolve("ledger/" + tag + "-" + p + ".jsonl").toString(),
-          "--bootstrap-servers", bootstrap, "--master", master, "--output", "json"), heaps.get(i), jvmOptions, work,
+          "--bootstrap-servers", bootstrap, "--master", masters.get(i), "--output", "json"), heaps.get(i), jvmOptions, work,
           log(work, tag + "-" + p)));
     }
     double[] cpu = new double[ids.size()];
+    long[] rss = new long[ids.size()];
     long deadline = System.currentTimeMillis() + timeoutMs;
     boolean all = false;
     while (!all && System.currentTimeMillis() < deadline) {
@@ -100,6 +112,7 @@ final class BenchSupport {
         ProcessHandle h = ProcessHandle.of(ps.get(i).pid()).orElse(null);
         if (h != null && h.isAlive()) {
           cpu[i] = h.info().totalCpuDuration().map(Duration::toNanos).orElse(0L) / 1e9;
+          rss[i] = Math.max(rss[i], rssKiB(h.pid()));
           all = false;
         } else {
           end[i] = System.nanoTime();
@@ -111,9 +124,38 @@ final class BenchSupport {
     for (int i = 0; i < ids.size(); i++) {
       int exit = ps.get(i).await(Math.max(1, deadline - System.currentTimeMillis()));
       long e = end[i] != 0 ? end[i] : System.nanoTime();
-      runs.add(new PartyRun(ids.get(i), ps.get(i), (e - start[i]) / 1e9, cpu[i], exit));
+      runs.add(new PartyRun(ids.get(i), ps.get(i), (e - start[i]) / 1e9, cpu[i], rss[i], exit));
     }
     return runs;
+  }
+
+  /**
+   * Runs {@link BenchWorker} in its own JVM ({@code master=<master>} put after the mode), logging to {@code
+   * logs/<name>.log}; its figures, or null (said on standard output) if it failed.
+   */
+  static com.fasterxml.jackson.databind.JsonNode worker(String name, List<String> args, String master, String heap,
+      Path work, List<String> jvmOptions, long timeoutMs) throws Exception {
+    List<String> a = new ArrayList<>(args);
+    a.add(1, "master=" + master);
+    PartyProcess p = PartyProcess.startJava(name, System.getProperty("java.class.path"), BenchWorker.class.getName(),
+        a, heap, jvmOptions, work, log(work, name));
+    int exit = p.await(timeoutMs);
+    if (exit != 0 || !p.hasOutcome()) {
+      System.out.println(name + " failed (exit " + exit + "); see " + work.resolve("logs/" + name + ".log"));
+      return null;
+    }
+    return p.outcome();
+  }
+
+  /** A field of a party's outcome ({@code elapsedMs}, {@code protocolMs}), in seconds. */
+  static double outcomeSeconds(PartyRun p, String field) {
+    return p.process().outcome().path(field).asLong() / 1000.0;
+  }
+
+  /** Bytes on the topics {@code party} writes ({@code <prefix><party>.<job>...}). */
+  static long sent(Map<String, TopicLog> topics, String party) {
+    return topics.entrySet().stream().filter(e -> e.getKey().contains(party + "."))
+        .mapToLong(e -> e.getValue().bytes()).sum();
   }
 
   /**

@@ -1,12 +1,14 @@
 package io.veil.jobs.bench;
 
 import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -36,6 +38,8 @@ import org.apache.spark.sql.SparkSession;
  * BenchWorker bl-encode  master=.. out=DIR ids=N partitions=P store=DIR list=NAME key=FILE
  * BenchWorker gen-isum   master=.. out=DIR rows=N groups=G partitions=P    (see IntersectionSumBench)
  * BenchWorker plain-isum master=.. ids=DIR values=DIR groups=G out=DIR [secure=DIR]
+ * BenchWorker gen-mlc    master=.. out=DIR applicants=N loans=L peers=K partitions=P   (see MultiLenderBench)
+ * BenchWorker plain-mlc  master=.. applicants=DIR loans=DIR,DIR,.. out=DIR [secure=DIR]
  * </pre>
  */
 public final class BenchWorker {
@@ -73,6 +77,8 @@ public final class BenchWorker {
         case "bl-encode" -> encodeList(spark, o);
         case "gen-isum" -> genIntersectionSum(spark, o);
         case "plain-isum" -> plainIntersectionSum(spark, o);
+        case "gen-mlc" -> genMultiLender(spark, o);
+        case "plain-mlc" -> plainMultiLender(spark, o);
         default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
       }
     } catch (RuntimeException e) {
@@ -223,6 +229,89 @@ public final class BenchWorker {
       print("rows_only_secure", onlySecure);
       print("rows_only_plain", onlyPlain);
       print("matches", onlySecure == 0 && onlyPlain == 0 && secureRows == total.getLong(2));
+    }
+  }
+
+  /**
+   * The multi-lender inputs: the lender's applicants {@code A0..A(N-1)} ({@code id}, {@code branch} in
+   * 0..19), and peer i's loans ({@code id}, {@code outstanding} a decimal(14,2) in {@code [0, 1,000,000)})
+   * to ids {@code A(o_i)..A(o_i+L-1)}, {@code o_i = MultiLenderBench.offset(i)}, with a second loan for one
+   * id in {@link MultiLenderBench#SECOND_LOAN_EVERY}; in {@code out/lender} and {@code out/peer<i+1>}.
+   */
+  private static void genMultiLender(SparkSession spark, Map<String, String> o) {
+    long applicants = Long.parseLong(o.get("applicants"));
+    long loans = Long.parseLong(o.get("loans"));
+    int peers = Integer.parseInt(o.get("peers"));
+    int partitions = Integer.parseInt(o.get("partitions"));
+    long t0 = System.nanoTime();
+    spark.range(0, applicants, 1, partitions).select(
+            concat(lit(MultiLenderBench.ID_PREFIX), col("id").cast("string")).as("id"),
+            hashMod(col("id"), 0, 1, 20).cast("int").as(MultiLenderBench.BRANCH_COLUMN))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out") + "/lender");
+    for (int i = 0; i < peers; i++) {
+      long off = MultiLenderBench.offset(i, applicants, peers);
+      Column id = concat(lit(MultiLenderBench.ID_PREFIX), col("id").plus(off).cast("string")).as("id");
+      Dataset<Row> first = spark.range(0, loans, 1, partitions).select(id,
+          hashMod(col("id"), i + 1, 1, 100_000_000L).divide(100).cast("decimal(14,2)")
+              .as(MultiLenderBench.AMOUNT_COLUMN));
+      Dataset<Row> second = spark.range(0, loans, 1, partitions)
+          .where(pmod(col("id"), lit(MultiLenderBench.SECOND_LOAN_EVERY)).equalTo(7)).select(id,
+              hashMod(col("id"), i + 1, 2, 100_000_000L).divide(100).cast("decimal(14,2)")
+                  .as(MultiLenderBench.AMOUNT_COLUMN));
+      first.union(second).repartition(partitions).write().mode(SaveMode.Overwrite)
+          .parquet(o.get("out") + "/" + MultiLenderBench.peer(i));
+    }
+    print("generate_ms", (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * Timed: per peer sum the loans per id, union the peers with a count of 1 each, count and sum per id,
+   * left join onto the applicants (0 and 0.00 where no peer has a loan), write. Then (untimed) compare
+   * with the lender's secure output row by row ({@code id}, {@code branch}, count, total): figure {@code
+   * matches} is true when both have the same rows.
+   */
+  private static void plainMultiLender(SparkSession spark, Map<String, String> o) {
+    String amount = MultiLenderBench.AMOUNT_COLUMN;
+    String count = MultiLenderBench.COUNT_COLUMN;
+    String total = MultiLenderBench.TOTAL_COLUMN;
+    long t0 = System.nanoTime();
+    long c0 = cpuNs();
+    Dataset<Row> perId = null;
+    for (String in : o.get("loans").split(",")) {
+      Dataset<Row> d = spark.read().parquet(in).groupBy("id").agg(sum(amount).as("peer_total"))
+          .withColumn("one", lit(1));
+      perId = perId == null ? d : perId.union(d);
+    }
+    Dataset<Row> sums = perId.groupBy("id").agg(sum("one").cast("int").as(count),
+        sum("peer_total").cast("decimal(38,2)").as(total));
+    spark.read().parquet(o.get("applicants")).join(sums, "id", "left_outer")
+        .withColumn(count, coalesce(col(count), lit(0)))
+        .withColumn(total, coalesce(col(total), lit(java.math.BigDecimal.ZERO).cast("decimal(38,2)")))
+        .write().mode(SaveMode.Overwrite).parquet(o.get("out"));
+    print("plain_ms", (System.nanoTime() - t0) / 1_000_000);
+    print("plain_cpu_ms", (cpuNs() - c0) / 1_000_000);
+    print("jvm_cpu_ms", cpuNs() / 1_000_000);
+    Column[] c = {col("id").cast("string"), col(MultiLenderBench.BRANCH_COLUMN).cast("int"), col(count).cast("int"),
+        col(total).cast("decimal(38,2)")};
+    Dataset<Row> p = spark.read().parquet(o.get("out")).select(c);
+    Row t = p.agg(count(lit(1)), sum(when(col(count).gt(0), 1).otherwise(0)), sum(total)).first();
+    print("plain_rows", t.getLong(0));
+    print("plain_with_loans", t.isNullAt(1) ? 0 : t.getLong(1));
+    print("plain_total", t.isNullAt(2) ? "0" : t.getDecimal(2).toPlainString());
+    List<String> byCount = new ArrayList<>();
+    for (Row r : p.groupBy(count).agg(count(lit(1))).orderBy(count).collectAsList()) {
+      byCount.add(r.getInt(0) + ": " + r.getLong(1));
+    }
+    print("plain_by_count", String.join(", ", byCount));
+    if (o.containsKey("secure")) {
+      Dataset<Row> s = spark.read().parquet(o.get("secure")).select(c);
+      long secureRows = s.count();
+      long onlySecure = s.exceptAll(p).count();
+      long onlyPlain = p.exceptAll(s).count();
+      print("secure_rows", secureRows);
+      print("rows_only_secure", onlySecure);
+      print("rows_only_plain", onlyPlain);
+      print("matches", onlySecure == 0 && onlyPlain == 0 && secureRows == t.getLong(0));
     }
   }
 

@@ -6,7 +6,6 @@ import static io.veil.jobs.bench.BenchSupport.timeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.veil.connectors.kafka.EmbeddedKafkaBroker;
 import io.veil.crypto.PartySecret;
-import io.veil.jobs.PartyProcess;
 import io.veil.jobs.bench.BenchSupport.PartyRun;
 import io.veil.jobs.bench.BenchSupport.Progress;
 import java.nio.charset.StandardCharsets;
@@ -170,16 +169,7 @@ public final class IntersectionSumBench {
   /** Runs {@link BenchWorker} in its own JVM ({@link #MASTER}); its figures, or null (said) if it failed. */
   private static JsonNode worker(String name, List<String> args, Options o, Path work, List<String> jvmOptions,
       long timeoutMs) throws Exception {
-    List<String> a = new ArrayList<>(args);
-    a.add(1, "master=" + MASTER);
-    PartyProcess p = PartyProcess.startJava(name, System.getProperty("java.class.path"), BenchWorker.class.getName(),
-        a, o.heap, jvmOptions, work, BenchSupport.log(work, name));
-    int exit = p.await(timeoutMs);
-    if (exit != 0 || !p.hasOutcome()) {
-      System.out.println(name + " failed (exit " + exit + "); see " + work.resolve("logs/" + name + ".log"));
-      return null;
-    }
-    return p.outcome();
+    return BenchSupport.worker(name, args, MASTER, o.heap, work, jvmOptions, timeoutMs);
   }
 
   private static List<String> report(Options o, JsonNode gen, List<PartyRun> runs, Map<String, BenchSupport.TopicLog> topics,
@@ -250,13 +240,11 @@ public final class IntersectionSumBench {
   }
 
   private static double ms(PartyRun p, String field) {
-    return p.process().outcome().path(field).asLong() / 1000.0;
+    return BenchSupport.outcomeSeconds(p, field);
   }
 
-  /** Bytes on the topics {@code party} writes ({@code <prefix><party>.<job>...}). */
   private static long sent(Map<String, BenchSupport.TopicLog> topics, String party) {
-    return topics.entrySet().stream().filter(e -> e.getKey().contains(party + "."))
-        .mapToLong(e -> e.getValue().bytes()).sum();
+    return BenchSupport.sent(topics, party);
   }
 
   private static String spec(Options o, List<PartySecret> keys, Path data, Path out) {
