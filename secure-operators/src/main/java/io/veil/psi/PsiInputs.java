@@ -5,6 +5,11 @@ import io.veil.psi.internal.PsiProtocol;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
@@ -14,6 +19,17 @@ import org.apache.spark.sql.types.StructType;
 /** Checks a PSI input's schema before anything is read or sent. */
 public final class PsiInputs {
   private PsiInputs() {}
+
+  /**
+   * {@code input} with column {@code keyColumn}: its key columns' string forms encoded under {@code
+   * normalization} as PSI compares them, NULL where a key column is NULL. Lazy (nothing is read).
+   */
+  public static Dataset<Row> withKey(Dataset<Row> input, List<String> keyColumns, KeyNormalization normalization,
+      String keyColumn) {
+    Column[] keys = keyColumns.stream().map(k -> functions.col(k).cast("string")).toArray(Column[]::new);
+    return input.withColumn(keyColumn, functions.udf((UDF1<Row, byte[]>) normalization::encode, DataTypes.BinaryType)
+        .apply(functions.struct(keys)));
+  }
 
   /** Key column types whose string form is exact: strings, integers, scale-0 decimals, dates. */
   public static boolean isExactKeyType(DataType t) {

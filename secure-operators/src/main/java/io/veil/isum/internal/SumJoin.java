@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import io.veil.InvalidInputException;
@@ -22,6 +21,7 @@ import io.veil.crypto.paillier.PaillierPublicKey;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.isum.IntersectionSumSpec;
 import io.veil.job.OperatorContext;
+import io.veil.psi.PsiInputs;
 import io.veil.psi.internal.ByteArrays;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.psi.internal.SendBatches;
@@ -45,7 +45,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -99,13 +98,11 @@ public final class SumJoin {
 
   /** The input's normalised key column, and the counts of rows and NULL keys. */
   private static Dataset<Row> withKey(OperatorContext c, IntersectionSumSpec s) {
-    Column[] keys = c.party().input().keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
-    return c.input().orElseThrow().withColumn(KEY, org.apache.spark.sql.functions.udf(
-        (UDF1<Row, byte[]>) s.normalization()::encode, DataTypes.BinaryType).apply(struct(keys)));
+    return PsiInputs.withKey(c.input().orElseThrow(), c.party().input().keyColumns(), s.normalization(), KEY);
   }
 
   private static int batchRows(OperatorContext c, IntersectionSumSpec s, int elementBytes) {
-    return (int) Math.max(1, Math.min(s.batchRows(), (c.channel().maxRecordBytes() - 4096) / elementBytes));
+    return SendBatches.batchRows(c.channel(), s.batchRows(), elementBytes);
   }
 
   private static byte[] cmp(MessageDigest sha, byte[] point, int off, int ell) {

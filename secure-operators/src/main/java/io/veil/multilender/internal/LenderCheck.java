@@ -3,7 +3,6 @@ package io.veil.multilender.internal;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import io.veil.InvalidInputException;
@@ -16,6 +15,7 @@ import io.veil.crypto.ot.InvalidOtMessageException;
 import io.veil.crypto.ot.KkrtSetup;
 import io.veil.job.OperatorContext;
 import io.veil.multilender.MultiLenderSpec;
+import io.veil.psi.PsiInputs;
 import io.veil.psi.internal.OprfPsiProtocol;
 import io.veil.psi.internal.OprfTasks;
 import io.veil.psi.internal.SendBatches;
@@ -34,7 +34,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -94,13 +93,11 @@ public final class LenderCheck {
 
   /** The input with its normalised key ({@link #KEY}, NULL where a key column is NULL). */
   private static Dataset<Row> withKey(OperatorContext c, MultiLenderSpec s) {
-    Column[] keys = c.party().input().keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
-    return c.input().orElseThrow().withColumn(KEY, org.apache.spark.sql.functions.udf(
-        (UDF1<Row, byte[]>) s.normalization()::encode, DataTypes.BinaryType).apply(struct(keys)));
+    return PsiInputs.withKey(c.input().orElseThrow(), c.party().input().keyColumns(), s.normalization(), KEY);
   }
 
   private static int batchRows(OperatorContext c, MultiLenderSpec s, int elementBytes) {
-    return (int) Math.max(1, Math.min(s.batchRows(), (c.channel().maxRecordBytes() - 4096) / elementBytes));
+    return SendBatches.batchRows(c.channel(), s.batchRows(), elementBytes);
   }
 
   private static PeerStream in(OperatorContext c, MultiLenderSpec s, String from, String step, String to,
@@ -143,18 +140,18 @@ public final class LenderCheck {
     long inputRows = counts.getLong(0);
     long nullKeys = counts.getLong(1);
     int buckets = partitions;
-    JavaRDD<byte[]> keys = rows.select(KEY).where(col(KEY).isNotNull()).javaRDD()
+    // Partition b holds bucket b's distinct ids, as one array: the items of its cuckoo table.
+    JavaRDD<byte[][]> tables = rows.select(KEY).where(col(KEY).isNotNull()).javaRDD()
         .mapToPair(r -> new Tuple2<Integer, byte[]>(OprfPsiProtocol.bucket(r.getAs(0), buckets), r.getAs(0)))
         .partitionBy(new HashPartitioner(partitions))
         .mapPartitions(OprfTasks::distinctKeys, true)
+        .mapPartitions(it -> {
+          List<byte[]> items = new ArrayList<>();
+          it.forEachRemaining(items::add);
+          return List.<byte[][]>of(items.toArray(new byte[0][])).iterator();
+        }, true)
         .persist(StorageLevel.MEMORY_AND_DISK());
-    List<Integer> perBucket = keys.mapPartitions(it -> {
-          int n = 0;
-          for (; it.hasNext(); it.next()) {
-            n++;
-          }
-          return List.of(n).iterator();
-        }, true).collect();
+    List<Integer> perBucket = tables.map(t -> t.length).collect();
     long distinct = perBucket.stream().mapToLong(Integer::longValue).sum();
     long plannedBins = perBucket.stream().mapToLong(n -> io.veil.crypto.ot.CuckooHash.binCount(Math.min(n,
         io.veil.crypto.ot.CuckooHash.MAX_ITEMS))).sum();
@@ -202,11 +199,6 @@ public final class LenderCheck {
 
     // mlc-u: one OPRF row per bin of this party's cuckoo table, for each peer.
     c.beginStep(STEP_U, "placing " + distinct + " ids in cuckoo tables and extending the OTs for every peer");
-    JavaRDD<byte[][]> tables = keys.mapPartitionsWithIndex((b, it) -> {
-          List<byte[]> items = new ArrayList<>();
-          it.forEachRemaining(items::add);
-          return List.<byte[][]>of(items.toArray(new byte[0][])).iterator();
-        }, true).persist(StorageLevel.MEMORY_AND_DISK());
     Map<String, RoundStats> uStats = new LinkedHashMap<>();
     for (String p : s.peers()) {
       CheckTasks.LenderKeys k = lenderKeys.get(p);
@@ -287,7 +279,7 @@ public final class LenderCheck {
     figures.put("peers", s.peers().size());
     figures.put("bins", bins);
     figures.put("applicantsWithLoans", totals.getLong(1));
-    keys.unpersist(false);
+    tables.unpersist(false);
     return new Result(Optional.of(out), figures, rounds, inputRows);
   }
 

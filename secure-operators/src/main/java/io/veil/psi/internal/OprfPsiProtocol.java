@@ -155,7 +155,7 @@ public final class OprfPsiProtocol {
     }
 
     private int batchRows(int elementBytes) {
-      return (int) Math.max(1, Math.min(o.batchRows(), (c.channel().maxRecordBytes() - 4096) / elementBytes));
+      return SendBatches.batchRows(c.channel(), o.batchRows(), elementBytes);
     }
 
     private void record(String step, String from, String to, RoundStats s) {

@@ -49,6 +49,14 @@ public final class SendBatches
     this.cipher = cipher;
   }
 
+  /**
+   * Elements per batch: {@code configured}, capped so that a batch of {@code elementBytes}-byte
+   * elements (and its framing, under 4 KiB) fits one record of {@code channel}; at least 1.
+   */
+  public static int batchRows(io.veil.channel.Channel channel, int configured, int elementBytes) {
+    return (int) Math.max(1, Math.min(configured, (channel.maxRecordBytes() - 4096) / elementBytes));
+  }
+
   @Override
   public Iterator<SentBatch> call(Integer partition, Iterator<Tuple2<byte[], byte[]>> elements) {
     IdentityKeys signer = key.resolve().identity();
