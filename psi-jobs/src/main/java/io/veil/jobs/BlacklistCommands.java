@@ -15,18 +15,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code veil blacklist encode}: the holder encodes its list, or brings the encoded list up to date. */
+/**
+ * {@code veil blacklist encode}: the holder encodes its list, or brings the encoded list up to date;
+ * {@code serve} and {@code check}: the low-latency lookups ({@link BlacklistSessionCommand}).
+ */
 final class BlacklistCommands {
   private BlacklistCommands() {}
 
   static CommandLine blacklist(VeilCli.Streams io) {
     CommandLine group = new CommandLine(new Group());
     group.addSubcommand(new Encode(io));
+    group.addSubcommand("serve", BlacklistSessionCommand.serve(io));
+    group.addSubcommand("check", BlacklistSessionCommand.check(io));
     return group;
   }
 
   @Command(name = "blacklist",
-      description = {"The holder's encoded list of blacklist-lookup jobs.", ""})
+      description = {"The holder's encoded list of blacklist-lookup jobs, and the low-latency lookup service.", ""})
   static final class Group {}
 
   @Command(name = "encode",

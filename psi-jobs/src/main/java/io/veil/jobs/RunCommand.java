@@ -134,7 +134,7 @@ final class RunCommand implements Callable<Integer> {
     }
     try {
       VeilConf conf = SettingOptions.conf(options);
-      String party = check(conf);
+      String party = check(spec, settings, conf);
       SparkSession spark = session(master, "veil-" + party);
       ProgressReporter.Mode progress = spec.findOption(PROGRESS).getValue();
       try {
@@ -171,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
    * @throws ParameterException for a required setting that is missing (exit code 2)
    * @throws io.veil.VeilException for a setting, spec, key or policy that is wrong (exit code 1)
    */
-  private String check(VeilConf conf) {
+  static String check(CommandSpec spec, List<ConfigKey<?>> settings, VeilConf conf) {
     List<String> missing = new ArrayList<>();
     for (ConfigKey<?> k : REQUIRED) {
       if (!conf.isSet(k)) {

@@ -98,8 +98,7 @@ public final class Lookup {
     Configuration conf = c.spark().sparkContext().hadoopConfiguration();
     BlacklistStore.Manifest store = BlacklistStore.read(conf, spec.store());
     long encoded = 0;
-    if (store == null || !store.list().equals(spec.list()) || store.keyVersion() != spec.keyVersion()
-        || store.payloadBytes() != payloadBytes(spec)) {
+    if (!storeMatches(store, spec)) {
       c.beginStep("encode", "encoding list '" + spec.list() + "' into " + spec.store() + " (once; later runs reuse it)");
       BlacklistStore.Refresh r = BlacklistStore.refresh(c.spark(), c.input().orElseThrow(),
           c.party().input().keyColumns(), spec.reasonColumn(), spec.normalization(), spec.store(), spec.list(),
@@ -110,14 +109,7 @@ public final class Lookup {
     BlacklistStore.Manifest m = store;
     c.progress("list '" + spec.list() + "' version " + m.current().version() + ": " + m.current().records()
         + " ids (encoded " + m.updated() + ")");
-    // The list is bound by its encoded version, without reading it again.
-    byte[] salt = c.inputCommitmentSalt();
-    MessageDigest sha = Sha256.newDigest();
-    sha.update(salt);
-    sha.update(("veil-blacklist-version/v1:" + m.list() + "/" + m.keyVersion() + "/" + m.current().version() + "/"
-        + m.current().digest()).getBytes(StandardCharsets.UTF_8));
-    c.bindInput(new DatasetCommitment.Commitment(m.current().records(), HexFormat.of().formatHex(sha.digest()),
-        HexFormat.of().formatHex(salt)));
+    c.bindInput(listCommitment(m, c.inputCommitmentSalt()));
     int partitions = spec.partitions();
     c.channel().createStreams(List.of(stream(c.jobId(), me, STEP_SYNC), stream(c.jobId(), querier, STEP_QUERY),
         stream(c.jobId(), me, STEP_ANSWER)), partitions);
@@ -187,6 +179,28 @@ public final class Lookup {
     figures.put("syncRecords", syncStats.totalElements());
     figures.put("queriesAnswered", query.totalElements());
     return new Result(Optional.empty(), figures, rounds, m.current().records());
+  }
+
+  /** The holder's input commitment: its list as encoded (version and digest), salted, without reading it again. */
+  public static DatasetCommitment.Commitment listCommitment(BlacklistStore.Manifest m, byte[] salt) {
+    MessageDigest sha = Sha256.newDigest();
+    sha.update(salt);
+    sha.update(("veil-blacklist-version/v1:" + m.list() + "/" + m.keyVersion() + "/" + m.current().version() + "/"
+        + m.current().digest()).getBytes(StandardCharsets.UTF_8));
+    return new DatasetCommitment.Commitment(m.current().records(), HexFormat.of().formatHex(sha.digest()),
+        HexFormat.of().formatHex(salt));
+  }
+
+  /** Whether the holder's store is the encoding of this spec's list (else the holder encodes it first). */
+  public static boolean storeMatches(BlacklistStore.Manifest store, BlacklistSpec spec) {
+    return store != null && store.list().equals(spec.list()) && store.keyVersion() == spec.keyVersion()
+        && store.payloadBytes() == payloadBytes(spec);
+  }
+
+  /** The querier's copy in use, or null when it has none of this spec's list (a batch job makes it). */
+  public static ListIndex openCopy(Configuration conf, BlacklistSpec spec) throws IOException {
+    Copy copy = Copy.open(conf, spec);
+    return copy.dir() == null ? null : ListIndex.open(copy.dir().getFileSystem(conf), copy.dir());
   }
 
   /** Answers one partition of blinded ids in place: same partition, sequence and order. */
