@@ -119,6 +119,12 @@ class JointLookupsIT {
     static PartyProcess encode;
     static int encodeExit;
     static int lonelyExit;
+    static PartyProcess serve;
+    static PartyProcess checkOne;
+    static PartyProcess checkAll;
+    static int serveExit;
+    static int checkOneExit;
+    static int checkAllExit;
 
     @BeforeAll
     static void runJobs() throws Exception {
@@ -178,6 +184,32 @@ class JointLookupsIT {
           List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), fx.work, System.out);
       second = runBoth(spec2);
       lonelyExit = lonely.await(RUN_MS);
+
+      // The low-latency form: the bureau serves the same spec; the lender checks one id, then every query.
+      serve = PartyProcess.start("bureau-serve", sessionArgs("serve", spec2, "bureau"), "512m",
+          List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), fx.work, System.out);
+      assertThat(serve.awaitLine(l -> l.contains("serving list 'fraud-ids' version 2"), RUN_MS)).isTrue();
+      List<String> one = new ArrayList<>(sessionArgs("check", spec2, "lender"));
+      one.addAll(List.of("--id", id(2001)));
+      checkOne = PartyProcess.start("lender-check-one", one, "512m", List.of("-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC"), fx.work, System.out);
+      checkOneExit = checkOne.await(RUN_MS);
+      Path ids = fx.work.resolve("data/check-ids.txt");
+      Files.write(ids, queries.stream().filter(Objects::nonNull).toList(), StandardCharsets.UTF_8);
+      List<String> all = new ArrayList<>(sessionArgs("check", spec2, "lender"));
+      all.addAll(List.of("--ids-file", ids.toString()));
+      checkAll = PartyProcess.start("lender-check-all", all, "512m", List.of("-XX:TieredStopAtLevel=1",
+          "-XX:+UseSerialGC"), fx.work, System.out);
+      checkAllExit = checkAll.await(RUN_MS);
+      serveExit = serve.terminate(60_000);
+    }
+
+    static List<String> sessionArgs(String command, Path spec, String party) {
+      return List.of("blacklist", command, "--spec", spec.toString(), "--party", party,
+          "--key", fx.work.resolve(party + ".key").toString(),
+          "--policy", fx.work.resolve("policy-" + party + ".yaml").toString(),
+          "--ledger", fx.work.resolve("ledger-" + party + ".jsonl").toString(),
+          "--bootstrap-servers", fx.bootstrap);
     }
 
     @AfterAll
@@ -190,8 +222,10 @@ class JointLookupsIT {
       if (lonely != null) {
         lonely.close();
       }
-      if (encode != null) {
-        encode.close();
+      for (PartyProcess p : Arrays.asList(encode, serve, checkOne, checkAll)) {
+        if (p != null) {
+          p.close();
+        }
       }
     }
 
@@ -352,6 +386,28 @@ class JointLookupsIT {
       assertThat(lonelyExit).isEqualTo(1);
       assertThat(String.join("\n", lonely.output())).contains("veil: peer timeout")
           .contains("bureau did not approve it within " + LONELY_TIMEOUT_MS + " ms");
+    }
+
+    @Test
+    @Order(6)
+    void theLowLatencyCheckAnswersLikeTheOracleAndBothPartiesRecordEachSession() {
+      assertThat(checkOneExit).as(String.join("\n", checkOne.output())).isZero();
+      assertThat(checkOne.stdout()).containsExactly(id(2001) + "\tlisted\tADDED-CODE-2001");
+      assertThat(checkAllExit).as(String.join("\n", checkAll.output())).isZero();
+      List<String> asked = queries.stream().filter(Objects::nonNull).toList();
+      List<String> expected = new ArrayList<>();
+      for (String q : asked) {
+        String reason = list2.get(KeyNormalization.DEFAULT.apply(q));
+        expected.add(q + "\t" + (reason == null ? "not-listed" : "listed\t" + reason));
+      }
+      assertThat(checkAll.stdout()).isEqualTo(expected);
+      assertThat(String.join("\n", checkAll.output())).contains(asked.size() + " ids checked against list version 2");
+      // The service stopped cleanly on SIGTERM; each session's receipt is in the bureau's ledger.
+      assertThat(serveExit).as(String.join("\n", serve.output())).isIn(0, 143); // 143: stopped by SIGTERM
+      assertThat(serve.output()).filteredOn(l -> l.contains("closed (closed by lender)")).hasSize(2)
+          .anySatisfy(l -> assertThat(l).contains("1 requests, 1 ids answered; receipt"))
+          .anySatisfy(l -> assertThat(l).contains("1 requests, " + distinctQueries() + " ids answered; receipt")
+              .contains("ledger-bureau.jsonl"));
     }
   }
 

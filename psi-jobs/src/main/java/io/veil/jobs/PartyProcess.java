@@ -182,6 +182,12 @@ public final class PartyProcess implements AutoCloseable {
     return !process.isAlive();
   }
 
+  /** Asks the process to stop (SIGTERM: its shutdown hooks run) and waits up to {@code timeoutMs} for its exit code. */
+  public int terminate(long timeoutMs) throws InterruptedException {
+    process.destroy();
+    return await(timeoutMs);
+  }
+
   /** Kills the process at once (SIGKILL), as a crash would. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();

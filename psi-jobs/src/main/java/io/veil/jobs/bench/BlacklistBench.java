@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
  *   <li>Three jobs, holder and querier each its own JVM ({@code local[1]}) over one embedded broker
  *       (in this JVM): {@code full} (the querier has no copy yet: the whole list is sent), {@code
  *       none} (the copy is up to date: the per-query time) and {@code one} (the same with one id).
+ *   <li>The low-latency form: the holder's {@code veil blacklist serve} and a querier JVM ({@link
+ *       SessionProbe}) with one session: 50 single-id requests, then 10 requests of the whole query.
  *   <li>A table: per job and party the JVM wall time, the job time ({@code elapsedMs}), the protocol
  *       time ({@code protocolMs}) and the steps' own times from the progress lines (logged with
  *       milliseconds); the store's and the copy's sizes on disk.
@@ -146,6 +148,7 @@ public final class BlacklistBench {
     long storeBytes = BenchSupport.sizeOnDisk(store);
 
     List<List<PartyRun>> done = new ArrayList<>();
+    com.fasterxml.jackson.databind.JsonNode session;
     try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(work.resolve("kafka"), 0).start()) {
       System.out.println("embedded Kafka broker on " + broker.bootstrapServers() + "; work dir " + work);
       for (Job j : jobs) {
@@ -164,12 +167,30 @@ public final class BlacklistBench {
         }
         done.add(runs);
       }
+      session = session(o, work, broker.bootstrapServers(), timeoutMs, jvmOptions);
+      if (session == null) {
+        return 1;
+      }
     }
     long copyBytes = BenchSupport.sizeOnDisk(copy);
     List<String> report = report(o, jobs, done, enc, encodeWallS, storeBytes, copyBytes);
+    report.add(String.format(Locale.ROOT, "== 5. low-latency form (veil blacklist serve at %s, one BlacklistClient "
+        + "session at %s, each its own JVM; the copy up to date): session opened in %.1f ms; one id per request: "
+        + "median %.1f ms (min %.1f, max %.1f, %d requests); %,d ids per request: median %.1f ms (min %.1f, max "
+        + "%.1f, %d requests)", HOLDER, QUERIER, session.path("open_ms").asDouble(),
+        session.path("one_id_median_ms").asDouble(), session.path("one_id_min_ms").asDouble(),
+        session.path("one_id_max_ms").asDouble(), session.path("singles").asInt(),
+        session.path("batch_ids").asInt(), session.path("batch_median_ms").asDouble(),
+        session.path("batch_min_ms").asDouble(), session.path("batch_max_ms").asDouble(),
+        session.path("batch_rounds").asInt()));
+    double oneS = session.path("one_id_median_ms").asDouble() / 1000;
+    double batchS = session.path("batch_median_ms").asDouble() / 1000;
+    report.add(String.format(Locale.ROOT, "== goal (low-latency form): a query under %.0f s: %,d ids %.3f s %s, 1 id "
+        + "%.3f s %s", GOAL_S, session.path("batch_ids").asInt(), batchS, batchS < GOAL_S ? "MET" : "NOT MET", oneS,
+        oneS < GOAL_S ? "MET" : "NOT MET"));
     System.out.println();
     report.forEach(System.out::println);
-    boolean correct = true;
+    boolean correct = session.path("batch_listed").asLong() == listedQueries(o.queryIds);
     for (int i = 0; i < jobs.size(); i++) {
       PartyRun q = done.get(i).get(1);
       correct &= q.number("listed") == listedQueries(jobs.get(i).ids()) && q.number("queries") == jobs.get(i).ids();
@@ -244,6 +265,47 @@ public final class BlacklistBench {
     report.add("   holder's progress (job none):  " + timeline(BenchSupport.progress(done.get(1).get(0).process())));
     report.add("");
     return report;
+  }
+
+  /**
+   * The low-latency phase: the holder's {@code veil blacklist serve} on the copy-up-to-date spec and
+   * a {@link SessionProbe} querier JVM; returns the probe's figures, or null (reported) on failure.
+   */
+  private static com.fasterxml.jackson.databind.JsonNode session(Options o, Path work, String bootstrap,
+      long timeoutMs, List<String> jvmOptions) throws Exception {
+    Path spec = work.resolve("blacklist-none.yaml");
+    Path ids = work.resolve("data/session-ids.txt");
+    List<String> lines = Files.readAllLines(work.resolve("data/queries.csv"), StandardCharsets.UTF_8);
+    Files.write(ids, lines.subList(1, lines.size()).stream().map(l -> l.substring(l.indexOf(',') + 1)).toList(),
+        StandardCharsets.UTF_8);
+    System.out.println("low-latency form: " + HOLDER + " serves, " + QUERIER + " checks in one session...");
+    try (PartyProcess serve = PartyProcess.start("serve", List.of("blacklist", "serve", "--spec", spec.toString(),
+        "--party", HOLDER, "--key", work.resolve("keys/" + HOLDER + ".key").toString(),
+        "--policy", work.resolve("policy-" + HOLDER + ".yaml").toString(),
+        "--ledger", work.resolve("ledger/session-" + HOLDER + ".jsonl").toString(),
+        "--bootstrap-servers", bootstrap), o.heap, jvmOptions, work, BenchSupport.log(work, "session-serve"))) {
+      if (!serve.awaitLine(l -> l.contains("serving list"), timeoutMs)) {
+        System.out.println("the lookup service did not start; see " + work.resolve("logs/session-serve.log"));
+        return null;
+      }
+      String settings = String.join(";", "veil.job.spec=" + spec, "veil.party.id=" + QUERIER,
+          "veil.party.key-file=" + work.resolve("keys/" + QUERIER + ".key"),
+          "veil.party.policy-file=" + work.resolve("policy-" + QUERIER + ".yaml"),
+          "veil.ledger.path=" + work.resolve("ledger/session-" + QUERIER + ".jsonl"),
+          "veil.channel.bootstrap.servers=" + bootstrap);
+      PartyProcess probe = PartyProcess.startJava("probe", System.getProperty("java.class.path"),
+          SessionProbe.class.getName(), List.of("settings=" + settings, "ids=" + ids, "singles=50", "rounds=10"),
+          o.heap, jvmOptions, work, BenchSupport.log(work, "session-probe"));
+      int exit = probe.await(timeoutMs);
+      serve.terminate(30_000);
+      if (exit != 0 || !probe.hasOutcome()) {
+        System.out.println("the low-latency session failed (exit " + exit + "); see "
+            + work.resolve("logs/session-probe.log"));
+        return null;
+      }
+      System.out.println("  session: " + probe.outcome());
+      return probe.outcome();
+    }
   }
 
   /** Seconds from the first line starting with (containing) {@code from} to the next containing {@code to}, or NaN. */
