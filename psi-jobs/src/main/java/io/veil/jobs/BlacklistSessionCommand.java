@@ -48,11 +48,12 @@ final class BlacklistSessionCommand implements Callable<Integer> {
     spec.name(serve ? "serve" : "check");
     if (serve) {
       spec.usageMessage().description(
-          "Serve the querier's lookups one applicant at a time (the holder; runs until stopped).",
+          "Answer the querier's lookups as they come (the holder).",
           "",
-          "Checks the spec against this party's key, policy and gates, and that its list is encoded (veil blacklist "
-              + "encode), then answers each session the querier opens (veil blacklist check, or BlacklistClient "
-              + "from code): every request's blinded ids in one round trip over Kafka, no Spark job per query. "
+          "Runs until stopped (SIGTERM or Ctrl-C). Checks the spec against this party's key, policy and gates, "
+              + "and that its list is encoded (veil blacklist encode), then answers each session the querier opens "
+              + "(veil blacklist check, or BlacklistClient from code): every request's blinded ids in one round "
+              + "trip over Kafka, no Spark job per query. "
               + "Each session's receipt (ids answered, which usage metering counts) is recorded when it closes. "
               + "Keep the list encoded as it changes: a querier whose copy is older is told to update it with a "
               + "batch job.",
@@ -61,7 +62,7 @@ final class BlacklistSessionCommand implements Callable<Integer> {
           .description("A session idle this many seconds is closed and its receipt recorded (default 900).").build());
     } else {
       spec.usageMessage().description(
-          "Check a few ids against the holder's list now (the querier), without a Spark job.",
+          "Check a few ids now, without a Spark job (the querier).",
           "",
           "Opens a session with the holder's 'veil blacklist serve', sends the ids blinded, and looks the answers "
               + "up in this party's copy of the encoded list (made and kept up to date by the batch lookup, veil "
