@@ -150,6 +150,15 @@ class VeilCliTest {
   }
 
   @Test
+  void blacklistCheckNeedsIdsAndTheSettingsOfARun() {
+    assertUsageError(run("blacklist", "check", "--party", "lender"), "no ids to check", "--id ID", "--ids-file FILE");
+    reset();
+    assertUsageError(run("blacklist", "check", "--id", "4711"), "missing --spec (veil.job.spec)", "--key", "--policy");
+    reset();
+    assertUsageError(run("blacklist", "serve", "--idle-s", "soon"), "--idle-s");
+  }
+
+  @Test
   void aDuplicatedOptionIsAUsageError() {
     assertUsageError(run("run", "--party", "a", "--party", "b"), "option --party is given more than once");
     reset();

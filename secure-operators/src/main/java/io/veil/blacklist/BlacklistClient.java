@@ -129,18 +129,8 @@ public final class BlacklistClient implements AutoCloseable {
    */
   public static BlacklistClient open(JobRequest rq, Configuration conf) {
     JobSpec spec = rq.spec();
-    if (!spec.operator().equals(BlacklistOperator.NAME)) {
-      throw new InvalidInputException("Cannot look ids up with spec '" + spec.name() + "': its operator is '"
-          + spec.operator() + "', not '" + BlacklistOperator.NAME + "'.");
-    }
-    BlacklistSpec b = spec.settings(BlacklistSpec.class);
-    if (!rq.party().equals(b.querier())) {
-      throw new InvalidInputException("Cannot look ids up in list '" + b.list() + "' as " + rq.party() + ": the "
-          + "spec's querier is " + b.querier() + ". The holder answers with veil blacklist serve.");
-    }
-    BlacklistService.checkKey(rq, "look ids up in list '" + b.list() + "'");
-    rq.policy().check(spec, rq.party());
-    rq.gates().forEach(g -> g.check(spec, rq.party()));
+    BlacklistSpec b = BlacklistService.checked(rq, false, "look ids up", "The holder answers with veil blacklist "
+        + "serve.");
     ListIndex copy;
     try {
       copy = Lookup.openCopy(conf, b);

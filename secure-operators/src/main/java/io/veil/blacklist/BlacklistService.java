@@ -119,19 +119,8 @@ public final class BlacklistService implements AutoCloseable {
    */
   public static BlacklistService start(JobRequest rq, Configuration conf, long idleMs) {
     JobSpec spec = rq.spec();
-    if (!spec.operator().equals(BlacklistOperator.NAME)) {
-      throw new InvalidInputException("Cannot serve lookups with spec '" + spec.name() + "': its operator is '"
-          + spec.operator() + "', not '" + BlacklistOperator.NAME + "'.");
-    }
-    BlacklistSpec b = spec.settings(BlacklistSpec.class);
-    if (!rq.party().equals(b.holder())) {
-      throw new InvalidInputException("Cannot serve lookups of list '" + b.list() + "' as " + rq.party() + ": the "
-          + "spec's holder is " + b.holder() + ". The querier opens sessions with BlacklistClient (veil blacklist "
-          + "check).");
-    }
-    checkKey(rq, "serve lookups of list '" + b.list() + "'");
-    rq.policy().check(spec, rq.party());
-    rq.gates().forEach(g -> g.check(spec, rq.party()));
+    BlacklistSpec b = checked(rq, true, "serve lookups", "The querier opens sessions with BlacklistClient (veil "
+        + "blacklist check).");
     if (idleMs < 1_000) {
       throw new InvalidInputException("Cannot serve lookups: the session idle time must be at least 1000 ms (got "
           + idleMs + ").");
@@ -150,15 +139,33 @@ public final class BlacklistService implements AutoCloseable {
     return s;
   }
 
-  /** The key file must hold the key the spec pins for the request's party. */
-  static void checkKey(JobRequest rq, String what) {
-    PartySpec p = rq.spec().party(rq.party());
+  /**
+   * The checks both sides make before anything is sent, as a job's driver makes them: the spec's
+   * operator, the request's party in its role ({@code holder} or the querier), its key against the
+   * key the spec pins, its policy and its gates. Returns the spec's settings.
+   */
+  static BlacklistSpec checked(JobRequest rq, boolean holder, String what, String otherSide) {
+    JobSpec spec = rq.spec();
+    if (!spec.operator().equals(BlacklistOperator.NAME)) {
+      throw new InvalidInputException("Cannot " + what + " with spec '" + spec.name() + "': its operator is '"
+          + spec.operator() + "', not '" + BlacklistOperator.NAME + "'.");
+    }
+    BlacklistSpec b = spec.settings(BlacklistSpec.class);
+    String role = holder ? b.holder() : b.querier();
+    if (!rq.party().equals(role)) {
+      throw new InvalidInputException("Cannot " + what + " of list '" + b.list() + "' as " + rq.party() + ": the "
+          + "spec's " + (holder ? "holder" : "querier") + " is " + role + ". " + otherSide);
+    }
+    PartySpec p = spec.party(rq.party());
     IdentityPublicKey key = rq.key().resolve().identity().publicKey();
     if (!key.equals(p.publicKey())) {
-      throw new InvalidInputException("Cannot " + what + " as " + p.id() + ": key file " + rq.key().path()
-          + " holds key " + key + " but the spec pins " + p.publicKey() + " for " + p.id() + ". Use " + p.id()
-          + "'s key file or fix the spec.");
+      throw new InvalidInputException("Cannot " + what + " of list '" + b.list() + "' as " + p.id() + ": key file "
+          + rq.key().path() + " holds key " + key + " but the spec pins " + p.publicKey() + " for " + p.id()
+          + ". Use " + p.id() + "'s key file or fix the spec.");
     }
+    rq.policy().check(spec, rq.party());
+    rq.gates().forEach(g -> g.check(spec, rq.party()));
+    return b;
   }
 
   /** Sessions accepted since the service started. */
