@@ -31,7 +31,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * (the {@code run} word may be left out: arguments that start with an option mean {@code run}).
  *
  * <p>Commands: {@code run}, {@code keygen}, {@code spec-hash}, {@code verify}, {@code anchor}, {@code report},
- * {@code chain deploy}, {@code asset register|authorise|revoke|show|usage|quota}, {@code blacklist encode},
+ * {@code chain deploy}, {@code asset register|authorise|revoke|show|usage|quota}, {@code blacklist encode|serve|check},
  * {@code broker}, {@code demo [report]}, {@code bench}, {@code agg-bench}, {@code vfl-bench}, {@code blacklist-bench},
  * {@code isum-bench}, {@code mlc-bench}, {@code crypto-bench}, {@code config} and
  * {@code help}; {@code veil --help} and {@code veil <command> --help} describe every option. The

@@ -86,6 +86,8 @@ public final class BlacklistService implements AutoCloseable {
   private final AtomicLong answered = new AtomicLong();
   private final Thread hellos;
   private volatile boolean closed;
+  /** Why the service stopped on its own (the channel failed), or null. */
+  private volatile RuntimeException failure;
   private volatile BlacklistStore.Manifest manifest;
   private volatile long manifestReadAt;
 
@@ -178,9 +180,16 @@ public final class BlacklistService implements AutoCloseable {
     return answered.get();
   }
 
-  /** Waits until the service is closed (from another thread or a shutdown hook). */
+  /**
+   * Waits until the service is closed (from another thread or a shutdown hook).
+   *
+   * @throws io.veil.VeilException if it stopped on its own because the channel failed
+   */
   public void awaitClose() throws InterruptedException {
     hellos.join();
+    if (failure != null && !closed) {
+      throw failure;
+    }
   }
 
   /** Stops accepting sessions, closes the open ones (recording their receipts) and returns. */
@@ -232,7 +241,7 @@ public final class BlacklistService implements AutoCloseable {
     } catch (RuntimeException e) {
       if (!closed) {
         LOG.error("Veil blacklist service: stopped following sessions: {}", e.getMessage(), e);
-        progress.accept("stopped: " + e.getMessage());
+        failure = e;
       }
     }
   }

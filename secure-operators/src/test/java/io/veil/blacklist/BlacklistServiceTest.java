@@ -46,9 +46,17 @@ class BlacklistServiceTest {
   private static SparkSession spark;
   @TempDir static Path dir;
 
+  /** One list (200 ids), encoded and copied by one batch job, for the tests that do not change it. */
+  private static JobHarness shared;
+  private static Map<String, Object> sharedSection;
+  private static final Map<String, String> SHARED_ENTRIES = entries(200);
+
   @BeforeAll
   static void start() {
     spark = SparkTestSession.create("BlacklistServiceTest");
+    shared = new JobHarness(dir.resolve("shared"), List.of("bureau", "lender"));
+    sharedSection = section("shared");
+    batch(shared, sharedSection, SHARED_ENTRIES);
   }
 
   @AfterAll
@@ -122,11 +130,10 @@ class BlacklistServiceTest {
 
   @Test
   void answersOneApplicantAtATimeAndBatchesLikeTheOracleAndBothPartiesRecordTheSession() {
-    JobHarness h = new JobHarness(dir.resolve("oracle"), List.of("bureau", "lender"));
-    Map<String, Object> section = section("oracle");
-    Map<String, String> entries = entries(200);
-    batch(h, section, entries);
-    JobSpec spec = spec(h, section);
+    JobHarness h = shared;
+    Map<String, String> entries = SHARED_ENTRIES;
+    JobSpec spec = spec(h, sharedSection);
+    int receipts = h.receipts("bureau").size();
     try (BlacklistService service = serve(h, spec, entries)) {
       long queried = 0;
       try (BlacklistClient c = client(h, spec)) {
@@ -141,11 +148,10 @@ class BlacklistServiceTest {
         queried += 4; // id-1, id-2, ghost, id-7: duplicates (after normalisation) and NULL are not sent
         assertThat(c.lookup(List.of())).isEmpty();
       }
-      waitFor(() -> h.receipts("bureau").stream().anyMatch(r -> r.result().containsKey("session")));
-      JobRecord holder = h.receipts("bureau").stream().filter(r -> r.result().containsKey("session")).findFirst()
-          .orElseThrow();
-      JobRecord querier = h.receipts("lender").stream().filter(r -> r.result().containsKey("session")).findFirst()
-          .orElseThrow();
+      waitFor(() -> h.receipts("bureau").size() == receipts + 1);
+      JobRecord holder = h.receipts("bureau").get(receipts);
+      JobRecord querier = h.receipts("lender").get(h.receipts("lender").size() - 1);
+      assertThat(holder.result()).containsKey("session");
       assertThat(holder.result()).containsEntry("queriesAnswered", Long.toString(queried))
           .containsEntry("requests", "6");
       assertThat(querier.result()).containsEntry("queries", Long.toString(queried)).containsEntry("requests", "6");
@@ -193,11 +199,10 @@ class BlacklistServiceTest {
 
   @Test
   void aReplayedHelloOrRequestGainsNothingAndAHostileRequestEndsOnlyItsSession() {
-    JobHarness h = new JobHarness(dir.resolve("replay"), List.of("bureau", "lender"));
-    Map<String, Object> section = section("replay");
-    Map<String, String> entries = entries(20);
-    batch(h, section, entries);
-    JobSpec spec = spec(h, section);
+    JobHarness h = shared;
+    Map<String, String> entries = SHARED_ENTRIES;
+    JobSpec spec = spec(h, sharedSection);
+    int receipts = h.receipts("bureau").size();
     String hellos = ServiceWire.helloStream(spec, "bureau");
     try (BlacklistService service = serve(h, spec, entries)) {
       String session;
@@ -207,7 +212,7 @@ class BlacklistServiceTest {
         // The request written again inside the live session: refused as out of sequence, nothing answered.
         String requests = ServiceWire.requestStream("lender", session);
         h.channel.inject(requests, 0, h.channel.records(requests).get(0));
-        waitFor(() -> h.receipts("bureau").size() == 2); // the holder ended and recorded the session
+        waitFor(() -> h.receipts("bureau").size() == receipts + 1); // the holder ended and recorded the session
       }
       // The hello written again: no new session.
       h.channel.inject(hellos, 0, h.channel.records(hellos).get(0));
@@ -215,7 +220,7 @@ class BlacklistServiceTest {
       assertThat(service.sessionsOpened()).isEqualTo(1);
       assertThat(service.idsAnswered()).isEqualTo(1);
       assertThat(h.channel.records(ServiceWire.answerStream("bureau", session))).hasSize(2); // accept + 1 answer
-      assertThat(h.receipts("bureau").get(1).result()).containsEntry("queriesAnswered", "1");
+      assertThat(h.receipts("bureau").get(receipts).result()).containsEntry("queriesAnswered", "1");
 
       // A request whose points are not on the curve: that session ends, the service goes on.
       try (BlacklistClient c = client(h, spec)) {
@@ -236,9 +241,8 @@ class BlacklistServiceTest {
 
   @Test
   void refusesWrongRolesAMissingListOrCopyAndAnAbsentService() {
-    JobHarness h = new JobHarness(dir.resolve("refuse"), List.of("bureau", "lender"));
-    Map<String, Object> section = section("refuse");
-    JobSpec spec = spec(h, section, "peerTimeoutMs: 1500");
+    JobHarness h = shared;
+    JobSpec spec = spec(h, section("refuse"), "peerTimeoutMs: 1500"); // no list encoded, no copy
     assertThatThrownBy(() -> BlacklistService.start(h.request(spec, "lender", query(List.of())).build(), CONF, 60_000))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("the spec's holder is bureau");
     assertThatThrownBy(() -> serve(h, spec, Map.of()))
@@ -247,8 +251,8 @@ class BlacklistServiceTest {
     assertThatThrownBy(() -> client(h, spec))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("holds no copy of it")
         .hasMessageContaining("Run the batch lookup once");
-    batch(h, section, entries(10));
-    assertThatThrownBy(() -> client(h, spec))
+    JobSpec copied = spec(h, sharedSection, "peerTimeoutMs: 1500"); // a copy, but no service
+    assertThatThrownBy(() -> client(h, copied))
         .isInstanceOf(PeerTimeoutException.class).hasMessageContaining("did not answer within 1500 ms")
         .hasMessageContaining("veil blacklist serve");
     assertThatThrownBy(() -> BlacklistClient.open(h.request(spec, "bureau", null).input(query(List.of())).build(),

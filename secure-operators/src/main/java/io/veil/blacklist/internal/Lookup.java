@@ -3,7 +3,6 @@ package io.veil.blacklist.internal;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import io.veil.ProtocolException;
@@ -35,7 +34,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -51,7 +49,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -258,11 +255,8 @@ public final class Lookup {
     String holder = spec.holder();
     int partitions = spec.partitions();
     Dataset<Row> input = c.input().orElseThrow();
-    Column[] keyCols = c.party().input().keyColumns().stream().map(k -> col(k).cast("string"))
-        .toArray(Column[]::new);
-    Dataset<Row> withKey = input.withColumn(KEY_COLUMN, org.apache.spark.sql.functions.udf(
-            (UDF1<Row, byte[]>) spec.normalization()::encode, DataTypes.BinaryType).apply(struct(keyCols)))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> withKey = io.veil.psi.PsiInputs.withKey(input, c.party().input().keyColumns(), spec.normalization(),
+        KEY_COLUMN).persist(StorageLevel.MEMORY_AND_DISK());
     Row counts = withKey.agg(count(lit(1)), count(when(col(KEY_COLUMN).isNull(), 1))).first();
     long inputRows = counts.getLong(0);
     long nullKeys = counts.getLong(1);

@@ -3,7 +3,6 @@ package io.veil.psi.internal;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -24,12 +23,10 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -88,11 +85,8 @@ public final class PsiProtocol {
 
   /** Encodes every row's key (one pass, cached) and counts rows and NULL keys. */
   static Keyed keyed(Dataset<Row> input, PsiOptions o) {
-    UserDefinedFunction encode =
-        org.apache.spark.sql.functions.udf(new PsiTasks.EncodeKey(o.normalization()), DataTypes.BinaryType);
-    Column[] keyCols = o.keyColumns().stream().map(k -> col(k).cast("string")).toArray(Column[]::new);
-    Dataset<Row> withKey =
-        input.withColumn(KEY_COLUMN, encode.apply(struct(keyCols))).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> withKey = io.veil.psi.PsiInputs.withKey(input, o.keyColumns(), o.normalization(), KEY_COLUMN)
+        .persist(StorageLevel.MEMORY_AND_DISK());
     Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
     return new Keyed(withKey, counts.getLong(0), counts.isNullAt(1) ? 0 : counts.getLong(1));
   }

@@ -5,15 +5,12 @@ import io.veil.channel.BatchCodec;
 import io.veil.channel.BatchCodec.Batch;
 import io.veil.channel.PeerStream;
 import io.veil.channel.SentBatch;
-import io.veil.channel.Channel;
 import io.veil.channel.RoundDigest;
 import io.veil.channel.StreamWriter;
 import io.veil.crypto.IdentityKeys;
 import io.veil.crypto.InvalidPointException;
 import io.veil.crypto.PsiCipher;
 import io.veil.crypto.Sha256;
-import io.veil.psi.KeyNormalization;
-import io.veil.spark.KeyRef;
 import io.veil.spark.RunKey;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,7 +20,6 @@ import java.util.List;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF1;
 import scala.Tuple2;
 
 /** The executor-side pieces of PSI: serializable functions holding no key material. */
@@ -33,21 +29,6 @@ final class PsiTasks {
   private static final byte[] CMP_DOMAIN = "veil-psi-cmp/v1".getBytes(StandardCharsets.UTF_8);
 
   private PsiTasks() {}
-
-  /** Encodes a row's key columns (already cast to string) with {@link KeyNormalization#encode}. */
-  static final class EncodeKey implements UDF1<Row, byte[]> {
-    private static final long serialVersionUID = 1L;
-    private final KeyNormalization normalization;
-
-    EncodeKey(KeyNormalization normalization) {
-      this.normalization = normalization;
-    }
-
-    @Override
-    public byte[] call(Row row) {
-      return normalization.encode(row);
-    }
-  }
 
   /** Hashes each own key to the curve and blinds it: (blinded point, key). */
   static final class BlindOwn implements PairFlatMapFunction<Iterator<Row>, byte[], byte[]> {

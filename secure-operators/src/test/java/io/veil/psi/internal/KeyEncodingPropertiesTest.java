@@ -15,10 +15,8 @@ import org.apache.spark.sql.RowFactory;
 
 /** The element that gets hashed identifies the (normalised) key tuple exactly. */
 class KeyEncodingPropertiesTest {
-  private static final PsiTasks.EncodeKey EXACT =
-      new PsiTasks.EncodeKey(new KeyNormalization(false, KeyNormalization.CaseMode.NONE));
-  private static final PsiTasks.EncodeKey LOWER =
-      new PsiTasks.EncodeKey(new KeyNormalization(true, KeyNormalization.CaseMode.LOWER));
+  private static final KeyNormalization EXACT = new KeyNormalization(false, KeyNormalization.CaseMode.NONE);
+  private static final KeyNormalization LOWER = new KeyNormalization(true, KeyNormalization.CaseMode.LOWER);
 
   private static Row row(List<String> parts) {
     return RowFactory.create(parts.toArray());
@@ -27,8 +25,8 @@ class KeyEncodingPropertiesTest {
   @Property(tries = 300)
   void encodingIsInjectiveOnKeyTuples(@ForAll @Size(min = 1, max = 3) List<String> a,
       @ForAll @Size(min = 1, max = 3) List<String> b) {
-    byte[] ea = EXACT.call(row(a));
-    byte[] eb = EXACT.call(row(b));
+    byte[] ea = EXACT.encode(row(a));
+    byte[] eb = EXACT.encode(row(b));
     assertThat(Arrays.equals(ea, eb)).isEqualTo(a.equals(b));
   }
 
@@ -37,13 +35,13 @@ class KeyEncodingPropertiesTest {
       @ForAll @Size(min = 1, max = 3) List<@AlphaChars @NumericChars String> a) {
     List<String> variant = a.stream().map(s -> " \t" + s.toUpperCase(java.util.Locale.ROOT) + "  ").toList();
     List<String> folded = a.stream().map(s -> s.strip().toLowerCase(java.util.Locale.ROOT)).toList();
-    assertThat(LOWER.call(row(variant))).isEqualTo(LOWER.call(row(folded)));
+    assertThat(LOWER.encode(row(variant))).isEqualTo(LOWER.encode(row(folded)));
   }
 
   @Property(tries = 100)
   void anyNullComponentMeansNoKey(@ForAll @Size(min = 1, max = 3) List<String> a) {
     Object[] parts = a.toArray();
     parts[parts.length - 1] = null;
-    assertThat(EXACT.call(RowFactory.create(parts))).isNull();
+    assertThat(EXACT.encode(RowFactory.create(parts))).isNull();
   }
 }
