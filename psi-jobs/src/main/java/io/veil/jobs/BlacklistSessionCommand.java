@@ -34,6 +34,7 @@ final class BlacklistSessionCommand implements Callable<Integer> {
   private static final String ID = "--id";
   private static final String IDS_FILE = "--ids-file";
   private static final String IDLE = "--idle-s";
+  private static final String MAX_SESSIONS = "--max-sessions";
 
   private final VeilCli.Streams io;
   private final List<ConfigKey<?>> settings;
@@ -60,6 +61,9 @@ final class BlacklistSessionCommand implements Callable<Integer> {
           "");
       spec.addOption(OptionSpec.builder(IDLE).paramLabel("S").type(Long.class).defaultValue("900")
           .description("A session idle this many seconds is closed and its receipt recorded (default 900).").build());
+      spec.addOption(OptionSpec.builder(MAX_SESSIONS).paramLabel("N").type(Integer.class).defaultValue("64")
+          .description("Most sessions open at once; a querier opening more is refused as busy (default 64).")
+          .build());
     } else {
       spec.usageMessage().description(
           "Check a few ids now, without a Spark job (the querier).",
@@ -103,7 +107,8 @@ final class BlacklistSessionCommand implements Callable<Integer> {
     Configuration hadoop = new Configuration();
     if (serve) {
       long idleS = spec.findOption(IDLE).getValue();
-      BlacklistService service = BlacklistService.start(rq, hadoop, idleS * 1000);
+      int maxSessions = spec.findOption(MAX_SESSIONS).getValue();
+      BlacklistService service = BlacklistService.start(rq, hadoop, idleS * 1000, maxSessions);
       Runtime.getRuntime().addShutdownHook(new Thread(service::close, "veil-blacklist-service-stop"));
       service.awaitClose();
       return VeilCli.EXIT_OK;

@@ -183,6 +183,7 @@ public final class BlacklistClient implements AutoCloseable {
               case "approval" -> "it does not accept this party's approval of the spec; are both on the same spec?";
               case "no-list" -> "its list is not encoded for this spec";
               case "policy" -> "its policy or its data asset's quota refuses it";
+              case "busy" -> "it has as many sessions open as it allows; close idle ones, or retry later";
               default -> accept.refusal();
             } + "). Nothing was sent but the session's opening.");
       }

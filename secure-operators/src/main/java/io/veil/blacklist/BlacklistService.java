@@ -78,6 +78,7 @@ public final class BlacklistService implements AutoCloseable {
   private final Configuration conf;
   private final Consumer<String> progress;
   private final long idleMs;
+  private final int maxSessions;
   private final PsiCipher cipher;
   private final long startedMillis = System.currentTimeMillis();
   private final Set<String> seen = new HashSet<>();
@@ -91,7 +92,7 @@ public final class BlacklistService implements AutoCloseable {
   private volatile BlacklistStore.Manifest manifest;
   private volatile long manifestReadAt;
 
-  private BlacklistService(JobRequest rq, Configuration conf, long idleMs) {
+  private BlacklistService(JobRequest rq, Configuration conf, long idleMs, int maxSessions) {
     this.spec = rq.spec();
     this.b = spec.settings(BlacklistSpec.class);
     this.me = spec.party(rq.party());
@@ -104,6 +105,7 @@ public final class BlacklistService implements AutoCloseable {
     this.conf = conf;
     this.progress = rq.progress();
     this.idleMs = idleMs;
+    this.maxSessions = maxSessions;
     this.cipher = PsiCipher.create(StoreTasks.listKey(rq.key(), b.list(), b.keyVersion()));
     this.hellos = new Thread(this::followHellos, "veil-blacklist-service-" + b.list());
     hellos.setDaemon(true);
@@ -116,10 +118,11 @@ public final class BlacklistService implements AutoCloseable {
    * @param rq the holder's request (spec, party, key, policy, channel, receipts, gates, progress)
    * @param conf where the store is read (the holder's Hadoop configuration)
    * @param idleMs a session idle this long is closed (and its receipt recorded)
+   * @param maxSessions most sessions open at once; a hello beyond them is refused as busy
    * @throws InvalidInputException if this party is not the spec's holder, its key is not the one the
    *     spec pins, or its list is not encoded ({@code veil blacklist encode})
    */
-  public static BlacklistService start(JobRequest rq, Configuration conf, long idleMs) {
+  public static BlacklistService start(JobRequest rq, Configuration conf, long idleMs, int maxSessions) {
     JobSpec spec = rq.spec();
     BlacklistSpec b = checked(rq, true, "serve lookups", "The querier opens sessions with BlacklistClient (veil "
         + "blacklist check).");
@@ -127,7 +130,11 @@ public final class BlacklistService implements AutoCloseable {
       throw new InvalidInputException("Cannot serve lookups: the session idle time must be at least 1000 ms (got "
           + idleMs + ").");
     }
-    BlacklistService s = new BlacklistService(rq, conf, idleMs);
+    if (maxSessions < 1) {
+      throw new InvalidInputException("Cannot serve lookups: at least one session must be allowed at once (got "
+          + maxSessions + ").");
+    }
+    BlacklistService s = new BlacklistService(rq, conf, idleMs, maxSessions);
     BlacklistStore.Manifest m = s.manifest(true);
     if (!Lookup.storeMatches(m, b)) {
       throw new InvalidInputException("Cannot serve lookups of list '" + b.list() + "': its store " + b.store()
@@ -262,6 +269,8 @@ public final class BlacklistService implements AutoCloseable {
       accept = ServiceWire.Accept.refused("approval");
     } else if (!Lookup.storeMatches(m, b)) {
       accept = ServiceWire.Accept.refused("no-list");
+    } else if (sessions.size() >= maxSessions) {
+      accept = ServiceWire.Accept.refused("busy");
     } else {
       accept = gate();
       if (accept == null) {

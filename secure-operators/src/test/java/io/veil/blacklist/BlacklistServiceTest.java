@@ -98,7 +98,7 @@ class BlacklistServiceTest {
   }
 
   private static BlacklistService serve(JobHarness h, JobSpec spec, Map<String, String> entries) {
-    return BlacklistService.start(h.request(spec, "bureau", list(entries)).build(), CONF, 60_000);
+    return BlacklistService.start(h.request(spec, "bureau", list(entries)).build(), CONF, 60_000, 2);
   }
 
   private static BlacklistClient client(JobHarness h, JobSpec spec) {
@@ -240,10 +240,30 @@ class BlacklistServiceTest {
   }
 
   @Test
+  void aServiceRefusesSessionsBeyondItsLimitUntilOneCloses() {
+    JobSpec spec = spec(shared, sharedSection);
+    int receipts = shared.receipts("bureau").size();
+    try (BlacklistService service = serve(shared, spec, SHARED_ENTRIES);
+        BlacklistClient first = client(shared, spec);
+        BlacklistClient second = client(shared, spec)) {
+      assertThatThrownBy(() -> client(shared, spec)).isInstanceOf(io.veil.PolicyRefusedException.class)
+          .hasMessageContaining("bureau refused the session (it has as many sessions open as it allows");
+      first.close();
+      waitFor(() -> shared.receipts("bureau").size() == receipts + 1);
+      try (BlacklistClient third = client(shared, spec)) {
+        assertThat(rows(third.lookup(List.of("id-4")))).containsExactly(oracle(SHARED_ENTRIES, "id-4"));
+      }
+      assertThat(rows(second.lookup(List.of("id-5")))).containsExactly(oracle(SHARED_ENTRIES, "id-5"));
+      assertThat(service.sessionsOpened()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void refusesWrongRolesAMissingListOrCopyAndAnAbsentService() {
     JobHarness h = shared;
     JobSpec spec = spec(h, section("refuse"), "peerTimeoutMs: 1500"); // no list encoded, no copy
-    assertThatThrownBy(() -> BlacklistService.start(h.request(spec, "lender", query(List.of())).build(), CONF, 60_000))
+    assertThatThrownBy(() -> BlacklistService.start(h.request(spec, "lender", query(List.of())).build(), CONF, 60_000,
+        2))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("the spec's holder is bureau");
     assertThatThrownBy(() -> serve(h, spec, Map.of()))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("holds no encoded list")
