@@ -177,6 +177,9 @@ public final class BlacklistClient implements AutoCloseable {
       BatchCodec.Batch a = BatchCodec.decode(record, jobId, answers, b.holder(), spec.party(b.holder()).publicKey(),
           0, 1, ServiceWire.STEP_HELLO);
       ServiceWire.Accept accept = ServiceWire.Accept.parse(b.holder(), a.payload());
+      if (ServiceWire.Accept.STALE_COPY.equals(accept.refusal())) {
+        throw staleCopy(b, copy.version(), accept.list().version());
+      }
       if (!accept.ok()) {
         throw new PolicyRefusedException("Cannot look ids up in list '" + b.list() + "': " + b.holder() + " refused "
             + "the session (" + switch (accept.refusal()) {
@@ -191,13 +194,13 @@ public final class BlacklistClient implements AutoCloseable {
         throw new ProtocolException(b.holder(), ServiceWire.STEP_HELLO, "Cannot open a lookup session with "
             + b.holder() + ": its approval does not verify against its key in the spec.");
       }
-      out = channel.openWriter(requests, 0);
-      BlacklistClient c = new BlacklistClient(rq, copy, session, out, in, accept, approval);
       if (accept.list().version() != copy.version() || !accept.list().digest().equals(copy.digest())) {
-        c.close();
-        throw staleCopy(b, copy.version(), accept.list().version());
+        throw new ProtocolException(b.holder(), ServiceWire.STEP_HELLO, "Cannot open a lookup session with "
+            + b.holder() + ": it accepted a copy at version " + copy.version() + " for its list at version "
+            + accept.list().version() + ".");
       }
-      return c;
+      out = channel.openWriter(requests, 0);
+      return new BlacklistClient(rq, copy, session, out, in, accept, approval);
     } catch (RuntimeException e) {
       if (in != null) {
         in.close();

@@ -269,6 +269,8 @@ public final class BlacklistService implements AutoCloseable {
       accept = ServiceWire.Accept.refused("approval");
     } else if (!Lookup.storeMatches(m, b)) {
       accept = ServiceWire.Accept.refused("no-list");
+    } else if (h.copyVersion() != m.current().version() || !h.copyDigest().equals(m.current().digest())) {
+      accept = ServiceWire.Accept.staleCopy(m.current()); // answers would miss ids listed since
     } else if (sessions.size() >= maxSessions) {
       accept = ServiceWire.Accept.refused("busy");
     } else {

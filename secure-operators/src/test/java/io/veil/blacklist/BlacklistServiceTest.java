@@ -123,7 +123,7 @@ class BlacklistServiceTest {
   private static Map<String, String> entries(int n) {
     Map<String, String> entries = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      entries.put("id-" + i, i % 3 == 0 ? null : "R" + (i % 5));
+      entries.put("applicant-" + i, i % 3 == 0 ? null : "REASON-" + (i % 5));
     }
     return entries;
   }
@@ -139,11 +139,11 @@ class BlacklistServiceTest {
       try (BlacklistClient c = client(h, spec)) {
         assertThat(c.listVersion()).isEqualTo(1);
         assertThat(c.listRecords()).isEqualTo(200);
-        for (String id : List.of("id-4", "nobody", " id-3 ", "id-199", "id-200")) {
+        for (String id : List.of("applicant-4", "nobody", " applicant-3 ", "applicant-199", "applicant-200")) {
           assertThat(rows(c.lookup(List.of(id)))).containsExactly(oracle(entries, id));
           queried++;
         }
-        List<String> batch = Arrays.asList("id-1", "id-1", null, "  id-2", "ghost", "id-7", "id-2");
+        List<String> batch = Arrays.asList("applicant-1", "applicant-1", null, "  applicant-2", "ghost", "applicant-7", "applicant-2");
         assertThat(rows(c.lookup(batch))).isEqualTo(batch.stream().map(i -> oracle(entries, i)).toList());
         queried += 4; // id-1, id-2, ghost, id-7: duplicates (after normalisation) and NULL are not sent
         assertThat(c.lookup(List.of())).isEmpty();
@@ -163,7 +163,7 @@ class BlacklistServiceTest {
     // Nothing crossed in clear: no id, normalised id or reason in any record.
     for (byte[] r : h.channel.allRecords()) {
       String text = new String(r, StandardCharsets.ISO_8859_1);
-      for (String needle : List.of("id-4", "id-1", "nobody", "ghost", "R1", "R2")) {
+      for (String needle : List.of("applicant-", "nobody", "ghost", "REASON-")) {
         assertThat(text).doesNotContain(needle);
       }
     }
@@ -188,8 +188,12 @@ class BlacklistServiceTest {
             .hasMessageContaining("is at version 1 but bureau's list is at version 2")
             .hasMessageContaining("Update the copy with the batch lookup");
       }
+      waitFor(() -> h.receipts("bureau").size() == 2); // the batch job and the session
       assertThatThrownBy(() -> client(h, spec)).isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("is at version 1 but bureau's list is at version 2");
+      sleep(500);
+      assertThat(service.sessionsOpened()).isEqualTo(1); // refused at the hello: no session, no receipt
+      assertThat(h.receipts("bureau")).hasSize(2);
       batch(h, section, entries);
       try (BlacklistClient c = client(h, spec)) {
         assertThat(rows(c.lookup(List.of("new-id")))).containsExactly("new-id|true|NEW");
@@ -208,7 +212,7 @@ class BlacklistServiceTest {
       String session;
       try (BlacklistClient c = client(h, spec)) {
         session = c.session();
-        c.lookup(List.of("id-1"));
+        c.lookup(List.of("applicant-1"));
         // The request written again inside the live session: refused as out of sequence, nothing answered.
         String requests = ServiceWire.requestStream("lender", session);
         h.channel.inject(requests, 0, h.channel.records(requests).get(0));
@@ -230,10 +234,10 @@ class BlacklistServiceTest {
         h.channel.inject(ServiceWire.requestStream("lender", s), 0, io.veil.channel.BatchCodec.encode(
             ServiceWire.sessionJobId(spec, s), ServiceWire.requestStream("lender", s), "lender", 0, 1, 32, garbage, 1,
             h.secret("lender").identity()));
-        assertThatThrownBy(() -> c.lookup(List.of("id-2"))).isInstanceOf(io.veil.ProtocolException.class);
+        assertThatThrownBy(() -> c.lookup(List.of("applicant-2"))).isInstanceOf(io.veil.ProtocolException.class);
       }
       try (BlacklistClient c = client(h, spec)) {
-        assertThat(rows(c.lookup(List.of("id-2")))).containsExactly(oracle(entries, "id-2"));
+        assertThat(rows(c.lookup(List.of("applicant-2")))).containsExactly(oracle(entries, "applicant-2"));
       }
       assertThat(service.sessionsOpened()).isEqualTo(3);
     }
@@ -251,9 +255,9 @@ class BlacklistServiceTest {
       first.close();
       waitFor(() -> shared.receipts("bureau").size() == receipts + 1);
       try (BlacklistClient third = client(shared, spec)) {
-        assertThat(rows(third.lookup(List.of("id-4")))).containsExactly(oracle(SHARED_ENTRIES, "id-4"));
+        assertThat(rows(third.lookup(List.of("applicant-4")))).containsExactly(oracle(SHARED_ENTRIES, "applicant-4"));
       }
-      assertThat(rows(second.lookup(List.of("id-5")))).containsExactly(oracle(SHARED_ENTRIES, "id-5"));
+      assertThat(rows(second.lookup(List.of("applicant-5")))).containsExactly(oracle(SHARED_ENTRIES, "applicant-5"));
       assertThat(service.sessionsOpened()).isEqualTo(3);
     }
   }

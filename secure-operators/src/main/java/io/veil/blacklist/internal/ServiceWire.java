@@ -83,15 +83,25 @@ public final class ServiceWire {
     }
   }
 
-  /** The holder's answer to a hello: accepted with the list's state, or refused with a kind. */
+  /**
+   * The holder's answer to a hello: accepted with the list's state, or refused with a kind ({@value
+   * #STALE_COPY} with the list's state: the querier's copy is behind it).
+   */
   public record Accept(boolean ok, String refusal, BlacklistStore.Version list, int maxIds, String approval) {
+    public static final String STALE_COPY = "stale-copy";
+
     public static Accept refused(String kind) {
       return new Accept(false, kind, null, 0, null);
     }
 
+    public static Accept staleCopy(BlacklistStore.Version list) {
+      return new Accept(false, STALE_COPY, list, 0, null);
+    }
+
     public byte[] encode() {
-      return (ok ? "ok " + list.version() + " " + list.records() + " " + list.digest() + " " + maxIds + " " + approval
-          : "refused " + refusal).getBytes(StandardCharsets.UTF_8);
+      String state = list == null ? "" : " " + list.version() + " " + list.records() + " " + list.digest();
+      return (ok ? "ok" + state + " " + maxIds + " " + approval : "refused " + refusal + state)
+          .getBytes(StandardCharsets.UTF_8);
     }
 
     public static Accept parse(String peer, byte[] payload) {
@@ -103,6 +113,9 @@ public final class ServiceWire {
         }
         if (f.length == 2 && f[0].equals("refused") && f[1].matches("[a-z-]{1,32}")) {
           return refused(f[1]);
+        }
+        if (f.length == 5 && f[0].equals("refused") && f[1].equals(STALE_COPY) && f[4].matches("[0-9a-f]{64}")) {
+          return staleCopy(new BlacklistStore.Version(Long.parseLong(f[2]), Long.parseLong(f[3]), f[4]));
         }
       } catch (NumberFormatException e) {
         // refused below
