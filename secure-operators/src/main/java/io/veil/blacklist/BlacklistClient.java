@@ -11,7 +11,6 @@ import io.veil.blacklist.internal.ServiceWire;
 import io.veil.channel.BatchCodec;
 import io.veil.channel.Channel;
 import io.veil.channel.RoundDigest;
-import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
 import io.veil.channel.StreamFollower;
 import io.veil.channel.StreamWriter;
@@ -20,7 +19,6 @@ import io.veil.crypto.InvalidPointException;
 import io.veil.crypto.Oprf;
 import io.veil.crypto.PartySecret;
 import io.veil.crypto.PsiCipher;
-import io.veil.job.JobRecord;
 import io.veil.job.JobRequest;
 import io.veil.job.ReceiptSink;
 import io.veil.spec.Approval;
@@ -399,22 +397,8 @@ public final class BlacklistClient implements AutoCloseable {
     figures.put("listed", Long.toString(listed));
     figures.put("listRecords", Long.toString(accepted.list().records()));
     figures.put("listVersion", Long.toString(accepted.list().version()));
-    RoundStats q = RoundStats.fromBatches(1, asked);
-    RoundStats a = RoundStats.fromBatches(1, answered);
-    List<JobRecord.ApprovalRecord> approvals = new ArrayList<>();
-    for (PartySpec p : spec.parties()) {
-      approvals.add(new JobRecord.ApprovalRecord(p.id(), p.publicKey(), p.id().equals(me.id()) ? approval
-          : accepted.approval()));
-    }
-    JobRecord record = new JobRecord(jobId, spec.name(), spec.period().orElse(null),
-        spec.settings().label(spec.operator()), me.id(), me.publicKey(), spec.contractHash(), approvals, null, null,
-        null, figures, List.of(
-            new JobRecord.RoundRecord(1, me.id(), holder, q.totalBatches(), q.totalElements(),
-                HexFormat.of().formatHex(q.roundDigest())),
-            new JobRecord.RoundRecord(2, holder, me.id(), a.totalBatches(), a.totalElements(),
-                HexFormat.of().formatHex(a.roundDigest()))),
-        List.of(), started, Instant.now(), null);
-    receipts.record(record, secret.identity());
+    receipts.record(ServiceWire.sessionRecord(spec, jobId, me, Map.of(me.id(), approval, holder, accepted.approval()),
+        me.id(), holder, asked, answered, figures, null, started), secret.identity());
   }
 
   @Override

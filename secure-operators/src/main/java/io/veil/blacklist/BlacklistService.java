@@ -9,7 +9,6 @@ import io.veil.blacklist.internal.ServiceWire;
 import io.veil.channel.BatchCodec;
 import io.veil.channel.Channel;
 import io.veil.channel.RoundDigest;
-import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
 import io.veil.channel.StreamFollower;
 import io.veil.channel.StreamWriter;
@@ -409,17 +408,9 @@ public final class BlacklistService implements AutoCloseable {
       figures.put("queriesAnswered", Long.toString(ids));
       figures.put("listRecords", Long.toString(m.current().records()));
       figures.put("listVersion", Long.toString(m.current().version()));
-      RoundStats q = RoundStats.fromBatches(1, asked);
-      RoundStats a = RoundStats.fromBatches(1, sent);
-      JobRecord record = new JobRecord(jobId, spec.name(), spec.period().orElse(null),
-          spec.settings().label(spec.operator()), me.id(), me.publicKey(), spec.contractHash(),
-          approvals(h.approval()), commitment(Lookup.listCommitment(m, secret.deriveJobSecret(jobId,
-              "input-commitment-salt", 16))), null, null, figures,
-          List.of(new JobRecord.RoundRecord(1, querier, me.id(), q.totalBatches(), q.totalElements(),
-              java.util.HexFormat.of().formatHex(q.roundDigest())),
-              new JobRecord.RoundRecord(2, me.id(), querier, a.totalBatches(), a.totalElements(),
-                  java.util.HexFormat.of().formatHex(a.roundDigest()))),
-          List.of(), started, Instant.now(), me.input() == null ? null : me.input().asset());
+      JobRecord record = ServiceWire.sessionRecord(spec, jobId, me, Map.of(me.id(), Approval.sign(secret.identity(),
+          spec.contractHash()), querier, h.approval()), querier, me.id(), asked, sent, figures,
+          Lookup.listCommitment(m, secret.deriveJobSecret(jobId, "input-commitment-salt", 16)), started);
       ReceiptSink.Recorded r = receipts.record(record, secret.identity());
       progress.accept("session " + h.session() + " of " + querier + " closed (" + end + "): " + asked.size()
           + " requests, " + ids + " ids answered; receipt " + r.receiptHash().substring(0, 16) + "... in "
@@ -429,19 +420,5 @@ public final class BlacklistService implements AutoCloseable {
       progress.accept("session " + h.session() + " closed (" + end + "), but its receipt was not recorded: "
           + e.getMessage());
     }
-  }
-
-  private List<JobRecord.ApprovalRecord> approvals(String querierApproval) {
-    List<JobRecord.ApprovalRecord> out = new ArrayList<>();
-    for (PartySpec p : spec.parties()) {
-      out.add(new JobRecord.ApprovalRecord(p.id(), p.publicKey(), p.id().equals(me.id())
-          ? Approval.sign(secret.identity(), spec.contractHash()) : querierApproval));
-    }
-    return out;
-  }
-
-  static JobRecord.CommitmentRecord commitment(io.veil.spark.DatasetCommitment.Commitment c) {
-    return new JobRecord.CommitmentRecord(io.veil.spark.DatasetCommitment.ALGORITHM, c.rootHex(), c.rowCount(),
-        c.saltHex());
   }
 }

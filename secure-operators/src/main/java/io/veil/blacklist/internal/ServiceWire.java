@@ -3,11 +3,20 @@ package io.veil.blacklist.internal;
 import io.veil.ProtocolException;
 import io.veil.blacklist.BlacklistStore;
 import io.veil.crypto.PsiCipher;
+import io.veil.channel.RoundStats;
+import io.veil.channel.SentBatch;
 import io.veil.crypto.Sha256;
+import io.veil.job.JobRecord;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.JobSpec;
+import io.veil.spec.PartySpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The records of the low-latency lookup service ({@link io.veil.blacklist.BlacklistService} and
@@ -123,6 +132,36 @@ public final class ServiceWire {
       throw new ProtocolException(peer, STEP_HELLO, "Cannot open a lookup session with " + peer + ": its answer to "
           + "the hello is malformed.");
     }
+  }
+
+  /**
+   * One party's receipt of a session: both approvals in spec order, and its two rounds (the
+   * querier's requests, round 1; the holder's answers, round 2), the same at both parties.
+   *
+   * @param me the recording party (the holder or the querier)
+   * @param approvals each party's approval of the contract, by party id
+   * @param requests the requests' batches, {@code answers} the answers' (partition 0, by sequence)
+   * @param input the holder's list commitment, or null at the querier
+   */
+  public static JobRecord sessionRecord(JobSpec spec, String jobId, PartySpec me, Map<String, String> approvals,
+      String querier, String holder, List<SentBatch> requests, List<SentBatch> answers, Map<String, String> figures,
+      DatasetCommitment.Commitment input, Instant started) {
+    List<JobRecord.ApprovalRecord> approved = new ArrayList<>();
+    for (PartySpec p : spec.parties()) {
+      approved.add(new JobRecord.ApprovalRecord(p.id(), p.publicKey(), approvals.get(p.id())));
+    }
+    RoundStats q = RoundStats.fromBatches(1, requests);
+    RoundStats a = RoundStats.fromBatches(1, answers);
+    List<JobRecord.RoundRecord> rounds = List.of(
+        new JobRecord.RoundRecord(1, querier, holder, q.totalBatches(), q.totalElements(),
+            HexFormat.of().formatHex(q.roundDigest())),
+        new JobRecord.RoundRecord(2, holder, querier, a.totalBatches(), a.totalElements(),
+            HexFormat.of().formatHex(a.roundDigest())));
+    JobRecord.CommitmentRecord in = input == null ? null : new JobRecord.CommitmentRecord(DatasetCommitment.ALGORITHM,
+        input.rootHex(), input.rowCount(), input.saltHex());
+    return new JobRecord(jobId, spec.name(), spec.period().orElse(null), spec.settings().label(spec.operator()),
+        me.id(), me.publicKey(), spec.contractHash(), approved, in, null, null, figures, rounds, List.of(), started,
+        Instant.now(), input == null || me.input() == null ? null : me.input().asset());
   }
 
   /** An answer's header: status and the holder's list version. */
