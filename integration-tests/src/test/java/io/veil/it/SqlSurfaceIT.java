@@ -297,7 +297,11 @@ class SqlSurfaceIT {
     try {
       for (String b : BANKS) {
         Path work = Files.createDirectories(dir.resolve("thrift-" + b));
-        ports.put(b, freePort());
+        int port;
+        do {
+          port = freePort(); // the first server may not have bound its port yet
+        } while (ports.containsValue(port));
+        ports.put(b, port);
         servers.put(b, sparkSubmit(b, work, "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2", List.of(
             "--hiveconf", "hive.server2.thrift.port=" + ports.get(b),
             "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1")));

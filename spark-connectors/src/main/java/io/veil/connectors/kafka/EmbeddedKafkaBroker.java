@@ -125,9 +125,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     RuntimeException last = null;
     for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      int clientPort = requestedPort != 0 ? requestedPort : freePort();
-      int controllerPort = freePort();
-      int internalPort = saslSsl == null ? 0 : freePort();
+      int[] free = freePorts(saslSsl == null ? 2 : 3, requestedPort);
+      int clientPort = requestedPort != 0 ? requestedPort : free[0];
+      int controllerPort = free[1];
+      int internalPort = saslSsl == null ? 0 : free[2];
       try {
         startOnce(clientPort, controllerPort, internalPort);
         port = clientPort;
@@ -301,12 +302,37 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-      return s.getLocalPort();
+  /**
+   * {@code count} free ports, distinct from each other and from {@code taken}: every socket stays
+   * open until all are picked, since the system may hand out a port again once it is closed.
+   */
+  static int[] freePorts(int count, int taken) {
+    ServerSocket[] sockets = new ServerSocket[count];
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        do {
+          if (sockets[i] != null) {
+            sockets[i].close();
+          }
+          sockets[i] = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+        } while (sockets[i].getLocalPort() == taken);
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
     } catch (IOException e) {
       throw new VeilException("Cannot start the embedded Kafka broker: no free port on " + HOST
           + " (" + e.getMessage() + "). Check the loopback interface.", e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (IOException ignored) {
+            // the port is free again either way
+          }
+        }
+      }
     }
   }
 

@@ -128,6 +128,17 @@ class EmbeddedKafkaBrokerTest {
     }
   }
 
+  /** The listeners may not share a port: a CI run once drew the same free port twice. */
+  @Test
+  void theBrokersPortsAreDistinctAndAvoidTheRequestedOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      for (int round = 0; round < 200; round++) {
+        int[] ports = EmbeddedKafkaBroker.freePorts(3, taken.getLocalPort());
+        assertThat(ports).doesNotHaveDuplicates().doesNotContain(taken.getLocalPort(), 0);
+      }
+    }
+  }
+
   /** The secured broker itself runs in KafkaSecurityIT; its settings refuse what would break it. */
   @Test
   void saslSslSettingsRefuseAnUnknownMechanismAndPasswordsTheBrokerCouldNotQuote(@TempDir Path dir) {
