@@ -30,6 +30,8 @@ public final class ClientProperties {
   private static final long KAFKA_DEFAULT_FETCH_MAX_BYTES = 50L * 1024 * 1024;
   /** Upper bound on a follower consumer's {@code fetch.max.wait.ms}. */
   static final long FOLLOWER_MAX_FETCH_WAIT_MS = 100;
+  /** Upper bound on a bulk reader consumer's {@code fetch.max.wait.ms}. */
+  static final long READER_MAX_FETCH_WAIT_MS = 10;
 
   private ClientProperties() {}
 
@@ -63,7 +65,19 @@ public final class ClientProperties {
     return toProperties(p);
   }
 
-  public static Properties consumer(KafkaChannelConfig config) {
+  /**
+   * The consumer of a {@link KafkaStreamReader}: {@link #consumer}'s properties with
+   * {@code fetch.max.wait.ms} at most {@value #READER_MAX_FETCH_WAIT_MS} ms. A reader reads records
+   * already written, so no fetch of it waits for data, whatever {@code fetch.min.bytes} says, except
+   * the one the consumer sends ahead after the last record: the broker holds that one for
+   * {@code fetch.max.wait.ms}, and closing the reader waits for it (Kafka's default of 500 ms cost
+   * every task that reads a stream half a second).
+   */
+  public static Properties readerConsumer(KafkaChannelConfig config) {
+    return withFetchWaitAtMost(consumer(config), READER_MAX_FETCH_WAIT_MS);
+  }
+
+  static Properties consumer(KafkaChannelConfig config) {
     Map<String, String> p = base(config);
     long requestTimeout = requestTimeout(config, p);
     p.putIfAbsent(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(requestTimeout));
@@ -97,10 +111,12 @@ public final class ClientProperties {
   public static Properties followerConsumer(KafkaChannelConfig config) {
     Properties p = consumer(config);
     p.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1");
-    long fetchWait = parseLong(p.getProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
-        FOLLOWER_MAX_FETCH_WAIT_MS);
-    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-        Long.toString(Math.min(fetchWait, FOLLOWER_MAX_FETCH_WAIT_MS)));
+    return withFetchWaitAtMost(p, FOLLOWER_MAX_FETCH_WAIT_MS);
+  }
+
+  private static Properties withFetchWaitAtMost(Properties p, long maxMs) {
+    long fetchWait = parseLong(p.getProperty(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), maxMs);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(Math.min(fetchWait, maxMs)));
     return p;
   }
 

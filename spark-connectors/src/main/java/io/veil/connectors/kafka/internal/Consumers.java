@@ -13,18 +13,22 @@ import org.apache.kafka.common.TopicPartition;
 final class Consumers {
   private Consumers() {}
 
-  static KafkaConsumer<byte[], byte[]> create(KafkaChannelConfig config) {
-    try {
-      return new KafkaConsumer<>(ClientProperties.consumer(config));
-    } catch (KafkaException e) {
-      throw KafkaErrors.clientCreation("consumer", config, e);
-    }
+  /** A consumer for a {@link KafkaStreamReader} ({@link ClientProperties#readerConsumer}). */
+  static KafkaConsumer<byte[], byte[]> createReader(KafkaChannelConfig config) {
+    return create(ClientProperties.readerConsumer(config), config);
   }
 
-  /** A consumer for a {@link KafkaStreamFollower} ({@link ClientProperties#followerConsumer}). */
+  /**
+   * A consumer that follows a log as records arrive: a {@link KafkaStreamFollower}'s or the control
+   * log's ({@link ClientProperties#followerConsumer}).
+   */
   static KafkaConsumer<byte[], byte[]> createFollower(KafkaChannelConfig config) {
+    return create(ClientProperties.followerConsumer(config), config);
+  }
+
+  private static KafkaConsumer<byte[], byte[]> create(java.util.Properties properties, KafkaChannelConfig config) {
     try {
-      return new KafkaConsumer<>(ClientProperties.followerConsumer(config));
+      return new KafkaConsumer<>(properties);
     } catch (KafkaException e) {
       throw KafkaErrors.clientCreation("consumer", config, e);
     }

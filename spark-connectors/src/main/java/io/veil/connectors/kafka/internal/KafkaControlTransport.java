@@ -17,7 +17,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A control log on a single-partition topic: Kafka's order of that partition is the log's total
  * order, seen identically by every party. Sends go through the JVM's shared idempotent producer and
- * block until acknowledged by all in-sync replicas; reads use an assigned consumer from offset 0.
+ * block until acknowledged by all in-sync replicas; reads use an assigned consumer from offset 0,
+ * with a follower's settings ({@link ClientProperties#followerConsumer}): a message arrives as soon
+ * as the broker has it.
  * Not thread-safe.
  */
 public final class KafkaControlTransport implements ControlTransport {
@@ -35,7 +37,7 @@ public final class KafkaControlTransport implements ControlTransport {
     this.tp = new TopicPartition(topic, 0);
     this.sendAction = "send to control log topic '" + topic + "'";
     this.pollAction = "read control log topic '" + topic + "'";
-    this.consumer = Consumers.create(config);
+    this.consumer = Consumers.createFollower(config);
     try {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));

@@ -42,7 +42,7 @@ public final class KafkaStreamReader implements StreamReader {
     if (partition < 0) {
       throw KafkaErrors.noSuchPartition("open a reader", topic, partition, 0);
     }
-    this.consumer = Consumers.create(config);
+    this.consumer = Consumers.createReader(config);
     long[] end = new long[1];
     Consumers.assignFromStart(consumer, config, tp, "open a reader on Kafka topic '" + topic + "' partition "
         + partition, () -> end[0] = consumer.endOffsets(List.of(tp), Duration.ofMillis(config.timeoutMs())).get(tp));
