@@ -1,7 +1,11 @@
 package io.veil.psi;
 
 import io.veil.InvalidInputException;
+import io.veil.aggregate.internal.CommittedScan;
+import io.veil.job.OperatorContext;
 import io.veil.psi.internal.PsiProtocol;
+import io.veil.spark.DatasetCommitment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -15,8 +19,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
-/** Checks a PSI input's schema before anything is read or sent. */
+/** Checks a PSI input's schema before anything is read or sent, and reads it keyed. */
 public final class PsiInputs {
   private PsiInputs() {}
 
@@ -29,6 +35,44 @@ public final class PsiInputs {
     Column[] keys = keyColumns.stream().map(k -> functions.col(k).cast("string")).toArray(Column[]::new);
     return input.withColumn(keyColumn, functions.udf((UDF1<Row, byte[]>) normalization::encode, DataTypes.BinaryType)
         .apply(functions.struct(keys)));
+  }
+
+  /**
+   * A party's input with its key column ({@link #withKey}), cached, its row counts, and its
+   * commitment, for {@link OperatorContext#bindInput} once the operator has checked the input.
+   */
+  public record Keyed(Dataset<Row> withKey, long inputRows, long nullKeyRows,
+      DatasetCommitment.Commitment commitment) {}
+
+  /**
+   * Reads the operator's input once: adds the key column ({@link #withKey}) and caches the result,
+   * and in the same scan commits to the input's rows (the commitment {@link DatasetCommitment#compute}
+   * makes of the input) and counts rows and NULL keys. With {@link OperatorContext#bindInput} in
+   * place of {@link OperatorContext#commitAndBindInput} followed by a scan that keys the input: one
+   * pass over the data and one cached copy instead of two of each.
+   */
+  public static Keyed commitWithKey(OperatorContext c, List<String> keyColumns, KeyNormalization normalization,
+      String keyColumn) {
+    Dataset<Row> input = c.input().orElseThrow();
+    int committed = input.schema().size();
+    c.beginStep(OperatorContext.STEP_INPUT, "reading, keying and committing to the input");
+    Dataset<Row> keyed = withKey(input, keyColumns, normalization, keyColumn).persist(StorageLevel.MEMORY_AND_DISK());
+    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(c.inputCommitmentSalt(), committed);
+    CommittedScan.Collected scan = CommittedScan.collect(keyed.javaRDD().mapPartitionsToPair(rows -> {
+      DatasetCommitment.Hasher h = hasher.fresh();
+      long[] counts = new long[2]; // rows, rows with a NULL key
+      rows.forEachRemaining(r -> {
+        h.add(r);
+        counts[0]++;
+        counts[1] += r.isNullAt(committed) ? 1 : 0;
+      });
+      List<Tuple2<Integer, Object>> out = new ArrayList<>();
+      out.add(new Tuple2<>(-1, counts));
+      h.packed().forEach(t -> out.add(new Tuple2<>(CommittedScan.bucketKey(t._1()), t._2())));
+      return out.iterator();
+    }), CommittedScan::merge, c.inputCommitmentSalt());
+    long[] counts = scan.entries().stream().map(t -> (long[]) t._2()).findFirst().orElse(new long[2]);
+    return new Keyed(keyed, counts[0], counts[1], scan.commitment());
   }
 
   /** Key column types whose string form is exact: strings, integers, scale-0 decimals, dates. */

@@ -10,9 +10,11 @@ import io.veil.channel.RoundDigest;
 import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
 import io.veil.job.JobOutcome;
+import io.veil.job.JobRecord;
 import io.veil.job.VeilJobs;
 import io.veil.psi.internal.OprfPsiProtocol;
 import io.veil.psi.internal.PsiProtocol;
+import io.veil.spark.DatasetCommitment;
 import io.veil.spec.JobSpec;
 import io.veil.testing.HostilePeer;
 import io.veil.testing.JobHarness;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +163,16 @@ class PsiOperatorTest {
     assertThat(r[0].rounds()).containsExactlyInAnyOrderElementsOf(r[1].rounds());
     assertThat(h.receipts("bank_a").get(0).rounds()).containsExactlyInAnyOrderElementsOf(
         h.receipts("bank_b").get(0).rounds());
+    // Each party committed to its whole input, NULL keys and duplicates included, in the scan that
+    // keyed it: the commitment `veil verify` and a re-run recompute from the table.
+    Map<String, List<String>> inputs = Map.of("bank_a", a, "bank_b", b);
+    for (String id : PARTIES) {
+      JobRecord.CommitmentRecord in = h.receipts(id).get(0).input();
+      DatasetCommitment.Commitment want = DatasetCommitment.compute(table(inputs.get(id)),
+          HexFormat.of().parseHex(in.salt()));
+      assertThat(in.root()).as(id).isEqualTo(want.rootHex());
+      assertThat(in.rows()).as(id).isEqualTo(inputs.get(id).size());
+    }
   }
 
   @ParameterizedTest(name = "size {0}")

@@ -1,7 +1,6 @@
 package io.veil.blacklist.internal;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
@@ -254,16 +253,15 @@ public final class Lookup {
     String me = c.me();
     String holder = spec.holder();
     int partitions = spec.partitions();
-    Dataset<Row> input = c.input().orElseThrow();
-    Dataset<Row> withKey = io.veil.psi.PsiInputs.withKey(input, c.party().input().keyColumns(), spec.normalization(),
-        KEY_COLUMN).persist(StorageLevel.MEMORY_AND_DISK());
-    Row counts = withKey.agg(count(lit(1)), count(when(col(KEY_COLUMN).isNull(), 1))).first();
-    long inputRows = counts.getLong(0);
-    long nullKeys = counts.getLong(1);
+    io.veil.psi.PsiInputs.Keyed keyed = io.veil.psi.PsiInputs.commitWithKey(c, c.party().input().keyColumns(),
+        spec.normalization(), KEY_COLUMN);
+    Dataset<Row> withKey = keyed.withKey();
+    long inputRows = keyed.inputRows();
+    long nullKeys = keyed.nullKeyRows();
     if (nullKeys > 0) {
       c.progress(nullKeys + " of " + inputRows + " rows have a NULL id: they are not checked (listed is NULL)");
     }
-    RunKey runKey = c.commitAndBindInput();
+    RunKey runKey = c.bindInput(keyed.commitment());
     c.channel().createStreams(List.of(stream(c.jobId(), holder, STEP_SYNC), stream(c.jobId(), me, STEP_QUERY),
         stream(c.jobId(), holder, STEP_ANSWER)), partitions);
     List<RoundSummary> rounds = new ArrayList<>();
@@ -334,7 +332,7 @@ public final class Lookup {
     c.progress(listed + " of " + query.totalElements() + " distinct ids are on list '" + spec.list() + "'");
     Dataset<Row> joined = withKey.join(found, withKey.col(KEY_COLUMN).equalTo(found.col(KEY_COLUMN)), "left_outer")
         .drop(found.col(KEY_COLUMN));
-    List<String> keep = c.party().input().columns() == null ? List.of(input.columns())
+    List<String> keep = c.party().input().columns() == null ? List.of(c.input().orElseThrow().columns())
         : c.party().input().columns();
     List<Column> cols = new ArrayList<>();
     keep.forEach(k -> cols.add(col(k)));

@@ -10,6 +10,7 @@ import io.veil.channel.SentBatch;
 import io.veil.crypto.Sha256;
 import io.veil.crypto.ot.KkrtSetup;
 import io.veil.job.OperatorContext;
+import io.veil.psi.PsiInputs;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
 import io.veil.spark.RunKey;
@@ -117,7 +118,8 @@ public final class OprfPsiProtocol {
 
     PsiResult execute() {
       String jobId = c.jobId();
-      RunKey runKey = c.commitAndBindInput();
+      PsiInputs.Keyed keyed = PsiProtocol.keyed(c, o);
+      RunKey runKey = c.bindInput(keyed.commitment());
       String receiver = iAmReceiver ? me : peer;
       String sender = iAmReceiver ? peer : me;
       List<String> streams = new ArrayList<>(List.of(stream(jobId, receiver, STEP_U),
@@ -127,8 +129,7 @@ public final class OprfPsiProtocol {
       }
       c.channel().createStreams(streams, partitions);
 
-      c.beginStep(STEP_BASE_OT, "encoding " + me + "'s keys and running the base OTs with " + peer);
-      PsiProtocol.Keyed keyed = PsiProtocol.keyed(c.input().orElseThrow(), o);
+      c.beginStep(STEP_BASE_OT, "bucketing " + me + "'s keys and running the base OTs with " + peer);
       Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();

@@ -1,10 +1,6 @@
 package io.veil.psi.internal;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import io.veil.ProtocolException;
 import io.veil.channel.PeerStream;
@@ -12,6 +8,7 @@ import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
 import io.veil.crypto.IdentityPublicKey;
 import io.veil.job.OperatorContext;
+import io.veil.psi.PsiInputs;
 import io.veil.psi.PsiMode;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
@@ -78,17 +75,11 @@ public final class PsiProtocol {
   }
 
   /**
-   * The input with its normalised key ({@link #KEY_COLUMN}, NULL where a key column is NULL), cached,
-   * and its row counts.
+   * Reads, keys ({@link #KEY_COLUMN}, NULL where a key column is NULL), caches and commits the
+   * party's input in one scan ({@link PsiInputs#commitWithKey}).
    */
-  record Keyed(Dataset<Row> withKey, long inputRows, long nullKeyRows) {}
-
-  /** Encodes every row's key (one pass, cached) and counts rows and NULL keys. */
-  static Keyed keyed(Dataset<Row> input, PsiOptions o) {
-    Dataset<Row> withKey = io.veil.psi.PsiInputs.withKey(input, o.keyColumns(), o.normalization(), KEY_COLUMN)
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    Row counts = withKey.agg(count(lit(1)), sum(when(col(KEY_COLUMN).isNull(), 1).otherwise(0))).first();
-    return new Keyed(withKey, counts.getLong(0), counts.isNullAt(1) ? 0 : counts.getLong(1));
+  static PsiInputs.Keyed keyed(OperatorContext c, PsiOptions o) {
+    return PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), KEY_COLUMN);
   }
 
   /** Runs this party's side of PSI with the runtime's context (approvals are in). */
@@ -99,7 +90,6 @@ public final class PsiProtocol {
   private static final class Run {
     private final SparkSession spark;
     private final JavaSparkContext jsc;
-    private final Dataset<Row> input;
     private final PsiOptions o;
     private final OperatorContext c;
     private final String peer;
@@ -111,7 +101,6 @@ public final class PsiProtocol {
     Run(OperatorContext c, PsiOptions o) {
       this.spark = c.spark();
       this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      this.input = c.input().orElseThrow();
       this.o = o;
       this.c = c;
       this.peer = c.peers().get(0);
@@ -124,16 +113,15 @@ public final class PsiProtocol {
       String jobId = c.jobId();
       String me = c.me();
       IdentityPublicKey peerKey = c.identities().get(peer);
-      // Commits to the input (one scan of it, cached for the protocol) and binds every party's
-      // commitment: the blinding key of this run depends on all of them.
-      RunKey runKey = c.commitAndBindInput();
+      // Normalises and encodes keys (NULL keys are counted, then dropped) in the scan that commits to
+      // the input, and binds every party's commitment: the blinding key of this run depends on all.
+      PsiInputs.Keyed keyed = keyed(c, o);
+      RunKey runKey = c.bindInput(keyed.commitment());
       c.channel().createStreams(List.of(
           firstStream(jobId, me), firstStream(jobId, peer),
           secondStream(jobId, me, peer), secondStream(jobId, peer, me)), partitions);
 
-      // Normalise and encode keys; NULL keys are counted and dropped.
-      c.beginStep(STEP_BLIND_1, "encoding, blinding and sending " + me + "'s keys to " + peer);
-      Keyed keyed = keyed(input, o);
+      c.beginStep(STEP_BLIND_1, "blinding and sending " + me + "'s keys to " + peer);
       Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
