@@ -256,13 +256,11 @@ class PsiOperatorTest {
   void oprfRefusesAnInvalidBaseOtMessage() throws Exception {
     JobHarness h = new JobHarness(dir, PARTIES);
     JobSpec spec = spec(h, rows().oprf(), List.of("id"), List.of("id"));
-    // bank_a, the OPRF receiver, is hostile: its base-OT message is the number of its keys and points
-    // that are not on the curve's prime-order subgroup.
+    // bank_a, the OPRF receiver, is hostile: its base-OT message has the length of a compressed
+    // point but is not the encoding of one.
     try (HostilePeer a = HostilePeer.approve(h, spec, "bank_a")) {
       a.commitInput("ab".repeat(32));
-      byte[] notice = new byte[8 + 32];
-      notice[7] = 5;
-      a.notice(OprfPsiProtocol.STEP_BASE_OT, notice);
+      a.notice(OprfPsiProtocol.STEP_BASE_OT, new byte[33]);
       assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", table(ids("k", 0, 5))).build()))
           .isInstanceOf(ProtocolException.class)
           .hasMessageContaining("bank_a")
@@ -529,7 +527,7 @@ class PsiOperatorTest {
       byte[] first = ((io.veil.channel.ControlMessage.Notice) awaitBody(b, a, m -> m instanceof
           io.veil.channel.ControlMessage.Notice n && n.step().equals(OprfPsiProtocol.STEP_BASE_OT))).payload();
       io.veil.crypto.ot.BaseOt.Receiver ot = new io.veil.crypto.ot.BaseOt.Receiver(new byte[32], new boolean[512]);
-      b.notice(OprfPsiProtocol.STEP_BASE_OT + "-reply", ot.reply(Arrays.copyOfRange(first, 8, first.length)));
+      b.notice(OprfPsiProtocol.STEP_BASE_OT + "-reply", ot.reply(first));
       RoundStats u = ((io.veil.channel.ControlMessage.RoundComplete) awaitBody(b, a, m -> m instanceof
           io.veil.channel.ControlMessage.RoundComplete r && r.step().equals(OprfPsiProtocol.STEP_U))).stats();
       int ell = Math.min(16, PsiProtocol.comparisonBytes(u.totalElements(), 3));

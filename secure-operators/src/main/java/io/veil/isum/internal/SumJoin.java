@@ -96,9 +96,9 @@ public final class SumJoin {
         stream(job, s.valueParty(), STEP_OPEN)), s.partitions());
   }
 
-  /** The input's normalised key column, and the counts of rows and NULL keys. */
-  private static Dataset<Row> withKey(OperatorContext c, IntersectionSumSpec s) {
-    return PsiInputs.withKey(c.input().orElseThrow(), c.party().input().keyColumns(), s.normalization(), KEY);
+  /** The input with its normalised key column, cached and committed to in one scan (bound later). */
+  private static PsiInputs.Keyed keyed(OperatorContext c, IntersectionSumSpec s) {
+    return PsiInputs.commitWithKey(c, c.party().input().keyColumns(), s.normalization(), KEY);
   }
 
   private static int batchRows(OperatorContext c, IntersectionSumSpec s, int elementBytes) {
@@ -120,7 +120,8 @@ public final class SumJoin {
     String peer = s.valueParty();
     int partitions = s.partitions();
     boolean grouped = s.groupBy() != null;
-    Dataset<Row> rows = withKey(c, s).select(col(KEY), grouped ? col(s.groupBy()).cast("string").as("g")
+    PsiInputs.Keyed keyed = keyed(c, s);
+    Dataset<Row> rows = keyed.withKey().select(col(KEY), grouped ? col(s.groupBy()).cast("string").as("g")
         : lit("").as("g")).persist(StorageLevel.MEMORY_AND_DISK());
     Row counts = rows.agg(count(lit(1)), count(when(col(KEY).isNull(), 1))).first();
     long inputRows = counts.getLong(0);
@@ -138,7 +139,7 @@ public final class SumJoin {
     }
     List<String> groups = ids.select("g").distinct().orderBy("g").collectAsList().stream().map(r -> r.getString(0))
         .toList();
-    RunKey runKey = c.commitAndBindInput();
+    RunKey runKey = c.bindInput(keyed.commitment());
     createStreams(c, s);
     List<RoundSummary> rounds = new ArrayList<>();
     Map<String, Integer> groupIndex = new LinkedHashMap<>();
@@ -351,7 +352,8 @@ public final class SumJoin {
     List<Column> cols = new ArrayList<>();
     cols.add(col(KEY));
     s.values().forEach(v -> cols.add(col(v.column()).cast(DataTypes.createDecimalType(38, 18)).as(v.column())));
-    Dataset<Row> rows = withKey(c, s).select(cols.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
+    PsiInputs.Keyed input = keyed(c, s);
+    Dataset<Row> rows = input.withKey().select(cols.toArray(Column[]::new)).persist(StorageLevel.MEMORY_AND_DISK());
     List<Column> checks = new ArrayList<>(List.of(count(lit(1)), count(when(col(KEY).isNull(), 1))));
     for (IntersectionSumSpec.Value v : s.values()) {
       Column value = col(v.column());
@@ -384,7 +386,7 @@ public final class SumJoin {
           + "an id already in the input, so which values to sum is ambiguous. Aggregate the values per id first "
           + "(e.g. GROUP BY id). Nothing was sent.");
     }
-    RunKey runKey = c.commitAndBindInput();
+    RunKey runKey = c.bindInput(input.commitment());
     createStreams(c, s);
     List<RoundSummary> rounds = new ArrayList<>();
     PaillierKeyPair keys = paillier(runKey);

@@ -91,9 +91,12 @@ public final class LenderCheck {
     c.channel().createStreams(names, s.partitions());
   }
 
-  /** The input with its normalised key ({@link #KEY}, NULL where a key column is NULL). */
-  private static Dataset<Row> withKey(OperatorContext c, MultiLenderSpec s) {
-    return PsiInputs.withKey(c.input().orElseThrow(), c.party().input().keyColumns(), s.normalization(), KEY);
+  /**
+   * The input with its normalised key ({@link #KEY}, NULL where a key column is NULL), cached and
+   * committed to in one scan (bound later).
+   */
+  private static PsiInputs.Keyed keyed(OperatorContext c, MultiLenderSpec s) {
+    return PsiInputs.commitWithKey(c, c.party().input().keyColumns(), s.normalization(), KEY);
   }
 
   private static int batchRows(OperatorContext c, MultiLenderSpec s, int elementBytes) {
@@ -135,10 +138,10 @@ public final class LenderCheck {
     String me = c.me();
     String jobId = c.jobId();
     int partitions = s.partitions();
-    Dataset<Row> rows = withKey(c, s).persist(StorageLevel.MEMORY_AND_DISK());
-    Row counts = rows.agg(count(lit(1)), count(when(col(KEY).isNull(), 1))).first();
-    long inputRows = counts.getLong(0);
-    long nullKeys = counts.getLong(1);
+    PsiInputs.Keyed keyed = keyed(c, s);
+    Dataset<Row> rows = keyed.withKey();
+    long inputRows = keyed.inputRows();
+    long nullKeys = keyed.nullKeyRows();
     int buckets = partitions;
     // Partition b holds bucket b's distinct ids, as one array: the items of its cuckoo table.
     JavaRDD<byte[][]> tables = rows.select(KEY).where(col(KEY).isNotNull()).javaRDD()
@@ -162,7 +165,7 @@ public final class LenderCheck {
           + "Split the applicants over several jobs of at most about " + (long) (CheckTasks.MAX_BINS / 1.3)
           + ". Nothing was sent.");
     }
-    RunKey runKey = c.commitAndBindInput();
+    RunKey runKey = c.bindInput(keyed.commitment());
     createStreams(c, s);
     List<RoundSummary> rounds = new ArrayList<>();
     c.progress(inputRows + " applicant rows, " + nullKeys + " with a NULL id (no result), " + distinct
@@ -314,7 +317,8 @@ public final class LenderCheck {
     String lender = s.lender();
     int partitions = s.partitions();
     Column amount = col(s.amount()).cast(DataTypes.createDecimalType(38, 18));
-    Dataset<Row> rows = withKey(c, s).select(col(KEY), amount.as(AMOUNT)).persist(StorageLevel.MEMORY_AND_DISK());
+    PsiInputs.Keyed keyed = keyed(c, s);
+    Dataset<Row> rows = keyed.withKey().select(col(KEY), amount.as(AMOUNT)).persist(StorageLevel.MEMORY_AND_DISK());
     Column units = col(AMOUNT).multiply(lit(BigDecimal.ONE.scaleByPowerOfTen(s.scale())));
     Row counts = rows.agg(count(lit(1)), count(when(col(KEY).isNull(), 1)),
         count(when(col(KEY).isNotNull().and(col(AMOUNT).isNull()), 1)),
@@ -345,7 +349,7 @@ public final class LenderCheck {
           + "total outstanding amount above multiLender.amount.maxAbs " + s.maxAbs().toPlainString() + ". Raise "
           + "maxAbs (at most " + s.format().maxAbs().toPlainString() + " at this scale) or lower the scale." + fix);
     }
-    RunKey runKey = c.commitAndBindInput();
+    RunKey runKey = c.bindInput(keyed.commitment());
     createStreams(c, s);
     List<RoundSummary> rounds = new ArrayList<>();
     int buckets = partitions;

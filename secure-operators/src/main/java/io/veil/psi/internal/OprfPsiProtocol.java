@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -39,8 +40,8 @@ import scala.Tuple2;
  * PRF of each of its keys at its three candidate bins, sorted; R compares. See {@link
  * io.veil.psi.PsiOperator} for the leakage.
  *
- * <p>Steps: {@code ot-base} (notices: R's base-OT message with its number of keys, S's reply),
- * {@code oprf-u} (R's correction rows, one per bin, per bucket), {@code oprf-values} (S's PRF
+ * <p>Steps: {@code ot-base} (notices: R's base-OT message, S's reply, then R's number of keys;
+ * the executors bucket the keys while the drivers run the base OTs), {@code oprf-u} (R's correction rows, one per bin, per bucket), {@code oprf-values} (S's PRF
  * values, sorted), and, when S also receives the output, {@code oprf-matched} (the values of S that
  * matched, sorted, so that S finds its own shared keys).
  */
@@ -52,6 +53,8 @@ public final class OprfPsiProtocol {
   /** The order of the data-plane steps in a receipt (the base OTs travel as notices). */
   public static final List<String> STEPS = List.of(STEP_U, STEP_VALUES, STEP_MATCHED);
   static final String NOTICE_BASE_OT_REPLY = STEP_BASE_OT + "-reply";
+  /** R's number of distinct keys, announced once counted (8 bytes). */
+  static final String NOTICE_KEYS = STEP_BASE_OT + "-keys";
   private static final byte[] BUCKET_DOMAIN = "veil-oprf-psi-bucket/v1".getBytes(StandardCharsets.US_ASCII);
   private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
       false);
@@ -140,13 +143,32 @@ public final class OprfPsiProtocol {
           .partitionBy(new HashPartitioner(partitions))
           .mapPartitions(OprfTasks::distinctKeys, true)
           .persist(StorageLevel.MEMORY_AND_DISK());
-      long distinct = keys.count();
+      // The executors bucket the keys while this driver runs the base OTs with the peer.
+      JavaFutureAction<Long> bucketing = keys.countAsync();
+      try {
+        PsiResult r = iAmReceiver
+            ? receive(runKey, withKey, keys, bucketing, inputRows, nullKeyRows)
+            : send(runKey, withKey, keys, bucketing, inputRows, nullKeyRows);
+        keys.unpersist(false);
+        return r;
+      } finally {
+        bucketing.cancel(true); // done by now, unless the base OTs failed
+      }
+    }
+
+    /** The number of distinct keys, once bucketed; a failed Spark job's error as count() would throw it. */
+    private long distinctKeys(JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
+      long distinct;
+      try {
+        distinct = bucketing.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while bucketing the keys", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
+      }
       c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys");
-      PsiResult r = iAmReceiver
-          ? receive(runKey, withKey, keys, inputRows, nullKeyRows, distinct)
-          : send(runKey, withKey, keys, inputRows, nullKeyRows, distinct);
-      keys.unpersist(false);
-      return r;
+      return distinct;
     }
 
     private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, JavaRDD<byte[]> matchedKeys) {
@@ -165,12 +187,11 @@ public final class OprfPsiProtocol {
 
     // ------------------------------------------------------------------------------------ receiver R
 
-    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys, long inputRows,
-        long nullKeyRows, long distinct) {
+    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
+        JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
       String jobId = c.jobId();
       KkrtSetup.BaseSender base = new KkrtSetup.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
-      byte[] first = base.firstMessage();
-      c.publishNotice(STEP_BASE_OT, ByteBuffer.allocate(8 + first.length).putLong(distinct).put(first).array());
+      c.publishNotice(STEP_BASE_OT, base.firstMessage());
       byte[] reply = c.awaitNotice(peer, NOTICE_BASE_OT_REPLY, "its base-OT reply");
       KkrtSetup.ReceiverSeeds seeds;
       try {
@@ -179,6 +200,8 @@ public final class OprfPsiProtocol {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT reply: " + e.getMessage()
             + ". The job was aborted.");
       }
+      long distinct = distinctKeys(bucketing, inputRows, nullKeyRows);
+      c.publishNotice(NOTICE_KEYS, ByteBuffer.allocate(8).putLong(distinct).array());
 
       // oprf-u: per bucket, the cuckoo table's correction rows (one per bin), in bin order; the
       // locals are this party's PRF value and key of each occupied bin.
@@ -235,24 +258,25 @@ public final class OprfPsiProtocol {
 
     // -------------------------------------------------------------------------------------- sender S
 
-    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys, long inputRows,
-        long nullKeyRows, long distinct) {
+    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
+        JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
       String jobId = c.jobId();
       byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
-      if (first.length < 8) {
-        throw new ProtocolException(peer, STEP_BASE_OT, "Cannot read " + peer + "'s base-OT message: it has "
-            + first.length + " bytes. The job was aborted.");
-      }
-      long peerDistinct = ByteBuffer.wrap(first).getLong();
       KkrtSetup.SenderKey key;
       try {
         key = KkrtSetup.baseReceive(runKey.secret("oprf-psi/base-ot", 32), runKey.secret("oprf-psi/choices",
-            OprfTasks.ROW_BYTES), Arrays.copyOfRange(first, 8, first.length),
-            reply -> c.publishNotice(NOTICE_BASE_OT_REPLY, reply));
+            OprfTasks.ROW_BYTES), first, reply -> c.publishNotice(NOTICE_BASE_OT_REPLY, reply));
       } catch (io.veil.crypto.ot.InvalidOtMessageException | IllegalArgumentException e) {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT message: " + e.getMessage()
             + ". The job was aborted.");
       }
+      long distinct = distinctKeys(bucketing, inputRows, nullKeyRows);
+      byte[] count = c.awaitNotice(peer, NOTICE_KEYS, "its number of keys");
+      if (count.length != 8 || ByteBuffer.wrap(count).getLong() < 0) {
+        throw new ProtocolException(peer, STEP_BASE_OT, "Cannot read " + peer + "'s number of keys: not an 8-byte "
+            + "count of 0 or more. The job was aborted.");
+      }
+      long peerDistinct = ByteBuffer.wrap(count).getLong();
 
       RoundStats u = c.awaitRound(peer, STEP_U, partitions, "its correction rows (step " + STEP_U + ")");
       record(STEP_U, peer, me, u);
@@ -305,6 +329,12 @@ public final class OprfPsiProtocol {
       return new PsiResult(rowsOf(withKey, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
     }
+  }
+
+  /** Throws {@code t} as it is (a Spark job's failure, checked in Scala's sense only). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
   }
 
   private static SentBatch withoutLocals(SentBatch b) {
