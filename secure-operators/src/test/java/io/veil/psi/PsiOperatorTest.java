@@ -270,6 +270,23 @@ class PsiOperatorTest {
   }
 
   @Test
+  void oprfRefusesAMalformedKeyCount() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    JobSpec spec = spec(h, rows().oprf(), List.of("id"), List.of("id"));
+    // bank_a, the OPRF receiver, runs a well-formed base-OT message, then announces its number of keys
+    // in 3 bytes instead of 8.
+    try (HostilePeer a = HostilePeer.approve(h, spec, "bank_a")) {
+      a.commitInput("ab".repeat(32));
+      a.notice(OprfPsiProtocol.STEP_BASE_OT, new io.veil.crypto.ot.KkrtSetup.BaseSender(new byte[32]).firstMessage());
+      a.notice(OprfPsiProtocol.NOTICE_KEYS, new byte[3]);
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("Cannot read bank_a's number of keys")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_a"));
+    }
+  }
+
+  @Test
   void largeSetsMatchPlaintextJoin() throws Exception {
     int n = 100_000;
     Random rnd = new Random(7);

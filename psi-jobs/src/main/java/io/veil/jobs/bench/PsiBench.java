@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -127,7 +129,46 @@ public final class PsiBench {
             + "peak RSS %d MiB%n", p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0),
             outcome.path("elapsedMs").asLong(), outcome.path("peakHeapMiB").asLong(), peakRss[i] >> 10);
       }
+      if (o.protocol.equals("ecdh")) {
+        printOpensslRatio(parties.stream().mapToDouble(p -> n / (p.outcome().path("protocolMs").asLong() / 1000.0))
+            .min().orElse(0));
+      }
       return 0;
+    }
+  }
+
+  /**
+   * ECDH-PSI costs each party two X25519 multiplications per element, so {@code openssl speed
+   * ecdhx25519} (one core) halved bounds its elements/s/core; prints how far the slower party is from
+   * that bound, measured now, beside the parties' figures.
+   */
+  private static void printOpensslRatio(double elementsPerSecond) {
+    OptionalDouble ops = opensslX25519PerSecond();
+    if (ops.isEmpty()) {
+      System.out.println("  openssl X25519 reference: not measured ('openssl speed -seconds 3 ecdhx25519' did not run)");
+      return;
+    }
+    double bound = ops.getAsDouble() / 2;
+    System.out.printf("  openssl X25519 (one core, measured now): %,.0f ops/s -> bound %,.0f elements/s/core; slower "
+        + "party at %.2f of it (issue target 0.80)%n", ops.getAsDouble(), bound, elementsPerSecond / bound);
+  }
+
+  /** X25519 operations per second from {@code openssl speed}, or empty where openssl is missing or fails. */
+  private static OptionalDouble opensslX25519PerSecond() {
+    try {
+      Process p = new ProcessBuilder("openssl", "speed", "-seconds", "3", "ecdhx25519").redirectErrorStream(true)
+          .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return OptionalDouble.empty();
+      }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(X25519\\)\\s+\\S+s\\s+([0-9.]+)").matcher(out);
+      return m.find() ? OptionalDouble.of(Double.parseDouble(m.group(1))) : OptionalDouble.empty();
+    } catch (IOException e) {
+      return OptionalDouble.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalDouble.empty();
     }
   }
 

@@ -54,7 +54,7 @@ public final class OprfPsiProtocol {
   public static final List<String> STEPS = List.of(STEP_U, STEP_VALUES, STEP_MATCHED);
   static final String NOTICE_BASE_OT_REPLY = STEP_BASE_OT + "-reply";
   /** R's number of distinct keys, announced once counted (8 bytes). */
-  static final String NOTICE_KEYS = STEP_BASE_OT + "-keys";
+  public static final String NOTICE_KEYS = STEP_BASE_OT + "-keys";
   private static final byte[] BUCKET_DOMAIN = "veil-oprf-psi-bucket/v1".getBytes(StandardCharsets.US_ASCII);
   private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
       false);
