@@ -123,9 +123,8 @@ public final class SumJoin {
     PsiInputs.Keyed keyed = keyed(c, s);
     Dataset<Row> rows = keyed.withKey().select(col(KEY), grouped ? col(s.groupBy()).cast("string").as("g")
         : lit("").as("g")).persist(StorageLevel.MEMORY_AND_DISK());
-    Row counts = rows.agg(count(lit(1)), count(when(col(KEY).isNull(), 1))).first();
-    long inputRows = counts.getLong(0);
-    long nullKeys = counts.getLong(1);
+    long inputRows = keyed.inputRows();
+    long nullKeys = keyed.nullKeyRows();
     Dataset<Row> ids = rows.where(col(KEY).isNotNull()).distinct().persist(StorageLevel.MEMORY_AND_DISK());
     if (grouped) {
       long nullGroups = ids.where(col("g").isNull()).count();
