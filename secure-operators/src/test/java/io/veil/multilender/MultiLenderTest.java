@@ -167,6 +167,38 @@ class MultiLenderTest {
   }
 
   @Test
+  void aJobOverSeveralOtExtensionsMatchesThePlaintextOracle() {
+    // 400 applicants over 4 buckets: about 100 each, in at most 256 bins (2 per item below 128 items);
+    // at 300 bins per extension no two buckets fit one, so the job runs 4 extensions with each peer.
+    List<String> a = ids("person-", 0, 400);
+    List<Object[]> b = loansOf(ids("person-", 200, 500), 1);
+    List<Object[]> c = loansOf(ids("person-", 0, 250), 2);
+    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
+    Map<String, JobOutcome> out;
+    try (var limit = io.veil.multilender.internal.ExtensionLimit.lower(300)) {
+      out = h.run(spark, spec(h, section(4)), Map.of("lender", applicants(a), "bank_b", loans(b), "bank_c",
+          loans(c)));
+    }
+    assertThat(out.get("lender").result()).containsEntry("otExtensions", "4");
+    assertThat(out.get("bank_b").result()).containsEntry("otExtensions", "4");
+    assertThat(rows(out.get("lender"))).isEqualTo(oracle(a, List.of(b, c)));
+  }
+
+  @Test
+  void aPartitionTooLargeForOneOtExtensionFailsOnTheLenderBeforeAnythingIsSent() {
+    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
+    JobHarness.Results r;
+    try (var limit = io.veil.multilender.internal.ExtensionLimit.lower(100)) {
+      r = h.runAll(spark, spec(h, section(2)), Map.of("lender", applicants(ids("p", 0, 300)), "bank_b",
+          loans(loansOf(ids("p", 0, 5), 3)), "bank_c", loans(loansOf(ids("p", 0, 5), 4))));
+    }
+    assertThat(r.error("lender")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("one OT extension with a peer carries at most 100")
+        .hasMessageContaining("Raise multiLender.partitions to at least").hasMessageContaining("Nothing was sent");
+    assertNothingSent(h);
+  }
+
+  @Test
   void duplicatesNullsNormalisationAndSeveralLoansPerPerson() {
     List<String> a = new ArrayList<>(List.of("Alice", " alice ", "BOB", "carol", "dave", "erin"));
     a.add(null);
@@ -257,6 +289,28 @@ class MultiLenderTest {
         assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class).hasMessageContaining("lender")
             .hasMessageContaining("base-OT")
             .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("lender"));
+      }
+      assertNothingSent(h);
+    }
+  }
+
+  @Test
+  void aLenderAnnouncingMoreOtExtensionsThanPartitionsIsRefused() {
+    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
+    JobSpec spec = spec(h, section(2));
+    try (HostilePeer lender = HostilePeer.approve(h, spec, "lender")) {
+      lender.commitInput("ab".repeat(32));
+      for (String p : List.of("bank_b", "bank_c")) {
+        lender.notice("mlc-ot." + p, new byte[8 + 3 * 33]); // 3 extensions over 2 partitions
+      }
+      Map<String, io.veil.job.JobRequest> requests = new LinkedHashMap<>();
+      for (String p : List.of("bank_b", "bank_c")) {
+        requests.put(p, h.request(spec, p, loans(loansOf(ids("p", 0, 5), 5))).build());
+      }
+      JobHarness.Results r = JobHarness.runRequests(spark, requests);
+      for (String p : List.of("bank_b", "bank_c")) {
+        assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class)
+            .hasMessageContaining("lender's base-OT message").hasMessageContaining("1 to 2 extensions");
       }
       assertNothingSent(h);
     }

@@ -56,11 +56,13 @@ public final class MultiLenderBench {
   /** One peer's second loans: ids {@code j} (from the peer's offset) with {@code j % SECOND_LOAN_EVERY == 7}. */
   static final long SECOND_LOAN_EVERY = 1000;
   /**
-   * The most applicants of one job: its OT extension with each peer carries at most 2^24 / 18 = 932,067
-   * cuckoo bins, and the lender needs about 1.27 bins per distinct applicant (a little more where the
-   * hash bucketing is uneven).
+   * The most applicants per partition: one OT extension with a peer carries at most 2^24 / 18 =
+   * 932,067 cuckoo bins, the lender needs about 1.27 bins per distinct applicant, and one partition's
+   * bins never span two extensions (a little headroom for uneven hash bucketing).
    */
-  static final long MAX_APPLICANTS = 730_000;
+  static final long MAX_APPLICANTS_PER_PARTITION = 700_000;
+  /** The most applicants the benchmark generates. */
+  static final long MAX_APPLICANTS = 50_000_000;
   private static final String LENDER = "lender";
   private static final String LENDER_MASTER = "local[2]";
   private static final String PEER_MASTER = "local[1]";
@@ -75,8 +77,8 @@ public final class MultiLenderBench {
   /** {@code veil mlc-bench}'s options (picocli). */
   public static final class Options {
     @Option(names = "--applicants", defaultValue = "100000", paramLabel = "N",
-        description = "The lender's applicants (distinct ids), at most " + MAX_APPLICANTS + " (one job's "
-            + "cuckoo bins); default: ${DEFAULT-VALUE}.")
+        description = "The lender's applicants (distinct ids), at most " + MAX_APPLICANTS_PER_PARTITION
+            + " per partition (one OT extension's cuckoo bins); default: ${DEFAULT-VALUE}.")
     long applicants;
 
     @Option(names = "--loans", defaultValue = "100000", paramLabel = "N",
@@ -108,9 +110,15 @@ public final class MultiLenderBench {
     /** What is wrong with the options, naming the option, or null: checked before anything starts. */
     public String problem() {
       if (applicants < 1 || applicants > MAX_APPLICANTS) {
-        return String.format(Locale.ROOT, "--applicants must be between 1 and %,d (one job's OT extension with "
-            + "each peer carries at most 932,067 cuckoo bins, about 1.27 per applicant), not %d", MAX_APPLICANTS,
+        return String.format(Locale.ROOT, "--applicants must be between 1 and %,d, not %d", MAX_APPLICANTS,
             applicants);
+      }
+      if (partitions >= 1 && applicants > MAX_APPLICANTS_PER_PARTITION * partitions) {
+        return String.format(Locale.ROOT, "--applicants %d over --partitions %d is more than %,d per partition (one "
+            + "OT extension with a peer carries at most 932,067 cuckoo bins, about 1.27 per applicant, and one "
+            + "partition's bins are never split): raise --partitions to at least %d", applicants, partitions,
+            MAX_APPLICANTS_PER_PARTITION, (applicants + MAX_APPLICANTS_PER_PARTITION - 1)
+                / MAX_APPLICANTS_PER_PARTITION);
       }
       if (loans < 1 || loans > 100_000_000L) {
         return "--loans must be between 1 and 100,000,000, not " + loans;

@@ -27,9 +27,13 @@ class MultiLenderBenchTest {
 
   @Test
   void problemsNameTheOption() {
-    assertThat(parse("--applicants", "0").problem()).startsWith("--applicants must be between 1 and 730,000");
-    assertThat(parse("--applicants", "730001").problem()).contains("--applicants", "cuckoo bins");
-    assertThat(parse("--applicants", "730000").problem()).isNull();
+    assertThat(parse("--applicants", "0").problem()).startsWith("--applicants must be between 1 and 50,000,000");
+    assertThat(parse("--applicants", "50000001", "--partitions", "100").problem())
+        .startsWith("--applicants must be between 1 and 50,000,000");
+    assertThat(parse("--applicants", "2800000").problem()).isNull();
+    assertThat(parse("--applicants", "2800001").problem()).contains("--applicants", "--partitions 4", "cuckoo bins",
+        "at least 5");
+    assertThat(parse("--applicants", "1000000", "--partitions", "1").problem()).contains("at least 2");
     assertThat(parse("--loans", "0").problem()).startsWith("--loans must be");
     assertThat(parse("--peers", "1").problem()).startsWith("--peers must be between 2 and 8");
     assertThat(parse("--peers", "9").problem()).startsWith("--peers must be between 2 and 8");

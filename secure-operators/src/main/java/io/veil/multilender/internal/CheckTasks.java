@@ -43,12 +43,50 @@ final class CheckTasks {
   static final int MAX_BETA = 256;
   /** Rows of the lender's extension E1 per bin: the OPRF row, 16 chunk rows, the final OT's row. */
   static final int E1_ROWS_PER_BIN = 18;
-  /** The most bins (over all buckets) of one job: E1 carries at most {@link KkrtOprf#MAX_ROWS} rows. */
+  /**
+   * The most bins one OT extension carries: E1 carries at most {@link KkrtOprf#MAX_ROWS} rows. A job
+   * with more bins runs several extensions, each over a contiguous range of buckets with base OTs of
+   * its own ({@link #extensionsFor}).
+   */
   static final long MAX_BINS = KkrtOprf.MAX_ROWS / E1_ROWS_PER_BIN;
+  /** The bins one extension may carry: {@link #MAX_BINS}, lowered only by tests to run several at small sizes. */
+  static volatile long extensionBins = MAX_BINS;
   /** The field of the shares: p = 2^61 - 1. */
   static final long P = (1L << 61) - 1;
 
   private CheckTasks() {}
+
+  /** The extension (from 0) whose rows bucket {@code bucket} uses, of {@code extensions} over {@code buckets}. */
+  static int extension(int bucket, int buckets, int extensions) {
+    return (int) ((long) bucket * extensions / buckets);
+  }
+
+  /**
+   * The fewest extensions such that each, over its contiguous range of buckets ({@link #extension}),
+   * carries at most {@code limit} bins; -1 if one bucket alone has more.
+   */
+  static int extensionsFor(long[] binsPerBucket, long limit) {
+    for (int e = 1; e <= binsPerBucket.length; e++) {
+      if (maxLoad(binsPerBucket, e) <= limit) {
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  /** The most bins any of {@code extensions} extensions carries. */
+  static long maxLoad(long[] binsPerBucket, int extensions) {
+    long[] load = new long[extensions];
+    for (int b = 0; b < binsPerBucket.length; b++) {
+      load[extension(b, binsPerBucket.length, extensions)] += binsPerBucket[b];
+    }
+    return java.util.Arrays.stream(load).max().orElse(0);
+  }
+
+  /** Label of a secret of extension {@code e}. */
+  static String secretLabel(String name, int e) {
+    return "mlc/" + name + "/" + e;
+  }
 
   static int hintBytes(int beta) {
     return MembershipShares.hintBytes(1, beta);
@@ -64,8 +102,8 @@ final class CheckTasks {
   /** A peer's keys: it sends on E1 and receives on E2 (secret). */
   record PeerKeys(KkrtSetup.SenderKey e1, KkrtSetup.ReceiverSeeds e2) implements Serializable {}
 
-  /** What the lender reads from one peer in the last step. */
-  record PeerInputs(String peer, LenderKeys keys, int beta, PeerStream hint, PeerStream eq, PeerStream shares)
+  /** What the lender reads from one peer in the last step; {@code keys} per bucket. */
+  record PeerInputs(String peer, LenderKeys[] keys, int beta, PeerStream hint, PeerStream eq, PeerStream shares)
       implements Serializable {}
 
   /** A peer's ids of one bucket with its amount for each (fixed point, 0 or more). */
@@ -243,7 +281,7 @@ final class CheckTasks {
         theirs[2 * b] += in.getLong();
         theirs[2 * b + 1] += in.getLong();
       }
-      long[] s = lenderAt(p.keys(), runKey, jobId, p.peer(), bucket, items)
+      long[] s = lenderAt(p.keys()[bucket], runKey, jobId, p.peer(), bucket, items)
           .replay(p.beta(), p.hint().readAll(bucket), p.eq().readAll(bucket), protocolPart).shares();
       for (int i = 0; i < s.length; i++) {
         mine[i] = addMod(mine[i], s[i]);

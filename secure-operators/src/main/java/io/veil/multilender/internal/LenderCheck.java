@@ -50,6 +50,11 @@ import scala.Tuple2;
  * its reply and its own base-OT message), {@code mlc-ot2} (L's reply) and {@code mlc-beta} (P's bin
  * load bound); data rounds {@code mlc-u} (L), {@code mlc-hint} (P), {@code mlc-eq-u} (L), {@code
  * mlc-eq} (P), {@code mlc-open} (L) and {@code mlc-shares} (P).
+ *
+ * <p>A job with more bins than one OT extension carries ({@link CheckTasks#MAX_BINS}) runs several
+ * pairs of extensions with each peer, each over a contiguous range of buckets with base OTs of its
+ * own: the three base-OT notices then carry one message per extension, in order, and the length of
+ * L's first notice tells P how many.
  */
 public final class LenderCheck {
   public static final String STEP_U = "mlc-u";
@@ -156,14 +161,16 @@ public final class LenderCheck {
         .persist(StorageLevel.MEMORY_AND_DISK());
     List<Integer> perBucket = tables.map(t -> t.length).collect();
     long distinct = perBucket.stream().mapToLong(Integer::longValue).sum();
-    long plannedBins = perBucket.stream().mapToLong(n -> io.veil.crypto.ot.CuckooHash.binCount(Math.min(n,
-        io.veil.crypto.ot.CuckooHash.MAX_ITEMS))).sum();
-    if (plannedBins > CheckTasks.MAX_BINS) {
-      throw new InvalidInputException("Cannot run the multi-lender check for " + me + ": its " + distinct
-          + " distinct applicants need " + plannedBins + " cuckoo bins, and one job's OT extension with each peer "
-          + "carries at most " + CheckTasks.MAX_BINS + " (" + CheckTasks.E1_ROWS_PER_BIN + " rows per bin, 2^24 rows). "
-          + "Split the applicants over several jobs of at most about " + (long) (CheckTasks.MAX_BINS / 1.3)
-          + ". Nothing was sent.");
+    long[] plannedBins = perBucket.stream().mapToLong(n -> io.veil.crypto.ot.CuckooHash.binCount(Math.min(n,
+        io.veil.crypto.ot.CuckooHash.MAX_ITEMS))).toArray();
+    long limit = CheckTasks.extensionBins;
+    int extensions = CheckTasks.extensionsFor(plannedBins, limit);
+    if (extensions < 0) {
+      throw new InvalidInputException("Cannot run the multi-lender check for " + me + ": one of its " + partitions
+          + " partitions needs " + java.util.Arrays.stream(plannedBins).max().orElse(0) + " cuckoo bins, and one OT "
+          + "extension with a peer carries at most " + limit + " (" + CheckTasks.E1_ROWS_PER_BIN + " rows per bin, "
+          + "2^24 rows). Raise multiLender.partitions to at least " + (long) Math.ceil(
+              java.util.Arrays.stream(plannedBins).sum() / (0.9 * limit)) + ". Nothing was sent.");
     }
     RunKey runKey = c.bindInput(keyed.commitment());
     createStreams(c, s);
@@ -171,41 +178,60 @@ public final class LenderCheck {
     c.progress(inputRows + " applicant rows, " + nullKeys + " with a NULL id (no result), " + distinct
         + " distinct ids, asking " + s.peers().size() + " peers");
 
-    // Base OTs with every peer: L receives on E1 (it is E1's base-OT sender) and sends on E2.
-    c.beginStep(NOTICE_OT, "running the base OTs with " + String.join(", ", s.peers()));
-    Map<String, KkrtSetup.BaseSender> e1Base = new TreeMap<>();
+    // Base OTs with every peer, for each extension: L receives on E1 (it is E1's base-OT sender) and
+    // sends on E2. Notices carry one message per extension, in order.
+    c.beginStep(NOTICE_OT, "running the base OTs with " + String.join(", ", s.peers())
+        + (extensions == 1 ? "" : " (" + extensions + " OT extensions each, of at most " + limit + " bins)"));
+    Map<String, KkrtSetup.BaseSender[]> e1Base = new TreeMap<>();
     for (String p : s.peers()) {
-      KkrtSetup.BaseSender b = new KkrtSetup.BaseSender(runKey.secret("mlc/e1-base/" + p, 32));
+      KkrtSetup.BaseSender[] b = new KkrtSetup.BaseSender[extensions];
+      ByteBuffer notice = ByteBuffer.allocate(8 + extensions * CheckTasks.POINT_BYTES).putLong(distinct);
+      for (int e = 0; e < extensions; e++) {
+        b[e] = new KkrtSetup.BaseSender(runKey.secret(CheckTasks.secretLabel("e1-base/" + p, e), 32));
+        notice.put(b[e].firstMessage());
+      }
       e1Base.put(p, b);
-      c.publishNotice(NOTICE_OT + "." + p, ByteBuffer.allocate(8 + CheckTasks.POINT_BYTES).putLong(distinct)
-          .put(b.firstMessage()).array());
+      c.publishNotice(NOTICE_OT + "." + p, notice.array());
     }
-    Map<String, CheckTasks.LenderKeys> lenderKeys = new LinkedHashMap<>();
+    Map<String, CheckTasks.LenderKeys[]> lenderKeys = new LinkedHashMap<>();
+    int replyBytes = CheckTasks.BASE_REPLY_BYTES + CheckTasks.POINT_BYTES;
     for (String p : s.peers()) {
       byte[] reply = c.awaitNotice(p, NOTICE_OT_REPLY, "its base-OT reply");
-      if (reply.length != CheckTasks.BASE_REPLY_BYTES + CheckTasks.POINT_BYTES) {
+      if (reply.length != extensions * replyBytes) {
         throw new ProtocolException(p, NOTICE_OT_REPLY, "Cannot read " + p + "'s base-OT reply: it has "
-            + reply.length + " bytes, not " + (CheckTasks.BASE_REPLY_BYTES + CheckTasks.POINT_BYTES)
-            + ". The job was aborted.");
+            + reply.length + " bytes, not " + extensions * replyBytes + " (" + extensions + " OT extensions). The job "
+            + "was aborted.");
       }
+      CheckTasks.LenderKeys[] perExtension = new CheckTasks.LenderKeys[extensions];
+      ByteBuffer second = ByteBuffer.allocate(extensions * CheckTasks.BASE_REPLY_BYTES);
       try {
-        KkrtSetup.ReceiverSeeds e1 = e1Base.get(p).finish(java.util.Arrays.copyOf(reply, CheckTasks.BASE_REPLY_BYTES));
-        KkrtSetup.SenderKey e2 = KkrtSetup.baseReceive(runKey.secret("mlc/e2-base/" + p, 32),
-            runKey.secret("mlc/e2-choices/" + p, 64), java.util.Arrays.copyOfRange(reply, CheckTasks.BASE_REPLY_BYTES,
-                reply.length), r -> c.publishNotice(NOTICE_OT2 + "." + p, r));
-        lenderKeys.put(p, new CheckTasks.LenderKeys(e1, e2));
+        for (int e = 0; e < extensions; e++) {
+          int at = e * replyBytes;
+          KkrtSetup.ReceiverSeeds e1 = e1Base.get(p)[e].finish(java.util.Arrays.copyOfRange(reply, at,
+              at + CheckTasks.BASE_REPLY_BYTES));
+          KkrtSetup.SenderKey e2 = KkrtSetup.baseReceive(runKey.secret(CheckTasks.secretLabel("e2-base/" + p, e), 32),
+              runKey.secret(CheckTasks.secretLabel("e2-choices/" + p, e), 64), java.util.Arrays.copyOfRange(reply,
+                  at + CheckTasks.BASE_REPLY_BYTES, at + replyBytes), second::put);
+          perExtension[e] = new CheckTasks.LenderKeys(e1, e2);
+        }
       } catch (InvalidOtMessageException | IllegalArgumentException e) {
         throw new ProtocolException(p, NOTICE_OT_REPLY, "Cannot use " + p + "'s base-OT reply: " + e.getMessage()
             + ". The job was aborted.");
       }
+      c.publishNotice(NOTICE_OT2 + "." + p, second.array());
+      CheckTasks.LenderKeys[] byBucket = new CheckTasks.LenderKeys[partitions];
+      for (int b = 0; b < partitions; b++) {
+        byBucket[b] = perExtension[CheckTasks.extension(b, partitions, extensions)];
+      }
+      lenderKeys.put(p, byBucket);
     }
 
     // mlc-u: one OPRF row per bin of this party's cuckoo table, for each peer.
     c.beginStep(STEP_U, "placing " + distinct + " ids in cuckoo tables and extending the OTs for every peer");
     Map<String, RoundStats> uStats = new LinkedHashMap<>();
     for (String p : s.peers()) {
-      CheckTasks.LenderKeys k = lenderKeys.get(p);
-      JavaRDD<byte[]> u = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k, runKey, jobId, p,
+      CheckTasks.LenderKeys[] k = lenderKeys.get(p);
+      JavaRDD<byte[]> u = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k[b], runKey, jobId, p,
           b, it.next()).u()).iterator(), true);
       RoundStats st = send(c, s, u, STEP_U, p, CheckTasks.U_BYTES, true);
       uStats.put(p, st);
@@ -228,10 +254,10 @@ public final class LenderCheck {
     Map<String, RoundStats> hints = awaitPeers(c, s, STEP_HINT, "its hints", uStats, rounds);
     c.beginStep(STEP_EQ_U, "decoding the peers' hints and starting the equality tests");
     for (String p : s.peers()) {
-      CheckTasks.LenderKeys k = lenderKeys.get(p);
+      CheckTasks.LenderKeys[] k = lenderKeys.get(p);
       int beta = betas.get(p);
       PeerStream hintIn = in(c, s, p, STEP_HINT, null, hints.get(p), CheckTasks.hintBytes(beta));
-      JavaRDD<byte[]> m = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k, runKey, jobId, p,
+      JavaRDD<byte[]> m = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k[b], runKey, jobId, p,
           b, it.next()).replay(beta, hintIn.readAll(b), null, null).eqRows()).iterator(), true);
       RoundStats st = send(c, s, m, STEP_EQ_U, p, CheckTasks.EQ_U_BYTES, true);
       rounds.add(RoundSummary.of(STEP_EQ_U, me, p, st));
@@ -241,11 +267,11 @@ public final class LenderCheck {
     Map<String, RoundStats> eqs = awaitPeers(c, s, STEP_EQ, "its equality-test messages", uStats, rounds);
     c.beginStep(STEP_OPEN, "finishing the equality tests with every peer");
     for (String p : s.peers()) {
-      CheckTasks.LenderKeys k = lenderKeys.get(p);
+      CheckTasks.LenderKeys[] k = lenderKeys.get(p);
       int beta = betas.get(p);
       PeerStream hintIn = in(c, s, p, STEP_HINT, null, hints.get(p), CheckTasks.hintBytes(beta));
       PeerStream eqIn = in(c, s, p, STEP_EQ, null, eqs.get(p), CheckTasks.EQ_BYTES);
-      JavaRDD<byte[]> m = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k, runKey, jobId, p,
+      JavaRDD<byte[]> m = tables.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.lenderAt(k[b], runKey, jobId, p,
           b, it.next()).replay(beta, hintIn.readAll(b), eqIn.readAll(b), null).open()).iterator(), true);
       RoundStats st = send(c, s, m, STEP_OPEN, p, CheckTasks.OPEN_BYTES, true);
       rounds.add(RoundSummary.of(STEP_OPEN, me, p, st));
@@ -281,6 +307,7 @@ public final class LenderCheck {
     figures.put("distinctKeys", distinct);
     figures.put("peers", s.peers().size());
     figures.put("bins", bins);
+    figures.put("otExtensions", extensions);
     figures.put("applicantsWithLoans", totals.getLong(1));
     tables.unpersist(false);
     return new Result(Optional.of(out), figures, rounds, inputRows);
@@ -365,25 +392,45 @@ public final class LenderCheck {
     c.progress(inputRows + " loan rows, " + nullKeys + " with a NULL id dropped, " + distinct + " distinct ids");
 
     byte[] first = c.awaitNotice(lender, NOTICE_OT + "." + me, "its base-OT message");
-    if (first.length != 8 + CheckTasks.POINT_BYTES) {
+    int extensions = (first.length - 8) / CheckTasks.POINT_BYTES;
+    if (first.length < 8 + CheckTasks.POINT_BYTES || (first.length - 8) % CheckTasks.POINT_BYTES != 0
+        || extensions > partitions) {
       throw new ProtocolException(lender, NOTICE_OT, "Cannot read " + lender + "'s base-OT message: it has "
-          + first.length + " bytes, not " + (8 + CheckTasks.POINT_BYTES) + ". The job was aborted.");
+          + first.length + " bytes, not 8 and one " + CheckTasks.POINT_BYTES + "-byte point per OT extension (1 to "
+          + partitions + " extensions, one per partition at most). The job was aborted.");
     }
     long lenderDistinct = ByteBuffer.wrap(first).getLong();
-    KkrtSetup.BaseSender e2Base = new KkrtSetup.BaseSender(runKey.secret("mlc/e2-base", 32));
-    CheckTasks.PeerKeys keys;
+    CheckTasks.PeerKeys[] perExtension = new CheckTasks.PeerKeys[extensions];
     try {
-      byte[][] replyHolder = new byte[1][];
-      KkrtSetup.SenderKey e1 = KkrtSetup.baseReceive(runKey.secret("mlc/e1-base", 32),
-          runKey.secret("mlc/e1-choices", 64), java.util.Arrays.copyOfRange(first, 8, first.length),
-          r -> replyHolder[0] = r);
-      c.publishNotice(NOTICE_OT_REPLY, ByteBuffer.allocate(replyHolder[0].length + CheckTasks.POINT_BYTES)
-          .put(replyHolder[0]).put(e2Base.firstMessage()).array());
+      KkrtSetup.BaseSender[] e2Base = new KkrtSetup.BaseSender[extensions];
+      ByteBuffer reply = ByteBuffer.allocate(extensions * (CheckTasks.BASE_REPLY_BYTES + CheckTasks.POINT_BYTES));
+      KkrtSetup.SenderKey[] e1 = new KkrtSetup.SenderKey[extensions];
+      for (int e = 0; e < extensions; e++) {
+        int at = 8 + e * CheckTasks.POINT_BYTES;
+        e1[e] = KkrtSetup.baseReceive(runKey.secret(CheckTasks.secretLabel("e1-base", e), 32),
+            runKey.secret(CheckTasks.secretLabel("e1-choices", e), 64), java.util.Arrays.copyOfRange(first, at,
+                at + CheckTasks.POINT_BYTES), reply::put);
+        e2Base[e] = new KkrtSetup.BaseSender(runKey.secret(CheckTasks.secretLabel("e2-base", e), 32));
+        reply.put(e2Base[e].firstMessage());
+      }
+      c.publishNotice(NOTICE_OT_REPLY, reply.array());
       byte[] reply2 = c.awaitNotice(lender, NOTICE_OT2 + "." + me, "its second base-OT reply");
-      keys = new CheckTasks.PeerKeys(e1, e2Base.finish(reply2));
+      if (reply2.length != extensions * CheckTasks.BASE_REPLY_BYTES) {
+        throw new ProtocolException(lender, NOTICE_OT2, "Cannot read " + lender + "'s second base-OT reply: it has "
+            + reply2.length + " bytes, not " + extensions * CheckTasks.BASE_REPLY_BYTES + " (" + extensions
+            + " OT extensions). The job was aborted.");
+      }
+      for (int e = 0; e < extensions; e++) {
+        perExtension[e] = new CheckTasks.PeerKeys(e1[e], e2Base[e].finish(java.util.Arrays.copyOfRange(reply2,
+            e * CheckTasks.BASE_REPLY_BYTES, (e + 1) * CheckTasks.BASE_REPLY_BYTES)));
+      }
     } catch (InvalidOtMessageException | IllegalArgumentException e) {
       throw new ProtocolException(lender, NOTICE_OT, "Cannot use " + lender + "'s base-OT messages: " + e.getMessage()
           + ". The job was aborted.");
+    }
+    CheckTasks.PeerKeys[] keys = new CheckTasks.PeerKeys[partitions];
+    for (int b = 0; b < partitions; b++) {
+      keys[b] = perExtension[CheckTasks.extension(b, partitions, extensions)];
     }
 
     RoundStats u = c.awaitRound(lender, STEP_U + "." + me, partitions, "its OPRF rows (step " + STEP_U + ")");
@@ -396,13 +443,14 @@ public final class LenderCheck {
             + io.veil.crypto.ot.CuckooHash.MAX_ITEMS + " ids. The job was aborted.");
       }
     }
-    if (u.totalElements() > CheckTasks.MAX_BINS) {
-      throw new ProtocolException(lender, STEP_U, "Cannot accept " + lender + "'s rows: " + u.totalElements()
-          + " bins, more than the " + CheckTasks.MAX_BINS + " one job's OT extension carries. The job was aborted.");
-    }
     long[] bins = new long[partitions];
     for (int b = 0; b < partitions; b++) {
       bins[b] = u.elements(b);
+    }
+    if (CheckTasks.maxLoad(bins, extensions) > CheckTasks.extensionBins) {
+      throw new ProtocolException(lender, STEP_U, "Cannot accept " + lender + "'s rows: one of its " + extensions
+          + " OT extensions would carry " + CheckTasks.maxLoad(bins, extensions) + " bins, more than the "
+          + CheckTasks.extensionBins + " one extension carries. The job was aborted.");
     }
     int beta = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.beta(it.next().size(), (int) bins[b]))
         .iterator(), true).reduce(Math::max);
@@ -411,7 +459,7 @@ public final class LenderCheck {
     c.beginStep(STEP_HINT, "programming hints for " + distinct + " ids in " + u.totalElements() + " bins of "
         + lender);
     PeerStream uIn = in(c, s, lender, STEP_U, me, u, CheckTasks.U_BYTES);
-    JavaRDD<byte[]> hint = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys, runKey, jobId, lender,
+    JavaRDD<byte[]> hint = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys[b], runKey, jobId, lender,
         b, (int) bins[b], beta, it.next()).replay(uIn.readAll(b), null, null).hint()).iterator(), true);
     RoundStats h = send(c, s, hint, STEP_HINT, lender, CheckTasks.hintBytes(beta), false);
     rounds.add(RoundSummary.of(STEP_HINT, me, lender, h));
@@ -422,7 +470,7 @@ public final class LenderCheck {
     rounds.add(RoundSummary.of(STEP_EQ_U, lender, me, eqU));
     c.beginStep(STEP_EQ, "answering " + lender + "'s equality tests");
     PeerStream eqUIn = in(c, s, lender, STEP_EQ_U, me, eqU, CheckTasks.EQ_U_BYTES);
-    JavaRDD<byte[]> eq = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys, runKey, jobId, lender,
+    JavaRDD<byte[]> eq = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys[b], runKey, jobId, lender,
         b, (int) bins[b], beta, it.next()).replay(uIn.readAll(b), eqUIn.readAll(b), null).eq()).iterator(), true);
     RoundStats e = send(c, s, eq, STEP_EQ, lender, CheckTasks.EQ_BYTES, false);
     rounds.add(RoundSummary.of(STEP_EQ, me, lender, e));
@@ -435,7 +483,7 @@ public final class LenderCheck {
     PeerStream openIn = in(c, s, lender, STEP_OPEN, me, open, CheckTasks.OPEN_BYTES);
     Map<String, byte[]> otherPeers = new TreeMap<>();
     s.peers().stream().filter(p -> !p.equals(me)).forEach(p -> otherPeers.put(p, c.agreementKey(p)));
-    JavaRDD<byte[]> sh = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys, runKey, jobId, lender,
+    JavaRDD<byte[]> sh = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.peerAt(keys[b], runKey, jobId, lender,
         b, (int) bins[b], beta, it.next()).replay(uIn.readAll(b), eqUIn.readAll(b), openIn.readAll(b))
         .maskedShares(runKey, me, otherPeers)).iterator(), true);
     RoundStats st = send(c, s, sh, STEP_SHARES, lender, CheckTasks.SHARES_BYTES, false);
@@ -449,6 +497,7 @@ public final class LenderCheck {
     figures.put("distinctKeys", distinct);
     figures.put("lenderDistinctKeys", lenderDistinct);
     figures.put("bins", u.totalElements());
+    figures.put("otExtensions", extensions);
     figures.put("beta", beta);
     return new Result(Optional.empty(), figures, rounds, inputRows);
   }
