@@ -78,12 +78,12 @@ class MultiLenderTest {
     return s;
   }
 
-  private static JobSpec spec(JobHarness h, Map<String, Object> section) {
+  private static JobSpec spec(JobHarness h, Map<String, Object> section, String... extra) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
       parties.add(h.party(id, JobHarness.input(List.of("id"), null), id.equals("lender") ? JobHarness.output() : null));
     }
-    return h.spec("mlc-" + JOBS.incrementAndGet(), MultiLenderOperator.NAME, parties, section);
+    return h.spec("mlc-" + JOBS.incrementAndGet(), MultiLenderOperator.NAME, parties, section, extra);
   }
 
   /** "id|branch|count|total" per output row, sorted. */
@@ -255,6 +255,20 @@ class MultiLenderTest {
     assertThat(r2.error("bank_c")).isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("negative outstanding amount");
     assertNothingSent(h2);
+  }
+
+  @Test
+  void aPeerThatNeverComesStopsTheOthersNamingItBeforeAnythingIsSent() {
+    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
+    JobSpec spec = spec(h, section(2), "peerTimeoutMs: 1500");
+    Map<String, io.veil.job.JobRequest> requests = new LinkedHashMap<>(); // bank_c never starts
+    requests.put("lender", h.request(spec, "lender", applicants(ids("p", 0, 5))).build());
+    requests.put("bank_b", h.request(spec, "bank_b", loans(loansOf(ids("p", 0, 5), 6))).build());
+    JobHarness.Results r = JobHarness.runRequests(spark, requests);
+    for (String p : List.of("lender", "bank_b")) {
+      assertThat(r.error(p)).as(p).isInstanceOf(io.veil.PeerTimeoutException.class).hasMessageContaining("bank_c");
+    }
+    assertNothingSent(h);
   }
 
   /** No data-plane stream of the job holds a record (the control log holds approvals and the abort). */
