@@ -280,18 +280,16 @@ class MultiLenderTest {
     }
   }
 
-  @Test
-  void aLenderWhoseBaseOtMessageIsNotAPointIsRefusedByEveryPeerNamingIt() {
+  /**
+   * Both peers' errors when the lender is hostile: after committing, its base-OT message to each
+   * peer is {@code notice}. Checks that nothing was sent.
+   */
+  private static JobHarness.Results peersOfAHostileLender(byte[] notice) {
     JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
     JobSpec spec = spec(h, section(2));
-    // The lender is hostile: after committing, its base-OT message to each peer is the number of its
-    // applicants and 33 bytes that are no curve point.
     try (HostilePeer lender = HostilePeer.approve(h, spec, "lender")) {
       lender.commitInput("ab".repeat(32));
       for (String p : List.of("bank_b", "bank_c")) {
-        byte[] notice = new byte[8 + 33];
-        notice[7] = 5;
-        java.util.Arrays.fill(notice, 8, notice.length, (byte) 0x7f);
         lender.notice("mlc-ot." + p, notice);
       }
       Map<String, io.veil.job.JobRequest> requests = new LinkedHashMap<>();
@@ -299,34 +297,30 @@ class MultiLenderTest {
         requests.put(p, h.request(spec, p, loans(loansOf(ids("p", 0, 5), 5))).build());
       }
       JobHarness.Results r = JobHarness.runRequests(spark, requests);
-      for (String p : List.of("bank_b", "bank_c")) {
-        assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class).hasMessageContaining("lender")
-            .hasMessageContaining("base-OT")
-            .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("lender"));
-      }
       assertNothingSent(h);
+      return r;
+    }
+  }
+
+  @Test
+  void aLenderWhoseBaseOtMessageIsNotAPointIsRefusedByEveryPeerNamingIt() {
+    byte[] notice = new byte[8 + 33]; // 5 applicants and 33 bytes that are no curve point
+    notice[7] = 5;
+    java.util.Arrays.fill(notice, 8, notice.length, (byte) 0x7f);
+    JobHarness.Results r = peersOfAHostileLender(notice);
+    for (String p : List.of("bank_b", "bank_c")) {
+      assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class).hasMessageContaining("lender")
+          .hasMessageContaining("base-OT")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("lender"));
     }
   }
 
   @Test
   void aLenderAnnouncingMoreOtExtensionsThanPartitionsIsRefused() {
-    JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
-    JobSpec spec = spec(h, section(2));
-    try (HostilePeer lender = HostilePeer.approve(h, spec, "lender")) {
-      lender.commitInput("ab".repeat(32));
-      for (String p : List.of("bank_b", "bank_c")) {
-        lender.notice("mlc-ot." + p, new byte[8 + 3 * 33]); // 3 extensions over 2 partitions
-      }
-      Map<String, io.veil.job.JobRequest> requests = new LinkedHashMap<>();
-      for (String p : List.of("bank_b", "bank_c")) {
-        requests.put(p, h.request(spec, p, loans(loansOf(ids("p", 0, 5), 5))).build());
-      }
-      JobHarness.Results r = JobHarness.runRequests(spark, requests);
-      for (String p : List.of("bank_b", "bank_c")) {
-        assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class)
-            .hasMessageContaining("lender's base-OT message").hasMessageContaining("1 to 2 extensions");
-      }
-      assertNothingSent(h);
+    JobHarness.Results r = peersOfAHostileLender(new byte[8 + 3 * 33]); // 3 extensions over 2 partitions
+    for (String p : List.of("bank_b", "bank_c")) {
+      assertThat(r.error(p)).as(p).isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("lender's base-OT message").hasMessageContaining("1 to 2 extensions");
     }
   }
 
