@@ -287,6 +287,31 @@ class PsiOperatorTest {
   }
 
   @Test
+  void oprfSenderRefusesMoreCorrectionRowsThanOneOtExtensionCarries() throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    Psi o = rows().oprf();
+    JobSpec spec = spec(h, o, List.of("id"), List.of("id"));
+    int partitions = o.partitions();
+    // bank_a, the OPRF receiver, runs the base OTs and announces a count, then a round of more than
+    // 2^24 correction rows; bank_b refuses it before evaluating anything.
+    try (HostilePeer a = HostilePeer.approve(h, spec, "bank_a")) {
+      a.commitInput("ab".repeat(32));
+      a.notice(OprfPsiProtocol.STEP_BASE_OT, new io.veil.crypto.ot.KkrtSetup.BaseSender(new byte[32]).firstMessage());
+      a.notice(OprfPsiProtocol.NOTICE_KEYS, java.nio.ByteBuffer.allocate(8).putLong(14_000_000L).array());
+      long[] batches = new long[partitions];
+      long[] elements = new long[partitions];
+      byte[][] digests = new byte[partitions][32];
+      Arrays.fill(batches, 1);
+      Arrays.fill(elements, (io.veil.crypto.ot.KkrtOprf.MAX_ROWS + partitions) / partitions);
+      a.announce(OprfPsiProtocol.STEP_U, new RoundStats(batches, elements, digests));
+      assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", table(ids("k", 0, 5))).build()))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("Cannot accept bank_a's correction rows").hasMessageContaining("2^24")
+          .satisfies(e -> assertThat(((ProtocolException) e).peer()).isEqualTo("bank_a"));
+    }
+  }
+
+  @Test
   void largeSetsMatchPlaintextJoin() throws Exception {
     int n = 100_000;
     Random rnd = new Random(7);

@@ -2,12 +2,15 @@ package io.veil.psi.internal;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
 import io.veil.channel.PeerStream;
 import io.veil.channel.RoundStats;
 import io.veil.channel.RoundSummary;
 import io.veil.channel.SentBatch;
 import io.veil.crypto.Sha256;
+import io.veil.crypto.ot.CuckooHash;
+import io.veil.crypto.ot.KkrtOprf;
 import io.veil.crypto.ot.KkrtSetup;
 import io.veil.job.OperatorContext;
 import io.veil.psi.PsiInputs;
@@ -95,6 +98,30 @@ public final class OprfPsiProtocol {
     return new Run(c, o).execute();
   }
 
+  /**
+   * Refuses, on the receiver's driver before any data is sent, keys whose cuckoo tables need more
+   * rows than one OT extension is sized for ({@link KkrtOprf#MAX_ROWS} over all buckets), or a bucket
+   * with more keys than one table takes.
+   */
+  static void checkReceiverSize(String party, long[] keysPerBucket) {
+    long bins = 0;
+    for (long n : keysPerBucket) {
+      if (n > CuckooHash.MAX_ITEMS) {
+        throw new InvalidInputException("Cannot run PSI with psi.protocol oprf for " + party + ": one of its "
+            + keysPerBucket.length + " partitions holds " + n + " distinct keys, more than one cuckoo table takes ("
+            + CuckooHash.MAX_ITEMS + "). Raise psi.partitions. No data was sent.");
+      }
+      bins += CuckooHash.binCount((int) n);
+    }
+    if (bins > KkrtOprf.MAX_ROWS) {
+      throw new InvalidInputException("Cannot run PSI with psi.protocol oprf for " + party + ": its "
+          + Arrays.stream(keysPerBucket).sum() + " distinct keys need " + bins + " cuckoo bins, more than the "
+          + KkrtOprf.MAX_ROWS + " (2^24) rows one OT extension is sized for (about 13 million distinct keys at the "
+          + "receiver). Use psi.protocol: ecdh for sets this large, or split the keys over several jobs. No data "
+          + "was sent.");
+    }
+  }
+
   private static final class Run {
     private final OperatorContext c;
     private final PsiOptions o;
@@ -143,8 +170,14 @@ public final class OprfPsiProtocol {
           .partitionBy(new HashPartitioner(partitions))
           .mapPartitions(OprfTasks::distinctKeys, true)
           .persist(StorageLevel.MEMORY_AND_DISK());
-      // The executors bucket the keys while this driver runs the base OTs with the peer.
-      JavaFutureAction<Long> bucketing = keys.countAsync();
+      // The executors bucket the keys (and count each bucket's) while this driver runs the base OTs.
+      JavaFutureAction<List<Long>> bucketing = keys.mapPartitions(it -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) {
+              n++;
+            }
+            return List.of(n).iterator();
+          }, true).collectAsync();
       try {
         PsiResult r = iAmReceiver
             ? receive(runKey, withKey, keys, bucketing, inputRows, nullKeyRows)
@@ -156,19 +189,20 @@ public final class OprfPsiProtocol {
       }
     }
 
-    /** The number of distinct keys, once bucketed; a failed Spark job's error as count() would throw it. */
-    private long distinctKeys(JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
-      long distinct;
+    /** The number of distinct keys per bucket, once bucketed; a failed Spark job's error as collect() would throw it. */
+    private long[] distinctKeys(JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
+      long[] perBucket;
       try {
-        distinct = bucketing.get();
+        perBucket = bucketing.get().stream().mapToLong(Long::longValue).toArray();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while bucketing the keys", e);
       } catch (java.util.concurrent.ExecutionException e) {
         throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
       }
+      long distinct = Arrays.stream(perBucket).sum();
       c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys");
-      return distinct;
+      return perBucket;
     }
 
     private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, JavaRDD<byte[]> matchedKeys) {
@@ -188,7 +222,7 @@ public final class OprfPsiProtocol {
     // ------------------------------------------------------------------------------------ receiver R
 
     private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
-        JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
+        JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
       String jobId = c.jobId();
       KkrtSetup.BaseSender base = new KkrtSetup.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
       c.publishNotice(STEP_BASE_OT, base.firstMessage());
@@ -200,7 +234,9 @@ public final class OprfPsiProtocol {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT reply: " + e.getMessage()
             + ". The job was aborted.");
       }
-      long distinct = distinctKeys(bucketing, inputRows, nullKeyRows);
+      long[] perBucket = distinctKeys(bucketing, inputRows, nullKeyRows);
+      checkReceiverSize(me, perBucket);
+      long distinct = Arrays.stream(perBucket).sum();
       c.publishNotice(NOTICE_KEYS, ByteBuffer.allocate(8).putLong(distinct).array());
 
       // oprf-u: per bucket, the cuckoo table's correction rows (one per bin), in bin order; the
@@ -259,7 +295,7 @@ public final class OprfPsiProtocol {
     // -------------------------------------------------------------------------------------- sender S
 
     private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
-        JavaFutureAction<Long> bucketing, long inputRows, long nullKeyRows) {
+        JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
       String jobId = c.jobId();
       byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
       KkrtSetup.SenderKey key;
@@ -270,7 +306,7 @@ public final class OprfPsiProtocol {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot use " + peer + "'s base-OT message: " + e.getMessage()
             + ". The job was aborted.");
       }
-      long distinct = distinctKeys(bucketing, inputRows, nullKeyRows);
+      long distinct = Arrays.stream(distinctKeys(bucketing, inputRows, nullKeyRows)).sum();
       byte[] count = c.awaitNotice(peer, NOTICE_KEYS, "its number of keys");
       if (count.length != 8 || ByteBuffer.wrap(count).getLong() < 0) {
         throw new ProtocolException(peer, STEP_BASE_OT, "Cannot read " + peer + "'s number of keys: not an 8-byte "
@@ -280,6 +316,10 @@ public final class OprfPsiProtocol {
 
       RoundStats u = c.awaitRound(peer, STEP_U, partitions, "its correction rows (step " + STEP_U + ")");
       record(STEP_U, peer, me, u);
+      if (u.totalElements() > KkrtOprf.MAX_ROWS) {
+        throw new ProtocolException(peer, STEP_U, "Cannot accept " + peer + "'s correction rows: " + u.totalElements()
+            + ", more than the " + KkrtOprf.MAX_ROWS + " (2^24) one OT extension is sized for. The job was aborted.");
+      }
       int ell = comparisonBytes(u.totalElements(), distinct * OprfTasks.HASHES);
       PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_U), peer, c.identities().get(peer),
           STEP_U, u, OprfTasks.ROW_BYTES, batchRows(OprfTasks.ROW_BYTES));
