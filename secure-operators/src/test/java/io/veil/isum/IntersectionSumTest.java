@@ -210,4 +210,16 @@ class IntersectionSumTest {
     // Nothing reached a data stream.
     assertThat(h.channel.streams().stream().mapToInt(st -> h.channel.records(st).size()).sum()).isZero();
   }
+
+  @Test
+  void aValuePartyThatNeverComesStopsTheIdPartyNamingItBeforeAnythingIsSent() {
+    JobHarness h = new JobHarness(dir.resolve("lonely"), List.of("adnet", "shop"));
+    var spec = h.spec("isum-lonely", IntersectionSumOperator.NAME, List.of(
+        h.party("adnet", JobHarness.input(List.of("id"), null), JobHarness.output()),
+        h.party("shop", JobHarness.input(List.of("id"), null), null)), section(false, 0), "peerTimeoutMs: 1500");
+    Dataset<Row> a = ids(List.<String[]>of(new String[] {"a", "x"}, new String[] {"b", "y"}));
+    JobHarness.Results r = JobHarness.runRequests(spark, Map.of("adnet", h.request(spec, "adnet", a).build()));
+    assertThat(r.error("adnet")).isInstanceOf(io.veil.PeerTimeoutException.class).hasMessageContaining("shop");
+    assertThat(h.channel.streams().stream().mapToInt(st -> h.channel.records(st).size()).sum()).isZero();
+  }
 }
