@@ -83,6 +83,15 @@ final class CheckTasks {
     return java.util.Arrays.stream(load).max().orElse(0);
   }
 
+  /** Each bucket's entry of {@code perExtension} (one per extension, in order): the same objects, per bucket. */
+  static <T> T[] byBucket(T[] perExtension, int buckets) {
+    T[] out = java.util.Arrays.copyOf(perExtension, buckets);
+    for (int b = 0; b < buckets; b++) {
+      out[b] = perExtension[extension(b, buckets, perExtension.length)];
+    }
+    return out;
+  }
+
   /** Label of a secret of extension {@code e}. */
   static String secretLabel(String name, int e) {
     return "mlc/" + name + "/" + e;

@@ -219,11 +219,7 @@ public final class LenderCheck {
             + ". The job was aborted.");
       }
       c.publishNotice(NOTICE_OT2 + "." + p, second.array());
-      CheckTasks.LenderKeys[] byBucket = new CheckTasks.LenderKeys[partitions];
-      for (int b = 0; b < partitions; b++) {
-        byBucket[b] = perExtension[CheckTasks.extension(b, partitions, extensions)];
-      }
-      lenderKeys.put(p, byBucket);
+      lenderKeys.put(p, CheckTasks.byBucket(perExtension, partitions));
     }
 
     // mlc-u: one OPRF row per bin of this party's cuckoo table, for each peer.
@@ -428,10 +424,7 @@ public final class LenderCheck {
       throw new ProtocolException(lender, NOTICE_OT, "Cannot use " + lender + "'s base-OT messages: " + e.getMessage()
           + ". The job was aborted.");
     }
-    CheckTasks.PeerKeys[] keys = new CheckTasks.PeerKeys[partitions];
-    for (int b = 0; b < partitions; b++) {
-      keys[b] = perExtension[CheckTasks.extension(b, partitions, extensions)];
-    }
+    CheckTasks.PeerKeys[] keys = CheckTasks.byBucket(perExtension, partitions);
 
     RoundStats u = c.awaitRound(lender, STEP_U + "." + me, partitions, "its OPRF rows (step " + STEP_U + ")");
     rounds.add(RoundSummary.of(STEP_U, lender, me, u));
@@ -447,9 +440,10 @@ public final class LenderCheck {
     for (int b = 0; b < partitions; b++) {
       bins[b] = u.elements(b);
     }
-    if (CheckTasks.maxLoad(bins, extensions) > CheckTasks.extensionBins) {
+    long load = CheckTasks.maxLoad(bins, extensions);
+    if (load > CheckTasks.extensionBins) {
       throw new ProtocolException(lender, STEP_U, "Cannot accept " + lender + "'s rows: one of its " + extensions
-          + " OT extensions would carry " + CheckTasks.maxLoad(bins, extensions) + " bins, more than the "
+          + " OT extensions would carry " + load + " bins, more than the "
           + CheckTasks.extensionBins + " one extension carries. The job was aborted.");
     }
     int beta = loans.mapPartitionsWithIndex((b, it) -> List.of(CheckTasks.beta(it.next().size(), (int) bins[b]))

@@ -48,6 +48,12 @@ class ExtensionPlanTest {
   }
 
   @Test
+  void eachBucketGetsItsExtensionsEntry() {
+    assertThat(CheckTasks.byBucket(new String[] {"a", "b"}, 5)).containsExactly("a", "a", "a", "b", "b");
+    assertThat(CheckTasks.byBucket(new String[] {"a"}, 3)).containsExactly("a", "a", "a");
+  }
+
+  @Test
   void maxLoadIsTheLargestExtensionsBins() {
     assertThat(CheckTasks.maxLoad(new long[] {1, 2, 3, 4}, 1)).isEqualTo(10);
     assertThat(CheckTasks.maxLoad(new long[] {1, 2, 3, 4}, 2)).isEqualTo(7);
