@@ -12,6 +12,7 @@ import io.veil.channel.SentBatch;
 import io.veil.job.JobOutcome;
 import io.veil.job.JobRecord;
 import io.veil.job.VeilJobs;
+import io.veil.psi.internal.DriverLocalLimit;
 import io.veil.psi.internal.OprfPsiProtocol;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.spark.DatasetCommitment;
@@ -213,12 +214,38 @@ class PsiOperatorTest {
   }
 
   @Test
-  void oprfLargeSetsAcrossPartitions() throws Exception {
+  void oprfLargeSetsAcrossPartitionsInSpark() throws Exception {
     int n = 30_000;
     List<String> a = ids("cust-", 0, n);
     List<String> b = new ArrayList<>(ids("cust-", n / 3, n / 3 + n));
     java.util.Collections.shuffle(b, new Random(7));
-    check(a, b, new Psi("rows", List.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, 8, 4096, "oprf"));
+    try (var inSpark = DriverLocalLimit.set(-1)) {
+      check(a, b, new Psi("rows", List.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, 8, 4096, "oprf"));
+    }
+  }
+
+  @ParameterizedTest(name = "oprf in Spark, size {0}")
+  @ValueSource(ints = {0, 1, 1000})
+  void oprfInSparkMatchesPlaintextJoin(int n) throws Exception {
+    try (var inSpark = DriverLocalLimit.set(-1)) {
+      check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows().oprf());
+      check(Arrays.asList("Alice", " alice ", null, "bob", "bob"), Arrays.asList("alice", null, "bob"), rows().oprf());
+    }
+  }
+
+  /**
+   * A party that runs the steps on its driver and one that runs them in Spark send the same
+   * messages: each way round (the receiver small, then the sender small), the result and both
+   * parties' round digests agree.
+   */
+  @Test
+  void oprfOnTheDriverAndInSparkInterwork() throws Exception {
+    List<String> small = ids("k", 0, 60);
+    List<String> large = ids("k", 30, 600);
+    try (var limit = DriverLocalLimit.set(100)) {
+      check(small, large, rows().oprf());
+      check(large, small, rows().oprf());
+    }
   }
 
   @Test

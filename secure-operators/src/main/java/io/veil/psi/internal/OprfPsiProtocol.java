@@ -62,6 +62,12 @@ public final class OprfPsiProtocol {
   private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
       false);
 
+  /**
+   * Inputs with at most this many rows with a key run their steps on the driver ({@link Bucketing}):
+   * about 25 MiB of driver heap at the most. Lowered by tests to run small inputs through Spark.
+   */
+  static volatile long driverMaxKeyRows = 200_000;
+
   private OprfPsiProtocol() {}
 
   static String stream(String jobId, String from, String step) {
@@ -163,50 +169,32 @@ public final class OprfPsiProtocol {
       Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
-      // Partition p holds the distinct keys of bucket p: every later step is local to its partition.
-      int buckets = partitions;
-      JavaRDD<byte[]> keys = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull())
-          .javaRDD().mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
-          .partitionBy(new HashPartitioner(partitions))
-          .mapPartitions(OprfTasks::distinctKeys, true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      // The executors bucket the keys (and count each bucket's) while this driver runs the base OTs.
-      JavaFutureAction<List<Long>> bucketing = keys.mapPartitions(it -> {
-            long n = 0;
-            for (; it.hasNext(); it.next()) {
-              n++;
-            }
-            return List.of(n).iterator();
-          }, true).collectAsync();
+      // Bucketed in the executors (or, for a small input, on this driver) while this driver runs the base OTs.
+      Dataset<Row> keyColumn = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull());
+      Bucketing bucketing = inputRows - nullKeyRows <= driverMaxKeyRows ? new OnDriver(keyColumn, partitions)
+          : new InSpark(keyColumn, partitions);
       try {
         PsiResult r = iAmReceiver
-            ? receive(runKey, withKey, keys, bucketing, inputRows, nullKeyRows)
-            : send(runKey, withKey, keys, bucketing, inputRows, nullKeyRows);
-        keys.unpersist(false);
+            ? receive(runKey, withKey, bucketing, inputRows, nullKeyRows)
+            : send(runKey, withKey, bucketing, inputRows, nullKeyRows);
+        bucketing.keys().release();
         return r;
       } finally {
-        bucketing.cancel(true); // done by now, unless the base OTs failed
+        bucketing.cancel(); // done by now, unless the base OTs failed
       }
     }
 
-    /** The number of distinct keys per bucket, once bucketed; a failed Spark job's error as collect() would throw it. */
-    private long[] distinctKeys(JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
-      long[] perBucket;
-      try {
-        perBucket = bucketing.get().stream().mapToLong(Long::longValue).toArray();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while bucketing the keys", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
-      }
+    /** The number of distinct keys per bucket, once bucketed. */
+    private long[] distinctKeys(Bucketing bucketing, long inputRows, long nullKeyRows) {
+      long[] perBucket = bucketing.counts();
       long distinct = Arrays.stream(perBucket).sum();
-      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys");
+      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped, " + distinct + " distinct keys"
+          + (bucketing instanceof OnDriver ? " (a small input: the steps run on the driver)" : ""));
       return perBucket;
     }
 
-    private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, JavaRDD<byte[]> matchedKeys) {
-      Dataset<Row> m = spark.createDataFrame(matchedKeys.map(k -> RowFactory.create((Object) k)), KEY_SCHEMA);
+    private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, Buckets<byte[]> matchedKeys) {
+      Dataset<Row> m = matchedKeys.toFrame(spark, KEY_SCHEMA, k -> RowFactory.create((Object) k));
       return Optional.of(withKey.join(m, withKey.col(PsiProtocol.KEY_COLUMN).equalTo(m.col(PsiProtocol.KEY_COLUMN)),
           "left_semi").drop(PsiProtocol.KEY_COLUMN));
     }
@@ -221,8 +209,8 @@ public final class OprfPsiProtocol {
 
     // ------------------------------------------------------------------------------------ receiver R
 
-    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
-        JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
+    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, Bucketing bucketing, long inputRows,
+        long nullKeyRows) {
       String jobId = c.jobId();
       KkrtSetup.BaseSender base = new KkrtSetup.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
       c.publishNotice(STEP_BASE_OT, base.firstMessage());
@@ -243,15 +231,15 @@ public final class OprfPsiProtocol {
       // locals are this party's PRF value and key of each occupied bin.
       c.beginStep(STEP_U, "placing " + distinct + " keys in cuckoo tables and extending the OTs for " + peer);
       int rowBytes = OprfTasks.ROW_BYTES;
-      JavaRDD<SentBatch> sentU = keys.mapPartitionsWithIndex((b, it) -> {
+      Buckets<SentBatch> sentU = bucketing.keys().map((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
             return OprfTasks.receiverRows(seeds, jobId, b, items).iterator();
-          }, true)
-          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(),
-              rowBytes, batchRows(rowBytes), true), true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      RoundStats u = RoundStats.fromBatches(partitions, sentU.map(OprfPsiProtocol::withoutLocals).collect());
+          })
+          .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(), rowBytes,
+              batchRows(rowBytes), true))
+          .kept();
+      RoundStats u = RoundStats.fromBatches(partitions, sentU.collect(OprfPsiProtocol::withoutLocals));
       c.announceRound(STEP_U, u);
       record(STEP_U, me, peer, u);
       c.progress("step " + STEP_U + " sent " + u.totalElements() + " correction rows to " + peer);
@@ -270,32 +258,31 @@ public final class OprfPsiProtocol {
       PeerStream in = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_VALUES), peer,
           c.identities().get(peer), STEP_VALUES, values, ell, batchRows(ell));
       // Each matched local: this party's PRF value, then the key.
-      JavaRDD<byte[]> matched = sentU.mapPartitionsWithIndex((b, batches) -> OprfTasks.matchingLocals(in, b, batches),
-          true).persist(StorageLevel.MEMORY_AND_DISK());
+      Buckets<byte[]> matched = sentU.map((b, batches) -> OprfTasks.matchingLocals(in, b, batches)).kept();
       long intersection = matched.count();
-      sentU.unpersist(false);
+      sentU.release();
       c.progress("the intersection has " + intersection + " keys");
       if (senderReceives) {
         // oprf-matched: per bucket, the peer's values that matched, sorted, so it finds its own shared keys.
         c.beginStep(STEP_MATCHED, "returning " + intersection + " matched values to " + peer);
-        List<SentBatch> sent = matched.mapPartitions(it -> OprfTasks.sortedPrefixes(it, ell).iterator(), true)
-            .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_MATCHED), me, c.key(),
-                ell, batchRows(ell), false), true)
-            .collect();
+        List<SentBatch> sent = matched.map((b, it) -> OprfTasks.sortedPrefixes(it, ell).iterator())
+            .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_MATCHED), me, c.key(), ell,
+                batchRows(ell), false))
+            .collect(x -> x);
         RoundStats back = RoundStats.fromBatches(partitions, sent);
         c.announceRound(STEP_MATCHED, back);
         record(STEP_MATCHED, me, peer, back);
       }
       boolean iReceive = o.recipients().contains(me);
-      return new PsiResult(iReceive ? rowsOf(withKey, matched.map(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
+      return new PsiResult(iReceive ? rowsOf(withKey, matched.mapEach(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
           l.length))) : Optional.empty(), iReceive ? intersection : -1, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
     }
 
     // -------------------------------------------------------------------------------------- sender S
 
-    private PsiResult send(RunKey runKey, Dataset<Row> withKey, JavaRDD<byte[]> keys,
-        JavaFutureAction<List<Long>> bucketing, long inputRows, long nullKeyRows) {
+    private PsiResult send(RunKey runKey, Dataset<Row> withKey, Bucketing bucketing, long inputRows,
+        long nullKeyRows) {
       String jobId = c.jobId();
       byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
       KkrtSetup.SenderKey key;
@@ -327,18 +314,18 @@ public final class OprfPsiProtocol {
       String peerId = peer;
       // oprf-values: per bucket, the PRF of every key at its three candidate bins, sorted.
       c.beginStep(STEP_VALUES, "evaluating the PRF on " + distinct + " keys for " + peer);
-      JavaRDD<SentBatch> sent = keys.mapPartitionsWithIndex((b, it) -> {
+      Buckets<SentBatch> sent = bucketing.keys().map((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
             return OprfTasks.senderValues(key, jobId, b, in.readAll(b), (int) in.announced().elements(b),
                 items, ell, peerId, STEP_U).iterator();
-          }, true)
-          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
-              batchRows(ell), keep), true);
+          })
+          .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
+              batchRows(ell), keep));
       if (keep) {
-        sent = sent.persist(StorageLevel.MEMORY_AND_DISK()); // its locals map the matched values back to keys
+        sent = sent.kept(); // its locals map the matched values back to keys
       }
-      RoundStats mine = RoundStats.fromBatches(partitions, sent.map(OprfPsiProtocol::withoutLocals).collect());
+      RoundStats mine = RoundStats.fromBatches(partitions, sent.collect(OprfPsiProtocol::withoutLocals));
       c.announceRound(STEP_VALUES, mine);
       record(STEP_VALUES, me, peer, mine);
       c.progress("step " + STEP_VALUES + " sent " + mine.totalElements() + " PRF values to " + peer);
@@ -356,10 +343,10 @@ public final class OprfPsiProtocol {
       c.beginStep(PsiProtocol.STEP_MATCH, "finding the " + back.totalElements() + " keys " + peer + " matched");
       PeerStream matchedIn = new PeerStream(c.channel(), jobId, stream(jobId, peer, STEP_MATCHED), peer,
           c.identities().get(peer), STEP_MATCHED, back, ell, batchRows(ell));
-      JavaRDD<byte[]> matchedKeys = sent.mapPartitionsWithIndex((b, batches) -> OprfTasks.matchingLocals(matchedIn, b,
-          batches), true).map(l -> Arrays.copyOfRange(l, ell, l.length)).persist(StorageLevel.MEMORY_AND_DISK());
+      Buckets<byte[]> matchedKeys = sent.map((b, batches) -> OprfTasks.matchingLocals(matchedIn, b, batches))
+          .mapEach(l -> Arrays.copyOfRange(l, ell, l.length)).kept();
       long intersection = matchedKeys.count();
-      sent.unpersist(false);
+      sent.release();
       if (intersection != back.totalElements()) {
         throw new ProtocolException(peer, STEP_MATCHED, "Cannot accept " + peer + "'s matched values: "
             + back.totalElements() + " were sent but " + intersection + " are values of keys this party sent. The "
@@ -368,6 +355,109 @@ public final class OprfPsiProtocol {
       c.progress("the intersection has " + intersection + " keys");
       return new PsiResult(rowsOf(withKey, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
+    }
+  }
+
+  /**
+   * A party's distinct keys per bucket: in the executors, bucketed by a shuffle, or, when the input
+   * has at most {@link #driverMaxKeyRows} rows with a key, collected to the driver and bucketed
+   * there, so that each later step is a loop instead of a Spark job. Started when made; {@link
+   * #counts()} waits for it.
+   */
+  private sealed interface Bucketing permits InSpark, OnDriver {
+    long[] counts();
+
+    Buckets<byte[]> keys();
+
+    void cancel();
+  }
+
+  private static final class InSpark implements Bucketing {
+    private final JavaRDD<byte[]> keys;
+    private final JavaFutureAction<List<Long>> counting;
+
+    InSpark(Dataset<Row> keyColumn, int buckets) {
+      // Partition p holds the distinct keys of bucket p: every later step is local to its partition.
+      this.keys = keyColumn.javaRDD()
+          .mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
+          .partitionBy(new HashPartitioner(buckets))
+          .mapPartitions(OprfTasks::distinctKeys, true)
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      this.counting = keys.mapPartitions(it -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) {
+              n++;
+            }
+            return List.of(n).iterator();
+          }, true).collectAsync();
+    }
+
+    @Override
+    public long[] counts() {
+      return awaitJob(counting).stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Override
+    public Buckets<byte[]> keys() {
+      return Buckets.spark(keys);
+    }
+
+    @Override
+    public void cancel() {
+      counting.cancel(true);
+    }
+  }
+
+  private static final class OnDriver implements Bucketing {
+    private final int buckets;
+    private final JavaFutureAction<List<byte[]>> collecting;
+    private List<List<byte[]>> parts;
+
+    OnDriver(Dataset<Row> keyColumn, int buckets) {
+      this.buckets = buckets;
+      this.collecting = keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync();
+    }
+
+    @Override
+    public long[] counts() {
+      if (parts == null) {
+        List<java.util.Set<ByteBuffer>> seen = new ArrayList<>();
+        parts = new ArrayList<>();
+        for (int b = 0; b < buckets; b++) {
+          seen.add(new java.util.HashSet<>());
+          parts.add(new ArrayList<>());
+        }
+        for (byte[] k : awaitJob(collecting)) {
+          int b = bucket(k, buckets);
+          if (seen.get(b).add(ByteBuffer.wrap(k))) {
+            parts.get(b).add(k);
+          }
+        }
+      }
+      return parts.stream().mapToLong(List::size).toArray();
+    }
+
+    @Override
+    public Buckets<byte[]> keys() {
+      counts();
+      return Buckets.local(parts);
+    }
+
+    @Override
+    public void cancel() {
+      collecting.cancel(true);
+    }
+  }
+
+  /** A Spark job's result, once done; its failure as collect() would throw it. */
+  private static <T> T awaitJob(JavaFutureAction<T> job) {
+    try {
+      return job.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while bucketing the keys", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
     }
   }
 

@@ -1,0 +1,163 @@
+package io.veil.psi.internal;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * One party's data of a job, one part per data-plane partition (bucket {@code b} is partition
+ * {@code b} of every stream): in Spark's executors, one task per bucket, or, for a small job, in
+ * lists on the driver, where each step is a loop instead of a Spark job (a Spark job costs a few
+ * hundred milliseconds however little it does). Both run the same per-bucket functions, so what
+ * the peer receives does not depend on which one a party uses.
+ */
+public abstract sealed class Buckets<T> {
+  private Buckets() {}
+
+  /** Spark's: every step a Spark job over {@code rdd}'s partitions. */
+  static <T> Buckets<T> spark(JavaRDD<T> rdd) {
+    return new InSpark<>(rdd);
+  }
+
+  /** The driver's: part {@code b} of {@code parts} is bucket {@code b}. */
+  static <T> Buckets<T> local(List<List<T>> parts) {
+    return new OnDriver<>(parts);
+  }
+
+  /** Applies {@code f} to each bucket (its index and its elements); lazy in Spark. */
+  abstract <R> Buckets<R> map(Function2<Integer, Iterator<T>, Iterator<R>> f);
+
+  /** Kept for a second use (Spark: cached, memory then disk; the driver's lists already are). */
+  abstract Buckets<T> kept();
+
+  /** Applies {@code f} to each element. */
+  <R> Buckets<R> mapEach(Function<T, R> f) {
+    return map((b, it) -> {
+      List<R> out = new ArrayList<>();
+      while (it.hasNext()) {
+        out.add(f.call(it.next()));
+      }
+      return out.iterator();
+    });
+  }
+
+  /** {@code f} of every element, bucket by bucket, on the driver. */
+  abstract <R> List<R> collect(Function<T, R> f);
+
+  abstract long count();
+
+  /**
+   * As a DataFrame of {@code schema}, one row per element, for joining with Spark data (the
+   * driver's lists become a local relation, which Spark broadcasts to the join).
+   */
+  abstract Dataset<Row> toFrame(SparkSession spark, StructType schema, Function<T, Row> row);
+
+  /** Drops what {@link #kept()} cached. */
+  abstract void release();
+
+  private static final class InSpark<T> extends Buckets<T> {
+    private final JavaRDD<T> rdd;
+
+    InSpark(JavaRDD<T> rdd) {
+      this.rdd = rdd;
+    }
+
+    @Override
+    <R> Buckets<R> map(Function2<Integer, Iterator<T>, Iterator<R>> f) {
+      return new InSpark<>(rdd.mapPartitionsWithIndex(f, true));
+    }
+
+    @Override
+    Buckets<T> kept() {
+      return new InSpark<>(rdd.persist(StorageLevel.MEMORY_AND_DISK()));
+    }
+
+    @Override
+    <R> List<R> collect(Function<T, R> f) {
+      return rdd.map(f).collect();
+    }
+
+    @Override
+    long count() {
+      return rdd.count();
+    }
+
+    @Override
+    Dataset<Row> toFrame(SparkSession spark, StructType schema, Function<T, Row> row) {
+      return spark.createDataFrame(rdd.map(row), schema);
+    }
+
+    @Override
+    void release() {
+      rdd.unpersist(false);
+    }
+  }
+
+  private static final class OnDriver<T> extends Buckets<T> {
+    private final List<List<T>> parts;
+
+    OnDriver(List<List<T>> parts) {
+      this.parts = parts;
+    }
+
+    @Override
+    <R> Buckets<R> map(Function2<Integer, Iterator<T>, Iterator<R>> f) {
+      List<List<R>> out = new ArrayList<>(parts.size());
+      for (int b = 0; b < parts.size(); b++) {
+        List<R> part = new ArrayList<>();
+        int bucket = b;
+        unchecked(() -> f.call(bucket, parts.get(bucket).iterator())).forEachRemaining(part::add);
+        out.add(part);
+      }
+      return new OnDriver<>(out);
+    }
+
+    @Override
+    Buckets<T> kept() {
+      return this;
+    }
+
+    @Override
+    <R> List<R> collect(Function<T, R> f) {
+      List<R> out = new ArrayList<>();
+      for (List<T> part : parts) {
+        for (T t : part) {
+          out.add(unchecked(() -> f.call(t)));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    long count() {
+      return parts.stream().mapToLong(List::size).sum();
+    }
+
+    @Override
+    Dataset<Row> toFrame(SparkSession spark, StructType schema, Function<T, Row> row) {
+      return spark.createDataFrame(collect(row), schema);
+    }
+
+    @Override
+    void release() {}
+
+    /** Spark's functions declare Exception; Veil's throw unchecked ones, passed on as they are. */
+    private static <R> R unchecked(java.util.concurrent.Callable<R> f) {
+      try {
+        return f.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
