@@ -12,6 +12,7 @@ import io.veil.crypto.IdentityPublicKey;
 import io.veil.crypto.PartySecret;
 import io.veil.job.JobOutcome;
 import io.veil.job.VeilJobs;
+import io.veil.jobs.internal.HeapPeak;
 import io.veil.jobs.internal.ProgressReporter;
 import io.veil.ledger.LedgerConfig;
 import io.veil.ledger.chain.AssetGate;
@@ -21,9 +22,6 @@ import io.veil.spec.PartySpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
       System.setOut(System.err);
     }
     try {
+      HeapPeak.start();
       VeilConf conf = SettingOptions.conf(options);
       String party = check(spec, settings, conf);
       SparkSession spark = session(master, "veil-" + party);
@@ -147,7 +146,7 @@ final class RunCommand implements Callable<Integer> {
           result.println(json(outcome));
         } else {
           result.println(outcome.summary());
-          result.println("  peak heap:         " + peakHeapMiB() + " MiB");
+          result.println("  peak heap:         " + HeapPeak.mib() + " MiB");
         }
       } finally {
         spark.stop();
@@ -242,22 +241,11 @@ final class RunCommand implements Callable<Integer> {
   private static String json(JobOutcome outcome) {
     try {
       ObjectNode node = (ObjectNode) JSON.readTree(outcome.toJson());
-      node.put("peakHeapMiB", peakHeapMiB());
+      node.put("peakHeapMiB", HeapPeak.mib());
       return JSON.writeValueAsString(node);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** Sum of the heap pools' peak usage since JVM start. */
-  static long peakHeapMiB() {
-    long bytes = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
-        bytes += pool.getPeakUsage().getUsed();
-      }
-    }
-    return bytes >> 20;
   }
 
   /** A SparkSession: {@code master} if given, else spark-submit's, else {@code local[2]} with loopback settings. */

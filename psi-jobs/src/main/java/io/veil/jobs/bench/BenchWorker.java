@@ -63,6 +63,7 @@ public final class BenchWorker {
       int eq = argv[i].indexOf('=');
       o.put(argv[i].substring(0, eq), argv[i].substring(eq + 1));
     }
+    io.veil.jobs.internal.HeapPeak.start();
     long s0 = System.nanoTime();
     SparkSession spark = session(o.get("master"));
     print("session_ms", (System.nanoTime() - s0) / 1_000_000);
@@ -85,7 +86,7 @@ public final class BenchWorker {
       e.printStackTrace();
       code = 1;
     } finally {
-      print("peak_heap_mib", peakHeapMiB());
+      print("peak_heap_mib", io.veil.jobs.internal.HeapPeak.mib());
       spark.stop();
     }
     try {
@@ -425,15 +426,5 @@ public final class BenchWorker {
   private static long cpuNs() {
     return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
         .getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
-  private static long peakHeapMiB() {
-    long bytes = 0;
-    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
-        bytes += pool.getPeakUsage().getUsed();
-      }
-    }
-    return bytes >> 20;
   }
 }
