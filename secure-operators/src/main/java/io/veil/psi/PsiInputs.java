@@ -4,7 +4,6 @@ import io.veil.InvalidInputException;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.job.OperatorContext;
 import io.veil.psi.internal.PsiProtocol;
-import io.veil.psi.internal.SmallInputs;
 import io.veil.spark.DatasetCommitment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,38 +38,25 @@ public final class PsiInputs {
   }
 
   /**
-   * A party's input with its key column ({@link #withKey}), its row counts, and its commitment, for
-   * {@link OperatorContext#bindInput} once the operator has checked the input. For a small input
-   * ({@link SmallInputs}) {@code onDriver} holds its rows, key column included, and {@code withKey}
-   * is made of them; otherwise it is null and {@code withKey} is cached in Spark.
+   * A party's input with its key column ({@link #withKey}), cached, its row counts, and its
+   * commitment, for {@link OperatorContext#bindInput} once the operator has checked the input.
    */
   public record Keyed(Dataset<Row> withKey, long inputRows, long nullKeyRows,
-      DatasetCommitment.Commitment commitment, List<Row> onDriver) {}
+      DatasetCommitment.Commitment commitment) {}
 
   /**
-   * Reads the operator's input once: adds the key column ({@link #withKey}), and in the same pass
-   * commits to the input's rows (the commitment {@link DatasetCommitment#compute} makes of the input)
-   * and counts rows and NULL keys. A small input ({@link SmallInputs}) is read to the driver in one
-   * Spark job and keyed and committed to there; a larger one is cached and scanned in Spark. With
-   * {@link OperatorContext#bindInput} in place of {@link OperatorContext#commitAndBindInput} followed
-   * by a scan that keys the input: one pass over the data and one cached copy instead of two of each.
+   * Reads the operator's input once: adds the key column ({@link #withKey}) and caches the result,
+   * and in the same scan commits to the input's rows (the commitment {@link DatasetCommitment#compute}
+   * makes of the input) and counts rows and NULL keys. With {@link OperatorContext#bindInput} in
+   * place of {@link OperatorContext#commitAndBindInput} followed by a scan that keys the input: one
+   * pass over the data and one cached copy instead of two of each.
    */
   public static Keyed commitWithKey(OperatorContext c, List<String> keyColumns, KeyNormalization normalization,
       String keyColumn) {
     Dataset<Row> input = c.input().orElseThrow();
     int committed = input.schema().size();
     c.beginStep(OperatorContext.STEP_INPUT, "reading, keying and committing to the input");
-    Dataset<Row> withKey = withKey(input, keyColumns, normalization, keyColumn);
-    if (SmallInputs.mayBeSmall(input.queryExecution().optimizedPlan().stats().sizeInBytes().longValue())) {
-      List<Row> rows = withKey.limit((int) Math.min(Integer.MAX_VALUE - 1, SmallInputs.maxRows() + 1)).collectAsList();
-      if (rows.size() <= SmallInputs.maxRows()) {
-        CommittedScan.requireSalt(c.inputCommitmentSalt());
-        long nullKeys = rows.stream().filter(r -> r.isNullAt(committed)).count();
-        return new Keyed(c.spark().createDataFrame(rows, withKey.schema()), rows.size(), nullKeys,
-            DatasetCommitment.ofRows(rows, committed, c.inputCommitmentSalt()), rows);
-      }
-    }
-    Dataset<Row> keyed = withKey.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> keyed = withKey(input, keyColumns, normalization, keyColumn).persist(StorageLevel.MEMORY_AND_DISK());
     DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(c.inputCommitmentSalt(), committed);
     CommittedScan.Collected scan = CommittedScan.collect(keyed.javaRDD().mapPartitionsToPair(rows -> {
       DatasetCommitment.Hasher h = hasher.fresh();
@@ -86,7 +72,7 @@ public final class PsiInputs {
       return out.iterator();
     }), CommittedScan::merge, c.inputCommitmentSalt());
     long[] counts = scan.entries().stream().map(t -> (long[]) t._2()).findFirst().orElse(new long[2]);
-    return new Keyed(keyed, counts[0], counts[1], scan.commitment(), null);
+    return new Keyed(keyed, counts[0], counts[1], scan.commitment());
   }
 
   /** Key column types whose string form is exact: strings, integers, scale-0 decimals, dates. */

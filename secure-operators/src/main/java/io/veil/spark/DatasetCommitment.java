@@ -61,18 +61,6 @@ public final class DatasetCommitment {
   }
 
   /**
-   * The commitment {@link #compute} makes of a table, from its rows on the driver: the first {@code
-   * columns} of each of {@code rows} (a small input read in one job, with columns added after them).
-   */
-  public static Commitment ofRows(Iterable<Row> rows, int columns, byte[] salt) {
-    Hasher h = new Hasher(salt, columns);
-    rows.forEach(h::add);
-    Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
-    h.packed().forEach(b -> digests.put(b._1(), bucketDigest(List.of(b._2()))));
-    return root(digests, salt);
-  }
-
-  /**
    * Hashes the rows of one task into packed per-bucket arrays of 32-byte row hashes. Serializable
    * with its salt; {@link #fresh()} gives each task its own buffers.
    */

@@ -153,11 +153,6 @@ class BlacklistLookupTest {
       }
       first = false;
     }
-    // The largest query again, read and keyed in Spark (as a query that is not small is), not on the driver.
-    try (var inSpark = io.veil.psi.internal.DriverLocalLimit.set(-1)) {
-      JobOutcome[] out = lookup(h, section, list(entries), query(large));
-      assertThat(rows(out[1])).isEqualTo(oracle(entries, large, true));
-    }
   }
 
   @Test

@@ -157,12 +157,6 @@ class IntersectionSumTest {
       assertThat(out[1].result()).containsEntry("distinctKeys", Integer.toString(b.size()))
           .doesNotContainKey("intersectionSize");
     }
-    // The same with both inputs read and keyed in Spark rather than on the drivers (inputs that are not small).
-    try (var inSpark = io.veil.psi.internal.DriverLocalLimit.set(-1)) {
-      JobOutcome[] out = run(new JobHarness(dir.resolve("sizes-in-spark"), List.of("adnet", "shop")),
-          section(false, 0), ids(large), values(b));
-      assertThat(rows(out[0])).isEqualTo(oracle(large, b, false, 0));
-    }
   }
 
   @Test

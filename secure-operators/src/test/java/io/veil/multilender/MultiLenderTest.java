@@ -175,9 +175,7 @@ class MultiLenderTest {
     List<Object[]> c = loansOf(ids("person-", 0, 250), 2);
     JobHarness h = new JobHarness(dir, List.of("lender", "bank_b", "bank_c"));
     Map<String, JobOutcome> out;
-    // Inputs read and keyed in Spark (as inputs that are not small are), not on the drivers.
-    try (var limit = io.veil.multilender.internal.ExtensionLimit.lower(300);
-        var inSpark = io.veil.psi.internal.DriverLocalLimit.set(-1)) {
+    try (var limit = io.veil.multilender.internal.ExtensionLimit.lower(300)) {
       out = h.run(spark, spec(h, section(4)), Map.of("lender", applicants(a), "bank_b", loans(b), "bank_c",
           loans(c)));
     }

@@ -182,14 +182,6 @@ class PsiOperatorTest {
     check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows());
   }
 
-  @ParameterizedTest(name = "inputs in Spark, size {0}")
-  @ValueSource(ints = {0, 1000})
-  void matchesPlaintextJoinWithTheInputsReadInSpark(int n) throws Exception {
-    try (var inSpark = DriverLocalLimit.set(-1)) {
-      check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows());
-    }
-  }
-
   @Test
   void oneSideEmpty() throws Exception {
     check(List.of(), ids("c", 0, 10), rows());

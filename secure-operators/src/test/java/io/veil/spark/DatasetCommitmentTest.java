@@ -91,17 +91,6 @@ class DatasetCommitmentTest {
     assertThat(commit(shuffled, 7).rootHex()).isEqualTo(expected);
   }
 
-  /** A small input committed to on the driver, with a column added after the committed ones, gives the same root. */
-  @Test
-  void onTheDriverTheLeadingColumnsGiveTheSameCommitment() {
-    List<Row> rows = rows(3000);
-    List<Row> withKey = new ArrayList<>();
-    rows.forEach(r -> withKey.add(RowFactory.create(r.get(0), r.get(1), r.get(2), new byte[] {1, 2})));
-    DatasetCommitment.Commitment onDriver = DatasetCommitment.ofRows(withKey, SCHEMA.size(), SALT);
-    assertThat(onDriver.rootHex()).isEqualTo(reference(rows));
-    assertThat(onDriver).isEqualTo(commit(rows, 3));
-  }
-
   @Test
   void anyAddedRemovedOrChangedRowChangesTheRoot() {
     List<Row> rows = rows(200);

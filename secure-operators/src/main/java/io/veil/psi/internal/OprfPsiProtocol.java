@@ -62,6 +62,12 @@ public final class OprfPsiProtocol {
   private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
       false);
 
+  /**
+   * Inputs with at most this many rows with a key run their steps on the driver ({@link Bucketing}):
+   * about 25 MiB of driver heap at the most. Lowered by tests to run small inputs through Spark.
+   */
+  static volatile long driverMaxKeyRows = 200_000;
+
   private OprfPsiProtocol() {}
 
   static String stream(String jobId, String from, String step) {
@@ -163,10 +169,10 @@ public final class OprfPsiProtocol {
       Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
-      // Bucketed in the executors while this driver runs the base OTs; a small input's on this driver.
-      Bucketing bucketing = keyed.onDriver() != null ? new OnDriver(keyed.onDriver(), partitions)
-          : new InSpark(withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull()),
-              partitions);
+      // Bucketed in the executors (or, for a small input, on this driver) while this driver runs the base OTs.
+      Dataset<Row> keyColumn = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull());
+      Bucketing bucketing = inputRows - nullKeyRows <= driverMaxKeyRows ? new OnDriver(keyColumn, partitions)
+          : new InSpark(keyColumn, partitions);
       try {
         PsiResult r = iAmReceiver
             ? receive(runKey, withKey, bucketing, inputRows, nullKeyRows)
@@ -353,9 +359,10 @@ public final class OprfPsiProtocol {
   }
 
   /**
-   * A party's distinct keys per bucket: in the executors, bucketed by a shuffle (started when made;
-   * {@link #counts()} waits for it), or, for a small input read to the driver ({@link SmallInputs}),
-   * bucketed there, so that each later step is a loop instead of a Spark job.
+   * A party's distinct keys per bucket: in the executors, bucketed by a shuffle, or, when the input
+   * has at most {@link #driverMaxKeyRows} rows with a key, collected to the driver and bucketed
+   * there, so that each later step is a loop instead of a Spark job. Started when made; {@link
+   * #counts()} waits for it.
    */
   private sealed interface Bucketing permits InSpark, OnDriver {
     long[] counts();
@@ -402,36 +409,44 @@ public final class OprfPsiProtocol {
   }
 
   private static final class OnDriver implements Bucketing {
-    private final List<List<byte[]>> parts = new ArrayList<>();
+    private final int buckets;
+    private final JavaFutureAction<List<byte[]>> collecting;
+    private List<List<byte[]>> parts;
 
-    /** @param rows the input's rows, its key column last */
-    OnDriver(List<Row> rows, int buckets) {
-      List<java.util.Set<ByteBuffer>> seen = new ArrayList<>();
-      for (int b = 0; b < buckets; b++) {
-        seen.add(new java.util.HashSet<>());
-        parts.add(new ArrayList<>());
-      }
-      for (Row r : rows) {
-        byte[] k = r.isNullAt(r.length() - 1) ? null : r.getAs(r.length() - 1);
-        int b = k == null ? -1 : bucket(k, buckets);
-        if (k != null && seen.get(b).add(ByteBuffer.wrap(k))) {
-          parts.get(b).add(k);
-        }
-      }
+    OnDriver(Dataset<Row> keyColumn, int buckets) {
+      this.buckets = buckets;
+      this.collecting = keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync();
     }
 
     @Override
     public long[] counts() {
+      if (parts == null) {
+        List<java.util.Set<ByteBuffer>> seen = new ArrayList<>();
+        parts = new ArrayList<>();
+        for (int b = 0; b < buckets; b++) {
+          seen.add(new java.util.HashSet<>());
+          parts.add(new ArrayList<>());
+        }
+        for (byte[] k : awaitJob(collecting)) {
+          int b = bucket(k, buckets);
+          if (seen.get(b).add(ByteBuffer.wrap(k))) {
+            parts.get(b).add(k);
+          }
+        }
+      }
       return parts.stream().mapToLong(List::size).toArray();
     }
 
     @Override
     public Buckets<byte[]> keys() {
+      counts();
       return Buckets.local(parts);
     }
 
     @Override
-    public void cancel() {}
+    public void cancel() {
+      collecting.cancel(true);
+    }
   }
 
   /** A Spark job's result, once done; its failure as collect() would throw it. */

@@ -1,21 +1,21 @@
 package io.veil.psi.internal;
 
-/** Sets the size up to which a party's input is handled on its driver ({@link SmallInputs}), so that tests take either path (tests only). */
+/** Sets the size up to which OPRF-PSI runs its steps on the driver, so that tests take either path (tests only). */
 public final class DriverLocalLimit implements AutoCloseable {
   private final long before;
 
-  private DriverLocalLimit(long rows) {
-    this.before = SmallInputs.maxRows;
-    SmallInputs.maxRows = rows;
+  private DriverLocalLimit(long keyRows) {
+    this.before = OprfPsiProtocol.driverMaxKeyRows;
+    OprfPsiProtocol.driverMaxKeyRows = keyRows;
   }
 
-  /** Until closed, inputs with more than {@code rows} rows (any, with -1) are read, keyed and processed in Spark. */
-  public static DriverLocalLimit set(long rows) {
-    return new DriverLocalLimit(rows);
+  /** Until closed, inputs with more than {@code keyRows} rows with a key run their steps in Spark. */
+  public static DriverLocalLimit set(long keyRows) {
+    return new DriverLocalLimit(keyRows);
   }
 
   @Override
   public void close() {
-    SmallInputs.maxRows = before;
+    OprfPsiProtocol.driverMaxKeyRows = before;
   }
 }
