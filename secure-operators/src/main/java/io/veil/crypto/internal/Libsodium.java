@@ -36,12 +36,18 @@ public final class Libsodium {
   private static final byte[] KAT_OUT =
       Hex.decode("c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
 
+  // RFC 8032 section 5.1: the base point B, which is 1 B.
+  private static final byte[] KAT_BASE =
+      Hex.decode("5866666666666666666666666666666666666666666666666666666666666666");
+
   private static final String VERSION;
   private static final String FAILURE;
+  private static final String EDWARDS_FAILURE;
 
   static {
     String version = null;
     String failure = null;
+    String edwardsFailure = "libsodium itself is unavailable";
     try {
       NativeLibrary library = loadBundled();
       Native.register(Direct.class, library);
@@ -55,12 +61,35 @@ public final class Libsodium {
       }
       version = Direct.sodium_version_string();
       LOG.log(System.Logger.Level.DEBUG, "Loaded bundled libsodium {0}", version);
+      edwardsFailure = registerEdwards(library);
     } catch (Exception | LinkageError e) {
       failure = e.getClass().getSimpleName() + ": " + e.getMessage();
       LOG.log(System.Logger.Level.DEBUG, "Native libsodium unavailable: {0}", failure);
     }
     VERSION = version;
     FAILURE = failure;
+    EDWARDS_FAILURE = edwardsFailure;
+  }
+
+  /**
+   * Binds the edwards25519 functions on their own, so that a build without them (libsodium before
+   * 1.0.18) still serves X25519. Returns null on success, else why not.
+   */
+  private static String registerEdwards(NativeLibrary library) {
+    try {
+      Native.register(Edwards.class, library);
+      byte[] one = new byte[32];
+      one[0] = 1;
+      byte[] out = new byte[32];
+      if (Edwards.crypto_scalarmult_ed25519_base_noclamp(out, one) != 0 || !Arrays.equals(out, KAT_BASE)) {
+        throw new IllegalStateException("crypto_scalarmult_ed25519_base_noclamp failed its known-answer test");
+      }
+      return null;
+    } catch (Exception | LinkageError e) {
+      String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+      LOG.log(System.Logger.Level.DEBUG, "Native edwards25519 unavailable: {0}", why);
+      return why;
+    }
   }
 
   private Libsodium() {}
@@ -68,6 +97,16 @@ public final class Libsodium {
   /** Whether the native library loaded and passed its known-answer test. */
   public static boolean isAvailable() {
     return FAILURE == null;
+  }
+
+  /** Whether libsodium's edwards25519 functions are bound too (libsodium 1.0.18 or later). */
+  public static boolean edwardsAvailable() {
+    return EDWARDS_FAILURE == null;
+  }
+
+  /** Why the edwards25519 functions are unavailable, or null if they are available. */
+  public static String edwardsUnavailableReason() {
+    return EDWARDS_FAILURE;
   }
 
   /** Why the library is unavailable, or null if it is available. */
@@ -158,5 +197,20 @@ public final class Libsodium {
     static native String sodium_version_string();
 
     static native int crypto_scalarmult_curve25519(byte[] q, byte[] n, byte[] p);
+  }
+
+  /** JNA direct mapping of the edwards25519 functions; registered by {@link #registerEdwards}. */
+  static final class Edwards {
+    private Edwards() {}
+
+    static native int crypto_scalarmult_ed25519_base_noclamp(byte[] q, byte[] n);
+
+    static native int crypto_scalarmult_ed25519_noclamp(byte[] q, byte[] n, byte[] p);
+
+    static native int crypto_core_ed25519_is_valid_point(byte[] p);
+
+    static native int crypto_core_ed25519_add(byte[] r, byte[] p, byte[] q);
+
+    static native int crypto_core_ed25519_sub(byte[] r, byte[] p, byte[] q);
   }
 }

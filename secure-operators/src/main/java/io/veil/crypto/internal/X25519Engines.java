@@ -103,5 +103,61 @@ public final class X25519Engines {
     return engine;
   }
 
+  /**
+   * The edwards25519 group of the base OTs, following the same property: native when the
+   * configured X25519 engine is native and libsodium binds its edwards25519 functions, else pure
+   * Java. Both give the same results; the choice only affects speed.
+   */
+  public static Ed25519Group edwards() {
+    return configured() instanceof SodiumX25519Engine && Libsodium.edwardsAvailable()
+        ? SodiumEd25519Group.INSTANCE
+        : JavaEd25519Group.INSTANCE;
+  }
+
+  /** The pure-Java edwards25519 group; always available. */
+  public static Ed25519Group javaEdwards() {
+    return JavaEd25519Group.INSTANCE;
+  }
+
+  /**
+   * The native libsodium edwards25519 group.
+   *
+   * @throws VeilException if it cannot be loaded here
+   */
+  public static Ed25519Group nativeEdwards() {
+    nativeEngine(); // throws, naming the reason, if libsodium itself did not load
+    if (!Libsodium.edwardsAvailable()) {
+      throw new VeilException(
+          "Cannot use the native edwards25519 group: " + Libsodium.edwardsUnavailableReason()
+              + ". Use libsodium 1.0.18 or later (lazysodium-java 5.1), or set -D" + PROPERTY + "=java.");
+    }
+    return SodiumEd25519Group.INSTANCE;
+  }
+
+  /**
+   * Loads the configured engines on a daemon thread, once per JVM, so that a job's first
+   * multiplication does not pay for loading JNA and libsodium (a few hundred milliseconds cold).
+   * Returns at once; harmless to call again or beside the first real use.
+   */
+  public static void preloadInBackground() {
+    if (PRELOADING.compareAndSet(false, true)) {
+      Thread t = new Thread(() -> {
+        try {
+          configured();
+          byte[] one = new byte[32];
+          one[0] = 1;
+          edwards().baseMul(one);
+        } catch (RuntimeException | LinkageError e) {
+          // The real first use reports the problem, with the job's context.
+          LOG.log(System.Logger.Level.DEBUG, "Preloading the crypto engines failed: {0}", e.toString());
+        }
+      }, "veil-crypto-preload");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean PRELOADING =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private static volatile X25519Engine configured;
 }

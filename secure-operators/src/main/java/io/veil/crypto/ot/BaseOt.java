@@ -3,28 +3,26 @@ package io.veil.crypto.ot;
 import io.veil.InvalidInputException;
 import io.veil.crypto.Hkdf;
 import io.veil.crypto.Sha256;
+import io.veil.crypto.internal.Ed25519Group;
+import io.veil.crypto.internal.Ed25519Points;
+import io.veil.crypto.internal.Field25519;
+import io.veil.crypto.internal.X25519Engines;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Objects;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
-import org.bouncycastle.math.ec.ECCurve;
-import org.bouncycastle.math.ec.ECFieldElement;
-import org.bouncycastle.math.ec.ECPoint;
-import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
  * A batch of 1-out-of-2 random oblivious transfers: "the simplest protocol for oblivious transfer"
  * of Chou and Orlandi (LATINCRYPT 2015, ePrint 2015/267) over the prime-order subgroup of
- * curve25519.
+ * edwards25519 (RFC 8032).
  *
- * <p><b>Protocol.</b> G generates the subgroup of prime order l (about 2^252), written additively.
+ * <p><b>Protocol.</b> B generates the subgroup of prime order l (about 2^252), written additively.
  * <ol>
- *   <li>The sender draws a, sends {@code A = aG} ({@link Sender#firstMessage()}).
- *   <li>For OT i with choice bit c_i, the receiver draws b_i and replies {@code B_i = b_i G} if c_i =
- *       0, {@code B_i = A + b_i G} if c_i = 1 ({@link Receiver#reply(byte[])}).
+ *   <li>The sender draws a, sends {@code A = aB} ({@link Sender#firstMessage()}).
+ *   <li>For OT i with choice bit c_i, the receiver draws b_i and replies {@code B_i = b_i B} if c_i =
+ *       0, {@code B_i = A + b_i B} if c_i = 1 ({@link Receiver#reply(byte[])}).
  *   <li>The sender's keys are {@code k0_i = H(i, A, B_i, a B_i)} and {@code k1_i = H(i, A, B_i, a(B_i
  *       - A))} ({@link Sender#keys(byte[])}); the receiver's is {@code k_{c_i} = H(i, A, B_i, b_i A)}
  *       ({@link Receiver#keys()}), which equals the sender's key for its choice.
@@ -34,23 +32,21 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  *
  * <p><b>Security.</b> About 128-bit computational security against a semi-honest peer, in the
  * random-oracle model for H, assuming the computational Diffie-Hellman problem is hard in
- * curve25519's prime-order subgroup: the sender learns nothing about the choice bits (B_i is
+ * edwards25519's prime-order subgroup: the sender learns nothing about the choice bits (B_i is
  * uniform in the subgroup whatever c_i is, information-theoretically); the receiver learns
  * nothing about the key it did not choose. Against a malicious peer the published UC-security claim does
  * not hold (its proof was found flawed by Genç, Iovino and Rial, and by Hauck and Loss, both 2017);
  * Veil's OT-based PSI assumes semi-honest parties, like the KKRT16 protocol it feeds. Peer points
  * are nevertheless validated (below), so a malformed message aborts instead of leaking.
  *
- * <p><b>Encodings.</b> Points are SEC 1 compressed encodings (33 bytes: {@code 02|03 || x}, x
- * big-endian) on the short-Weierstrass model of curve25519 that BouncyCastle's {@code
- * CustomNamedCurves "curve25519"} uses (the birational image of RFC 7748's Montgomery curve; the
- * generator is the image of u = 9). The sender's first message is one point, the receiver's reply
+ * <p><b>Encodings.</b> Points are RFC 8032 encodings ({@value #POINT_BYTES} bytes: y little-endian,
+ * the sign of x in the top bit). The sender's first message is one point, the receiver's reply
  * {@code count} points concatenated.
  *
- * <p><b>Peer input.</b> Every received point must be the compressed encoding of a point of the
- * prime-order subgroup other than the identity: a 33-byte encoding with prefix 02 or 03 (the
- * identity has none), x below p = 2^255 - 19, x on the curve, and {@code l P = O}. Anything else
- * throws {@link InvalidOtMessageException}, naming the index and the reason.
+ * <p><b>Peer input.</b> Every received point must be a valid point: a canonical encoding (y below
+ * p = 2^255 - 19) of a point of the prime-order subgroup other than the identity. Anything else
+ * (small-order and mixed-order points included) throws {@link InvalidOtMessageException}, naming
+ * the index and the reason.
  *
  * <p><b>Determinism.</b> All randomness is derived with HKDF-SHA256 from the caller's 32-byte
  * {@link #SEED_BYTES seed}: the same seed, count, choices and peer messages give byte-identical
@@ -58,13 +54,16 @@ import org.bouncycastle.math.ec.FixedPointCombMultiplier;
  * fresh per job and party (derive it with HKDF from the party secret, the job id and the input
  * binding), never reused for another peer or another run over different data.
  *
- * <p><b>Side channels.</b> BouncyCastle's Weierstrass arithmetic is not constant time (variable-base
- * multiplication uses wNAF) and the receiver's step branches on its choice bits. Timing is visible
- * only to someone on the same machine as the party's executor, which Veil's threat model excludes.
+ * <p><b>Arithmetic.</b> {@link X25519Engines#edwards()}: libsodium's constant-time edwards25519
+ * functions where it loads (as for X25519), else a pure-Java fallback over BouncyCastle that is
+ * not constant time; both give identical bytes, so the two parties need not use the same one.
+ * The receiver's step branches on its choice bits (an addition or not). Timing is visible only to
+ * someone on the same machine as the party's driver, which Veil's threat model excludes.
  *
- * <p><b>Cost.</b> Per OT: the sender does one variable-base multiplication and one subgroup check
- * (a multiplication by l); the receiver two fixed-base (comb) multiplications, by G and by A.
- * A few milliseconds per hundred OTs; KKRT needs {@link KkrtOprf#BASE_OT_COUNT} of them per job.
+ * <p><b>Cost.</b> Per OT: the sender does two variable-base multiplications (one checks that the
+ * peer's point is in the subgroup) and one subtraction; the receiver one fixed-base and one
+ * variable-base multiplication. With libsodium, about 0.1 s for the {@link KkrtOprf#BASE_OT_COUNT} OTs a KKRT
+ * extension needs, even in a cold JVM; the Java fallback takes seconds until its JIT has warmed.
  *
  * <p>Instances are not thread-safe; each side of a run uses its own instance.
  */
@@ -73,25 +72,21 @@ public final class BaseOt {
   public static final int SEED_BYTES = 32;
   /** Bytes of every key the OTs output (AES-128 keys, 128-bit security). */
   public static final int KEY_BYTES = 16;
-  /** Bytes of an encoded point: SEC 1 compressed. */
-  public static final int POINT_BYTES = 33;
+  /** Bytes of an encoded point (RFC 8032). */
+  public static final int POINT_BYTES = Ed25519Group.BYTES;
   /** Domain separation tag of the key derivation hash. */
-  public static final String DOMAIN = "veil-base-ot/co15/v1";
+  public static final String DOMAIN = "veil-base-ot/co15-ed25519/v2";
 
-  private static final X9ECParameters CURVE25519 = CustomNamedCurves.getByName("curve25519");
-  private static final ECCurve CURVE = CURVE25519.getCurve();
-  private static final ECPoint G = CURVE25519.getG();
-  private static final BigInteger ORDER = CURVE25519.getN();
-  private static final BigInteger P = CURVE.getField().getCharacteristic();
+  private static final BigInteger ORDER = Ed25519Points.ORDER;
   private static final byte[] DOMAIN_BYTES = DOMAIN.getBytes(StandardCharsets.US_ASCII);
 
   private BaseOt() {}
 
   /** The sender's side: holds a, outputs both keys of every OT. */
   public static final class Sender {
+    private final Ed25519Group group;
     private final int count;
-    private final BigInteger a;
-    private final ECPoint bigA;
+    private final byte[] a;
     private final byte[] bigAEncoded;
 
     /**
@@ -99,6 +94,12 @@ public final class BaseOt {
      * @param count number of OTs, at least 1
      */
     public Sender(byte[] seed, int count) {
+      this(seed, count, X25519Engines.edwards());
+    }
+
+    /** With a chosen implementation of the group (for tests: the two interwork). */
+    Sender(byte[] seed, int count, Ed25519Group group) {
+      this.group = group;
       requireSeed(seed, "sender");
       if (count < 1) {
         throw new InvalidInputException(
@@ -106,8 +107,7 @@ public final class BaseOt {
       }
       this.count = count;
       this.a = scalar(seed, "sender");
-      this.bigA = new FixedPointCombMultiplier().multiply(G, a).normalize();
-      this.bigAEncoded = bigA.getEncoded(true);
+      this.bigAEncoded = group.baseMul(a);
     }
 
     /** Number of OTs in this batch. */
@@ -115,7 +115,7 @@ public final class BaseOt {
       return count;
     }
 
-    /** A = aG, {@link #POINT_BYTES} bytes: the message to send to the receiver. */
+    /** A = aB, {@link #POINT_BYTES} bytes: the message to send to the receiver. */
     public byte[] firstMessage() {
       return bigAEncoded.clone();
     }
@@ -134,18 +134,16 @@ public final class BaseOt {
             "the receiver's reply has " + receiverMessage.length + " bytes, expected " + count + " points of "
                 + POINT_BYTES + " bytes (" + (count * POINT_BYTES) + ")");
       }
-      ECPoint aA = bigA.multiply(a).normalize();
+      byte[] aA = group.mul(a, bigAEncoded);
       MessageDigest sha = Sha256.newDigest();
       byte[][][] keys = new byte[count][][];
       for (int i = 0; i < count; i++) {
         byte[] encB = Arrays.copyOfRange(receiverMessage, i * POINT_BYTES, (i + 1) * POINT_BYTES);
-        ECPoint b = decodePeerPoint(encB, 0, "finish the base OTs", "receiver's point at index " + i);
-        ECPoint aB = b.multiply(a).normalize();
-        ECPoint aBminusA = aB.subtract(aA).normalize();
-        keys[i] =
-            new byte[][] {
-              kdf(sha, i, bigAEncoded, encB, aB.getEncoded(true)), kdf(sha, i, bigAEncoded, encB, aBminusA.getEncoded(true))
-            };
+        if (!group.isValid(encB)) {
+          throw invalidPoint(encB, "finish the base OTs", "receiver's point at index " + i);
+        }
+        byte[] aB = group.mul(a, encB);
+        keys[i] = new byte[][] {kdf(sha, i, bigAEncoded, encB, aB), kdf(sha, i, bigAEncoded, encB, group.sub(aB, aA))};
       }
       return keys;
     }
@@ -158,6 +156,7 @@ public final class BaseOt {
 
   /** The receiver's side: holds the choice bits, outputs the chosen key of every OT. */
   public static final class Receiver {
+    private final Ed25519Group group;
     private final byte[] seed;
     private final boolean[] choices;
     private byte[][] keys;
@@ -167,6 +166,12 @@ public final class BaseOt {
      * @param choices the choice bit of every OT (copied); at least one
      */
     public Receiver(byte[] seed, boolean[] choices) {
+      this(seed, choices, X25519Engines.edwards());
+    }
+
+    /** With a chosen implementation of the group (for tests: the two interwork). */
+    Receiver(byte[] seed, boolean[] choices, Ed25519Group group) {
+      this.group = group;
       requireSeed(seed, "receiver");
       Objects.requireNonNull(choices, "choices");
       if (choices.length < 1) {
@@ -196,20 +201,20 @@ public final class BaseOt {
                 + POINT_BYTES + " bytes");
       }
       byte[] encA = senderFirstMessage.clone();
-      ECPoint bigA = decodePeerPoint(encA, 0, "answer the base OTs", "sender's point A");
+      if (!group.isValid(encA)) {
+        throw invalidPoint(encA, "answer the base OTs", "sender's point A");
+      }
       int count = choices.length;
       byte[] out = new byte[count * POINT_BYTES];
       byte[][] chosen = new byte[count][];
-      // Both G and A are fixed for the batch: comb multiplication, precomputed once per point.
-      FixedPointCombMultiplier base = new FixedPointCombMultiplier();
       MessageDigest sha = Sha256.newDigest();
       for (int i = 0; i < count; i++) {
-        BigInteger b = scalar(seed, "receiver|" + i);
-        ECPoint bG = base.multiply(G, b);
-        ECPoint bigB = (choices[i] ? bG.add(bigA) : bG).normalize();
-        byte[] encB = bigB.getEncoded(true);
+        byte[] b = scalar(seed, "receiver|" + i);
+        byte[] bG = group.baseMul(b);
+        byte[] encB = choices[i] ? group.add(bG, encA) : bG;
         System.arraycopy(encB, 0, out, i * POINT_BYTES, POINT_BYTES);
-        chosen[i] = kdf(sha, i, encA, encB, base.multiply(bigA, b).normalize().getEncoded(true));
+        chosen[i] = kdf(sha, i, encA, encB, group.mul(b, encA));
+        Arrays.fill(b, (byte) 0);
       }
       this.keys = chosen;
       return out;
@@ -237,39 +242,18 @@ public final class BaseOt {
     }
   }
 
-  /**
-   * Decodes and validates a peer's point: compressed encoding, canonical x, on the curve, in the
-   * prime-order subgroup, not the identity.
-   */
-  static ECPoint decodePeerPoint(byte[] in, int off, String what, String which) {
-    int prefix = in[off] & 0xFF;
-    if (prefix != 0x02 && prefix != 0x03) {
-      throw new InvalidOtMessageException(
-          what, "the " + which + " is not a compressed point (prefix 02 or 03); the identity point has no such encoding");
-    }
-    BigInteger x = new BigInteger(1, Arrays.copyOfRange(in, off + 1, off + POINT_BYTES));
-    if (x.compareTo(P) >= 0) {
-      throw new InvalidOtMessageException(what, "the " + which + " has an x-coordinate not below p = 2^255 - 19");
-    }
-    ECFieldElement fx = CURVE.fromBigInteger(x);
-    ECFieldElement rhs = fx.square().add(CURVE.getA()).multiply(fx).add(CURVE.getB());
-    ECFieldElement fy = rhs.sqrt();
-    if (fy == null) {
-      throw new InvalidOtMessageException(what, "the " + which + " is not on curve25519");
-    }
-    if (fy.testBitZero() != (prefix == 0x03)) {
-      fy = fy.negate();
-    }
-    ECPoint point = CURVE.createPoint(x, fy.toBigInteger());
-    if (point.isInfinity() || !point.multiply(ORDER).isInfinity()) {
-      throw new InvalidOtMessageException(
-          what, "the " + which + " is not in the prime-order subgroup of curve25519 (it has a component of small order)");
-    }
-    return point;
+  private static InvalidOtMessageException invalidPoint(byte[] enc, String what, String which) {
+    String reason = Ed25519Points.invalidReason(enc);
+    return new InvalidOtMessageException(
+        what, "the " + which + " is not a valid point of edwards25519's prime-order subgroup: "
+            + (reason != null ? reason : "libsodium refused it"));
   }
 
-  /** A secret scalar in [1, l) from HKDF-SHA256(seed, label): 64 bytes reduced mod l (bias 2^-260). */
-  private static BigInteger scalar(byte[] seed, String label) {
+  /**
+   * A secret scalar in [1, l) from HKDF-SHA256(seed, label): 64 bytes reduced mod l (bias 2^-260),
+   * as 32 bytes little-endian.
+   */
+  private static byte[] scalar(byte[] seed, String label) {
     byte[] wide = Hkdf.derive(null, seed, ("veil-base-ot/scalar|" + label).getBytes(StandardCharsets.US_ASCII), 64);
     BigInteger s = new BigInteger(1, wide).mod(ORDER);
     Arrays.fill(wide, (byte) 0);
@@ -277,7 +261,7 @@ public final class BaseOt {
       // Probability 2^-252; a zero scalar would make every key public.
       throw new IllegalStateException("the base OT seed gave a zero scalar; use another seed");
     }
-    return s;
+    return Field25519.toLittleEndian32(s);
   }
 
   private static byte[] kdf(MessageDigest sha, int index, byte[] encA, byte[] encB, byte[] shared) {

@@ -15,6 +15,7 @@ import io.veil.channel.ControlMessage.Hello;
 import io.veil.channel.PeerAbortedException;
 import io.veil.channel.RoundSummary;
 import io.veil.crypto.PartySecret;
+import io.veil.crypto.internal.X25519Engines;
 import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.job.JobOutcome;
 import io.veil.job.JobOutputs;
@@ -102,6 +103,7 @@ public final class JobRun {
 
     try (ControlLog log = new ControlLog(rq.channel().openControl(spec.controlLogName()), me.id(),
         secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
+      X25519Engines.preloadInBackground(); // while the approvals come in; no input is read
       String approval = Approval.sign(secret.identity(), spec.contractHash());
       byte[] agreementKey = AggregationKeys.derive(secret, jobId).publicKey();
       log.publish(new Hello(approval, agreementKey));

@@ -4,27 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.veil.InvalidInputException;
+import io.veil.crypto.EdwardsOracle;
+import io.veil.crypto.internal.Ed25519Group;
+import io.veil.crypto.internal.Libsodium;
+import io.veil.crypto.internal.X25519Engines;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
-import org.bouncycastle.math.ec.ECCurve;
-import org.bouncycastle.math.ec.ECFieldElement;
-import org.bouncycastle.math.ec.ECPoint;
 import org.junit.jupiter.api.Test;
 
 class BaseOtTest {
-  private static final X9ECParameters PARAMS = CustomNamedCurves.getByName("curve25519");
-  private static final ECCurve CURVE = PARAMS.getCurve();
-  private static final BigInteger P = CURVE.getField().getCharacteristic();
-
   private record Run(byte[] first, byte[] reply, byte[][][] senderKeys, byte[][] receiverKeys) {}
 
   private static Run run(byte[] senderSeed, byte[] receiverSeed, boolean[] choices) {
-    BaseOt.Sender sender = new BaseOt.Sender(senderSeed, choices.length);
-    BaseOt.Receiver receiver = new BaseOt.Receiver(receiverSeed, choices);
+    return run(new BaseOt.Sender(senderSeed, choices.length), new BaseOt.Receiver(receiverSeed, choices));
+  }
+
+  private static Run run(BaseOt.Sender sender, BaseOt.Receiver receiver) {
     byte[] first = sender.firstMessage();
     byte[] reply = receiver.reply(first);
     return new Run(first, reply, sender.keys(reply), receiver.keys());
@@ -75,87 +72,47 @@ class BaseOtTest {
 
   @Test
   void replyDoesNotDependOnChoiceInDistributionButOnChoiceInValue() {
-    // Same seed, opposite choices: the B_i differ by exactly A (B = bG vs A + bG).
+    // Same seed, opposite choices: the B_i differ by exactly A (B = bB vs A + bB).
     boolean[] zeros = new boolean[3];
     boolean[] ones = {true, true, true};
     Run r0 = run(OtTestKeys.seed("s"), OtTestKeys.seed("r"), zeros);
     Run r1 = run(OtTestKeys.seed("s"), OtTestKeys.seed("r"), ones);
-    ECPoint a = CURVE.decodePoint(r0.first());
+    int n = BaseOt.POINT_BYTES;
     for (int i = 0; i < 3; i++) {
-      ECPoint b0 = CURVE.decodePoint(Arrays.copyOfRange(r0.reply(), 33 * i, 33 * i + 33));
-      ECPoint b1 = CURVE.decodePoint(Arrays.copyOfRange(r1.reply(), 33 * i, 33 * i + 33));
-      assertThat(b0.add(a).normalize()).isEqualTo(b1.normalize());
+      byte[] b0 = Arrays.copyOfRange(r0.reply(), n * i, n * i + n);
+      byte[] b1 = Arrays.copyOfRange(r1.reply(), n * i, n * i + n);
+      BigInteger[] sum = EdwardsOracle.add(EdwardsOracle.decode(b0), EdwardsOracle.decode(r0.first()));
+      assertThat(EdwardsOracle.encode(sum)).isEqualTo(b1);
       assertThat(r1.receiverKeys()[i]).isEqualTo(r1.senderKeys()[i][1]);
     }
   }
 
-  /** Compressed encoding of an arbitrary (unvalidated) point. */
-  private static byte[] encode(ECPoint p) {
-    return p.normalize().getEncoded(true);
-  }
-
-  /** A point on the curve for the smallest x >= start with a square right-hand side. */
-  private static ECPoint anyPointFrom(long start) {
-    for (long x = start; ; x++) {
-      ECFieldElement fx = CURVE.fromBigInteger(BigInteger.valueOf(x));
-      ECFieldElement y = fx.square().add(CURVE.getA()).multiply(fx).add(CURVE.getB()).sqrt();
-      if (y != null) {
-        return CURVE.createPoint(BigInteger.valueOf(x), y.toBigInteger());
-      }
-    }
-  }
-
-  /** Points of order 2, 4 and 8: l * R for points R of the full group (order 8 l). */
-  private static List<ECPoint> smallOrderPoints() {
-    List<ECPoint> out = new ArrayList<>();
-    for (long start = 1; out.size() < 6 && start < 10_000; start += 37) {
-      ECPoint t = anyPointFrom(start).multiply(PARAMS.getN()).normalize();
-      if (!t.isInfinity() && out.stream().noneMatch(t::equals)) {
-        out.add(t);
-      }
-    }
-    return out;
-  }
-
-  private static byte[] notOnCurve() {
-    for (long x = 1; ; x++) {
-      ECFieldElement fx = CURVE.fromBigInteger(BigInteger.valueOf(x));
-      if (fx.square().add(CURVE.getA()).multiply(fx).add(CURVE.getB()).sqrt() == null) {
-        byte[] enc = new byte[33];
-        enc[0] = 2;
-        byte[] xb = BigInteger.valueOf(x).toByteArray();
-        System.arraycopy(xb, 0, enc, 33 - xb.length, xb.length);
-        return enc;
+  /** The Java and the native group give the same messages and keys, and either side may use either. */
+  @Test
+  void javaAndNativeGroupsInterwork() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(X25519Engines.nativeAvailable() && Libsodium.edwardsAvailable());
+    Ed25519Group java = X25519Engines.javaEdwards();
+    Ed25519Group sodium = X25519Engines.nativeEdwards();
+    boolean[] choices = OtTestKeys.randomBits(40, 3);
+    byte[] s = OtTestKeys.seed("s");
+    byte[] r = OtTestKeys.seed("r");
+    Run all = run(new BaseOt.Sender(s, 40, java), new BaseOt.Receiver(r, choices, java));
+    for (Ed25519Group senderGroup : List.of(java, sodium)) {
+      for (Ed25519Group receiverGroup : List.of(java, sodium)) {
+        Run mixed = run(new BaseOt.Sender(s, 40, senderGroup), new BaseOt.Receiver(r, choices, receiverGroup));
+        assertThat(mixed.first()).isEqualTo(all.first());
+        assertThat(mixed.reply()).isEqualTo(all.reply());
+        assertThat(mixed.senderKeys()).isEqualTo(all.senderKeys());
+        assertThat(mixed.receiverKeys()).isEqualTo(all.receiverKeys());
       }
     }
   }
 
   private static List<byte[]> invalidPoints() {
-    List<byte[]> bad = new ArrayList<>();
-    bad.add(new byte[33]); // prefix 00: not a compressed point (SEC 1's identity is the single byte 00)
-    byte[] prefix4 = encode(PARAMS.getG());
-    prefix4[0] = 0x04;
-    bad.add(prefix4);
-    byte[] xTooBig = new byte[33];
-    xTooBig[0] = 0x02;
-    byte[] pb = P.add(BigInteger.ONE).toByteArray();
-    System.arraycopy(pb, pb.length - 32, xTooBig, 1, 32);
-    bad.add(xTooBig);
-    bad.add(notOnCurve());
-    List<ECPoint> small = smallOrderPoints();
-    assertThat(small).hasSizeGreaterThanOrEqualTo(4);
-    for (ECPoint t : small) {
-      bad.add(encode(t));
-      bad.add(encode(PARAMS.getG().add(t))); // mixed order: G plus a torsion point
-    }
-    return bad;
-  }
-
-  @Test
-  void smallOrderPointsReallyHaveSmallOrder() {
-    for (ECPoint t : smallOrderPoints()) {
-      assertThat(t.multiply(BigInteger.valueOf(8)).isInfinity()).isTrue();
-    }
+    return EdwardsOracle.invalidEncodings().stream()
+        .map(EdwardsOracle.Invalid::encoding)
+        .filter(e -> e.length == BaseOt.POINT_BYTES)
+        .toList();
   }
 
   @Test
@@ -179,7 +136,7 @@ class BaseOtTest {
     byte[] good = new BaseOt.Receiver(OtTestKeys.seed("r"), choices).reply(sender.firstMessage());
     for (byte[] bad : invalidPoints()) {
       byte[] reply = good.clone();
-      System.arraycopy(bad, 0, reply, 4 * 33, 33);
+      System.arraycopy(bad, 0, reply, 4 * BaseOt.POINT_BYTES, BaseOt.POINT_BYTES);
       assertThatThrownBy(() -> sender.keys(reply))
           .isInstanceOf(InvalidOtMessageException.class)
           .hasMessageContaining("index 4")

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.veil.crypto.EdwardsOracle;
 import io.veil.crypto.MontgomeryOracle;
 import io.veil.crypto.VectorFiles;
+import io.veil.crypto.internal.Ed25519Group;
+import io.veil.crypto.internal.Ed25519Points;
+import io.veil.crypto.internal.Libsodium;
+import io.veil.crypto.internal.X25519Engines;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,17 +27,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The group {@link BaseOt} computes in, BouncyCastle's short-Weierstrass curve25519, against RFC
- * 7748's X25519 (section 5.2 and the Wycheproof x25519 vectors): a Montgomery u-coordinate maps to
- * x = u + A/3, so u([k]P) computed on the Weierstrass model must equal X25519(k, u). Also checks
- * that {@link BaseOt}'s peer-point validation accepts exactly the points of the prime-order
- * subgroup, decided by an independent Montgomery-ladder oracle.
+ * The arithmetic behind {@link BaseOt}'s pure-Java group, BouncyCastle's short-Weierstrass
+ * curve25519, against RFC 7748's X25519 (section 5.2 and the Wycheproof x25519 vectors): a
+ * Montgomery u-coordinate maps to x = u + A/3, so u([k]P) computed on the Weierstrass model must
+ * equal X25519(k, u). Also maps each such point to edwards25519 and checks that both groups'
+ * peer-point validation accepts exactly the points of the prime-order subgroup, decided by an
+ * independent Montgomery-ladder oracle (Wycheproof holds many mixed-order points).
  */
 class Curve25519WeierstrassTest {
+  private static final List<Ed25519Group> GROUPS = groups();
   private static final X9ECParameters PARAMS = CustomNamedCurves.getByName("curve25519");
   private static final ECCurve CURVE = PARAMS.getCurve();
   private static final BigInteger P = MontgomeryOracle.P;
   private static final BigInteger A_OVER_3 = MontgomeryOracle.A.multiply(BigInteger.valueOf(3).modInverse(P)).mod(P);
+
+  private static List<Ed25519Group> groups() {
+    List<Ed25519Group> groups = new ArrayList<>(List.of(X25519Engines.javaEdwards()));
+    if (X25519Engines.nativeAvailable() && Libsodium.edwardsAvailable()) {
+      groups.add(X25519Engines.nativeEdwards());
+    }
+    return groups;
+  }
 
   private static BigInteger clamp(byte[] k) {
     byte[] c = k.clone();
@@ -119,7 +134,7 @@ class Curve25519WeierstrassTest {
   /**
    * One X25519 vector through the Weierstrass model, when its u is canonical and on the curve
    * (twist and non-canonical inputs have no Weierstrass point to compare; PsiCipherPeerPointTest
-   * covers them). Also: BaseOt accepts the compressed point iff it lies in the prime-order subgroup.
+   * covers them). Also: its edwards25519 image is a valid point iff it lies in the prime-order subgroup.
    */
   private static DynamicTest vector(String name, String scalarHex, String uHexIn, String expected) {
     return dynamicTest(
@@ -137,12 +152,13 @@ class Curve25519WeierstrassTest {
 
           boolean inSubgroup = !MontgomeryOracle.hasSmallOrder(u) && MontgomeryOracle.multipleIsIdentity(MontgomeryOracle.L, u);
           for (ECPoint p : new ECPoint[] {point, point.negate()}) {
-            byte[] enc = p.normalize().getEncoded(true);
-            if (inSubgroup) {
-              assertThat(BaseOt.decodePeerPoint(enc, 0, "test", "point").normalize()).isEqualTo(p.normalize());
-            } else {
-              assertThatThrownBy(() -> BaseOt.decodePeerPoint(enc, 0, "test", "point"))
-                  .isInstanceOf(InvalidOtMessageException.class);
+            ECPoint n = p.normalize();
+            BigInteger[] edwards = EdwardsOracle.fromMontgomery(u, n.getAffineYCoord().toBigInteger());
+            assertThat(EdwardsOracle.onCurve(edwards[0], edwards[1])).isTrue();
+            byte[] enc = EdwardsOracle.encode(edwards);
+            assertThat(Ed25519Points.invalidReason(enc)).as("java").matches(r -> (r == null) == inSubgroup);
+            for (Ed25519Group g : GROUPS) {
+              assertThat(g.isValid(enc)).as("%s", g).isEqualTo(inSubgroup);
             }
           }
         });
