@@ -49,11 +49,8 @@ public final class Ed25519Points {
     if (x == null) {
       return "it is not a point of edwards25519";
     }
-    if (x.signum() == 0 || y.equals(BigInteger.ONE) || BigInteger.ZERO.equals(uDenominator(y))) {
-      return "it has small order (the identity or a point of order 2, 4 or 8)";
-    }
-    ECPoint w = toWeierstrass(x, y);
-    if (w.multiply(BigInteger.valueOf(8)).isInfinity()) {
+    ECPoint w = x.signum() == 0 ? null : toWeierstrass(x, y); // x = 0: y = 1 (the identity) or -1 (order 2)
+    if (w == null || w.multiply(BigInteger.valueOf(8)).isInfinity()) {
       return "it has small order (the identity or a point of order 2, 4 or 8)";
     }
     if (!w.multiply(ORDER).isInfinity()) {
@@ -101,13 +98,9 @@ public final class Ed25519Points {
   }
 
   private static ECPoint toWeierstrass(BigInteger x, BigInteger y) {
-    BigInteger u = BigInteger.ONE.add(y).multiply(uDenominator(y).modInverse(P)).mod(P);
+    BigInteger u = BigInteger.ONE.add(y).multiply(BigInteger.ONE.subtract(y).modInverse(P)).mod(P);
     BigInteger v = C.multiply(u).multiply(x.modInverse(P)).mod(P);
     return CURVE.createPoint(u.add(A_OVER_3).mod(P), v);
-  }
-
-  private static BigInteger uDenominator(BigInteger y) {
-    return BigInteger.ONE.subtract(y).mod(P);
   }
 
   private static BigInteger yOf(byte[] enc) {
