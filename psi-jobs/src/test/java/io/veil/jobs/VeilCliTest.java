@@ -180,6 +180,11 @@ class VeilCliTest {
     assertUsageError(run("demo", "--fraction", "most"), "--fraction", "'most' is not a number");
     reset();
     assertUsageError(run("run", "--output", "yaml"), "--output", "text or json");
+    reset();
+    // Refused before the benchmark starts a broker or a party.
+    assertUsageError(run("bench", "--protocol", "ecdhx", "--work-dir", dir.resolve("b").toString()), "--protocol",
+        "'ecdhx' is not a PSI protocol; use ecdh or oprf");
+    assertThat(dir.resolve("b")).doesNotExist();
   }
 
   @Test

@@ -49,13 +49,25 @@ public final class PsiBench {
         description = "Where inputs, keys, outputs and ledgers go (emptied first); default: ${DEFAULT-VALUE}.")
     String workDir;
 
-    @Option(names = "--protocol", defaultValue = "ecdh", paramLabel = "P",
+    @Option(names = "--protocol", defaultValue = "ecdh", paramLabel = "P", converter = ProtocolName.class,
         description = "psi.protocol: ecdh or oprf; default: ${DEFAULT-VALUE}.")
     String protocol;
 
     @Option(names = "--batch-rows", paramLabel = "N",
         description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
     Integer batchRows;
+  }
+
+  /** Refuses a {@code --protocol} other than ecdh or oprf before anything starts. */
+  static final class ProtocolName implements picocli.CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (!value.equals("ecdh") && !value.equals("oprf")) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a PSI protocol; use ecdh or oprf");
+      }
+      return value;
+    }
   }
 
   /** Runs the benchmark, printing its figures; returns the exit code. */
