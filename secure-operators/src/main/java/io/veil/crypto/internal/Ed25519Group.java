@@ -9,7 +9,8 @@ package io.veil.crypto.internal;
  * in the prime-order subgroup, and it is not the identity. Check a peer's point with {@link
  * #isValid} before using it; {@link Ed25519Points#invalidReason} says why one was refused. {@link
  * #mul} takes valid points, {@link #add} and {@link #sub} also results of this group's operations
- * (the identity included); given anything else they throw {@link IllegalArgumentException}.
+ * (the identity included). Given anything else their result means nothing; where the encoding is
+ * not even a curve point they throw {@link IllegalArgumentException}.
  *
  * <p>Two implementations compute the same function: native libsodium and a pure-Java one over
  * BouncyCastle, chosen like the X25519 engine ({@link X25519Engines#edwards()}). They are stateless

@@ -41,15 +41,13 @@ public final class Ed25519Points {
     if (enc.length != Ed25519Group.BYTES) {
       return "it has " + enc.length + " bytes, not " + Ed25519Group.BYTES;
     }
-    BigInteger y = yOf(enc);
-    if (y.compareTo(P) >= 0) {
+    if (yOf(enc).compareTo(P) >= 0) {
       return "its y-coordinate is not below p = 2^255 - 19 (a non-canonical encoding)";
     }
-    BigInteger x = xOf(y, (enc[31] & 0x80) != 0);
-    if (x == null) {
+    if (xOf(yOf(enc), (enc[31] & 0x80) != 0) == null) {
       return "it is not a point of edwards25519";
     }
-    ECPoint w = x.signum() == 0 ? null : toWeierstrass(x, y); // x = 0: y = 1 (the identity) or -1 (order 2)
+    ECPoint w = decode(enc); // null here: x = 0, so y = 1 (the identity) or -1 (order 2)
     if (w == null || w.multiply(BigInteger.valueOf(8)).isInfinity()) {
       return "it has small order (the identity or a point of order 2, 4 or 8)";
     }
@@ -59,13 +57,18 @@ public final class Ed25519Points {
     return null;
   }
 
-  /** The Weierstrass point of a valid encoding, or null if it is not valid. */
+  /**
+   * The Weierstrass point of a canonical encoding of a curve point with x not 0, else null. Says
+   * nothing of its order: {@link Ed25519Group#mul} and the others take valid points only, which
+   * their callers check first with {@link #invalidReason} (or {@link Ed25519Group#isValid}).
+   */
   static ECPoint decode(byte[] enc) {
-    if (invalidReason(enc) != null) {
+    if (enc.length != Ed25519Group.BYTES) {
       return null;
     }
     BigInteger y = yOf(enc);
-    return toWeierstrass(xOf(y, (enc[31] & 0x80) != 0), y);
+    BigInteger x = y.compareTo(P) >= 0 ? null : xOf(y, (enc[31] & 0x80) != 0);
+    return x == null || x.signum() == 0 ? null : toWeierstrass(x, y);
   }
 
   /** Like {@link #decode}, but the identity (a possible result of {@code sub}) is accepted too. */

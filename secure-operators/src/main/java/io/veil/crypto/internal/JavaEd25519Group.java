@@ -25,11 +25,7 @@ final class JavaEd25519Group implements Ed25519Group {
 
   @Override
   public byte[] mul(byte[] scalar, byte[] point) {
-    ECPoint p = Ed25519Points.decode(point);
-    if (p == null) {
-      throw new IllegalArgumentException("not a valid point of edwards25519");
-    }
-    return Ed25519Points.encode(p.multiply(toBigInteger(scalar)));
+    return Ed25519Points.encode(decodeAny(point).multiply(toBigInteger(scalar)));
   }
 
   @Override
@@ -50,7 +46,7 @@ final class JavaEd25519Group implements Ed25519Group {
   private static ECPoint decodeAny(byte[] enc) {
     ECPoint p = Ed25519Points.decodeResult(enc);
     if (p == null) {
-      throw new IllegalArgumentException("not a point of the prime-order subgroup of edwards25519");
+      throw new IllegalArgumentException("not a point of edwards25519, or one of small order");
     }
     return p;
   }
