@@ -49,17 +49,22 @@ final class SodiumEd25519Group implements Ed25519Group {
 
   @Override
   public byte[] add(byte[] p, byte[] q) {
-    byte[] r = new byte[BYTES];
-    if (Libsodium.Edwards.crypto_core_ed25519_add(r, p, q) != 0) {
-      throw new IllegalArgumentException("not a point of edwards25519");
-    }
-    return r;
+    return core(Libsodium.Edwards::crypto_core_ed25519_add, p, q);
   }
 
   @Override
   public byte[] sub(byte[] p, byte[] q) {
+    return core(Libsodium.Edwards::crypto_core_ed25519_sub, p, q);
+  }
+
+  /** A {@code crypto_core_ed25519_*} function of two points: writes r, returns 0 or -1. */
+  private interface Core {
+    int apply(byte[] r, byte[] p, byte[] q);
+  }
+
+  private static byte[] core(Core op, byte[] p, byte[] q) {
     byte[] r = new byte[BYTES];
-    if (Libsodium.Edwards.crypto_core_ed25519_sub(r, p, q) != 0) {
+    if (op.apply(r, p, q) != 0) {
       throw new IllegalArgumentException("not a point of edwards25519");
     }
     return r;
