@@ -109,6 +109,11 @@ public final class Ed25519Points {
   private static BigInteger yOf(byte[] enc) {
     byte[] le = Arrays.copyOf(enc, 32);
     le[31] &= 0x7F;
+    return fromLittleEndian(le);
+  }
+
+  /** 32 little-endian bytes as a non-negative integer. */
+  static BigInteger fromLittleEndian(byte[] le) {
     byte[] be = new byte[32];
     for (int i = 0; i < 32; i++) {
       be[i] = le[31 - i];

@@ -1,6 +1,5 @@
 package io.veil.crypto.internal;
 
-import java.math.BigInteger;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
@@ -20,12 +19,12 @@ final class JavaEd25519Group implements Ed25519Group {
 
   @Override
   public byte[] baseMul(byte[] scalar) {
-    return Ed25519Points.encode(new FixedPointCombMultiplier().multiply(BASE, toBigInteger(scalar)));
+    return Ed25519Points.encode(new FixedPointCombMultiplier().multiply(BASE, Ed25519Points.fromLittleEndian(scalar)));
   }
 
   @Override
   public byte[] mul(byte[] scalar, byte[] point) {
-    return Ed25519Points.encode(decodeAny(point).multiply(toBigInteger(scalar)));
+    return Ed25519Points.encode(decodeAny(point).multiply(Ed25519Points.fromLittleEndian(scalar)));
   }
 
   @Override
@@ -49,14 +48,6 @@ final class JavaEd25519Group implements Ed25519Group {
       throw new IllegalArgumentException("not a point of edwards25519, or one of small order");
     }
     return p;
-  }
-
-  private static BigInteger toBigInteger(byte[] le) {
-    byte[] be = new byte[BYTES];
-    for (int i = 0; i < BYTES; i++) {
-      be[i] = le[BYTES - 1 - i];
-    }
-    return new BigInteger(1, be);
   }
 
   @Override
