@@ -5,13 +5,16 @@ import io.veil.aggregate.internal.CommittedScan;
 import io.veil.job.OperatorContext;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.spark.DatasetCommitment;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
@@ -38,11 +41,60 @@ public final class PsiInputs {
   }
 
   /**
-   * A party's input with its key column ({@link #withKey}), cached, its row counts, and its
-   * commitment, for {@link OperatorContext#bindInput} once the operator has checked the input.
+   * A party's input with its key column ({@link #withKey}), its row counts, and its commitment, for
+   * {@link OperatorContext#bindInput} once the operator has checked the input. The keyed rows are
+   * either cached in Spark or, for a small input, held by the driver ({@link #localRows()}).
    */
-  public record Keyed(Dataset<Row> withKey, long inputRows, long nullKeyRows,
-      DatasetCommitment.Commitment commitment) {}
+  public static final class Keyed {
+    private final SparkSession spark;
+    private final StructType schema;
+    private final List<Row> local;
+    private final long inputRows;
+    private final long nullKeyRows;
+    private final DatasetCommitment.Commitment commitment;
+    private Dataset<Row> withKey;
+
+    private Keyed(SparkSession spark, Dataset<Row> withKey, StructType schema, List<Row> local, long inputRows,
+        long nullKeyRows, DatasetCommitment.Commitment commitment) {
+      this.spark = spark;
+      this.withKey = withKey;
+      this.schema = schema;
+      this.local = local;
+      this.inputRows = inputRows;
+      this.nullKeyRows = nullKeyRows;
+      this.commitment = commitment;
+    }
+
+    /** The input with its key column (the last one): cached in Spark, or made from {@link #localRows()}. */
+    public synchronized Dataset<Row> withKey() {
+      if (withKey == null) {
+        withKey = spark.createDataFrame(local, schema);
+      }
+      return withKey;
+    }
+
+    /** The input's columns, then the key column. */
+    public StructType schema() {
+      return schema;
+    }
+
+    /** The input's rows with their key column, when the input was small enough to read to the driver. */
+    public Optional<List<Row>> localRows() {
+      return Optional.ofNullable(local);
+    }
+
+    public long inputRows() {
+      return inputRows;
+    }
+
+    public long nullKeyRows() {
+      return nullKeyRows;
+    }
+
+    public DatasetCommitment.Commitment commitment() {
+      return commitment;
+    }
+  }
 
   /**
    * Reads the operator's input once: adds the key column ({@link #withKey}) and caches the result,
@@ -53,11 +105,52 @@ public final class PsiInputs {
    */
   public static Keyed commitWithKey(OperatorContext c, List<String> keyColumns, KeyNormalization normalization,
       String keyColumn) {
+    return commitWithKey(c, keyColumns, normalization, keyColumn, 0, 0);
+  }
+
+  /**
+   * {@link #commitWithKey(OperatorContext, List, KeyNormalization, String)}, but an input of at most
+   * {@code localMaxRows} rows, which Spark estimates at no more than {@code localMaxBytes} (file
+   * inputs: their size on disk; JDBC inputs have no estimate), is read to the driver in one Spark
+   * job, then keyed and committed to there ({@link Keyed#localRows()}): for a small input, one Spark
+   * job instead of a cached copy, a scan and a shuffle. The commitment is the same either way.
+   */
+  public static Keyed commitWithKey(OperatorContext c, List<String> keyColumns, KeyNormalization normalization,
+      String keyColumn, long localMaxRows, long localMaxBytes) {
     Dataset<Row> input = c.input().orElseThrow();
-    int committed = input.schema().size();
     c.beginStep(OperatorContext.STEP_INPUT, "reading, keying and committing to the input");
+    if (localMaxRows > 0 && localMaxRows < Integer.MAX_VALUE
+        && estimatedBytes(input).compareTo(BigInteger.valueOf(localMaxBytes)) <= 0) {
+      Dataset<Row> keyed = withKey(input, keyColumns, normalization, keyColumn);
+      List<Row> rows = keyed.limit((int) localMaxRows + 1).collectAsList();
+      if (rows.size() <= localMaxRows) {
+        return local(c.spark(), keyed.schema(), rows, input.schema().size(), c.inputCommitmentSalt());
+      }
+    }
+    return scan(input, keyColumns, normalization, keyColumn, c.inputCommitmentSalt());
+  }
+
+  private static BigInteger estimatedBytes(Dataset<Row> input) {
+    return input.queryExecution().optimizedPlan().stats().sizeInBytes().bigInteger();
+  }
+
+  /** The commitment and counts of keyed rows held by the driver (the key column follows the {@code committed} ones). */
+  private static Keyed local(SparkSession spark, StructType schema, List<Row> rows, int committed, byte[] salt) {
+    CommittedScan.requireSalt(salt);
+    DatasetCommitment.Hasher h = new DatasetCommitment.Hasher(salt, committed);
+    long nullKeys = 0;
+    for (Row r : rows) {
+      h.add(r);
+      nullKeys += r.isNullAt(committed) ? 1 : 0;
+    }
+    return new Keyed(spark, null, schema, rows, rows.size(), nullKeys, h.commitment());
+  }
+
+  private static Keyed scan(Dataset<Row> input, List<String> keyColumns, KeyNormalization normalization,
+      String keyColumn, byte[] salt) {
+    int committed = input.schema().size();
     Dataset<Row> keyed = withKey(input, keyColumns, normalization, keyColumn).persist(StorageLevel.MEMORY_AND_DISK());
-    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(c.inputCommitmentSalt(), committed);
+    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(salt, committed);
     CommittedScan.Collected scan = CommittedScan.collect(keyed.javaRDD().mapPartitionsToPair(rows -> {
       DatasetCommitment.Hasher h = hasher.fresh();
       long[] counts = new long[2]; // rows, rows with a NULL key
@@ -70,9 +163,9 @@ public final class PsiInputs {
       out.add(new Tuple2<>(-1, counts));
       h.packed().forEach(t -> out.add(new Tuple2<>(CommittedScan.bucketKey(t._1()), t._2())));
       return out.iterator();
-    }), CommittedScan::merge, c.inputCommitmentSalt());
+    }), CommittedScan::merge, salt);
     long[] counts = scan.entries().stream().map(t -> (long[]) t._2()).findFirst().orElse(new long[2]);
-    return new Keyed(keyed, counts[0], counts[1], scan.commitment());
+    return new Keyed(input.sparkSession(), keyed, keyed.schema(), null, counts[0], counts[1], scan.commitment());
   }
 
   /** Key column types whose string form is exact: strings, integers, scale-0 decimals, dates. */

@@ -105,6 +105,13 @@ public final class DatasetCommitment {
       byBucket[b].writeBytes(h);
     }
 
+    /** The commitment to the rows this hasher saw: all of a table's, when one hasher saw them all. */
+    public Commitment commitment() {
+      Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
+      packed().forEach(t -> digests.put(t._1(), bucketDigest(List.of(t._2()))));
+      return root(digests, salt);
+    }
+
     /** (bucket, packed row hashes) for every non-empty bucket. */
     public List<Tuple2<Integer, byte[]>> packed() {
       List<Tuple2<Integer, byte[]>> out = new ArrayList<>();

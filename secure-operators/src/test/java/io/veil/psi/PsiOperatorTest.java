@@ -248,6 +248,25 @@ class PsiOperatorTest {
     }
   }
 
+  /**
+   * A small input is read to the driver as it is keyed and committed to; one Spark estimates as
+   * larger (here: any) is read in Spark and only its keys are collected; one with more rows than the
+   * limit falls back to Spark after the bounded read. Each way the result, the round digests and
+   * the input commitment are those of the other ways.
+   */
+  @Test
+  void oprfReadsSmallInputsToTheDriverAndOthersInSpark() throws Exception {
+    List<String> a = Arrays.asList("Alice", " alice ", null, "bob", "bob", "carol");
+    List<String> b = Arrays.asList("alice", null, "bob", "dave");
+    check(a, b, rows().oprf());
+    try (var readInSpark = DriverLocalLimit.set(100, 0)) {
+      check(a, b, rows().oprf());
+    }
+    try (var fewRows = DriverLocalLimit.set(5)) {
+      check(a, b, rows().oprf()); // a: 6 rows, more than 5 (read in Spark); b: 4 rows (on the driver)
+    }
+  }
+
   @Test
   void oprfToOneRecipientEitherWay() throws Exception {
     List<String> a = ids("k", 0, 40);

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
@@ -67,6 +68,14 @@ public final class OprfPsiProtocol {
    * about 25 MiB of driver heap at the most. Lowered by tests to run small inputs through Spark.
    */
   static volatile long driverMaxKeyRows = 200_000;
+
+  /**
+   * Inputs of at most {@link #driverMaxKeyRows} rows that Spark estimates at no more than this are
+   * read to the driver as they are keyed and committed to ({@link PsiInputs#commitWithKey(OperatorContext,
+   * List, io.veil.psi.KeyNormalization, String, long, long)}); larger ones are read in Spark, and
+   * only their keys are collected. Lowered by tests.
+   */
+  static volatile long driverMaxInputBytes = 8L << 20;
 
   private OprfPsiProtocol() {}
 
@@ -138,6 +147,7 @@ public final class OprfPsiProtocol {
     private final boolean senderReceives;
     private final int partitions;
     private final List<RoundSummary> rounds = new ArrayList<>();
+    private CompletableFuture<Void> streamsReady;
 
     Run(OperatorContext c, PsiOptions o) {
       this.c = c;
@@ -154,7 +164,9 @@ public final class OprfPsiProtocol {
 
     PsiResult execute() {
       String jobId = c.jobId();
-      PsiInputs.Keyed keyed = PsiProtocol.keyed(c, o);
+      // A small input is read to the driver, where every later step runs too (Bucketing.OnDriver).
+      PsiInputs.Keyed keyed = PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), PsiProtocol.KEY_COLUMN,
+          driverMaxKeyRows, driverMaxInputBytes);
       RunKey runKey = c.bindInput(keyed.commitment());
       String receiver = iAmReceiver ? me : peer;
       String sender = iAmReceiver ? peer : me;
@@ -163,20 +175,31 @@ public final class OprfPsiProtocol {
       if (senderReceives) {
         streams.add(stream(jobId, receiver, STEP_MATCHED));
       }
-      c.channel().createStreams(streams, partitions);
+      // The topics are created while the base OTs run (notices on the control log); awaitStreams() before use.
+      io.veil.channel.Channel channel = c.channel();
+      streamsReady = CompletableFuture.runAsync(() -> channel.createStreams(streams, partitions));
 
       c.beginStep(STEP_BASE_OT, "bucketing " + me + "'s keys and running the base OTs with " + peer);
-      Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
       // Bucketed in the executors (or, for a small input, on this driver) while this driver runs the base OTs.
-      Dataset<Row> keyColumn = withKey.select(PsiProtocol.KEY_COLUMN).where(col(PsiProtocol.KEY_COLUMN).isNotNull());
-      Bucketing bucketing = inputRows - nullKeyRows <= driverMaxKeyRows ? new OnDriver(keyColumn, partitions)
-          : new InSpark(keyColumn, partitions);
+      Bucketing bucketing;
+      if (keyed.localRows().isPresent()) {
+        int k = keyed.schema().size() - 1;
+        List<byte[]> keys = keyed.localRows().get().stream().filter(r -> !r.isNullAt(k)).map(r -> (byte[]) r.get(k))
+            .toList();
+        bucketing = new OnDriver(CompletableFuture.completedFuture(keys), partitions);
+      } else {
+        Dataset<Row> keyColumn = keyed.withKey().select(PsiProtocol.KEY_COLUMN)
+            .where(col(PsiProtocol.KEY_COLUMN).isNotNull());
+        bucketing = inputRows - nullKeyRows <= driverMaxKeyRows
+            ? new OnDriver(keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync(), partitions)
+            : new InSpark(keyColumn, partitions);
+      }
       try {
         PsiResult r = iAmReceiver
-            ? receive(runKey, withKey, bucketing, inputRows, nullKeyRows)
-            : send(runKey, withKey, bucketing, inputRows, nullKeyRows);
+            ? receive(runKey, keyed, bucketing, inputRows, nullKeyRows)
+            : send(runKey, keyed, bucketing, inputRows, nullKeyRows);
         bucketing.keys().release();
         return r;
       } finally {
@@ -193,10 +216,38 @@ public final class OprfPsiProtocol {
       return perBucket;
     }
 
-    private Optional<Dataset<Row>> rowsOf(Dataset<Row> withKey, Buckets<byte[]> matchedKeys) {
+    /** The input rows whose key is one of {@code matchedKeys} (on the driver for a small input). */
+    private Optional<Dataset<Row>> rowsOf(PsiInputs.Keyed keyed, Buckets<byte[]> matchedKeys) {
+      if (keyed.localRows().isPresent()) {
+        java.util.Set<ByteBuffer> matched = new java.util.HashSet<>(matchedKeys.collect(ByteBuffer::wrap));
+        StructType keyedSchema = keyed.schema();
+        int k = keyedSchema.size() - 1;
+        List<Row> rows = new ArrayList<>();
+        for (Row r : keyed.localRows().get()) {
+          if (!r.isNullAt(k) && matched.contains(ByteBuffer.wrap((byte[]) r.get(k)))) {
+            Object[] values = new Object[k];
+            for (int i = 0; i < k; i++) {
+              values[i] = r.get(i);
+            }
+            rows.add(RowFactory.create(values));
+          }
+        }
+        StructType schema = new StructType(Arrays.copyOf(keyedSchema.fields(), k));
+        return Optional.of(spark.createDataFrame(rows, schema));
+      }
+      Dataset<Row> withKey = keyed.withKey();
       Dataset<Row> m = matchedKeys.toFrame(spark, KEY_SCHEMA, k -> RowFactory.create((Object) k));
       return Optional.of(withKey.join(m, withKey.col(PsiProtocol.KEY_COLUMN).equalTo(m.col(PsiProtocol.KEY_COLUMN)),
           "left_semi").drop(PsiProtocol.KEY_COLUMN));
+    }
+
+    /** Waits for this run's data-plane topics; a failure to create them is thrown as createStreams threw it. */
+    private void awaitStreams() {
+      try {
+        streamsReady.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
+      }
     }
 
     private int batchRows(int elementBytes) {
@@ -209,7 +260,7 @@ public final class OprfPsiProtocol {
 
     // ------------------------------------------------------------------------------------ receiver R
 
-    private PsiResult receive(RunKey runKey, Dataset<Row> withKey, Bucketing bucketing, long inputRows,
+    private PsiResult receive(RunKey runKey, PsiInputs.Keyed keyed, Bucketing bucketing, long inputRows,
         long nullKeyRows) {
       String jobId = c.jobId();
       KkrtSetup.BaseSender base = new KkrtSetup.BaseSender(runKey.secret("oprf-psi/base-ot", 32));
@@ -229,6 +280,7 @@ public final class OprfPsiProtocol {
 
       // oprf-u: per bucket, the cuckoo table's correction rows (one per bin), in bin order; the
       // locals are this party's PRF value and key of each occupied bin.
+      awaitStreams();
       c.beginStep(STEP_U, "placing " + distinct + " keys in cuckoo tables and extending the OTs for " + peer);
       int rowBytes = OprfTasks.ROW_BYTES;
       Buckets<SentBatch> sentU = bucketing.keys().map((b, it) -> {
@@ -274,14 +326,14 @@ public final class OprfPsiProtocol {
         record(STEP_MATCHED, me, peer, back);
       }
       boolean iReceive = o.recipients().contains(me);
-      return new PsiResult(iReceive ? rowsOf(withKey, matched.mapEach(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
+      return new PsiResult(iReceive ? rowsOf(keyed, matched.mapEach(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
           l.length))) : Optional.empty(), iReceive ? intersection : -1, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
     }
 
     // -------------------------------------------------------------------------------------- sender S
 
-    private PsiResult send(RunKey runKey, Dataset<Row> withKey, Bucketing bucketing, long inputRows,
+    private PsiResult send(RunKey runKey, PsiInputs.Keyed keyed, Bucketing bucketing, long inputRows,
         long nullKeyRows) {
       String jobId = c.jobId();
       byte[] first = c.awaitNotice(peer, STEP_BASE_OT, "its base-OT message");
@@ -301,6 +353,7 @@ public final class OprfPsiProtocol {
       }
       long peerDistinct = ByteBuffer.wrap(count).getLong();
 
+      awaitStreams();
       RoundStats u = c.awaitRound(peer, STEP_U, partitions, "its correction rows (step " + STEP_U + ")");
       record(STEP_U, peer, me, u);
       if (u.totalElements() > KkrtOprf.MAX_ROWS) {
@@ -353,7 +406,7 @@ public final class OprfPsiProtocol {
             + "job was aborted.");
       }
       c.progress("the intersection has " + intersection + " keys");
-      return new PsiResult(rowsOf(withKey, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
+      return new PsiResult(rowsOf(keyed, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
     }
   }
@@ -410,12 +463,13 @@ public final class OprfPsiProtocol {
 
   private static final class OnDriver implements Bucketing {
     private final int buckets;
-    private final JavaFutureAction<List<byte[]>> collecting;
+    private final java.util.concurrent.Future<List<byte[]>> collecting;
     private List<List<byte[]>> parts;
 
-    OnDriver(Dataset<Row> keyColumn, int buckets) {
+    /** @param collecting the keys with duplicates (a Spark job collecting them, or already on the driver) */
+    OnDriver(java.util.concurrent.Future<List<byte[]>> collecting, int buckets) {
       this.buckets = buckets;
-      this.collecting = keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync();
+      this.collecting = collecting;
     }
 
     @Override
@@ -449,8 +503,8 @@ public final class OprfPsiProtocol {
     }
   }
 
-  /** A Spark job's result, once done; its failure as collect() would throw it. */
-  private static <T> T awaitJob(JavaFutureAction<T> job) {
+  /** A Spark job's result (or keys already on the driver), once done; a job's failure as collect() would throw it. */
+  private static <T> T awaitJob(java.util.concurrent.Future<T> job) {
     try {
       return job.get();
     } catch (InterruptedException e) {
