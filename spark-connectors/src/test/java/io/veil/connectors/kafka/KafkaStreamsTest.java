@@ -7,6 +7,7 @@ import io.veil.InvalidInputException;
 import io.veil.VeilException;
 import io.veil.channel.StreamReader;
 import io.veil.channel.StreamWriter;
+import io.veil.connectors.kafka.internal.ReaderPool;
 import io.veil.connectors.kafka.internal.SharedProducers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +46,7 @@ class KafkaStreamsTest {
   @AfterAll
   static void stopBroker() {
     SharedProducers.closeIdle();
+    ReaderPool.closeIdle();
     if (broker != null) {
       broker.close();
     }
@@ -264,5 +266,44 @@ class KafkaStreamsTest {
     }
     assertThat(SharedProducers.closeIdle()).as("one producer for both writers").isEqualTo(1);
     assertThat(readAll(channel, "j10.data", 1)).containsExactly(new byte[] {1});
+  }
+
+  /**
+   * Readers opened one after another share one consumer (given back unassigned), and each still
+   * reads exactly its own partition from the start: what a driver running a small job's steps does.
+   * Two readers open at once use two; a reader whose read failed does not give its consumer back.
+   */
+  @Test
+  void readersOneAfterAnotherReuseOneConsumer() {
+    channel.createStreams(List.of("j11.data"), 3);
+    for (int p = 0; p < 3; p++) {
+      try (StreamWriter w = channel.openWriter("j11.data", p)) {
+        w.write(new byte[] {(byte) p, 1});
+        w.write(new byte[] {(byte) p, 2});
+        w.flush();
+      }
+    }
+    ReaderPool.closeIdle();
+    for (int round = 0; round < 2; round++) {
+      for (int p = 0; p < 3; p++) {
+        assertThat(readAll(channel, "j11.data", p)).containsExactly(new byte[] {(byte) p, 1}, new byte[] {(byte) p, 2});
+      }
+    }
+    assertThat(ReaderPool.closeIdle()).as("six reads, one after another: one consumer").isEqualTo(1);
+
+    try (StreamReader r0 = channel.openReader("j11.data", 0); StreamReader r1 = channel.openReader("j11.data", 1)) {
+      Iterator<byte[]> a = r0.records();
+      Iterator<byte[]> b = r1.records();
+      assertThat(a.next()).containsExactly(0, 1);
+      assertThat(b.next()).containsExactly(1, 1);
+      assertThat(a.next()).containsExactly(0, 2);
+      assertThat(b.next()).containsExactly(1, 2);
+      assertThat(a.hasNext()).isFalse();
+      assertThat(b.hasNext()).isFalse();
+    }
+    assertThat(ReaderPool.closeIdle()).as("two readers at once: two consumers").isEqualTo(2);
+
+    assertThatThrownBy(() -> channel.openReader("j11.nope", 0)).isInstanceOf(VeilException.class);
+    assertThat(ReaderPool.closeIdle()).as("a reader that failed to open keeps nothing").isZero();
   }
 }

@@ -20,8 +20,8 @@ import org.apache.kafka.common.TopicPartition;
  * an assigned consumer (no consumer group, nothing committed). Records are fetched as the caller
  * takes them: the reader holds one poll's records at most (bounded by the consumer's
  * {@code max.partition.fetch.bytes}, or one record batch, which the topic's checked
- * {@code max.message.bytes} bounds), and a caller that stops early fetches no further. Not
- * thread-safe.
+ * {@code max.message.bytes} bounds), and a caller that stops early fetches no further. Its
+ * consumer comes from, and goes back to, the {@link ReaderPool}. Not thread-safe.
  */
 public final class KafkaStreamReader implements StreamReader {
   private static final Duration MAX_POLL = Duration.ofMillis(500);
@@ -33,6 +33,8 @@ public final class KafkaStreamReader implements StreamReader {
   private final long endOffset;
   private boolean iteratorTaken;
   private boolean closed;
+  /** A Kafka error or a timeout: the consumer is closed, not given back to the {@link ReaderPool}. */
+  private boolean failed;
 
   /** Opens the reader and fixes its end offset (bounded by timeout.ms). */
   public KafkaStreamReader(KafkaChannelConfig config, String topic, int partition) {
@@ -42,7 +44,7 @@ public final class KafkaStreamReader implements StreamReader {
     if (partition < 0) {
       throw KafkaErrors.noSuchPartition("open a reader", topic, partition, 0);
     }
-    this.consumer = Consumers.createReader(config);
+    this.consumer = ReaderPool.take(config);
     long[] end = new long[1];
     Consumers.assignFromStart(consumer, config, tp, "open a reader on Kafka topic '" + topic + "' partition "
         + partition, () -> end[0] = consumer.endOffsets(List.of(tp), Duration.ofMillis(config.timeoutMs())).get(tp));
@@ -67,7 +69,11 @@ public final class KafkaStreamReader implements StreamReader {
   public void close() {
     if (!closed) {
       closed = true;
-      Consumers.closeQuietly(consumer, config);
+      if (failed) {
+        Consumers.closeQuietly(consumer, config);
+      } else {
+        ReaderPool.giveBack(config, consumer);
+      }
     }
   }
 
@@ -110,6 +116,7 @@ public final class KafkaStreamReader implements StreamReader {
           lastProgressNanos = System.nanoTime();
         } else if (System.nanoTime() - lastProgressNanos
             > TimeUnit.MILLISECONDS.toNanos(config.timeoutMs())) {
+          failed = true;
           throw new VeilException("Cannot " + action + ": no records arrived from "
               + config.describe() + " for " + config.timeoutMs() + " ms at offset " + position
               + " of " + endOffset + ". Check that the brokers are reachable and healthy, or raise "
@@ -124,6 +131,7 @@ public final class KafkaStreamReader implements StreamReader {
           lastProgressNanos = System.nanoTime();
         }
       } catch (KafkaException e) {
+        failed = true;
         throw KafkaErrors.kafkaFailure(action, Access.READ, tp.topic(), config, e);
       }
     }
