@@ -7,8 +7,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
@@ -28,7 +26,7 @@ public final class ReaderPool {
   static final int MAX_IDLE = 8;
 
   private static final Map<KafkaChannelConfig, ArrayDeque<Idle>> IDLE = new HashMap<>();
-  private static ScheduledExecutorService reaper;
+  private static boolean reaping; // guarded by IDLE
 
   private record Idle(KafkaConsumer<byte[], byte[]> consumer, long sinceNanos) {}
 
@@ -89,14 +87,9 @@ public final class ReaderPool {
   }
 
   private static void startReaper() {
-    if (reaper == null) {
-      reaper = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "veil-kafka-reader-reaper");
-        t.setDaemon(true);
-        return t;
-      });
-      long periodMs = IDLE_CLOSE_MS / 4;
-      reaper.scheduleWithFixedDelay(() -> closeIdleFor(IDLE_CLOSE_MS), periodMs, periodMs, TimeUnit.MILLISECONDS);
+    if (!reaping) {
+      reaping = true;
+      IdleReaper.every(IDLE_CLOSE_MS / 4, () -> closeIdleFor(IDLE_CLOSE_MS));
     }
   }
 }

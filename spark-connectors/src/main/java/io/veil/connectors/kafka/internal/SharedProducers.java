@@ -7,8 +7,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -30,7 +28,7 @@ public final class SharedProducers {
 
   private static final Object LOCK = new Object();
   private static final Map<KafkaChannelConfig, Entry> ENTRIES = new HashMap<>();
-  private static ScheduledExecutorService reaper;
+  private static boolean reaping; // guarded by LOCK
 
   private SharedProducers() {}
 
@@ -81,15 +79,9 @@ public final class SharedProducers {
   }
 
   private static void startReaper() {
-    if (reaper == null) {
-      reaper = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "veil-kafka-producer-reaper");
-        t.setDaemon(true);
-        return t;
-      });
-      long periodMs = IDLE_CLOSE_MS / 5;
-      reaper.scheduleWithFixedDelay(() -> closeIdleFor(IDLE_CLOSE_MS), periodMs, periodMs,
-          TimeUnit.MILLISECONDS);
+    if (!reaping) {
+      reaping = true;
+      IdleReaper.every(IDLE_CLOSE_MS / 5, () -> closeIdleFor(IDLE_CLOSE_MS));
     }
   }
 
