@@ -38,16 +38,19 @@ public final class Ed25519Points {
    * the identity), otherwise why not, in words for an error message.
    */
   public static String invalidReason(byte[] enc) {
-    if (enc.length != Ed25519Group.BYTES) {
-      return "it has " + enc.length + " bytes, not " + Ed25519Group.BYTES;
+    ECPoint w = decode(enc); // decodes a valid point once; only a refused one is looked at again, for why
+    if (w == null) {
+      if (enc.length != Ed25519Group.BYTES) {
+        return "it has " + enc.length + " bytes, not " + Ed25519Group.BYTES;
+      }
+      if (yOf(enc).compareTo(P) >= 0) {
+        return "its y-coordinate is not below p = 2^255 - 19 (a non-canonical encoding)";
+      }
+      if (xOf(yOf(enc), (enc[31] & 0x80) != 0) == null) {
+        return "it is not a point of edwards25519";
+      }
     }
-    if (yOf(enc).compareTo(P) >= 0) {
-      return "its y-coordinate is not below p = 2^255 - 19 (a non-canonical encoding)";
-    }
-    if (xOf(yOf(enc), (enc[31] & 0x80) != 0) == null) {
-      return "it is not a point of edwards25519";
-    }
-    ECPoint w = decode(enc); // null here: x = 0, so y = 1 (the identity) or -1 (order 2)
+    // w null here: x = 0, so y = 1 (the identity) or -1 (order 2)
     if (w == null || w.multiply(BigInteger.valueOf(8)).isInfinity()) {
       return "it has small order (the identity or a point of order 2, 4 or 8)";
     }
