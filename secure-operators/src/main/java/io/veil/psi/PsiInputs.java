@@ -6,14 +6,16 @@ import io.veil.job.OperatorContext;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.spark.DatasetCommitment;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.functions;
@@ -43,7 +45,7 @@ public final class PsiInputs {
   /**
    * A party's input with its key column ({@link #withKey}), its row counts, and its commitment, for
    * {@link OperatorContext#bindInput} once the operator has checked the input. The keyed rows are
-   * either cached in Spark or, for a small input, held by the driver ({@link #localRows()}).
+   * either cached in Spark or, for a small input, held by the driver ({@link #isLocal()}).
    */
   public static final class Keyed {
     private final SparkSession spark;
@@ -65,7 +67,7 @@ public final class PsiInputs {
       this.commitment = commitment;
     }
 
-    /** The input with its key column (the last one): cached in Spark, or made from {@link #localRows()}. */
+    /** The input with its key column (the last one): cached in Spark, or made from the rows the driver holds. */
     public synchronized Dataset<Row> withKey() {
       if (withKey == null) {
         withKey = spark.createDataFrame(local, schema);
@@ -73,14 +75,38 @@ public final class PsiInputs {
       return withKey;
     }
 
-    /** The input's columns, then the key column. */
-    public StructType schema() {
-      return schema;
+    /** Whether the input was small enough to read to the driver ({@link #localKeys}, {@link #localRowsWithKeyIn}). */
+    public boolean isLocal() {
+      return local != null;
     }
 
-    /** The input's rows with their key column, when the input was small enough to read to the driver. */
-    public Optional<List<Row>> localRows() {
-      return Optional.ofNullable(local);
+    /** The non-NULL keys of the rows held by the driver, duplicates included, in row order. */
+    public List<byte[]> localKeys() {
+      int k = schema.size() - 1;
+      return requireLocal().stream().filter(r -> !r.isNullAt(k)).map(r -> (byte[]) r.get(k)).toList();
+    }
+
+    /** The input rows held by the driver whose key is in {@code keys}, without the key column. */
+    public Dataset<Row> localRowsWithKeyIn(Set<ByteBuffer> keys) {
+      int k = schema.size() - 1;
+      List<Row> rows = new ArrayList<>();
+      for (Row r : requireLocal()) {
+        if (!r.isNullAt(k) && keys.contains(ByteBuffer.wrap((byte[]) r.get(k)))) {
+          Object[] values = new Object[k];
+          for (int i = 0; i < k; i++) {
+            values[i] = r.get(i);
+          }
+          rows.add(RowFactory.create(values));
+        }
+      }
+      return spark.createDataFrame(rows, new StructType(Arrays.copyOf(schema.fields(), k)));
+    }
+
+    private List<Row> requireLocal() {
+      if (local == null) {
+        throw new IllegalStateException("the input was read in Spark, not to the driver");
+      }
+      return local;
     }
 
     public long inputRows() {
@@ -112,7 +138,7 @@ public final class PsiInputs {
    * {@link #commitWithKey(OperatorContext, List, KeyNormalization, String)}, but an input of at most
    * {@code localMaxRows} rows, which Spark estimates at no more than {@code localMaxBytes} (file
    * inputs: their size on disk; JDBC inputs have no estimate), is read to the driver in one Spark
-   * job, then keyed and committed to there ({@link Keyed#localRows()}): for a small input, one Spark
+   * job, then keyed and committed to there ({@link Keyed#isLocal()}): for a small input, one Spark
    * job instead of a cached copy, a scan and a shuffle. The commitment is the same either way.
    */
   public static Keyed commitWithKey(OperatorContext c, List<String> keyColumns, KeyNormalization normalization,

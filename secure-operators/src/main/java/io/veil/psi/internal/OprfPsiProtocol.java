@@ -184,11 +184,8 @@ public final class OprfPsiProtocol {
       long nullKeyRows = keyed.nullKeyRows();
       // Bucketed in the executors (or, for a small input, on this driver) while this driver runs the base OTs.
       Bucketing bucketing;
-      if (keyed.localRows().isPresent()) {
-        int k = keyed.schema().size() - 1;
-        List<byte[]> keys = keyed.localRows().get().stream().filter(r -> !r.isNullAt(k)).map(r -> (byte[]) r.get(k))
-            .toList();
-        bucketing = new OnDriver(CompletableFuture.completedFuture(keys), partitions);
+      if (keyed.isLocal()) {
+        bucketing = new OnDriver(CompletableFuture.completedFuture(keyed.localKeys()), partitions);
       } else {
         Dataset<Row> keyColumn = keyed.withKey().select(PsiProtocol.KEY_COLUMN)
             .where(col(PsiProtocol.KEY_COLUMN).isNotNull());
@@ -218,22 +215,8 @@ public final class OprfPsiProtocol {
 
     /** The input rows whose key is one of {@code matchedKeys} (on the driver for a small input). */
     private Optional<Dataset<Row>> rowsOf(PsiInputs.Keyed keyed, Buckets<byte[]> matchedKeys) {
-      if (keyed.localRows().isPresent()) {
-        java.util.Set<ByteBuffer> matched = new java.util.HashSet<>(matchedKeys.collect(ByteBuffer::wrap));
-        StructType keyedSchema = keyed.schema();
-        int k = keyedSchema.size() - 1;
-        List<Row> rows = new ArrayList<>();
-        for (Row r : keyed.localRows().get()) {
-          if (!r.isNullAt(k) && matched.contains(ByteBuffer.wrap((byte[]) r.get(k)))) {
-            Object[] values = new Object[k];
-            for (int i = 0; i < k; i++) {
-              values[i] = r.get(i);
-            }
-            rows.add(RowFactory.create(values));
-          }
-        }
-        StructType schema = new StructType(Arrays.copyOf(keyedSchema.fields(), k));
-        return Optional.of(spark.createDataFrame(rows, schema));
+      if (keyed.isLocal()) {
+        return Optional.of(keyed.localRowsWithKeyIn(new java.util.HashSet<>(matchedKeys.collect(ByteBuffer::wrap))));
       }
       Dataset<Row> withKey = keyed.withKey();
       Dataset<Row> m = matchedKeys.toFrame(spark, KEY_SCHEMA, k -> RowFactory.create((Object) k));
