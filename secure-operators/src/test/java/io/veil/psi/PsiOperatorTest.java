@@ -44,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Both sides of PSI in one JVM, through the job runtime over an in-memory channel, against a plaintext join. */
@@ -72,7 +73,11 @@ class PsiOperatorTest {
     }
 
     Psi oprf() {
-      return new Psi(mode, recipients, norm, partitions, batchRows, "oprf");
+      return protocol("oprf");
+    }
+
+    Psi protocol(String p) {
+      return new Psi(mode, recipients, norm, partitions, batchRows, p);
     }
   }
 
@@ -224,12 +229,13 @@ class PsiOperatorTest {
     }
   }
 
-  @ParameterizedTest(name = "oprf in Spark, size {0}")
-  @ValueSource(ints = {0, 1, 1000})
-  void oprfInSparkMatchesPlaintextJoin(int n) throws Exception {
+  @ParameterizedTest(name = "{0} in Spark, size {1}")
+  @CsvSource({"ecdh, 0", "ecdh, 1", "ecdh, 1000", "oprf, 0", "oprf, 1", "oprf, 1000"})
+  void inSparkMatchesPlaintextJoin(String protocol, int n) throws Exception {
     try (var inSpark = DriverLocalLimit.set(-1)) {
-      check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows().oprf());
-      check(Arrays.asList("Alice", " alice ", null, "bob", "bob"), Arrays.asList("alice", null, "bob"), rows().oprf());
+      check(ids("c", 0, n), ids("c", n / 2, n / 2 + n), rows().protocol(protocol));
+      check(Arrays.asList("Alice", " alice ", null, "bob", "bob"), Arrays.asList("alice", null, "bob"),
+          rows().protocol(protocol));
     }
   }
 
@@ -238,13 +244,33 @@ class PsiOperatorTest {
    * messages: each way round (the receiver small, then the sender small), the result and both
    * parties' round digests agree.
    */
-  @Test
-  void oprfOnTheDriverAndInSparkInterwork() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ecdh", "oprf"})
+  void onTheDriverAndInSparkInterwork(String protocol) throws Exception {
     List<String> small = ids("k", 0, 60);
     List<String> large = ids("k", 30, 600);
     try (var limit = DriverLocalLimit.set(100)) {
-      check(small, large, rows().oprf());
-      check(large, small, rows().oprf());
+      check(small, large, rows().protocol(protocol));
+      check(large, small, rows().protocol(protocol));
+    }
+  }
+
+  /** ECDH in cardinality mode, answered shuffled: on the driver, in Spark, and one party each way. */
+  @Test
+  void cardinalityOnTheDriverAndInSpark() throws Exception {
+    List<String> small = ids("k", 0, 60);
+    List<String> large = ids("k", 30, 600);
+    Psi both = options(PsiMode.CARDINALITY, Set.of("bank_a", "bank_b"), KeyNormalization.DEFAULT);
+    for (long limit : new long[] {1_000, -1, 100}) {
+      try (var l = DriverLocalLimit.set(limit)) {
+        for (List<List<String>> sides : List.of(List.of(small, large), List.of(large, small))) {
+          JobHarness h = new JobHarness(dir, PARTIES);
+          PsiResult[] r = run(h, spec(h, both, List.of("id"), List.of("id")), table(sides.get(0)), table(sides.get(1)));
+          assertThat(r[0].intersectionSize()).as("limit %d", limit).isEqualTo(30);
+          assertThat(r[1].intersectionSize()).as("limit %d", limit).isEqualTo(30);
+          assertThat(r[0].rounds()).containsExactlyInAnyOrderElementsOf(r[1].rounds());
+        }
+      }
     }
   }
 
@@ -254,16 +280,17 @@ class PsiOperatorTest {
    * limit falls back to Spark after the bounded read. Each way the result, the round digests and
    * the input commitment are those of the other ways.
    */
-  @Test
-  void oprfReadsSmallInputsToTheDriverAndOthersInSpark() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ecdh", "oprf"})
+  void readsSmallInputsToTheDriverAndOthersInSpark(String protocol) throws Exception {
     List<String> a = Arrays.asList("Alice", " alice ", null, "bob", "bob", "carol");
     List<String> b = Arrays.asList("alice", null, "bob", "dave");
-    check(a, b, rows().oprf());
+    check(a, b, rows().protocol(protocol));
     try (var readInSpark = DriverLocalLimit.set(100, 0)) {
-      check(a, b, rows().oprf());
+      check(a, b, rows().protocol(protocol));
     }
     try (var fewRows = DriverLocalLimit.set(5)) {
-      check(a, b, rows().oprf()); // a: 6 rows, more than 5 (read in Spark); b: 4 rows (on the driver)
+      check(a, b, rows().protocol(protocol)); // a: 6 rows, more than 5 (read in Spark); b: 4 rows (on the driver)
     }
   }
 
@@ -366,7 +393,10 @@ class PsiOperatorTest {
     java.util.Collections.shuffle(b, rnd);
     Psi o = new Psi("rows", List.of("bank_a", "bank_b"), KeyNormalization.DEFAULT, 8, 4096);
     JobHarness h = new JobHarness(dir, PARTIES);
-    PsiResult[] r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    PsiResult[] r;
+    try (var inSpark = DriverLocalLimit.set(-1)) {
+      r = run(h, spec(h, o, List.of("id"), List.of("id")), table(a), table(b));
+    }
     assertThat(r[0].intersectionSize()).isEqualTo(n - n / 3);
     assertThat(r[0].rows().get().count()).isEqualTo(n - n / 3);
     assertThat(r[1].rows().get().count()).isEqualTo(n - n / 3);

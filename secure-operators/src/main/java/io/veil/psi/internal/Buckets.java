@@ -3,7 +3,11 @@ package io.veil.psi.internal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction2;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Dataset;
@@ -11,6 +15,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * One party's data of a job, one part per data-plane partition (bucket {@code b} is partition
@@ -32,8 +37,50 @@ public abstract sealed class Buckets<T> {
     return new OnDriver<>(parts);
   }
 
+  /**
+   * {@code n} buckets whose only element is their own index, for steps that read their bucket from
+   * the channel: Spark's when {@code jsc} is given, else the driver's.
+   */
+  static Buckets<Integer> indices(JavaSparkContext jsc, int n) {
+    if (jsc == null) {
+      return local(IntStream.range(0, n).mapToObj(List::of).toList());
+    }
+    return spark(jsc.parallelize(IntStream.range(0, n).boxed().toList(), n));
+  }
+
+  /**
+   * {@code pairs} regrouped into {@code n} buckets by the first bytes of their first element ({@link
+   * ByteArrays.PrefixPartitioner}), each sorted by it ({@link ByteArrays.UnsignedOrder}): Spark's
+   * shuffle, or the same grouping and order on the driver.
+   */
+  static Buckets<Tuple2<byte[], byte[]>> sortedByPrefix(Buckets<Tuple2<byte[], byte[]>> pairs, int n) {
+    ByteArrays.PrefixPartitioner partitioner = new ByteArrays.PrefixPartitioner(n);
+    ByteArrays.UnsignedOrder order = new ByteArrays.UnsignedOrder();
+    if (pairs instanceof InSpark<Tuple2<byte[], byte[]>> s) {
+      return spark(JavaPairRDD.fromJavaRDD(s.rdd).repartitionAndSortWithinPartitions(partitioner, order).rdd()
+          .toJavaRDD());
+    }
+    List<List<Tuple2<byte[], byte[]>>> parts = new ArrayList<>(n);
+    for (int b = 0; b < n; b++) {
+      parts.add(new ArrayList<>());
+    }
+    for (List<Tuple2<byte[], byte[]>> part : ((OnDriver<Tuple2<byte[], byte[]>>) pairs).parts) {
+      for (Tuple2<byte[], byte[]> t : part) {
+        parts.get(partitioner.getPartition(t._1())).add(t);
+      }
+    }
+    parts.forEach(p -> p.sort((x, y) -> order.compare(x._1(), y._1())));
+    return local(parts);
+  }
+
   /** Applies {@code f} to each bucket (its index and its elements); lazy in Spark. */
   abstract <R> Buckets<R> map(Function2<Integer, Iterator<T>, Iterator<R>> f);
+
+  /**
+   * Applies {@code f} to each bucket of this and the same bucket of {@code other} (which must be of
+   * the same kind, Spark's or the driver's, with as many buckets); lazy in Spark.
+   */
+  abstract <U, R> Buckets<R> zip(Buckets<U> other, FlatMapFunction2<Iterator<T>, Iterator<U>, R> f);
 
   /** Kept for a second use (Spark: cached, memory then disk; the driver's lists already are). */
   abstract Buckets<T> kept();
@@ -76,6 +123,11 @@ public abstract sealed class Buckets<T> {
     }
 
     @Override
+    <U, R> Buckets<R> zip(Buckets<U> other, FlatMapFunction2<Iterator<T>, Iterator<U>, R> f) {
+      return new InSpark<>(rdd.zipPartitions(((InSpark<U>) other).rdd, f));
+    }
+
+    @Override
     Buckets<T> kept() {
       return new InSpark<>(rdd.persist(StorageLevel.MEMORY_AND_DISK()));
     }
@@ -115,6 +167,22 @@ public abstract sealed class Buckets<T> {
         List<R> part = new ArrayList<>();
         int bucket = b;
         unchecked(() -> f.call(bucket, parts.get(bucket).iterator())).forEachRemaining(part::add);
+        out.add(part);
+      }
+      return new OnDriver<>(out);
+    }
+
+    @Override
+    <U, R> Buckets<R> zip(Buckets<U> other, FlatMapFunction2<Iterator<T>, Iterator<U>, R> f) {
+      List<List<U>> theirs = ((OnDriver<U>) other).parts;
+      if (theirs.size() != parts.size()) {
+        throw new IllegalArgumentException(parts.size() + " buckets zipped with " + theirs.size());
+      }
+      List<List<R>> out = new ArrayList<>(parts.size());
+      for (int b = 0; b < parts.size(); b++) {
+        List<R> part = new ArrayList<>();
+        int bucket = b;
+        unchecked(() -> f.call(parts.get(bucket).iterator(), theirs.get(bucket).iterator())).forEachRemaining(part::add);
         out.add(part);
       }
       return new OnDriver<>(out);

@@ -63,20 +63,6 @@ public final class OprfPsiProtocol {
   private static final StructType KEY_SCHEMA = new StructType().add(PsiProtocol.KEY_COLUMN, DataTypes.BinaryType,
       false);
 
-  /**
-   * Inputs with at most this many rows with a key run their steps on the driver ({@link Bucketing}):
-   * about 25 MiB of driver heap at the most. Lowered by tests to run small inputs through Spark.
-   */
-  static volatile long driverMaxKeyRows = 200_000;
-
-  /**
-   * Inputs of at most {@link #driverMaxKeyRows} rows that Spark estimates at no more than this are
-   * read to the driver as they are keyed and committed to ({@link PsiInputs#commitWithKey(OperatorContext,
-   * List, io.veil.psi.KeyNormalization, String, long, long)}); larger ones are read in Spark, and
-   * only their keys are collected. Lowered by tests.
-   */
-  static volatile long driverMaxInputBytes = 8L << 20;
-
   private OprfPsiProtocol() {}
 
   static String stream(String jobId, String from, String step) {
@@ -165,8 +151,7 @@ public final class OprfPsiProtocol {
     PsiResult execute() {
       String jobId = c.jobId();
       // A small input is read to the driver, where every later step runs too (Bucketing.OnDriver).
-      PsiInputs.Keyed keyed = PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), PsiProtocol.KEY_COLUMN,
-          driverMaxKeyRows, driverMaxInputBytes);
+      PsiInputs.Keyed keyed = PsiProtocol.keyed(c, o);
       RunKey runKey = c.bindInput(keyed.commitment());
       String receiver = iAmReceiver ? me : peer;
       String sender = iAmReceiver ? peer : me;
@@ -176,8 +161,7 @@ public final class OprfPsiProtocol {
         streams.add(stream(jobId, receiver, STEP_MATCHED));
       }
       // The topics are created while the base OTs run (notices on the control log); awaitStreams() before use.
-      io.veil.channel.Channel channel = c.channel();
-      streamsReady = CompletableFuture.runAsync(() -> channel.createStreams(streams, partitions));
+      streamsReady = PsiProtocol.createStreamsAsync(c.channel(), streams, partitions);
 
       c.beginStep(STEP_BASE_OT, "bucketing " + me + "'s keys and running the base OTs with " + peer);
       long inputRows = keyed.inputRows();
@@ -189,7 +173,7 @@ public final class OprfPsiProtocol {
       } else {
         Dataset<Row> keyColumn = keyed.withKey().select(PsiProtocol.KEY_COLUMN)
             .where(col(PsiProtocol.KEY_COLUMN).isNotNull());
-        bucketing = inputRows - nullKeyRows <= driverMaxKeyRows
+        bucketing = inputRows - nullKeyRows <= PsiProtocol.driverMaxKeyRows
             ? new OnDriver(keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync(), partitions)
             : new InSpark(keyColumn, partitions);
       }
@@ -226,11 +210,7 @@ public final class OprfPsiProtocol {
 
     /** Waits for this run's data-plane topics; a failure to create them is thrown as createStreams threw it. */
     private void awaitStreams() {
-      try {
-        streamsReady.join();
-      } catch (java.util.concurrent.CompletionException e) {
-        throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
-      }
+      PsiProtocol.await(streamsReady, "creating the data-plane topics");
     }
 
     private int batchRows(int elementBytes) {
@@ -396,7 +376,7 @@ public final class OprfPsiProtocol {
 
   /**
    * A party's distinct keys per bucket: in the executors, bucketed by a shuffle, or, when the input
-   * has at most {@link #driverMaxKeyRows} rows with a key, collected to the driver and bucketed
+   * has at most {@link PsiProtocol#driverMaxKeyRows} rows with a key, collected to the driver and bucketed
    * there, so that each later step is a loop instead of a Spark job. Started when made; {@link
    * #counts()} waits for it.
    */
@@ -430,7 +410,7 @@ public final class OprfPsiProtocol {
 
     @Override
     public long[] counts() {
-      return awaitJob(counting).stream().mapToLong(Long::longValue).toArray();
+      return PsiProtocol.await(counting, "counting the keys").stream().mapToLong(Long::longValue).toArray();
     }
 
     @Override
@@ -464,7 +444,7 @@ public final class OprfPsiProtocol {
           seen.add(new java.util.HashSet<>());
           parts.add(new ArrayList<>());
         }
-        for (byte[] k : awaitJob(collecting)) {
+        for (byte[] k : PsiProtocol.await(collecting, "collecting the keys")) {
           int b = bucket(k, buckets);
           if (seen.get(b).add(ByteBuffer.wrap(k))) {
             parts.get(b).add(k);
@@ -484,24 +464,6 @@ public final class OprfPsiProtocol {
     public void cancel() {
       collecting.cancel(true);
     }
-  }
-
-  /** A Spark job's result (or keys already on the driver), once done; a job's failure as collect() would throw it. */
-  private static <T> T awaitJob(java.util.concurrent.Future<T> job) {
-    try {
-      return job.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while bucketing the keys", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw OprfPsiProtocol.<RuntimeException>rethrow(e.getCause());
-    }
-  }
-
-  /** Throws {@code t} as it is (a Spark job's failure, checked in Scala's sense only). */
-  @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E rethrow(Throwable t) throws E {
-    throw (E) t;
   }
 
   private static SentBatch withoutLocals(SentBatch b) {

@@ -3,6 +3,7 @@ package io.veil.psi.internal;
 import static org.apache.spark.sql.functions.col;
 
 import io.veil.ProtocolException;
+import io.veil.channel.Channel;
 import io.veil.channel.PeerStream;
 import io.veil.channel.RoundStats;
 import io.veil.channel.SentBatch;
@@ -14,11 +15,18 @@ import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
 import io.veil.channel.RoundSummary;
 import io.veil.spark.RunKey;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.IntStream;
-import org.apache.spark.api.java.JavaRDD;
+import java.util.Set;
+import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -75,11 +83,53 @@ public final class PsiProtocol {
   }
 
   /**
-   * Reads, keys ({@link #KEY_COLUMN}, NULL where a key column is NULL), caches and commits the
-   * party's input in one scan ({@link PsiInputs#commitWithKey}).
+   * Inputs with at most this many rows run their steps on the driver ({@link Buckets}): for
+   * ECDH-PSI about 30 MiB of driver heap at the most, for OPRF-PSI about 25 MiB. Lowered by tests
+   * to run small inputs through Spark.
+   */
+  static volatile long driverMaxKeyRows = 200_000;
+
+  /**
+   * Inputs of at most {@link #driverMaxKeyRows} rows that Spark estimates at no more than this are
+   * read to the driver as they are keyed and committed to ({@link PsiInputs#commitWithKey(OperatorContext,
+   * List, io.veil.psi.KeyNormalization, String, long, long)}); larger ones are read in Spark. Lowered
+   * by tests.
+   */
+  static volatile long driverMaxInputBytes = 8L << 20;
+
+  /**
+   * Reads, keys ({@link #KEY_COLUMN}, NULL where a key column is NULL) and commits the party's input
+   * in one scan: cached in Spark, or, when small, held by the driver ({@link PsiInputs.Keyed#isLocal()}).
    */
   static PsiInputs.Keyed keyed(OperatorContext c, PsiOptions o) {
-    return PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), KEY_COLUMN);
+    return PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), KEY_COLUMN, driverMaxKeyRows,
+        driverMaxInputBytes);
+  }
+
+  /** Creates {@code streams} on a background thread; {@link #await} it before the first write or read. */
+  static CompletableFuture<Void> createStreamsAsync(Channel channel, List<String> streams, int partitions) {
+    return CompletableFuture.runAsync(() -> channel.createStreams(streams, partitions));
+  }
+
+  /**
+   * {@code work}'s result once done (a Spark job, topics being created, keys already on the driver);
+   * its failure thrown as it was thrown (a Spark job's as collect() would throw it).
+   */
+  static <T> T await(Future<T> work, String what) {
+    try {
+      return work.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + what, e);
+    } catch (ExecutionException e) {
+      throw PsiProtocol.<RuntimeException>rethrow(e.getCause());
+    }
+  }
+
+  /** Throws {@code t} as it is (a Spark job's failure, checked in Scala's sense only). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
   }
 
   /** Runs this party's side of PSI with the runtime's context (approvals are in). */
@@ -117,26 +167,34 @@ public final class PsiProtocol {
       // the input, and binds every party's commitment: the blinding key of this run depends on all.
       PsiInputs.Keyed keyed = keyed(c, o);
       RunKey runKey = c.bindInput(keyed.commitment());
-      c.channel().createStreams(List.of(
+      // The topics are created while this party blinds its keys (on the driver for a small input).
+      CompletableFuture<Void> streams = createStreamsAsync(c.channel(), List.of(
           firstStream(jobId, me), firstStream(jobId, peer),
           secondStream(jobId, me, peer), secondStream(jobId, peer, me)), partitions);
 
       c.beginStep(STEP_BLIND_1, "blinding and sending " + me + "'s keys to " + peer);
-      Dataset<Row> withKey = keyed.withKey();
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
-      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped");
+      // A small input's steps run on this driver, a larger one's as Spark jobs: the same per-bucket
+      // functions, so the peer receives the same batches either way.
+      boolean local = keyed.isLocal();
+      c.progress(inputRows + " input rows, " + nullKeyRows + " with a NULL key dropped"
+          + (local ? " (a small input: the steps run on the driver)" : ""));
 
       // Step 1: blind own distinct keys, send them in an order given by the blinded values.
       long t0 = System.nanoTime();
-      JavaRDD<Row> keys = withKey.select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct().javaRDD();
-      JavaRDD<SentBatch> sent = keys.mapPartitionsToPair(new PsiTasks.BlindOwn(runKey))
-          .repartitionAndSortWithinPartitions(
-              new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
-          .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId, firstStream(jobId, me), me,
-              c.key(), PsiTasks.POINT_BYTES, o.batchRows(), iReceive && o.mode() == PsiMode.ROWS), true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      RoundStats mine1 = RoundStats.fromBatches(partitions, sent.map(PsiProtocol::withoutLocals).collect());
+      Buckets<byte[]> keys = local
+          ? Buckets.local(List.of(distinct(keyed.localKeys())))
+          : Buckets.spark(keyed.withKey().select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct()
+              .javaRDD().map(r -> (byte[]) r.get(0)));
+      Buckets<Tuple2<byte[], byte[]>> blinded = Buckets.sortedByPrefix(keys.map(new PsiTasks.BlindOwn(runKey)),
+          partitions);
+      await(streams, "creating the data-plane topics");
+      Buckets<SentBatch> sent = blinded
+          .map(new SendBatches(c.channel(), jobId, firstStream(jobId, me), me, c.key(), PsiTasks.POINT_BYTES,
+              o.batchRows(), iReceive && o.mode() == PsiMode.ROWS))
+          .kept();
+      RoundStats mine1 = RoundStats.fromBatches(partitions, sent.collect(PsiProtocol::withoutLocals));
       c.announceRound(STEP_BLIND_1, mine1);
       record(STEP_BLIND_1, me, peer, mine1);
       c.progress("step " + STEP_BLIND_1 + " sent " + mine1.totalElements() + " blinded keys to " + peer + " in "
@@ -152,26 +210,23 @@ public final class PsiProtocol {
           + (peerReceives ? " and answering them" : ""));
       t0 = System.nanoTime();
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
-      JavaRDD<Integer> slots = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
+      Buckets<Integer> slots = Buckets.indices(local ? null : jsc, partitions);
       PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
           peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES, o.batchRows());
-      JavaRDD<SentBatch> peerBlinded = slots.mapPartitionsWithIndex(new PsiTasks.BlindPeer(peerSet1, me, runKey,
-              ell, answerInPlace ? secondStream(jobId, me, peer) : null, answerCipher), true)
-          .persist(StorageLevel.MEMORY_AND_DISK());
-      List<SentBatch> blindedStats = peerBlinded.map(PsiProtocol::withoutLocals).collect();
+      Buckets<SentBatch> peerBlinded = slots.map(new PsiTasks.BlindPeer(peerSet1, me, runKey,
+              ell, answerInPlace ? secondStream(jobId, me, peer) : null, answerCipher))
+          .kept();
+      List<SentBatch> blindedStats = peerBlinded.collect(PsiProtocol::withoutLocals);
       if (peerReceives) {
         RoundStats mine2;
         if (answerInPlace) {
           mine2 = RoundStats.fromBatches(partitions, blindedStats);
         } else {
-          List<SentBatch> shuffled = peerBlinded
-              .flatMapToPair(b -> java.util.Arrays.stream(b.locals())
-                  .map(h -> new Tuple2<byte[], byte[]>(h, null)).iterator())
-              .repartitionAndSortWithinPartitions(
-                  new ByteArrays.PrefixPartitioner(partitions), new ByteArrays.UnsignedOrder())
-              .mapPartitionsWithIndex(new SendBatches(c.channel(), jobId,
-                  secondStream(jobId, me, peer), me, c.key(), ell, o.batchRows(), false, answerCipher), true)
-              .collect();
+          List<SentBatch> shuffled = Buckets.sortedByPrefix(
+                  locals(peerBlinded).mapEach(h -> new Tuple2<byte[], byte[]>(h, null)), partitions)
+              .map(new SendBatches(c.channel(), jobId, secondStream(jobId, me, peer), me, c.key(), ell,
+                  o.batchRows(), false, answerCipher))
+              .collect(x -> x);
           mine2 = RoundStats.fromBatches(partitions, shuffled);
         }
         c.announceRound(STEP_BLIND_2, mine2);
@@ -195,34 +250,52 @@ public final class PsiProtocol {
         }
         record(STEP_BLIND_2, peer, me, peer2);
         c.beginStep(STEP_MATCH, "matching " + peer + "'s " + peer2.totalElements() + " answers");
-        JavaRDD<SentBatch> answers = slots.mapPartitionsWithIndex(new PsiTasks.ReadAnswers(new PeerStream(
+        Buckets<SentBatch> answers = slots.map(new PsiTasks.ReadAnswers(new PeerStream(
             c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell,
-            o.batchRows()), answerCipher), true);
-        Dataset<Row> peerSet = spark.createDataFrame(
-            peerBlinded.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
-            HASH_SCHEMA);
+            o.batchRows()), answerCipher));
+        Buckets<byte[]> peerHashes = locals(peerBlinded);
         if (o.mode() == PsiMode.ROWS) {
-          JavaRDD<Row> mine = sent.zipPartitions(answers, new PsiTasks.MatchAnswers(peer, STEP_BLIND_2))
-              .map(t -> RowFactory.create(t._1(), t._2()));
-          Dataset<Row> mineDf = spark.createDataFrame(mine, HASH_KEY_SCHEMA);
-          Dataset<Row> matched = mineDf
-              .join(peerSet, mineDf.col("h").equalTo(peerSet.col("h")), "left_semi")
-              .select(KEY_COLUMN)
-              .persist(StorageLevel.MEMORY_AND_DISK());
-          intersection = matched.count();
-          rows = Optional.of(withKey.join(matched, withKey.col(KEY_COLUMN).equalTo(matched.col(KEY_COLUMN)),
-              "left_semi").drop(KEY_COLUMN));
+          // (comparison hash, own key) of every key this party sent.
+          Buckets<Tuple2<byte[], byte[]>> mine = sent.zip(answers, new PsiTasks.MatchAnswers(peer, STEP_BLIND_2));
+          if (local) {
+            Set<ByteBuffer> theirs = hashSet(peerHashes.collect(h -> h));
+            Set<ByteBuffer> matched = new HashSet<>();
+            for (Tuple2<byte[], byte[]> t : mine.collect(t -> t)) {
+              if (theirs.contains(ByteBuffer.wrap(t._1()))) {
+                matched.add(ByteBuffer.wrap(t._2()));
+              }
+            }
+            intersection = matched.size();
+            rows = Optional.of(keyed.localRowsWithKeyIn(matched));
+          } else {
+            Dataset<Row> withKey = keyed.withKey();
+            Dataset<Row> mineDf = mine.toFrame(spark, HASH_KEY_SCHEMA, t -> RowFactory.create(t._1(), t._2()));
+            Dataset<Row> peerSet = peerHashes.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
+            Dataset<Row> matched = mineDf
+                .join(peerSet, mineDf.col("h").equalTo(peerSet.col("h")), "left_semi")
+                .select(KEY_COLUMN)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+            intersection = matched.count();
+            rows = Optional.of(withKey.join(matched, withKey.col(KEY_COLUMN).equalTo(matched.col(KEY_COLUMN)),
+                "left_semi").drop(KEY_COLUMN));
+          }
         } else {
-          Dataset<Row> answered = spark.createDataFrame(
-              answers.flatMap(b -> java.util.Arrays.stream(b.locals()).iterator()).map(RowFactory::create),
-              HASH_SCHEMA);
-          intersection = answered.join(peerSet, answered.col("h").equalTo(peerSet.col("h")), "left_semi").count();
+          Buckets<byte[]> answered = locals(answers);
+          if (local) {
+            Set<ByteBuffer> theirs = hashSet(peerHashes.collect(h -> h));
+            intersection = answered.collect(h -> theirs.contains(ByteBuffer.wrap(h))).stream().filter(x -> x).count();
+          } else {
+            Dataset<Row> answeredDf = answered.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
+            Dataset<Row> peerSet = peerHashes.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
+            intersection = answeredDf.join(peerSet, answeredDf.col("h").equalTo(peerSet.col("h")), "left_semi")
+                .count();
+          }
         }
         c.progress("the intersection has " + intersection + " keys");
       }
       // The intersection is materialised (or not needed): the per-round caches can go.
-      sent.unpersist(false);
-      peerBlinded.unpersist(false);
+      sent.release();
+      peerBlinded.release();
       return new PsiResult(rows, intersection, inputRows, nullKeyRows, mine1.totalElements(),
           peer1.totalElements(), ell, List.copyOf(rounds));
     }
@@ -246,6 +319,24 @@ public final class PsiProtocol {
     private void record(String step, String from, String to, RoundStats s) {
       rounds.add(RoundSummary.of(step, from, to, s));
     }
+  }
+
+  /** The distinct keys among {@code keys} (the driver's), in their first order. */
+  private static List<byte[]> distinct(List<byte[]> keys) {
+    Set<ByteBuffer> seen = new HashSet<>();
+    return keys.stream().filter(k -> seen.add(ByteBuffer.wrap(k))).toList();
+  }
+
+  private static Set<ByteBuffer> hashSet(List<byte[]> values) {
+    Set<ByteBuffer> out = new HashSet<>(values.size() * 2);
+    values.forEach(v -> out.add(ByteBuffer.wrap(v)));
+    return out;
+  }
+
+  /** The local values of every batch, bucket by bucket (lazily in Spark). */
+  private static Buckets<byte[]> locals(Buckets<SentBatch> batches) {
+    return batches.map((b, it) -> StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false)
+        .flatMap(x -> Arrays.stream(x.locals())).iterator());
   }
 
   private static SentBatch withoutLocals(SentBatch b) {

@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.api.java.function.PairFlatMapFunction;
-import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /** The executor-side pieces of PSI: serializable functions holding no key material. */
@@ -30,8 +28,8 @@ final class PsiTasks {
 
   private PsiTasks() {}
 
-  /** Hashes each own key to the curve and blinds it: (blinded point, key). */
-  static final class BlindOwn implements PairFlatMapFunction<Iterator<Row>, byte[], byte[]> {
+  /** Hashes each own key of a bucket to the curve and blinds it: (blinded point, key). */
+  static final class BlindOwn implements Function2<Integer, Iterator<byte[]>, Iterator<Tuple2<byte[], byte[]>>> {
     private static final long serialVersionUID = 1L;
     private final RunKey key;
 
@@ -40,7 +38,7 @@ final class PsiTasks {
     }
 
     @Override
-    public Iterator<Tuple2<byte[], byte[]>> call(Iterator<Row> rows) {
+    public Iterator<Tuple2<byte[], byte[]>> call(Integer bucket, Iterator<byte[]> rows) {
       PsiCipher cipher = PsiCipher.create(key.blindingKey());
       // Chunks share one field inversion in hash-to-curve (PsiCipher.hashAndBlindBatch).
       return new Iterator<>() {
@@ -57,7 +55,7 @@ final class PsiTasks {
           filled = 0;
           next = 0;
           while (filled < CHUNK && rows.hasNext()) {
-            keys[filled++] = rows.next().getAs(0);
+            keys[filled++] = rows.next();
           }
           if (filled > 0) {
             cipher.hashAndBlindBatch(keys, filled, points);

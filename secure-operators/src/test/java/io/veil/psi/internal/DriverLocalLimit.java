@@ -1,20 +1,20 @@
 package io.veil.psi.internal;
 
-/** Sets the sizes up to which OPRF-PSI runs its steps on the driver, so that tests take every path (tests only). */
+/** Sets the sizes up to which PSI (both protocols) runs its steps on the driver, so that tests take every path (tests only). */
 public final class DriverLocalLimit implements AutoCloseable {
   private final long rowsBefore;
   private final long bytesBefore;
 
   private DriverLocalLimit(long keyRows, long inputBytes) {
-    this.rowsBefore = OprfPsiProtocol.driverMaxKeyRows;
-    this.bytesBefore = OprfPsiProtocol.driverMaxInputBytes;
-    OprfPsiProtocol.driverMaxKeyRows = keyRows;
-    OprfPsiProtocol.driverMaxInputBytes = inputBytes;
+    this.rowsBefore = PsiProtocol.driverMaxKeyRows;
+    this.bytesBefore = PsiProtocol.driverMaxInputBytes;
+    PsiProtocol.driverMaxKeyRows = keyRows;
+    PsiProtocol.driverMaxInputBytes = inputBytes;
   }
 
   /** Until closed, inputs with more than {@code keyRows} rows with a key run their steps in Spark. */
   public static DriverLocalLimit set(long keyRows) {
-    return new DriverLocalLimit(keyRows, OprfPsiProtocol.driverMaxInputBytes);
+    return new DriverLocalLimit(keyRows, PsiProtocol.driverMaxInputBytes);
   }
 
   /**
@@ -28,7 +28,7 @@ public final class DriverLocalLimit implements AutoCloseable {
 
   @Override
   public void close() {
-    OprfPsiProtocol.driverMaxKeyRows = rowsBefore;
-    OprfPsiProtocol.driverMaxInputBytes = bytesBefore;
+    PsiProtocol.driverMaxKeyRows = rowsBefore;
+    PsiProtocol.driverMaxInputBytes = bytesBefore;
   }
 }
