@@ -32,18 +32,30 @@ public abstract sealed class Buckets<T> {
     return new InSpark<>(rdd);
   }
 
-  /** The driver's: part {@code b} of {@code parts} is bucket {@code b}. */
-  static <T> Buckets<T> local(List<List<T>> parts) {
-    return new OnDriver<>(parts);
+  /**
+   * The driver's: part {@code b} of {@code parts} is bucket {@code b}; each step runs up to {@code
+   * threads} buckets at once ({@link #driverThreads}).
+   */
+  static <T> Buckets<T> local(List<List<T>> parts, int threads) {
+    return new OnDriver<>(parts, threads);
+  }
+
+  /**
+   * The threads a driver-side step may use: the cores of {@code local[N]} (the driver is the
+   * executor), else {@code spark.driver.cores} (default 1), at most the JVM's processors.
+   */
+  static int driverThreads(org.apache.spark.SparkContext sc) {
+    int threads = sc.isLocal() ? sc.defaultParallelism() : sc.getConf().getInt("spark.driver.cores", 1);
+    return Math.max(1, Math.min(threads, Runtime.getRuntime().availableProcessors()));
   }
 
   /**
    * {@code n} buckets whose only element is their own index, for steps that read their bucket from
    * the channel: Spark's when {@code jsc} is given, else the driver's.
    */
-  static Buckets<Integer> indices(JavaSparkContext jsc, int n) {
-    if (jsc == null) {
-      return local(IntStream.range(0, n).mapToObj(List::of).toList());
+  static Buckets<Integer> indices(JavaSparkContext jsc, boolean onDriver, int n) {
+    if (onDriver) {
+      return local(IntStream.range(0, n).mapToObj(List::of).toList(), driverThreads(jsc.sc()));
     }
     return spark(jsc.parallelize(IntStream.range(0, n).boxed().toList(), n));
   }
@@ -69,8 +81,12 @@ public abstract sealed class Buckets<T> {
         parts.get(partitioner.getPartition(t._1())).add(t);
       }
     }
-    parts.forEach(p -> p.sort((x, y) -> order.compare(x._1(), y._1())));
-    return local(parts);
+    OnDriver<Tuple2<byte[], byte[]>> in = (OnDriver<Tuple2<byte[], byte[]>>) pairs;
+    in.each(n, b -> {
+      parts.get(b).sort((x, y) -> order.compare(x._1(), y._1()));
+      return null;
+    });
+    return local(parts, in.threads);
   }
 
   /** Applies {@code f} to each bucket (its index and its elements); lazy in Spark. */
@@ -155,21 +171,16 @@ public abstract sealed class Buckets<T> {
 
   private static final class OnDriver<T> extends Buckets<T> {
     private final List<List<T>> parts;
+    private final int threads;
 
-    OnDriver(List<List<T>> parts) {
+    OnDriver(List<List<T>> parts, int threads) {
       this.parts = parts;
+      this.threads = threads;
     }
 
     @Override
     <R> Buckets<R> map(Function2<Integer, Iterator<T>, Iterator<R>> f) {
-      List<List<R>> out = new ArrayList<>(parts.size());
-      for (int b = 0; b < parts.size(); b++) {
-        List<R> part = new ArrayList<>();
-        int bucket = b;
-        unchecked(() -> f.call(bucket, parts.get(bucket).iterator())).forEachRemaining(part::add);
-        out.add(part);
-      }
-      return new OnDriver<>(out);
+      return new OnDriver<>(each(parts.size(), b -> drain(f.call(b, parts.get(b).iterator()))), threads);
     }
 
     @Override
@@ -178,14 +189,55 @@ public abstract sealed class Buckets<T> {
       if (theirs.size() != parts.size()) {
         throw new IllegalArgumentException(parts.size() + " buckets zipped with " + theirs.size());
       }
-      List<List<R>> out = new ArrayList<>(parts.size());
-      for (int b = 0; b < parts.size(); b++) {
-        List<R> part = new ArrayList<>();
-        int bucket = b;
-        unchecked(() -> f.call(parts.get(bucket).iterator(), theirs.get(bucket).iterator())).forEachRemaining(part::add);
-        out.add(part);
+      return new OnDriver<>(each(parts.size(), b -> drain(f.call(parts.get(b).iterator(), theirs.get(b).iterator()))),
+          threads);
+    }
+
+    private static <R> List<R> drain(Iterator<R> it) {
+      List<R> out = new ArrayList<>();
+      it.forEachRemaining(out::add);
+      return out;
+    }
+
+    /**
+     * {@code f} of each bucket index below {@code n}, in index order: up to {@link #threads} at once.
+     * The first failure (in index order) is thrown as {@code f} threw it; the other buckets are
+     * cancelled.
+     */
+    <R> List<R> each(int n, Bucket<R> f) {
+      int pool = Math.min(threads, n);
+      if (pool <= 1) {
+        List<R> out = new ArrayList<>(n);
+        for (int b = 0; b < n; b++) {
+          int bucket = b;
+          out.add(unchecked(() -> f.call(bucket)));
+        }
+        return out;
       }
-      return new OnDriver<>(out);
+      java.util.concurrent.ExecutorService exec = java.util.concurrent.Executors.newFixedThreadPool(pool, r -> {
+        Thread t = new Thread(r, "veil-driver-bucket");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        List<java.util.concurrent.Future<R>> running = new ArrayList<>(n);
+        for (int b = 0; b < n; b++) {
+          int bucket = b;
+          running.add(exec.submit(() -> unchecked(() -> f.call(bucket))));
+        }
+        List<R> out = new ArrayList<>(n);
+        for (java.util.concurrent.Future<R> r : running) {
+          out.add(PsiProtocol.await(r, "running a step on the driver"));
+        }
+        return out;
+      } finally {
+        exec.shutdownNow();
+      }
+    }
+
+    /** One bucket's work, by index. */
+    interface Bucket<R> {
+      R call(int bucket) throws Exception;
     }
 
     @Override

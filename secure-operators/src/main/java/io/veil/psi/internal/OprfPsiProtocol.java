@@ -151,7 +151,7 @@ public final class OprfPsiProtocol {
     PsiResult execute() {
       String jobId = c.jobId();
       // A small input is read to the driver, where every later step runs too (Bucketing.OnDriver).
-      PsiInputs.Keyed keyed = PsiProtocol.keyed(c, o);
+      PsiInputs.Keyed keyed = PsiProtocol.keyed(c, o, PsiProtocol.driverMaxKeyRows);
       RunKey runKey = c.bindInput(keyed.commitment());
       String receiver = iAmReceiver ? me : peer;
       String sender = iAmReceiver ? peer : me;
@@ -167,14 +167,15 @@ public final class OprfPsiProtocol {
       long inputRows = keyed.inputRows();
       long nullKeyRows = keyed.nullKeyRows();
       // Bucketed in the executors (or, for a small input, on this driver) while this driver runs the base OTs.
+      int threads = Buckets.driverThreads(spark.sparkContext());
       Bucketing bucketing;
       if (keyed.isLocal()) {
-        bucketing = new OnDriver(CompletableFuture.completedFuture(keyed.localKeys()), partitions);
+        bucketing = new OnDriver(CompletableFuture.completedFuture(keyed.localKeys()), partitions, threads);
       } else {
         Dataset<Row> keyColumn = keyed.withKey().select(PsiProtocol.KEY_COLUMN)
             .where(col(PsiProtocol.KEY_COLUMN).isNotNull());
         bucketing = inputRows - nullKeyRows <= PsiProtocol.driverMaxKeyRows
-            ? new OnDriver(keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync(), partitions)
+            ? new OnDriver(keyColumn.javaRDD().map(r -> (byte[]) r.get(0)).collectAsync(), partitions, threads)
             : new InSpark(keyColumn, partitions);
       }
       try {
@@ -426,11 +427,13 @@ public final class OprfPsiProtocol {
 
   private static final class OnDriver implements Bucketing {
     private final int buckets;
+    private final int threads;
     private final java.util.concurrent.Future<List<byte[]>> collecting;
     private List<List<byte[]>> parts;
 
     /** @param collecting the keys with duplicates (a Spark job collecting them, or already on the driver) */
-    OnDriver(java.util.concurrent.Future<List<byte[]>> collecting, int buckets) {
+    OnDriver(java.util.concurrent.Future<List<byte[]>> collecting, int buckets, int threads) {
+      this.threads = threads;
       this.buckets = buckets;
       this.collecting = collecting;
     }
@@ -457,7 +460,7 @@ public final class OprfPsiProtocol {
     @Override
     public Buckets<byte[]> keys() {
       counts();
-      return Buckets.local(parts);
+      return Buckets.local(parts, threads);
     }
 
     @Override

@@ -83,9 +83,8 @@ public final class PsiProtocol {
   }
 
   /**
-   * Inputs with at most this many rows run their steps on the driver ({@link Buckets}): for
-   * ECDH-PSI about 30 MiB of driver heap at the most, for OPRF-PSI about 25 MiB. Lowered by tests
-   * to run small inputs through Spark.
+   * Inputs with at most this many rows run their steps on the driver ({@link Buckets}): about 25 MiB
+   * of driver heap at the most. Lowered by tests to run small inputs through Spark.
    */
   static volatile long driverMaxKeyRows = 200_000;
 
@@ -98,12 +97,21 @@ public final class PsiProtocol {
   static volatile long driverMaxInputBytes = 8L << 20;
 
   /**
-   * Reads, keys ({@link #KEY_COLUMN}, NULL where a key column is NULL) and commits the party's input
-   * in one scan: cached in Spark, or, when small, held by the driver ({@link PsiInputs.Keyed#isLocal()}).
+   * ECDH-PSI runs on the driver for inputs of at most this many rows per thread the driver may use
+   * ({@link Buckets#driverThreads}), up to {@link #driverMaxKeyRows}: its two scalar multiplications
+   * per key cost about 90 microseconds, so 50,000 keys take about 4.5 s of one core, about what the
+   * Spark jobs of the steps cost beyond their share of the work.
    */
-  static PsiInputs.Keyed keyed(OperatorContext c, PsiOptions o) {
-    return PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), KEY_COLUMN, driverMaxKeyRows,
-        driverMaxInputBytes);
+  static final long ECDH_DRIVER_ROWS_PER_THREAD = 50_000;
+
+  /**
+   * Reads, keys ({@link #KEY_COLUMN}, NULL where a key column is NULL) and commits the party's input
+   * in one scan: cached in Spark, or, when it has at most {@code driverRows} rows (and {@link
+   * #driverMaxInputBytes}), held by the driver ({@link PsiInputs.Keyed#isLocal()}).
+   */
+  static PsiInputs.Keyed keyed(OperatorContext c, PsiOptions o, long driverRows) {
+    return PsiInputs.commitWithKey(c, o.keyColumns(), o.normalization(), KEY_COLUMN,
+        Math.min(driverRows, driverMaxKeyRows), driverMaxInputBytes);
   }
 
   /** Creates {@code streams} on a background thread; {@link #await} it before the first write or read. */
@@ -165,7 +173,8 @@ public final class PsiProtocol {
       IdentityPublicKey peerKey = c.identities().get(peer);
       // Normalises and encodes keys (NULL keys are counted, then dropped) in the scan that commits to
       // the input, and binds every party's commitment: the blinding key of this run depends on all.
-      PsiInputs.Keyed keyed = keyed(c, o);
+      int threads = Buckets.driverThreads(spark.sparkContext());
+      PsiInputs.Keyed keyed = keyed(c, o, ECDH_DRIVER_ROWS_PER_THREAD * threads);
       RunKey runKey = c.bindInput(keyed.commitment());
       // The topics are created while this party blinds its keys (on the driver for a small input).
       CompletableFuture<Void> streams = createStreamsAsync(c.channel(), List.of(
@@ -184,7 +193,7 @@ public final class PsiProtocol {
       // Step 1: blind own distinct keys, send them in an order given by the blinded values.
       long t0 = System.nanoTime();
       Buckets<byte[]> keys = local
-          ? Buckets.local(List.of(distinct(keyed.localKeys())))
+          ? Buckets.local(split(distinct(keyed.localKeys()), partitions), threads)
           : Buckets.spark(keyed.withKey().select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct()
               .javaRDD().map(r -> (byte[]) r.get(0)));
       Buckets<Tuple2<byte[], byte[]>> blinded = Buckets.sortedByPrefix(keys.map(new PsiTasks.BlindOwn(runKey)),
@@ -210,7 +219,7 @@ public final class PsiProtocol {
           + (peerReceives ? " and answering them" : ""));
       t0 = System.nanoTime();
       boolean answerInPlace = peerReceives && o.mode() == PsiMode.ROWS;
-      Buckets<Integer> slots = Buckets.indices(local ? null : jsc, partitions);
+      Buckets<Integer> slots = Buckets.indices(jsc, local, partitions);
       PeerStream peerSet1 = new PeerStream(c.channel(), jobId, firstStream(jobId, peer), peer,
           peerKey, STEP_BLIND_1, peer1, PsiTasks.POINT_BYTES, o.batchRows());
       Buckets<SentBatch> peerBlinded = slots.map(new PsiTasks.BlindPeer(peerSet1, me, runKey,
@@ -325,6 +334,18 @@ public final class PsiProtocol {
   private static List<byte[]> distinct(List<byte[]> keys) {
     Set<ByteBuffer> seen = new HashSet<>();
     return keys.stream().filter(k -> seen.add(ByteBuffer.wrap(k))).toList();
+  }
+
+  /** {@code keys} dealt into {@code n} parts (any split will do: the blinded keys are regrouped by value). */
+  private static List<List<byte[]>> split(List<byte[]> keys, int n) {
+    List<List<byte[]>> parts = new ArrayList<>(n);
+    for (int p = 0; p < n; p++) {
+      parts.add(new ArrayList<>(keys.size() / n + 1));
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      parts.get(i % n).add(keys.get(i));
+    }
+    return parts;
   }
 
   private static Set<ByteBuffer> hashSet(List<byte[]> values) {
