@@ -51,7 +51,7 @@ public abstract sealed class Buckets<T> {
 
   /**
    * {@code n} buckets whose only element is their own index, for steps that read their bucket from
-   * the channel: Spark's when {@code jsc} is given, else the driver's.
+   * the channel: the driver's ({@link #driverThreads} at once) or Spark's.
    */
   static Buckets<Integer> indices(JavaSparkContext jsc, boolean onDriver, int n) {
     if (onDriver) {
@@ -72,16 +72,16 @@ public abstract sealed class Buckets<T> {
       return spark(JavaPairRDD.fromJavaRDD(s.rdd).repartitionAndSortWithinPartitions(partitioner, order).rdd()
           .toJavaRDD());
     }
+    OnDriver<Tuple2<byte[], byte[]>> in = (OnDriver<Tuple2<byte[], byte[]>>) pairs;
     List<List<Tuple2<byte[], byte[]>>> parts = new ArrayList<>(n);
     for (int b = 0; b < n; b++) {
       parts.add(new ArrayList<>());
     }
-    for (List<Tuple2<byte[], byte[]>> part : ((OnDriver<Tuple2<byte[], byte[]>>) pairs).parts) {
+    for (List<Tuple2<byte[], byte[]>> part : in.parts) {
       for (Tuple2<byte[], byte[]> t : part) {
         parts.get(partitioner.getPartition(t._1())).add(t);
       }
     }
-    OnDriver<Tuple2<byte[], byte[]>> in = (OnDriver<Tuple2<byte[], byte[]>>) pairs;
     in.each(n, b -> {
       parts.get(b).sort((x, y) -> order.compare(x._1(), y._1()));
       return null;
