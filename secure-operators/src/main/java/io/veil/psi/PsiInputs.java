@@ -12,6 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,6 +28,7 @@ import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SizeEstimator;
 import scala.Tuple2;
 
 /** Checks a PSI input's schema before anything is read or sent, and reads it keyed. */
@@ -48,6 +52,8 @@ public final class PsiInputs {
    * either cached in Spark or, for a small input, held by the driver ({@link #isLocal()}).
    */
   public static final class Keyed {
+    /** Driver-held rows are read by one task per this many bytes of them (in memory). */
+    private static final long SLICE_BYTES = 64L << 20;
     private final SparkSession spark;
     private final StructType schema;
     private final List<Row> local;
@@ -70,7 +76,7 @@ public final class PsiInputs {
     /** The input with its key column (the last one): cached in Spark, or made from the rows the driver holds. */
     public synchronized Dataset<Row> withKey() {
       if (withKey == null) {
-        withKey = spark.createDataFrame(local, schema);
+        withKey = frame(local, schema);
       }
       return withKey;
     }
@@ -99,7 +105,25 @@ public final class PsiInputs {
           rows.add(RowFactory.create(values));
         }
       }
-      return spark.createDataFrame(rows, new StructType(Arrays.copyOf(schema.fields(), k)));
+      return frame(rows, new StructType(Arrays.copyOf(schema.fields(), k)));
+    }
+
+    /**
+     * Rows the driver holds as a DataFrame: broadcast, and read by one task per {@link #SLICE_BYTES}
+     * of them (in memory), so that tasks stay small (a local relation would ship the rows inside one
+     * task) and a small output is one file.
+     */
+    private Dataset<Row> frame(List<Row> rows, StructType of) {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Broadcast<List<Row>> held = jsc.broadcast(rows);
+      int slices = (int) Math.max(1, Math.min(rows.size(), SizeEstimator.estimate(rows) / SLICE_BYTES));
+      JavaRDD<Row> read = jsc.parallelize(java.util.stream.IntStream.range(0, slices).boxed().toList(), slices)
+          .flatMap(i -> {
+            List<Row> all = held.value();
+            return all.subList((int) ((long) all.size() * i / slices), (int) ((long) all.size() * (i + 1) / slices))
+                .iterator();
+          });
+      return spark.createDataFrame(read, of);
     }
 
     private List<Row> requireLocal() {

@@ -280,6 +280,19 @@ class PsiOperatorTest {
    * limit falls back to Spark after the bounded read. Each way the result, the round digests and
    * the input commitment are those of the other ways.
    */
+  /** The matched rows the driver picked are read by one small task (broadcast), not shipped inside it. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"ecdh", "oprf"})
+  void matchedRowsOfASmallInputAreOnePartition(String protocol) throws Exception {
+    JobHarness h = new JobHarness(dir, PARTIES);
+    PsiResult[] r = run(h, spec(h, rows().protocol(protocol), List.of("id"), List.of("id")), table(ids("k", 0, 300)),
+        table(ids("k", 100, 400)));
+    for (PsiResult x : r) {
+      assertThat(x.rows().orElseThrow().javaRDD().getNumPartitions()).isEqualTo(1);
+      assertThat(x.rows().orElseThrow().count()).isEqualTo(200);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"ecdh", "oprf"})
   void readsSmallInputsToTheDriverAndOthersInSpark(String protocol) throws Exception {
