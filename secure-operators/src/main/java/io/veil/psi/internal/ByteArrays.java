@@ -9,6 +9,60 @@ import org.apache.spark.Partitioner;
 public final class ByteArrays {
   private ByteArrays() {}
 
+  /**
+   * The order of {@code count} records of {@code size} bytes packed in {@code flat} under {@link
+   * UnsignedOrder}: the record indices, smallest record first. Sorts primitives (each record's first
+   * five bytes and its index in one long), then orders the rare runs that share those five bytes by
+   * their whole records: several times faster than sorting objects with a comparator.
+   */
+  public static int[] sortedOrder(byte[] flat, int size, int count) {
+    int[] order = new int[count];
+    if (size < 5 || count >= 1 << 23) {
+      Integer[] boxed = new Integer[count];
+      for (int i = 0; i < count; i++) {
+        boxed[i] = i;
+      }
+      Arrays.sort(boxed, (x, y) -> compare(flat, size, x, y));
+      for (int i = 0; i < count; i++) {
+        order[i] = boxed[i];
+      }
+      return order;
+    }
+    long[] packed = new long[count];
+    for (int i = 0; i < count; i++) {
+      int o = i * size;
+      long prefix = ((flat[o] & 0xffL) << 32) | ((flat[o + 1] & 0xffL) << 24) | ((flat[o + 2] & 0xffL) << 16)
+          | ((flat[o + 3] & 0xffL) << 8) | (flat[o + 4] & 0xffL);
+      packed[i] = (prefix << 23) | i;
+    }
+    Arrays.sort(packed);
+    for (int i = 0; i < count; i++) {
+      order[i] = (int) (packed[i] & ((1 << 23) - 1));
+    }
+    for (int start = 0; start < count; ) {
+      int end = start + 1;
+      while (end < count && packed[end] >>> 23 == packed[start] >>> 23) {
+        end++;
+      }
+      if (end - start > 1) {
+        Integer[] run = new Integer[end - start];
+        for (int i = start; i < end; i++) {
+          run[i - start] = order[i];
+        }
+        Arrays.sort(run, (x, y) -> compare(flat, size, x, y));
+        for (int i = start; i < end; i++) {
+          order[i] = run[i - start];
+        }
+      }
+      start = end;
+    }
+    return order;
+  }
+
+  private static int compare(byte[] flat, int size, int x, int y) {
+    return Arrays.compareUnsigned(flat, x * size, (x + 1) * size, flat, y * size, (y + 1) * size);
+  }
+
   /** Unsigned lexicographic order. */
   public static final class UnsignedOrder implements Comparator<byte[]>, Serializable {
     private static final long serialVersionUID = 1L;

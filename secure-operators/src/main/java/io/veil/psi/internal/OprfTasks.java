@@ -92,17 +92,23 @@ public final class OprfTasks {
     CuckooHash.HashFunctions hashes = CuckooHash.hashFunctions(tableSeed(jobId, bucket), m);
     int[] bins = new int[HASHES];
     byte[] full = new byte[OUT_BYTES];
-    for (byte[] x : keys) {
+    byte[] values = new byte[keys.size() * HASHES * ell]; // value v is of key v / HASHES
+    for (int k = 0, v = 0; k < keys.size(); k++) {
+      byte[] x = keys.get(k);
       hashes.bins(x, bins);
-      for (int j = 0; j < HASHES; j++) {
+      for (int j = 0; j < HASHES; j++, v++) {
         ev.eval(bins[j], CuckooHash.oprfInput(x, j), full, 0);
-        byte[] local = Arrays.copyOf(full, ell + x.length);
-        System.arraycopy(x, 0, local, ell, x.length);
-        out.add(new Tuple2<>(Arrays.copyOf(full, ell), local));
+        System.arraycopy(full, 0, values, v * ell, ell);
       }
     }
     // Sorted: the order tells the receiver nothing about which key gave which value.
-    out.sort((x, y) -> Arrays.compareUnsigned(x._1(), y._1()));
+    for (int v : ByteArrays.sortedOrder(values, ell, keys.size() * HASHES)) {
+      byte[] x = keys.get(v / HASHES);
+      byte[] local = new byte[ell + x.length];
+      System.arraycopy(values, v * ell, local, 0, ell);
+      System.arraycopy(x, 0, local, ell, x.length);
+      out.add(new Tuple2<>(Arrays.copyOf(local, ell), local));
+    }
     return out;
   }
 
@@ -121,9 +127,16 @@ public final class OprfTasks {
 
   /** The first {@code ell} bytes of each value, sorted, as elements to send (no locals). */
   static List<Tuple2<byte[], byte[]>> sortedPrefixes(java.util.Iterator<byte[]> values, int ell) {
-    List<Tuple2<byte[], byte[]>> out = new ArrayList<>();
-    values.forEachRemaining(v -> out.add(new Tuple2<>(Arrays.copyOf(v, ell), null)));
-    out.sort((x, y) -> Arrays.compareUnsigned(x._1(), y._1()));
+    List<byte[]> prefixes = new ArrayList<>();
+    values.forEachRemaining(v -> prefixes.add(Arrays.copyOf(v, ell)));
+    byte[] flat = new byte[prefixes.size() * ell];
+    for (int i = 0; i < prefixes.size(); i++) {
+      System.arraycopy(prefixes.get(i), 0, flat, i * ell, ell);
+    }
+    List<Tuple2<byte[], byte[]>> out = new ArrayList<>(prefixes.size());
+    for (int i : ByteArrays.sortedOrder(flat, ell, prefixes.size())) {
+      out.add(new Tuple2<>(prefixes.get(i), null));
+    }
     return out;
   }
 

@@ -1,0 +1,40 @@
+package io.veil.psi.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ByteArraysTest {
+  /** Records in the order sortedOrder gives, against sorting copies of them with UnsignedOrder. */
+  @ParameterizedTest(name = "{0} records of {1} bytes")
+  @CsvSource({"0, 9", "1, 9", "2, 8", "5000, 8", "5000, 11", "20000, 16", "300, 4", "300, 1"})
+  void sortedOrderIsTheUnsignedOrderOfTheRecords(int count, int size) {
+    Random rnd = new Random(count * 31L + size);
+    byte[] flat = new byte[count * size];
+    rnd.nextBytes(flat);
+    // Runs that share their first five bytes (and some whole duplicates), high bits set, to exercise the ties.
+    for (int i = 1; i < count; i += 7) {
+      System.arraycopy(flat, (i - 1) * size, flat, i * size, Math.min(size, i % 2 == 0 ? size : 5));
+      flat[i * size] |= (byte) 0x80;
+      flat[(i - 1) * size] |= (byte) 0x80;
+    }
+    List<byte[]> expected = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      expected.add(Arrays.copyOfRange(flat, i * size, (i + 1) * size));
+    }
+    expected.sort(new ByteArrays.UnsignedOrder());
+    int[] order = ByteArrays.sortedOrder(flat, size, count);
+    assertThat(Arrays.stream(order).sorted().toArray()).as("a permutation").isEqualTo(
+        java.util.stream.IntStream.range(0, count).toArray());
+    List<byte[]> actual = new ArrayList<>();
+    for (int i : order) {
+      actual.add(Arrays.copyOfRange(flat, i * size, (i + 1) * size));
+    }
+    assertThat(actual).containsExactlyElementsOf(expected);
+  }
+}
