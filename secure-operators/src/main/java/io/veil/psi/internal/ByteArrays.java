@@ -1,13 +1,31 @@
 package io.veil.psi.internal;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
 import org.apache.spark.Partitioner;
 
 /** Ordering and partitioning of pseudo-random byte strings (blinded points, hashes). */
 public final class ByteArrays {
   private ByteArrays() {}
+
+  /** The distinct values among {@code values}, each where it first occurs. */
+  public static List<byte[]> distinct(Iterator<byte[]> values) {
+    Set<ByteBuffer> seen = new HashSet<>();
+    List<byte[]> out = new ArrayList<>();
+    values.forEachRemaining(v -> {
+      if (seen.add(ByteBuffer.wrap(v))) {
+        out.add(v);
+      }
+    });
+    return out;
+  }
 
   /**
    * The order of {@code count} records of {@code size} bytes packed in {@code flat} under {@link

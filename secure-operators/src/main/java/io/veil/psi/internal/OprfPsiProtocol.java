@@ -441,17 +441,12 @@ public final class OprfPsiProtocol {
     @Override
     public long[] counts() {
       if (parts == null) {
-        List<java.util.Set<ByteBuffer>> seen = new ArrayList<>();
         parts = new ArrayList<>();
         for (int b = 0; b < buckets; b++) {
-          seen.add(new java.util.HashSet<>());
           parts.add(new ArrayList<>());
         }
-        for (byte[] k : PsiProtocol.await(collecting, "collecting the keys")) {
-          int b = bucket(k, buckets);
-          if (seen.get(b).add(ByteBuffer.wrap(k))) {
-            parts.get(b).add(k);
-          }
+        for (byte[] k : ByteArrays.distinct(PsiProtocol.await(collecting, "collecting the keys").iterator())) {
+          parts.get(bucket(k, buckets)).add(k);
         }
       }
       return parts.stream().mapToLong(List::size).toArray();

@@ -114,15 +114,17 @@ public final class OprfTasks {
 
   /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */
   public static java.util.Iterator<byte[]> distinctKeys(java.util.Iterator<Tuple2<Integer, byte[]>> it) {
-    java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
-    List<byte[]> out = new ArrayList<>();
-    while (it.hasNext()) {
-      byte[] k = it.next()._2();
-      if (seen.add(java.nio.ByteBuffer.wrap(k))) {
-        out.add(k);
+    return ByteArrays.distinct(new java.util.Iterator<byte[]>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
       }
-    }
-    return out.iterator();
+
+      @Override
+      public byte[] next() {
+        return it.next()._2();
+      }
+    }).iterator();
   }
 
   /** The first {@code ell} bytes of each value, sorted, as elements to send (no locals). */

@@ -193,7 +193,7 @@ public final class PsiProtocol {
       // Step 1: blind own distinct keys, send them in an order given by the blinded values.
       long t0 = System.nanoTime();
       Buckets<byte[]> keys = local
-          ? Buckets.local(split(distinct(keyed.localKeys()), partitions), threads)
+          ? Buckets.local(split(ByteArrays.distinct(keyed.localKeys().iterator()), partitions), threads)
           : Buckets.spark(keyed.withKey().select(KEY_COLUMN).where(col(KEY_COLUMN).isNotNull()).distinct()
               .javaRDD().map(r -> (byte[]) r.get(0)));
       Buckets<Tuple2<byte[], byte[]>> blinded = Buckets.sortedByPrefix(keys.map(new PsiTasks.BlindOwn(runKey)),
@@ -328,12 +328,6 @@ public final class PsiProtocol {
     private void record(String step, String from, String to, RoundStats s) {
       rounds.add(RoundSummary.of(step, from, to, s));
     }
-  }
-
-  /** The distinct keys among {@code keys} (the driver's), in their first order. */
-  private static List<byte[]> distinct(List<byte[]> keys) {
-    Set<ByteBuffer> seen = new HashSet<>();
-    return keys.stream().filter(k -> seen.add(ByteBuffer.wrap(k))).toList();
   }
 
   /** {@code keys} dealt into {@code n} parts (any split will do: the blinded keys are regrouped by value). */
