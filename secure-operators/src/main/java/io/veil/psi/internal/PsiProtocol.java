@@ -99,8 +99,9 @@ public final class PsiProtocol {
   /**
    * ECDH-PSI runs on the driver for inputs of at most this many rows per thread the driver may use
    * ({@link Buckets#driverThreads}), up to {@link #driverMaxKeyRows}: its two scalar multiplications
-   * per key cost about 90 microseconds, so 50,000 keys take about 4.5 s of one core, about what the
-   * Spark jobs of the steps cost beyond their share of the work.
+   * per key cost about 90 microseconds, so 50,000 keys take about 4.5 s of one core, under the fixed
+   * cost of the steps' Spark jobs (about 6 s at 21,000 keys): a one-core driver is no slower than a
+   * cluster's executors.
    */
   static final long ECDH_DRIVER_ROWS_PER_THREAD = 50_000;
 
@@ -263,11 +264,12 @@ public final class PsiProtocol {
             c.channel(), jobId, secondStream(jobId, peer, me), peer, peerKey, STEP_BLIND_2, peer2, ell,
             o.batchRows()), answerCipher));
         Buckets<byte[]> peerHashes = locals(peerBlinded);
+        // On the driver: the peer's comparison hashes in a set, looked up by both modes below.
+        Set<ByteBuffer> theirs = local ? hashSet(peerHashes.collect(h -> h)) : null;
         if (o.mode() == PsiMode.ROWS) {
           // (comparison hash, own key) of every key this party sent.
           Buckets<Tuple2<byte[], byte[]>> mine = sent.zip(answers, new PsiTasks.MatchAnswers(peer, STEP_BLIND_2));
           if (local) {
-            Set<ByteBuffer> theirs = hashSet(peerHashes.collect(h -> h));
             Set<ByteBuffer> matched = new HashSet<>();
             for (Tuple2<byte[], byte[]> t : mine.collect(t -> t)) {
               if (theirs.contains(ByteBuffer.wrap(t._1()))) {
@@ -291,7 +293,6 @@ public final class PsiProtocol {
         } else {
           Buckets<byte[]> answered = locals(answers);
           if (local) {
-            Set<ByteBuffer> theirs = hashSet(peerHashes.collect(h -> h));
             intersection = answered.collect(h -> theirs.contains(ByteBuffer.wrap(h))).stream().filter(x -> x).count();
           } else {
             Dataset<Row> answeredDf = answered.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
