@@ -110,7 +110,7 @@ final class BrokerView {
 
   /** Parses the documented batch framing; null if {@code v} is not a well-formed batch. */
   private static DataRecord batchHeader(String topic, byte[] v) {
-    if (v == null || v.length < 4 || !Arrays.equals(Arrays.copyOf(v, 4), "VB01".getBytes(StandardCharsets.US_ASCII))) {
+    if (v == null || v.length < 4 || !Arrays.equals(Arrays.copyOf(v, 4), "VB02".getBytes(StandardCharsets.US_ASCII))) {
       return null;
     }
     try {

@@ -5,7 +5,7 @@ import java.io.Serializable;
 /**
  * A batch this party wrote, as remembered after the write: position, size, digest of the framed
  * record, and optionally what each element stands for locally (PSI: the normalised key of each
- * blinded element, for mapping answers back) or the elements themselves.
+ * blinded element, for mapping answers back) or the elements themselves, packed ({@link Locals}).
  *
  * <p>A plain class rather than a record: Spark 3.5's Kryo cannot serialise Java records, and these
  * travel through shuffles and the block manager.
@@ -16,12 +16,12 @@ public final class SentBatch implements Serializable {
   private int seq;
   private int count;
   private byte[] digest;
-  private byte[][] locals;
+  private Locals locals;
 
   /** For Kryo. */
   SentBatch() {}
 
-  public SentBatch(int partition, int seq, int count, byte[] digest, byte[][] locals) {
+  public SentBatch(int partition, int seq, int count, byte[] digest, Locals locals) {
     this.partition = partition;
     this.seq = seq;
     this.count = count;
@@ -45,7 +45,8 @@ public final class SentBatch implements Serializable {
     return digest;
   }
 
-  public byte[][] locals() {
+  /** What each element stands for at this party, or null when they were not kept. */
+  public Locals locals() {
     return locals;
   }
 }

@@ -14,8 +14,8 @@ public enum SignatureDomain {
   APPROVAL("veil/approval/v1"),
   /** An entry of a party's receipt ledger: the entry hash. */
   LEDGER_ENTRY("veil/ledger-entry/v1"),
-  /** A data batch sent to a peer on a stream. */
-  DATA_BATCH("veil/data-batch/v1"),
+  /** A data batch sent to a peer on a stream: the SHA-256 digest of its framing and payload. */
+  DATA_BATCH("veil/data-batch/v2"),
   /** A message on a job's control topic. */
   CONTROL("veil/control/v1");
 

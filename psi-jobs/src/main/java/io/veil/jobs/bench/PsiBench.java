@@ -53,6 +53,11 @@ public final class PsiBench {
         description = "psi.protocol: ecdh or oprf; default: ${DEFAULT-VALUE}.")
     String protocol;
 
+    @Option(names = "--cores", defaultValue = "1", paramLabel = "N",
+        description = "Cores of each party's Spark (local[N]); elements/s/core divides by it; default: "
+            + "${DEFAULT-VALUE}.")
+    int cores;
+
     @Option(names = "--batch-rows", paramLabel = "N",
         description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
     Integer batchRows;
@@ -108,7 +113,7 @@ public final class PsiBench {
             "--party", p, "--key", work.resolve(p + ".key").toString(),
             "--policy", work.resolve("policy-" + p + ".yaml").toString(),
             "--ledger", work.resolve("ledger-" + p + ".jsonl").toString(),
-            "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[1]", "--output", "json"),
+            "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[" + o.cores + "]", "--output", "json"),
             heap, List.of(), work, System.out));
       }
       long[] peakRss = new long[2];
@@ -128,8 +133,8 @@ public final class PsiBench {
         return 1;
       }
       System.out.println();
-      System.out.printf("PSI benchmark (%s): %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[1] "
-          + "(1 core)%n", o.protocol, n, n, overlap * 100, partitions);
+      System.out.printf("PSI benchmark (%s): %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[%d] "
+          + "(%d core%s)%n", o.protocol, n, n, overlap * 100, partitions, o.cores, o.cores, o.cores == 1 ? "" : "s");
       System.out.printf("  intersection size: %s%n",
           parties.get(0).outcome().path("result").path("intersectionSize").asText("?"));
       System.out.printf("  wall time (both parties, incl. JVM/Spark start): %.1f s%n", wallS);
@@ -138,11 +143,12 @@ public final class PsiBench {
         JsonNode outcome = p.outcome();
         long protocolMs = outcome.path("protocolMs").asLong();
         System.out.printf("  %s: protocol %.1f s -> %,.0f elements/s/core; job %d ms; peak heap %d MiB; "
-            + "peak RSS %d MiB%n", p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0),
+            + "peak RSS %d MiB%n", p.name(), protocolMs / 1000.0, n / (protocolMs / 1000.0) / o.cores,
             outcome.path("elapsedMs").asLong(), outcome.path("peakHeapMiB").asLong(), peakRss[i] >> 10);
       }
       if (o.protocol.equals("ecdh")) {
-        printOpensslRatio(parties.stream().mapToDouble(p -> n / (p.outcome().path("protocolMs").asLong() / 1000.0))
+        printOpensslRatio(parties.stream()
+            .mapToDouble(p -> n / (p.outcome().path("protocolMs").asLong() / 1000.0) / o.cores)
             .min().orElse(0));
       }
       return 0;

@@ -367,7 +367,7 @@ public final class Lookup {
               + "the shape of what was sent. The job was aborted.");
         }
         for (int i = 0; i < s.count(); i++) {
-          byte[] id = s.locals()[i];
+          byte[] id = s.locals().get(i);
           byte[] point;
           try {
             point = blinding.unblind(a.payload(), i * PsiCipher.POINT_BYTES);

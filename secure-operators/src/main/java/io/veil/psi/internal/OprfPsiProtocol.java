@@ -250,7 +250,7 @@ public final class OprfPsiProtocol {
       Buckets<SentBatch> sentU = bucketing.keys().map((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
-            return OprfTasks.receiverRows(seeds, jobId, b, items).iterator();
+            return OprfTasks.receiverRows(seeds, jobId, b, items);
           })
           .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(), rowBytes,
               batchRows(rowBytes), true))
@@ -335,7 +335,7 @@ public final class OprfPsiProtocol {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
             return OprfTasks.senderValues(key, jobId, b, in.readAll(b), (int) in.announced().elements(b),
-                items, ell, peerId, STEP_U).iterator();
+                items, ell, peerId, STEP_U);
           })
           .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
               batchRows(ell), keep));

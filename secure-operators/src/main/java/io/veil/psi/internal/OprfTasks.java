@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import scala.Tuple2;
 
 /**
@@ -39,9 +41,11 @@ public final class OprfTasks {
 
   /**
    * One bucket at the receiver: its cuckoo table's correction rows in bin order, each with a local
-   * value (the bin's PRF output then the key, or null for an empty bin).
+   * value (the bin's PRF output then the key, or null for an empty bin). Made one at a time from
+   * the table's flat arrays as they are sent.
    */
-  static List<Tuple2<byte[], byte[]>> receiverRows(KkrtSetup.ReceiverSeeds seeds, String jobId, int bucket, List<byte[]> keys) {
+  static Iterator<Tuple2<byte[], byte[]>> receiverRows(KkrtSetup.ReceiverSeeds seeds, String jobId, int bucket,
+      List<byte[]> keys) {
     byte[][] items = keys.toArray(new byte[0][]);
     CuckooHash table;
     try {
@@ -53,36 +57,49 @@ public final class OprfTasks {
     }
     KkrtOprf.Encoded enc = seeds.receiver().encode(bucket, table.oprfInputs(),
         OUT_BYTES);
-    List<Tuple2<byte[], byte[]>> out = new ArrayList<>(table.binCount());
     byte[] u = enc.u();
-    for (int bin = 0; bin < table.binCount(); bin++) {
-      byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
-      int item = table.itemAt(bin);
-      byte[] local = null;
-      if (item >= 0) {
-        local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
-        System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
+    return new Iterator<>() {
+      private int bin;
+
+      @Override
+      public boolean hasNext() {
+        return bin < table.binCount();
       }
-      out.add(new Tuple2<>(row, local));
-    }
-    return out;
+
+      @Override
+      public Tuple2<byte[], byte[]> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
+        int item = table.itemAt(bin);
+        byte[] local = null;
+        if (item >= 0) {
+          local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
+          System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
+        }
+        bin++;
+        return new Tuple2<>(row, local);
+      }
+    };
   }
 
   /**
    * One bucket at the sender: the PRF of each key at each of its candidate bins, truncated to
-   * {@code ell} bytes, each with a local value (the PRF value then the key).
+   * {@code ell} bytes, each with a local value (the PRF value then the key), in ascending order of
+   * value. The values are computed and sorted in one flat array; the pairs are made one at a time
+   * as they are sent.
    *
    * @param rows the receiver's correction rows of this bucket, in bin order
    */
-  static List<Tuple2<byte[], byte[]>> senderValues(KkrtSetup.SenderKey key, String jobId, int bucket, byte[] rows, int m,
+  static Iterator<Tuple2<byte[], byte[]>> senderValues(KkrtSetup.SenderKey key, String jobId, int bucket, byte[] rows, int m,
       List<byte[]> keys, int ell, String peer, String step) {
     if (m < 2 && !keys.isEmpty()) {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
           + " sent " + m + " correction rows there, but every cuckoo table has at least 2 bins. The job was aborted.");
     }
-    List<Tuple2<byte[], byte[]>> out = new ArrayList<>(keys.size() * HASHES);
     if (keys.isEmpty()) {
-      return out;
+      return java.util.Collections.emptyIterator();
     }
     if (rows.length != (long) m * ROW_BYTES) {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
@@ -102,14 +119,28 @@ public final class OprfTasks {
       }
     }
     // Sorted: the order tells the receiver nothing about which key gave which value.
-    for (int v : ByteArrays.sortedOrder(values, ell, keys.size() * HASHES)) {
-      byte[] x = keys.get(v / HASHES);
-      byte[] local = new byte[ell + x.length];
-      System.arraycopy(values, v * ell, local, 0, ell);
-      System.arraycopy(x, 0, local, ell, x.length);
-      out.add(new Tuple2<>(Arrays.copyOf(local, ell), local));
-    }
-    return out;
+    int[] order = ByteArrays.sortedOrder(values, ell, keys.size() * HASHES);
+    return new Iterator<>() {
+      private int i;
+
+      @Override
+      public boolean hasNext() {
+        return i < order.length;
+      }
+
+      @Override
+      public Tuple2<byte[], byte[]> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        int v = order[i++];
+        byte[] x = keys.get(v / HASHES);
+        byte[] local = new byte[ell + x.length];
+        System.arraycopy(values, v * ell, local, 0, ell);
+        System.arraycopy(x, 0, local, ell, x.length);
+        return new Tuple2<>(Arrays.copyOf(local, ell), local);
+      }
+    };
   }
 
   /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */
@@ -151,9 +182,10 @@ public final class OprfTasks {
     SortedValues theirs = SortedValues.read(in, bucket);
     List<byte[]> out = new ArrayList<>();
     while (sent.hasNext()) {
-      for (byte[] l : sent.next().locals()) {
-        if (l != null && theirs.contains(l, 0)) {
-          out.add(l);
+      io.veil.channel.Locals locals = sent.next().locals();
+      for (int i = 0; i < locals.size(); i++) {
+        if (!locals.isNull(i) && theirs.contains(locals.data(), locals.offset(i))) {
+          out.add(locals.get(i));
         }
       }
     }

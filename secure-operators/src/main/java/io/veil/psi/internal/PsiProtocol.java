@@ -352,7 +352,7 @@ public final class PsiProtocol {
   /** The local values of every batch, bucket by bucket (lazily in Spark). */
   private static Buckets<byte[]> locals(Buckets<SentBatch> batches) {
     return batches.map((b, it) -> StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, 0), false)
-        .flatMap(x -> Arrays.stream(x.locals())).iterator());
+        .flatMap(x -> java.util.stream.IntStream.range(0, x.count()).mapToObj(x.locals()::get)).iterator());
   }
 
   private static SentBatch withoutLocals(SentBatch b) {

@@ -4,6 +4,7 @@ import io.veil.ProtocolException;
 import io.veil.channel.BatchCodec;
 import io.veil.channel.BatchCodec.Batch;
 import io.veil.channel.PeerStream;
+import io.veil.channel.Locals;
 import io.veil.channel.SentBatch;
 import io.veil.channel.RoundDigest;
 import io.veil.channel.StreamWriter;
@@ -113,7 +114,6 @@ final class PsiTasks {
         MessageDigest sha = Sha256.newDigest();
         byte[] point = new byte[POINT_BYTES];
         for (Batch b : batches) {
-          byte[][] hashes = new byte[b.count()][];
           byte[] payload = new byte[b.count() * comparisonBytes];
           byte[] blinded = new byte[b.count() * POINT_BYTES];
           try {
@@ -128,9 +128,10 @@ final class PsiTasks {
           }
           for (int i = 0; i < b.count(); i++) {
             System.arraycopy(blinded, i * POINT_BYTES, point, 0, POINT_BYTES);
-            hashes[i] = comparisonHash(sha, point, comparisonBytes);
-            System.arraycopy(hashes[i], 0, payload, i * comparisonBytes, comparisonBytes);
+            System.arraycopy(comparisonHash(sha, point, comparisonBytes), 0, payload, i * comparisonBytes,
+                comparisonBytes);
           }
+          Locals hashes = Locals.fixed(payload.clone(), comparisonBytes, b.count());
           byte[] digest = null;
           if (writer != null) {
             answerCipher.apply(answerStream, partition, b.seq(), payload, payload.length);
@@ -179,12 +180,7 @@ final class PsiTasks {
         public SentBatch next() {
           Batch b = batches.next();
           cipher.apply(in.stream(), partition, b.seq(), b.payload(), b.count() * size);
-          byte[][] hashes = new byte[b.count()][];
-          for (int i = 0; i < b.count(); i++) {
-            hashes[i] = new byte[size];
-            System.arraycopy(b.payload(), i * size, hashes[i], 0, size);
-          }
-          return new SentBatch(partition, b.seq(), b.count(), null, hashes);
+          return new SentBatch(partition, b.seq(), b.count(), null, Locals.fixed(b.payload(), size, b.count()));
         }
       };
     }
@@ -238,7 +234,7 @@ final class PsiTasks {
           if (!hasNext()) {
             throw new java.util.NoSuchElementException();
           }
-          Tuple2<byte[], byte[]> t = new Tuple2<>(a.locals()[i], s.locals()[i]);
+          Tuple2<byte[], byte[]> t = new Tuple2<>(a.locals().get(i), s.locals().get(i));
           i++;
           return t;
         }

@@ -2,6 +2,7 @@ package io.veil.psi.internal;
 
 import io.veil.channel.BatchCodec;
 import io.veil.channel.Channel;
+import io.veil.channel.Locals;
 import io.veil.channel.RoundDigest;
 import io.veil.channel.SentBatch;
 import io.veil.channel.StreamWriter;
@@ -64,7 +65,7 @@ public final class SendBatches
     try (StreamWriter writer = channel.openWriter(stream, partition)) {
       int seq = 0;
       byte[] payload = new byte[batchRows * elementBytes];
-      List<byte[]> locals = new ArrayList<>(batchRows);
+      Locals.Builder locals = keepLocals ? new Locals.Builder(batchRows, 0) : null;
       int count = 0;
       while (elements.hasNext()) {
         Tuple2<byte[], byte[]> e = elements.next();
@@ -81,10 +82,9 @@ public final class SendBatches
               jobId, stream, me, partition, seq, elementBytes, payload, count, signer);
           writer.write(record);
           out.add(new SentBatch(partition, seq, count, RoundDigest.batchDigest(record),
-              keepLocals ? locals.toArray(new byte[0][]) : null));
+              keepLocals ? locals.build() : null));
           seq++;
           count = 0;
-          locals.clear();
         }
       }
       writer.flush();
