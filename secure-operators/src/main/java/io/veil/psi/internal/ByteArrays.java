@@ -1,29 +1,47 @@
 package io.veil.psi.internal;
 
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import org.apache.spark.Partitioner;
 
 /** Ordering and partitioning of pseudo-random byte strings (blinded points, hashes). */
 public final class ByteArrays {
   private ByteArrays() {}
 
-  /** The distinct values among {@code values}, each where it first occurs. */
+  /**
+   * The distinct values among {@code values}, each where it first occurs. An open-addressing table
+   * of indices sized for all of them: no wrapper or node object per value, no rehashing.
+   */
   public static List<byte[]> distinct(Iterator<byte[]> values) {
-    Set<ByteBuffer> seen = new HashSet<>();
-    List<byte[]> out = new ArrayList<>();
-    values.forEachRemaining(v -> {
-      if (seen.add(ByteBuffer.wrap(v))) {
-        out.add(v);
+    List<byte[]> all = new ArrayList<>();
+    values.forEachRemaining(all::add);
+    if (all.size() > 1 << 29) {
+      throw new IllegalArgumentException(all.size() + " values are more than one table of indices takes");
+    }
+    int bits = Math.max(2, 33 - Integer.numberOfLeadingZeros(Math.max(1, all.size()))); // 2^bits >= 2 * size
+    int[] table = new int[1 << bits]; // index + 1 of a value; 0: empty
+    int mask = table.length - 1;
+    List<byte[]> out = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      byte[] v = all.get(i);
+      int slot = (Arrays.hashCode(v) * 0x9E3779B9) >>> (32 - bits);
+      while (true) {
+        int at = table[slot];
+        if (at == 0) {
+          table[slot] = i + 1;
+          out.add(v);
+          break;
+        }
+        if (Arrays.equals(all.get(at - 1), v)) {
+          break;
+        }
+        slot = (slot + 1) & mask;
       }
-    });
+    }
     return out;
   }
 

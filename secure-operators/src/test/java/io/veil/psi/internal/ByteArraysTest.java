@@ -37,4 +37,35 @@ class ByteArraysTest {
     }
     assertThat(actual).containsExactlyElementsOf(expected);
   }
+
+  /** distinct against a set of wrapped copies: first occurrences, in order, with duplicates and equal hash codes. */
+  @ParameterizedTest(name = "{0} values")
+  @CsvSource({"0", "1", "2", "3", "1000", "70000"})
+  void distinctKeepsEachValueWhereItFirstOccurs(int count) {
+    Random rnd = new Random(count);
+    List<byte[]> values = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (i > 0 && rnd.nextInt(3) == 0) {
+        values.add(values.get(rnd.nextInt(i)).clone()); // an equal value in another array
+      } else if (i % 11 == 5) {
+        values.add(i % 2 == 0 ? new byte[] {0, 31, (byte) i} : new byte[] {1, 0, (byte) i}); // equal hash codes
+      } else {
+        byte[] v = new byte[1 + rnd.nextInt(40)];
+        rnd.nextBytes(v);
+        values.add(v);
+      }
+    }
+    java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+    List<byte[]> expected = new ArrayList<>();
+    for (byte[] v : values) {
+      if (seen.add(java.nio.ByteBuffer.wrap(v))) {
+        expected.add(v);
+      }
+    }
+    List<byte[]> actual = ByteArrays.distinct(values.iterator());
+    assertThat(actual).hasSameSizeAs(expected);
+    for (int i = 0; i < expected.size(); i++) {
+      assertThat(actual.get(i)).isSameAs(expected.get(i));
+    }
+  }
 }
