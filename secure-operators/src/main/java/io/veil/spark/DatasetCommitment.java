@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -124,18 +123,30 @@ public final class DatasetCommitment {
     }
   }
 
-  /** Packed row hashes of one bucket, from any number of tasks: (rows, digest of the sorted hashes). */
+  /**
+   * Packed row hashes of one bucket, from any number of tasks: (rows, digest of the sorted hashes).
+   * The hashes are sorted in place in one array ({@link ByteArrays#sortedOrder}), not as one object
+   * each.
+   */
   public static Tuple2<Long, byte[]> bucketDigest(Iterable<byte[]> packed) {
-    List<byte[]> list = new ArrayList<>();
+    List<byte[]> chunks = new ArrayList<>();
+    int bytes = 0;
     for (byte[] chunk : packed) {
-      for (int at = 0; at < chunk.length; at += HASH_BYTES) {
-        list.add(Arrays.copyOfRange(chunk, at, at + HASH_BYTES));
-      }
+      chunks.add(chunk);
+      bytes = Math.addExact(bytes, chunk.length);
     }
-    list.sort(Arrays::compareUnsigned);
+    byte[] flat = new byte[bytes];
+    int at = 0;
+    for (byte[] chunk : chunks) {
+      System.arraycopy(chunk, 0, flat, at, chunk.length);
+      at += chunk.length;
+    }
+    int count = bytes / HASH_BYTES;
     MessageDigest md = Sha256.newDigest();
-    list.forEach(md::update);
-    return new Tuple2<>((long) list.size(), md.digest());
+    for (int i : ByteArrays.sortedOrder(flat, HASH_BYTES, count)) {
+      md.update(flat, i * HASH_BYTES, HASH_BYTES);
+    }
+    return new Tuple2<>((long) count, md.digest());
   }
 
   /** The commitment from every non-empty bucket's {@link #bucketDigest} (bucket 0..255). */

@@ -21,7 +21,7 @@ import io.veil.crypto.Oprf;
 import io.veil.crypto.PsiCipher;
 import io.veil.crypto.Sha256;
 import io.veil.job.OperatorContext;
-import io.veil.psi.internal.ByteArrays;
+import io.veil.spark.ByteArrays;
 import io.veil.psi.internal.SendBatches;
 import io.veil.spark.DatasetCommitment;
 import io.veil.spark.KeyRef;

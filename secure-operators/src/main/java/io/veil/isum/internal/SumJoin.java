@@ -22,7 +22,7 @@ import io.veil.crypto.sharing.FixedPoint;
 import io.veil.isum.IntersectionSumSpec;
 import io.veil.job.OperatorContext;
 import io.veil.psi.PsiInputs;
-import io.veil.psi.internal.ByteArrays;
+import io.veil.spark.ByteArrays;
 import io.veil.psi.internal.PsiProtocol;
 import io.veil.psi.internal.SendBatches;
 import io.veil.spark.RunKey;

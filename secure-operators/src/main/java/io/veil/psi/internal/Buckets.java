@@ -1,5 +1,6 @@
 package io.veil.psi.internal;
 
+import io.veil.spark.ByteArrays;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -16,6 +16,7 @@ import io.veil.job.OperatorContext;
 import io.veil.psi.PsiInputs;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
+import io.veil.spark.ByteArrays;
 import io.veil.spark.RunKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

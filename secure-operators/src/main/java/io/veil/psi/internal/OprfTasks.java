@@ -6,6 +6,7 @@ import io.veil.crypto.ot.KkrtSetup;
 import io.veil.crypto.ot.CuckooHash;
 import io.veil.crypto.ot.CuckooInsertionException;
 import io.veil.crypto.ot.KkrtOprf;
+import io.veil.spark.ByteArrays;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;

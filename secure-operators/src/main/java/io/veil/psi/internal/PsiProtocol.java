@@ -14,6 +14,7 @@ import io.veil.psi.PsiMode;
 import io.veil.psi.PsiOptions;
 import io.veil.psi.PsiResult;
 import io.veil.channel.RoundSummary;
+import io.veil.spark.ByteArrays;
 import io.veil.spark.RunKey;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.veil.psi.internal;
+package io.veil.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.veil.psi.internal;
+package io.veil.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
