@@ -199,15 +199,14 @@ public final class OprfPsiProtocol {
       return perBucket;
     }
 
-    /** The input rows whose key is one of {@code matchedKeys} (on the driver for a small input). */
-    private Optional<Dataset<Row>> rowsOf(PsiInputs.Keyed keyed, Buckets<byte[]> matchedKeys) {
+    /** The input rows whose key is one of the {@code matched} {@code matchedKeys} (on the driver for a small input). */
+    private Optional<Dataset<Row>> rowsOf(PsiInputs.Keyed keyed, Buckets<byte[]> matchedKeys, long matched) {
       if (keyed.isLocal()) {
         return Optional.of(keyed.localRowsWithKeyIn(new java.util.HashSet<>(matchedKeys.collect(ByteBuffer::wrap))));
       }
       Dataset<Row> withKey = keyed.withKey();
       Dataset<Row> m = matchedKeys.toFrame(spark, KEY_SCHEMA, k -> RowFactory.create((Object) k));
-      return Optional.of(withKey.join(m, withKey.col(PsiProtocol.KEY_COLUMN).equalTo(m.col(PsiProtocol.KEY_COLUMN)),
-          "left_semi").drop(PsiProtocol.KEY_COLUMN));
+      return Optional.of(PsiProtocol.semiJoin(withKey, m, PsiProtocol.KEY_COLUMN, matched).drop(PsiProtocol.KEY_COLUMN));
     }
 
     /** Waits for this run's data-plane topics; a failure to create them is thrown as createStreams threw it. */
@@ -292,7 +291,7 @@ public final class OprfPsiProtocol {
       }
       boolean iReceive = o.recipients().contains(me);
       return new PsiResult(iReceive ? rowsOf(keyed, matched.mapEach(l -> Arrays.copyOfRange(l, OprfTasks.OUT_BYTES,
-          l.length))) : Optional.empty(), iReceive ? intersection : -1, inputRows, nullKeyRows, distinct, peerDistinct,
+          l.length)), intersection) : Optional.empty(), iReceive ? intersection : -1, inputRows, nullKeyRows, distinct, peerDistinct,
           ell, List.copyOf(rounds));
     }
 
@@ -371,8 +370,8 @@ public final class OprfPsiProtocol {
             + "job was aborted.");
       }
       c.progress("the intersection has " + intersection + " keys");
-      return new PsiResult(rowsOf(keyed, matchedKeys), intersection, inputRows, nullKeyRows, distinct, peerDistinct,
-          ell, List.copyOf(rounds));
+      return new PsiResult(rowsOf(keyed, matchedKeys, intersection), intersection, inputRows, nullKeyRows, distinct,
+          peerDistinct, ell, List.copyOf(rounds));
     }
   }
 

@@ -33,6 +33,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -82,6 +83,13 @@ public final class PsiProtocol {
   private static int ceilLog2(long n) {
     return n <= 1 ? 0 : 64 - Long.numberOfLeadingZeros(n - 1);
   }
+
+  /**
+   * Most rows of the smaller side of a match or of the matched keys that {@link #semiJoin}
+   * broadcasts: a million 32-byte keys make a hash table of about 64 MiB on each executor. Lowered
+   * by tests to take the sort-merge join.
+   */
+  static volatile long broadcastMaxRows = 1_000_000;
 
   /**
    * Inputs with at most this many rows run their steps on the driver ({@link Buckets}): about 25 MiB
@@ -283,13 +291,11 @@ public final class PsiProtocol {
             Dataset<Row> withKey = keyed.withKey();
             Dataset<Row> mineDf = mine.toFrame(spark, HASH_KEY_SCHEMA, t -> RowFactory.create(t._1(), t._2()));
             Dataset<Row> peerSet = peerHashes.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
-            Dataset<Row> matched = mineDf
-                .join(peerSet, mineDf.col("h").equalTo(peerSet.col("h")), "left_semi")
+            Dataset<Row> matched = semiJoin(mineDf, peerSet, "h", peer1.totalElements())
                 .select(KEY_COLUMN)
                 .persist(StorageLevel.MEMORY_AND_DISK());
             intersection = matched.count();
-            rows = Optional.of(withKey.join(matched, withKey.col(KEY_COLUMN).equalTo(matched.col(KEY_COLUMN)),
-                "left_semi").drop(KEY_COLUMN));
+            rows = Optional.of(semiJoin(withKey, matched, KEY_COLUMN, intersection).drop(KEY_COLUMN));
           }
         } else {
           Buckets<byte[]> answered = locals(answers);
@@ -298,8 +304,7 @@ public final class PsiProtocol {
           } else {
             Dataset<Row> answeredDf = answered.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
             Dataset<Row> peerSet = peerHashes.toFrame(spark, HASH_SCHEMA, h -> RowFactory.create((Object) h));
-            intersection = answeredDf.join(peerSet, answeredDf.col("h").equalTo(peerSet.col("h")), "left_semi")
-                .count();
+            intersection = semiJoin(answeredDf, peerSet, "h", peer1.totalElements()).count();
           }
         }
         c.progress("the intersection has " + intersection + " keys");
@@ -330,6 +335,18 @@ public final class PsiProtocol {
     private void record(String step, String from, String to, RoundStats s) {
       rounds.add(RoundSummary.of(step, from, to, s));
     }
+  }
+
+  /**
+   * The rows of {@code left} whose {@code column} equals that of some row of {@code right}, which
+   * has {@code rightRows} rows. Up to {@link #broadcastMaxRows} rows, {@code right} is broadcast
+   * and the join is a hash lookup per row of {@code left}; a larger {@code right} is joined by
+   * sorting both sides (Spark's sort-merge join), as Spark plans a join of two tables without size
+   * estimates.
+   */
+  static Dataset<Row> semiJoin(Dataset<Row> left, Dataset<Row> right, String column, long rightRows) {
+    Dataset<Row> r = rightRows <= broadcastMaxRows ? functions.broadcast(right) : right;
+    return left.join(r, left.col(column).equalTo(r.col(column)), "left_semi");
   }
 
   /** {@code keys} dealt into {@code n} parts (any split will do: the blinded keys are regrouped by value). */

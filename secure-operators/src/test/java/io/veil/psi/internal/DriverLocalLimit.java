@@ -26,6 +26,13 @@ public final class DriverLocalLimit implements AutoCloseable {
     return new DriverLocalLimit(keyRows, inputBytes);
   }
 
+  /** Until closed, PSI's joins of matched keys never broadcast them (Spark's sort-merge join). */
+  public static AutoCloseable withoutBroadcastJoins() {
+    long before = PsiProtocol.broadcastMaxRows;
+    PsiProtocol.broadcastMaxRows = -1;
+    return () -> PsiProtocol.broadcastMaxRows = before;
+  }
+
   @Override
   public void close() {
     PsiProtocol.driverMaxKeyRows = rowsBefore;
