@@ -138,10 +138,15 @@ final class DevCommands {
           "Two parties (each its own JVM, local[1]) and a "
           + "broker; prints wall time, elements per second per core, peak heap and RSS per party.", ""})
   static final class Bench implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin PsiBench.Options options;
 
     @Override
     public Integer call() throws InterruptedException {
+      String bad = options.problem();
+      if (bad != null) {
+        throw new ParameterException(spec.commandLine(), bad);
+      }
       return benchmark(() -> PsiBench.run(options));
     }
   }

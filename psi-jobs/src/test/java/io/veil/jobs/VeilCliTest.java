@@ -184,6 +184,12 @@ class VeilCliTest {
     // Refused before the benchmark starts a broker or a party.
     assertUsageError(run("bench", "--protocol", "ecdhx", "--work-dir", dir.resolve("b").toString()), "--protocol",
         "'ecdhx' is not a PSI protocol; use ecdh or oprf");
+    reset();
+    assertUsageError(run("bench", "--cores", "0", "--work-dir", dir.resolve("b").toString()), "--cores",
+        "between 1 and 64, not 0");
+    reset();
+    assertUsageError(run("bench", "--overlap", "1.5", "--work-dir", dir.resolve("b").toString()), "--overlap",
+        "between 0 and 1");
     assertThat(dir.resolve("b")).doesNotExist();
   }
 

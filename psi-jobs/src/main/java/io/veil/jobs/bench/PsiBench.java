@@ -61,6 +61,23 @@ public final class PsiBench {
     @Option(names = "--batch-rows", paramLabel = "N",
         description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
     Integer batchRows;
+
+    /** What is wrong with the options, naming the option, or null. */
+    public String problem() {
+      if (rows < 1) {
+        return "--rows must be at least 1, not " + rows;
+      }
+      if (!(overlap >= 0 && overlap <= 1)) {
+        return "--overlap must be between 0 and 1, not " + overlap;
+      }
+      if (cores < 1 || cores > 64) {
+        return "--cores must be between 1 and 64, not " + cores;
+      }
+      if (batchRows != null && batchRows < 1) {
+        return "--batch-rows must be at least 1, not " + batchRows;
+      }
+      return BenchSupport.partyOptionsProblem(partitions, heap, 1);
+    }
   }
 
   /** Refuses a {@code --protocol} other than ecdh or oprf before anything starts. */
