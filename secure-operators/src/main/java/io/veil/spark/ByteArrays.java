@@ -8,7 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
 
-/** Ordering and partitioning of pseudo-random byte strings (blinded points, hashes). */
+/** Deduplication, ordering and partitioning of byte strings (keys, blinded points, hashes, row hashes). */
 public final class ByteArrays {
   private ByteArrays() {}
 
