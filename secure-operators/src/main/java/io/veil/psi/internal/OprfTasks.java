@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.stream.IntStream;
 import scala.Tuple2;
 
 /**
@@ -59,30 +59,16 @@ public final class OprfTasks {
     KkrtOprf.Encoded enc = seeds.receiver().encode(bucket, table.oprfInputs(),
         OUT_BYTES);
     byte[] u = enc.u();
-    return new Iterator<>() {
-      private int bin;
-
-      @Override
-      public boolean hasNext() {
-        return bin < table.binCount();
+    return IntStream.range(0, table.binCount()).mapToObj(bin -> {
+      byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
+      int item = table.itemAt(bin);
+      byte[] local = null;
+      if (item >= 0) {
+        local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
+        System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
       }
-
-      @Override
-      public Tuple2<byte[], byte[]> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
-        int item = table.itemAt(bin);
-        byte[] local = null;
-        if (item >= 0) {
-          local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
-          System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
-        }
-        bin++;
-        return new Tuple2<>(row, local);
-      }
-    };
+      return new Tuple2<>(row, local);
+    }).iterator();
   }
 
   /**
@@ -121,27 +107,13 @@ public final class OprfTasks {
     }
     // Sorted: the order tells the receiver nothing about which key gave which value.
     int[] order = ByteArrays.sortedOrder(values, ell, keys.size() * HASHES);
-    return new Iterator<>() {
-      private int i;
-
-      @Override
-      public boolean hasNext() {
-        return i < order.length;
-      }
-
-      @Override
-      public Tuple2<byte[], byte[]> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        int v = order[i++];
-        byte[] x = keys.get(v / HASHES);
-        byte[] local = new byte[ell + x.length];
-        System.arraycopy(values, v * ell, local, 0, ell);
-        System.arraycopy(x, 0, local, ell, x.length);
-        return new Tuple2<>(Arrays.copyOf(local, ell), local);
-      }
-    };
+    return Arrays.stream(order).mapToObj(v -> {
+      byte[] x = keys.get(v / HASHES);
+      byte[] local = new byte[ell + x.length];
+      System.arraycopy(values, v * ell, local, 0, ell);
+      System.arraycopy(x, 0, local, ell, x.length);
+      return new Tuple2<>(Arrays.copyOf(local, ell), local);
+    }).iterator();
   }
 
   /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */

@@ -1,6 +1,9 @@
 package io.veil.psi.internal;
 
-/** Sets the sizes up to which PSI (both protocols) runs its steps on the driver, so that tests take every path (tests only). */
+/**
+ * Sets the sizes up to which PSI (both protocols) runs its steps on the driver, and broadcasts its
+ * semi-joins, so that tests take every path (tests only).
+ */
 public final class DriverLocalLimit implements AutoCloseable {
   private final long rowsBefore;
   private final long bytesBefore;
