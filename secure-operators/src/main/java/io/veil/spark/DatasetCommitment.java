@@ -168,27 +168,97 @@ public final class DatasetCommitment {
   }
 
   private static byte[] rowHash(byte[] salt, Row row, int columns) {
-    MessageDigest md = Sha256.newDigest();
-    md.update(salt);
-    for (int i = 0; i < columns; i++) {
-      Object v = row.get(i);
-      byte[] b;
-      if (v == null) {
-        md.update((byte) 0);
-        continue;
-      } else if (v instanceof byte[] raw) {
-        b = raw;
-      } else if (v instanceof BigDecimal d) {
-        b = d.toPlainString().getBytes(StandardCharsets.UTF_8);
-      } else {
-        b = String.valueOf(v).getBytes(StandardCharsets.UTF_8);
-      }
-      md.update((byte) 1);
-      md.update(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16), (byte) (b.length >>> 8),
-          (byte) b.length});
-      md.update(b);
-    }
-    return md.digest();
+    return ROW_ENCODER.get().hash(salt, row, columns);
   }
 
+  private static final ThreadLocal<RowEncoder> ROW_ENCODER = ThreadLocal.withInitial(RowEncoder::new);
+
+  /**
+   * The canonical row encoding of the class comment, written into one reused buffer and hashed in
+   * one call with a reused digest: {@code salt}, then per column {@code 0x00} for NULL, else {@code
+   * 0x01}, the 4-byte big-endian length and the value's bytes (a binary value as it is, a decimal
+   * in plain notation, anything else as {@code String.valueOf}, in UTF-8). Integers are written as
+   * their decimal digits directly, the bytes {@code String.valueOf} gives. One per thread.
+   */
+  private static final class RowEncoder {
+    private final MessageDigest md = Sha256.newDigest();
+    private byte[] buf = new byte[256];
+    private int len;
+
+    byte[] hash(byte[] salt, Row row, int columns) {
+      len = 0;
+      put(salt);
+      for (int i = 0; i < columns; i++) {
+        Object v = row.get(i);
+        if (v == null) {
+          room(1);
+          buf[len++] = 0;
+        } else if (v instanceof String str) {
+          value(str.getBytes(StandardCharsets.UTF_8));
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+          decimal(((Number) v).longValue());
+        } else if (v instanceof byte[] raw) {
+          value(raw);
+        } else if (v instanceof BigDecimal d) {
+          value(d.toPlainString().getBytes(StandardCharsets.UTF_8));
+        } else {
+          value(String.valueOf(v).getBytes(StandardCharsets.UTF_8));
+        }
+      }
+      md.update(buf, 0, len);
+      return md.digest();
+    }
+
+    private void value(byte[] b) {
+      header(b.length);
+      put(b);
+    }
+
+    private void header(int length) {
+      room(5);
+      buf[len] = 1;
+      buf[len + 1] = (byte) (length >>> 24);
+      buf[len + 2] = (byte) (length >>> 16);
+      buf[len + 3] = (byte) (length >>> 8);
+      buf[len + 4] = (byte) length;
+      len += 5;
+    }
+
+    private void put(byte[] b) {
+      room(b.length);
+      System.arraycopy(b, 0, buf, len, b.length);
+      len += b.length;
+    }
+
+    /** {@code String.valueOf(n)} in ASCII, with its header. */
+    private void decimal(long n) {
+      if (n == Long.MIN_VALUE) {
+        value(Long.toString(n).getBytes(StandardCharsets.US_ASCII));
+        return;
+      }
+      long m = Math.abs(n);
+      int digits = 1;
+      for (long t = m; t >= 10; t /= 10) {
+        digits++;
+      }
+      int length = digits + (n < 0 ? 1 : 0);
+      header(length);
+      room(length);
+      int at = len + length;
+      do {
+        buf[--at] = (byte) ('0' + (int) (m % 10));
+        m /= 10;
+      } while (m != 0);
+      if (n < 0) {
+        buf[--at] = '-';
+      }
+      len += length;
+    }
+
+    private void room(int more) {
+      if (len + more > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+      }
+    }
+  }
 }
