@@ -4,6 +4,7 @@ import io.veil.InvalidInputException;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.job.OperatorContext;
 import io.veil.psi.internal.PsiProtocol;
+import io.veil.spark.CachedTables;
 import io.veil.spark.DatasetCommitment;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -27,7 +28,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SizeEstimator;
 import scala.Tuple2;
 
@@ -199,7 +199,7 @@ public final class PsiInputs {
   private static Keyed scan(Dataset<Row> input, List<String> keyColumns, KeyNormalization normalization,
       String keyColumn, byte[] salt) {
     int committed = input.schema().size();
-    Dataset<Row> keyed = withKey(input, keyColumns, normalization, keyColumn).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> keyed = CachedTables.cached(withKey(input, keyColumns, normalization, keyColumn));
     DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(salt, committed);
     CommittedScan.Collected scan = CommittedScan.collect(keyed.javaRDD().mapPartitionsToPair(rows -> {
       DatasetCommitment.Hasher h = hasher.fresh();
