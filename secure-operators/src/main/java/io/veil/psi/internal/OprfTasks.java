@@ -112,7 +112,7 @@ public final class OprfTasks {
       byte[] local = new byte[ell + x.length];
       System.arraycopy(values, v * ell, local, 0, ell);
       System.arraycopy(x, 0, local, ell, x.length);
-      return new Tuple2<>(Arrays.copyOf(local, ell), local);
+      return new Tuple2<>(local, local); // the element is the local's first ell bytes; SendBatches copies those
     }).iterator();
   }
 

@@ -17,7 +17,8 @@ import scala.Tuple2;
 /**
  * Writes one data-plane partition (= the Spark partition index) as signed batches of
  * {@code batchRows} elements; returns what was written, keeping each element's local value when
- * asked (for mapping answers back).
+ * asked (for mapping answers back). Each element's first {@code elementBytes} bytes are sent: an
+ * element may be a longer array, such as its own local value when that begins with it.
  */
 public final class SendBatches
     implements Function2<Integer, Iterator<Tuple2<byte[], byte[]>>, Iterator<SentBatch>> {
