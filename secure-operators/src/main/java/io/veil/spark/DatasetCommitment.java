@@ -181,6 +181,7 @@ public final class DatasetCommitment {
    * their decimal digits directly, the bytes {@code String.valueOf} gives. One per thread.
    */
   private static final class RowEncoder {
+    private static final int MAX_KEPT_BYTES = 1 << 20;
     private final MessageDigest md = Sha256.newDigest();
     private byte[] buf = new byte[256];
     private int len;
@@ -206,6 +207,9 @@ public final class DatasetCommitment {
         }
       }
       md.update(buf, 0, len);
+      if (buf.length > MAX_KEPT_BYTES) {
+        buf = new byte[256]; // a huge row's buffer is not kept for the thread's lifetime
+      }
       return md.digest();
     }
 
