@@ -23,7 +23,9 @@ public final class CachedTables {
    * unless the session set {@value #COMPRESSED} explicitly. Spark takes the setting from the
    * session when the table is marked (it plans the cache in a copy of the session, unless adaptive
    * execution and automatic bucketed scans are both off, when the cache is built as the session
-   * says), so it is set for that call only and the session's own value comes back at once.
+   * says), so it is set for that call only and the session's own value comes back at once. Two
+   * threads marking tables on one session at once may see each other's setting: a cache may then
+   * be compressed after all, and the session is still left unset.
    */
   public static Dataset<Row> cached(Dataset<Row> table) {
     if (table.sparkSession().sessionState().conf().contains(COMPRESSED)) {
