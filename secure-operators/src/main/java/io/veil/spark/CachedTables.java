@@ -28,15 +28,17 @@ public final class CachedTables {
    * be compressed after all, and the session is still left unset.
    */
   public static Dataset<Row> cached(Dataset<Row> table) {
-    if (table.sparkSession().sessionState().conf().contains(COMPRESSED)) {
-      return table.persist(StorageLevel.MEMORY_AND_DISK());
-    }
     RuntimeConfig conf = table.sparkSession().conf();
-    conf.set(COMPRESSED, "false");
+    boolean setHere = !table.sparkSession().sessionState().conf().contains(COMPRESSED);
+    if (setHere) {
+      conf.set(COMPRESSED, "false");
+    }
     try {
       return table.persist(StorageLevel.MEMORY_AND_DISK());
     } finally {
-      conf.unset(COMPRESSED);
+      if (setHere) {
+        conf.unset(COMPRESSED);
+      }
     }
   }
 }
