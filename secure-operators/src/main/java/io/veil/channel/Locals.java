@@ -104,12 +104,25 @@ public final class Locals implements Serializable {
 
     /** Adds {@code length} bytes of {@code src} at {@code from} as one element. */
     public Builder add(byte[] src, int from, int length) {
-      if (used + length > data.length) {
-        data = Arrays.copyOf(data, Math.max(used + length, data.length * 2));
-      }
+      reserve(length);
       System.arraycopy(src, from, data, used, length);
       used += length;
       return end(used);
+    }
+
+    /** Adds {@code length} bytes of {@code head} at {@code from}, then all of {@code tail}, as one element. */
+    public Builder add(byte[] head, int from, int length, byte[] tail) {
+      reserve(length + tail.length);
+      System.arraycopy(head, from, data, used, length);
+      System.arraycopy(tail, 0, data, used + length, tail.length);
+      used += length + tail.length;
+      return end(used);
+    }
+
+    private void reserve(int length) {
+      if (used + length > data.length) {
+        data = Arrays.copyOf(data, Math.max(used + length, data.length * 2));
+      }
     }
 
     /** Adds an absent element. */

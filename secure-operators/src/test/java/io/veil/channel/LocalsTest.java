@@ -58,4 +58,14 @@ class LocalsTest {
     assertThat(l.offset(1)).isEqualTo(3);
     assertThatThrownBy(() -> Locals.fixed(new byte[5], 3, 2)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aHeadAndATailMakeOneElement() {
+    Locals l = new Locals.Builder(1, 1).add(new byte[] {1, 2, 3, 4}, 1, 2, new byte[] {9}).addNull()
+        .add(new byte[] {5}, 0, 1, new byte[0]).build();
+    assertThat(l.size()).isEqualTo(3);
+    assertThat(l.get(0)).containsExactly(2, 3, 9);
+    assertThat(l.get(1)).isNull();
+    assertThat(l.get(2)).containsExactly(5);
+  }
 }

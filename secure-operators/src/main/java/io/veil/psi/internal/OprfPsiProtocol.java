@@ -247,13 +247,13 @@ public final class OprfPsiProtocol {
       awaitStreams();
       c.beginStep(STEP_U, "placing " + distinct + " keys in cuckoo tables and extending the OTs for " + peer);
       int rowBytes = OprfTasks.ROW_BYTES;
+      SendBatches sendU = new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(), rowBytes,
+          batchRows(rowBytes), true);
       Buckets<SentBatch> sentU = bucketing.keys().map((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
-            return OprfTasks.receiverRows(seeds, jobId, b, items);
+            return sendU.packed(b, OprfTasks.receiverRows(seeds, jobId, b, items));
           })
-          .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_U), me, c.key(), rowBytes,
-              batchRows(rowBytes), true))
           .kept();
       RoundStats u = RoundStats.fromBatches(partitions, sentU.collect(OprfPsiProtocol::withoutLocals));
       c.announceRound(STEP_U, u);
@@ -331,14 +331,14 @@ public final class OprfPsiProtocol {
       String peerId = peer;
       // oprf-values: per bucket, the PRF of every key at its three candidate bins, sorted.
       c.beginStep(STEP_VALUES, "evaluating the PRF on " + distinct + " keys for " + peer);
+      SendBatches sendValues = new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
+          batchRows(ell), keep);
       Buckets<SentBatch> sent = bucketing.keys().map((b, it) -> {
             List<byte[]> items = new ArrayList<>();
             it.forEachRemaining(items::add);
-            return OprfTasks.senderValues(key, jobId, b, in.readAll(b), (int) in.announced().elements(b),
-                items, ell, peerId, STEP_U);
-          })
-          .map(new SendBatches(c.channel(), jobId, stream(jobId, me, STEP_VALUES), me, c.key(), ell,
-              batchRows(ell), keep));
+            return sendValues.packed(b, OprfTasks.senderValues(key, jobId, b, in.readAll(b),
+                (int) in.announced().elements(b), items, ell, peerId, STEP_U));
+          });
       if (keep) {
         sent = sent.kept(); // its locals map the matched values back to keys
       }

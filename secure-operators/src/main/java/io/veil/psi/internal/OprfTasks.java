@@ -6,6 +6,7 @@ import io.veil.crypto.ot.KkrtSetup;
 import io.veil.crypto.ot.CuckooHash;
 import io.veil.crypto.ot.CuckooInsertionException;
 import io.veil.crypto.ot.KkrtOprf;
+import io.veil.channel.Locals;
 import io.veil.spark.ByteArrays;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.IntStream;
 import scala.Tuple2;
 
 /**
@@ -29,6 +29,19 @@ public final class OprfTasks {
   static final int HASHES = CuckooHash.HASH_COUNT;
   private static final byte[] TABLE_DOMAIN = "veil-oprf-psi-cuckoo/v1".getBytes(StandardCharsets.US_ASCII);
 
+  private static final SendBatches.Packed EMPTY = new SendBatches.Packed() {
+    @Override
+    public int size() {
+      return 0;
+    }
+
+    @Override
+    public void elements(int from, int to, byte[] dst) {}
+
+    @Override
+    public void locals(int from, int to, Locals.Builder locals) {}
+  };
+
   private OprfTasks() {}
 
   /** The cuckoo hash functions' seed of one bucket: public, from the job id. */
@@ -42,11 +55,9 @@ public final class OprfTasks {
 
   /**
    * One bucket at the receiver: its cuckoo table's correction rows in bin order, each with a local
-   * value (the bin's PRF output then the key, or null for an empty bin). Made one at a time from
-   * the table's flat arrays as they are sent.
+   * value (the bin's PRF output then the key, or absent for an empty bin), packed.
    */
-  static Iterator<Tuple2<byte[], byte[]>> receiverRows(KkrtSetup.ReceiverSeeds seeds, String jobId, int bucket,
-      List<byte[]> keys) {
+  static SendBatches.Packed receiverRows(KkrtSetup.ReceiverSeeds seeds, String jobId, int bucket, List<byte[]> keys) {
     byte[][] items = keys.toArray(new byte[0][]);
     CuckooHash table;
     try {
@@ -56,37 +67,48 @@ public final class OprfTasks {
           + " in a cuckoo table of " + e.bins() + " bins (a failure of probability below 2^-40). Re-run the job "
           + "with another psi.partitions.", e);
     }
-    KkrtOprf.Encoded enc = seeds.receiver().encode(bucket, table.oprfInputs(),
-        OUT_BYTES);
+    KkrtOprf.Encoded enc = seeds.receiver().encode(bucket, table.oprfInputs(), OUT_BYTES);
     byte[] u = enc.u();
-    return IntStream.range(0, table.binCount()).mapToObj(bin -> {
-      byte[] row = Arrays.copyOfRange(u, bin * ROW_BYTES, (bin + 1) * ROW_BYTES);
-      int item = table.itemAt(bin);
-      byte[] local = null;
-      if (item >= 0) {
-        local = Arrays.copyOf(enc.output(bin), OUT_BYTES + items[item].length);
-        System.arraycopy(items[item], 0, local, OUT_BYTES, items[item].length);
+    byte[] outputs = enc.outputs();
+    return new SendBatches.Packed() {
+      @Override
+      public int size() {
+        return table.binCount();
       }
-      return new Tuple2<>(row, local);
-    }).iterator();
+
+      @Override
+      public void elements(int from, int to, byte[] dst) {
+        System.arraycopy(u, from * ROW_BYTES, dst, 0, (to - from) * ROW_BYTES);
+      }
+
+      @Override
+      public void locals(int from, int to, Locals.Builder locals) {
+        for (int bin = from; bin < to; bin++) {
+          int item = table.itemAt(bin);
+          if (item >= 0) {
+            locals.add(outputs, bin * OUT_BYTES, OUT_BYTES, items[item]);
+          } else {
+            locals.addNull();
+          }
+        }
+      }
+    };
   }
 
   /**
    * One bucket at the sender: the PRF of each key at each of its candidate bins, truncated to
-   * {@code ell} bytes, each with a local value (the PRF value then the key), in ascending order of
-   * value. The values are computed and sorted in one flat array; the pairs are made one at a time
-   * as they are sent.
+   * {@code ell} bytes, in ascending order, each with a local value (the value then the key).
    *
    * @param rows the receiver's correction rows of this bucket, in bin order
    */
-  static Iterator<Tuple2<byte[], byte[]>> senderValues(KkrtSetup.SenderKey key, String jobId, int bucket, byte[] rows, int m,
+  static SendBatches.Packed senderValues(KkrtSetup.SenderKey key, String jobId, int bucket, byte[] rows, int m,
       List<byte[]> keys, int ell, String peer, String step) {
     if (m < 2 && !keys.isEmpty()) {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
           + " sent " + m + " correction rows there, but every cuckoo table has at least 2 bins. The job was aborted.");
     }
     if (keys.isEmpty()) {
-      return java.util.Collections.emptyIterator();
+      return EMPTY;
     }
     if (rows.length != (long) m * ROW_BYTES) {
       throw new ProtocolException(peer, step, "Cannot evaluate the PRF on partition " + bucket + ": " + peer
@@ -94,9 +116,10 @@ public final class OprfTasks {
     }
     KkrtOprf.Evaluator ev = key.sender().evaluator(bucket, rows, m, OUT_BYTES);
     CuckooHash.HashFunctions hashes = CuckooHash.hashFunctions(tableSeed(jobId, bucket), m);
+    int n = keys.size() * HASHES;
     int[] bins = new int[HASHES];
     byte[] full = new byte[OUT_BYTES];
-    byte[] values = new byte[keys.size() * HASHES * ell]; // value v is of key v / HASHES
+    byte[] values = new byte[n * ell]; // value v is of key v / HASHES
     for (int k = 0, v = 0; k < keys.size(); k++) {
       byte[] x = keys.get(k);
       hashes.bins(x, bins);
@@ -106,14 +129,27 @@ public final class OprfTasks {
       }
     }
     // Sorted: the order tells the receiver nothing about which key gave which value.
-    int[] order = ByteArrays.sortedOrder(values, ell, keys.size() * HASHES);
-    return Arrays.stream(order).mapToObj(v -> {
-      byte[] x = keys.get(v / HASHES);
-      byte[] local = new byte[ell + x.length];
-      System.arraycopy(values, v * ell, local, 0, ell);
-      System.arraycopy(x, 0, local, ell, x.length);
-      return new Tuple2<>(local, local); // the element is the local's first ell bytes; SendBatches copies those
-    }).iterator();
+    int[] order = ByteArrays.sortedOrder(values, ell, n);
+    return new SendBatches.Packed() {
+      @Override
+      public int size() {
+        return n;
+      }
+
+      @Override
+      public void elements(int from, int to, byte[] dst) {
+        for (int i = from; i < to; i++) {
+          System.arraycopy(values, order[i] * ell, dst, (i - from) * ell, ell);
+        }
+      }
+
+      @Override
+      public void locals(int from, int to, Locals.Builder locals) {
+        for (int i = from; i < to; i++) {
+          locals.add(values, order[i] * ell, ell, keys.get(order[i] / HASHES));
+        }
+      }
+    };
   }
 
   /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */

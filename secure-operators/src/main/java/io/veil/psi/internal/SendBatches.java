@@ -17,8 +17,9 @@ import scala.Tuple2;
 /**
  * Writes one data-plane partition (= the Spark partition index) as signed batches of
  * {@code batchRows} elements; returns what was written, keeping each element's local value when
- * asked (for mapping answers back). Each element's first {@code elementBytes} bytes are sent: an
- * element may be a longer array, such as its own local value when that begins with it.
+ * asked (for mapping answers back). Elements come as (element, local) pairs, of which each
+ * element's first {@code elementBytes} bytes are sent, or packed ({@link #packed}), with no object
+ * per element.
  */
 public final class SendBatches
     implements Function2<Integer, Iterator<Tuple2<byte[], byte[]>>, Iterator<SentBatch>> {
@@ -61,32 +62,70 @@ public final class SendBatches
 
   @Override
   public Iterator<SentBatch> call(Integer partition, Iterator<Tuple2<byte[], byte[]>> elements) {
+    return write(partition, (payload, locals) -> {
+      int count = 0;
+      for (; count < batchRows && elements.hasNext(); count++) {
+        Tuple2<byte[], byte[]> e = elements.next();
+        System.arraycopy(e._1(), 0, payload, count * elementBytes, elementBytes);
+        if (locals != null) {
+          locals.add(e._2());
+        }
+      }
+      return count;
+    });
+  }
+
+  /**
+   * One partition's elements and their locals, read a batch at a time from arrays the producer
+   * already holds, with no object per element.
+   */
+  public interface Packed {
+    /** How many elements. */
+    int size();
+
+    /** Copies elements {@code [from, to)} back to back, {@code elementBytes} each, into {@code dst} from 0. */
+    void elements(int from, int to, byte[] dst);
+
+    /** Adds the locals of elements {@code [from, to)} to {@code locals}. */
+    void locals(int from, int to, Locals.Builder locals);
+  }
+
+  /** Writes partition {@code partition} from {@code packed}. */
+  public Iterator<SentBatch> packed(int partition, Packed packed) {
+    int total = packed.size();
+    int[] next = {0};
+    return write(partition, (payload, locals) -> {
+      int from = next[0];
+      int to = from + Math.min(batchRows, total - from);
+      packed.elements(from, to, payload);
+      if (locals != null) {
+        packed.locals(from, to, locals);
+      }
+      next[0] = to;
+      return to - from;
+    });
+  }
+
+  /** Fills a batch's payload (and locals, when kept) with the next elements; returns how many, 0 at the end. */
+  private interface BatchSource {
+    int fill(byte[] payload, Locals.Builder locals);
+  }
+
+  private Iterator<SentBatch> write(int partition, BatchSource source) {
     IdentityKeys signer = key.resolve().identity();
     List<SentBatch> out = new ArrayList<>();
     try (StreamWriter writer = channel.openWriter(stream, partition)) {
-      int seq = 0;
       byte[] payload = new byte[batchRows * elementBytes];
       Locals.Builder locals = keepLocals ? new Locals.Builder(batchRows, 0) : null;
-      int count = 0;
-      while (elements.hasNext()) {
-        Tuple2<byte[], byte[]> e = elements.next();
-        System.arraycopy(e._1(), 0, payload, count * elementBytes, elementBytes);
-        if (keepLocals) {
-          locals.add(e._2());
+      for (int seq = 0, count; (count = source.fill(payload, locals)) > 0; seq++) {
+        if (cipher != null) {
+          cipher.apply(stream, partition, seq, payload, count * elementBytes);
         }
-        count++;
-        if (count == batchRows || !elements.hasNext()) {
-          if (cipher != null) {
-            cipher.apply(stream, partition, seq, payload, count * elementBytes);
-          }
-          byte[] record = BatchCodec.encode(
-              jobId, stream, me, partition, seq, elementBytes, payload, count, signer);
-          writer.write(record);
-          out.add(new SentBatch(partition, seq, count, RoundDigest.batchDigest(record),
-              keepLocals ? locals.build() : null));
-          seq++;
-          count = 0;
-        }
+        byte[] record = BatchCodec.encode(
+            jobId, stream, me, partition, seq, elementBytes, payload, count, signer);
+        writer.write(record);
+        out.add(new SentBatch(partition, seq, count, RoundDigest.batchDigest(record),
+            keepLocals ? locals.build() : null));
       }
       writer.flush();
     }
