@@ -1,18 +1,17 @@
 package io.veil.psi.internal;
 
 import io.veil.ProtocolException;
+import io.veil.channel.Locals;
 import io.veil.crypto.Sha256;
 import io.veil.crypto.ot.KkrtSetup;
 import io.veil.crypto.ot.CuckooHash;
 import io.veil.crypto.ot.CuckooInsertionException;
 import io.veil.crypto.ot.KkrtOprf;
-import io.veil.channel.Locals;
 import io.veil.spark.ByteArrays;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import scala.Tuple2;
 

@@ -10,6 +10,7 @@ import io.veil.spark.KeyRef;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
@@ -60,7 +61,7 @@ class SendBatchesTest {
             locals[i] = new byte[rnd.nextInt(12)];
             rnd.nextBytes(locals[i]);
           }
-          pairs.add(new Tuple2<>(java.util.Arrays.copyOfRange(elements, i * ELEMENT, (i + 1) * ELEMENT), locals[i]));
+          pairs.add(new Tuple2<>(Arrays.copyOfRange(elements, i * ELEMENT, (i + 1) * ELEMENT), locals[i]));
         }
         InMemoryChannel one = new InMemoryChannel("one-" + UUID.randomUUID());
         InMemoryChannel packed = new InMemoryChannel("packed-" + UUID.randomUUID());
