@@ -227,8 +227,9 @@ class ChainLedgerIT {
       a.authorise(assets.get("bank_a"), HexFormat.of().parseHex(js.algorithmHash()));
       b.authorise(assets.get("bank_b"), HexFormat.of().parseHex(js.contractHash()));
     }
-    PartyProcess pa = fx.start("bank_a", spec, withWait(chainArgs("bank_a")));
-    PartyProcess pb = fx.start("bank_b", spec, withWait(chainArgs("bank_b")));
+    // The chain is up: the default anchor wait (30 s), since a loaded machine may take more than 3 s to confirm.
+    PartyProcess pa = fx.start("bank_a", spec, chainArgs("bank_a").toArray(String[]::new));
+    PartyProcess pb = fx.start("bank_b", spec, chainArgs("bank_b").toArray(String[]::new));
     assertThat(pa.await(RUN_MS)).isZero();
     assertThat(pb.await(RUN_MS)).isZero();
     assertThat(PsiFixture.figure(pa, "intersectionSize")).isEqualTo(Integer.toString(expected.size()));
