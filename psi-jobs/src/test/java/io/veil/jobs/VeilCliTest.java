@@ -190,6 +190,12 @@ class VeilCliTest {
     reset();
     assertUsageError(run("bench", "--overlap", "1.5", "--work-dir", dir.resolve("b").toString()), "--overlap",
         "between 0 and 1");
+    reset();
+    assertUsageError(run("bench", "--jvm-options", "-Xmx8g", "--work-dir", dir.resolve("b").toString()),
+        "--jvm-options", "not '-Xmx8g'", "the heap is --heap");
+    reset();
+    assertUsageError(run("bench", "--jvm-options", "-XX:+UseParallelGC G1HeapRegionSize=16m", "--work-dir",
+        dir.resolve("b").toString()), "--jvm-options", "not 'G1HeapRegionSize=16m'");
     assertThat(dir.resolve("b")).doesNotExist();
   }
 

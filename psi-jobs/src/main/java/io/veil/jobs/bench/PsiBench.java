@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * elements per second per core per party, peak heap and peak RSS per party.
  *
  * <pre>bin/veil bench --rows 1000000 [--overlap 0.5] [--protocol ecdh|oprf] [--partitions 8] [--heap 3g]
- *     [--work-dir DIR]</pre>
+ *     [--jvm-options "-XX:G1HeapRegionSize=16m"] [--work-dir DIR]</pre>
  */
 public final class PsiBench {
   private PsiBench() {}
@@ -62,6 +62,16 @@ public final class PsiBench {
         description = "Elements per signed batch (psi.batchRows); default: the spec's default.")
     Integer batchRows;
 
+    @Option(names = "--jvm-options", defaultValue = "", paramLabel = "OPTS",
+        description = "Further options of each party JVM, separated by spaces (e.g. \"-XX:G1HeapRegionSize=16m\" or "
+            + "\"-XX:+UseParallelGC\"; README, Performance); default: none.")
+    String jvmOptions;
+
+    /** {@link #jvmOptions} split on whitespace. */
+    List<String> jvmOptionList() {
+      return jvmOptions.isBlank() ? List.of() : List.of(jvmOptions.trim().split("\\s+"));
+    }
+
     /** What is wrong with the options, naming the option, or null. */
     public String problem() {
       if (rows < 1) {
@@ -75,6 +85,12 @@ public final class PsiBench {
       }
       if (batchRows != null && batchRows < 1) {
         return "--batch-rows must be at least 1, not " + batchRows;
+      }
+      for (String opt : jvmOptionList()) {
+        if (!opt.startsWith("-") || opt.startsWith("-Xmx") || opt.equals("-cp") || opt.equals("-classpath")) {
+          return "--jvm-options takes JVM options such as -XX:G1HeapRegionSize=16m, not '" + opt
+              + "' (the heap is --heap; the classpath is the bench's own)";
+        }
       }
       return BenchSupport.partyOptionsProblem(partitions, heap, 1);
     }
@@ -131,7 +147,7 @@ public final class PsiBench {
             "--policy", work.resolve("policy-" + p + ".yaml").toString(),
             "--ledger", work.resolve("ledger-" + p + ".jsonl").toString(),
             "--bootstrap-servers", broker.bootstrapServers(), "--master", "local[" + o.cores + "]", "--output", "json"),
-            heap, List.of(), work, System.out));
+            heap, o.jvmOptionList(), work, System.out));
       }
       long[] peakRss = new long[2];
       while (parties.stream().anyMatch(p -> !p.hasOutcome() && isAlive(p))) {
@@ -151,7 +167,8 @@ public final class PsiBench {
       }
       System.out.println();
       System.out.printf("PSI benchmark (%s): %,d x %,d ids, overlap %.0f%%, %d partitions, each party local[%d] "
-          + "(%d core%s)%n", o.protocol, n, n, overlap * 100, partitions, o.cores, o.cores, o.cores == 1 ? "" : "s");
+          + "(%d core%s), -Xmx%s%s%n", o.protocol, n, n, overlap * 100, partitions, o.cores, o.cores,
+          o.cores == 1 ? "" : "s", heap, o.jvmOptions.isBlank() ? "" : " " + o.jvmOptions.trim());
       System.out.printf("  intersection size: %s%n",
           parties.get(0).outcome().path("result").path("intersectionSize").asText("?"));
       System.out.printf("  wall time (both parties, incl. JVM/Spark start): %.1f s%n", wallS);
