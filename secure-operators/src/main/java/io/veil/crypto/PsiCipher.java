@@ -53,9 +53,9 @@ import java.util.Objects;
  *
  * <p><b>Thread safety.</b> Immutable and thread-safe; one instance can be shared by all threads.
  *
- * <p><b>Engines.</b> X25519 runs in native libsodium when it loads, else in pure-Java
- * BouncyCastle; the system property {@code veil.crypto.x25519} ({@code auto|java|native}) forces one.
- * Both compute identical results.
+ * <p><b>Engines.</b> X25519 runs in BoringSSL (bundled in Conscrypt) when it loads, else in native
+ * libsodium when it loads, else in pure-Java BouncyCastle; the system property {@code
+ * veil.crypto.x25519} ({@code auto|boringssl|native|java}) forces one. All compute identical results.
  */
 public final class PsiCipher {
   /** Bytes of every point this class reads or writes. */
@@ -70,10 +70,12 @@ public final class PsiCipher {
   private static final HashToCurve25519 HASH =
       HashToCurve25519.randomOracle(HASH_TO_CURVE_DST.getBytes(StandardCharsets.US_ASCII));
 
-  /** X25519 implementation choice; {@link #AUTO} prefers native and falls back to Java. */
+  /** X25519 implementation choice; {@link #AUTO} prefers BoringSSL, then libsodium, then Java. */
   public enum Backend {
-    /** Native libsodium if it loads, else pure Java. */
+    /** BoringSSL if it loads, else libsodium if it loads, else pure Java. */
     AUTO,
+    /** BoringSSL (bundled in Conscrypt); fails if it cannot load. */
+    BORINGSSL,
     /** Pure-Java BouncyCastle. */
     JAVA,
     /** Native libsodium (bundled in lazysodium-java); fails if it cannot load. */
@@ -100,7 +102,8 @@ public final class PsiCipher {
   /**
    * A cipher for {@code key} with an explicit X25519 backend (for benchmarks and tests).
    *
-   * @throws VeilException if {@link Backend#NATIVE} is requested and libsodium cannot be loaded
+   * @throws VeilException if {@link Backend#BORINGSSL} or {@link Backend#NATIVE} is requested and
+   *     cannot be loaded
    */
   public static PsiCipher create(BlindingKey key, Backend backend) {
     Objects.requireNonNull(key, "key");
@@ -108,7 +111,10 @@ public final class PsiCipher {
     return new PsiCipher(key.scalar().clone(), X25519Engines.forMode(backend.name().toLowerCase(Locale.ROOT)));
   }
 
-  /** Name of the X25519 engine in use: {@code native-libsodium} or {@code java-bouncycastle}. */
+  /**
+   * Name of the X25519 engine in use: {@code native-boringssl}, {@code native-libsodium} or {@code
+   * java-bouncycastle}.
+   */
   public String backendName() {
     return engine.name();
   }

@@ -21,11 +21,14 @@ import org.junit.jupiter.api.Test;
 class PsiCipherTest {
   private static final BigInteger P = MontgomeryOracle.P;
 
-  /** Every backend that can run here (native is required on linux-x86_64, see X25519EngineTest). */
+  /** Every backend that can run here (both native ones are required on linux-x86_64, see X25519EngineTest). */
   static List<PsiCipher.Backend> backends() {
     List<PsiCipher.Backend> out = new ArrayList<>(List.of(PsiCipher.Backend.JAVA));
     if (X25519Engines.nativeAvailable()) {
       out.add(PsiCipher.Backend.NATIVE);
+    }
+    if (X25519Engines.boringAvailable()) {
+      out.add(PsiCipher.Backend.BORINGSSL);
     }
     return out;
   }

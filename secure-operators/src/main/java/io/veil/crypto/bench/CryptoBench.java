@@ -101,6 +101,9 @@ public final class CryptoBench {
     if (X25519Engines.nativeAvailable()) {
       engines.add(X25519Engines.nativeEngine());
     }
+    if (X25519Engines.boringAvailable()) {
+      engines.add(X25519Engines.boringEngine());
+    }
 
     // X25519 per engine: k = fixed, u = previous output (a chain, so nothing can be hoisted).
     for (X25519Engine engine : engines) {
@@ -141,8 +144,9 @@ public final class CryptoBench {
           return batchOut[0];
         });
 
-    for (PsiCipher.Backend backend : new PsiCipher.Backend[] {PsiCipher.Backend.JAVA, PsiCipher.Backend.NATIVE}) {
-      if (backend == PsiCipher.Backend.NATIVE && !X25519Engines.nativeAvailable()) {
+    for (PsiCipher.Backend backend : PsiCipher.Backend.values()) {
+      if (backend == PsiCipher.Backend.AUTO || backend == PsiCipher.Backend.NATIVE && !X25519Engines.nativeAvailable()
+          || backend == PsiCipher.Backend.BORINGSSL && !X25519Engines.boringAvailable()) {
         continue;
       }
       PsiCipher cipher = PsiCipher.create(key, backend);

@@ -5,11 +5,12 @@ import io.veil.VeilException;
 import java.util.Locale;
 
 /**
- * Chooses the {@link X25519Engine}: native libsodium when it loads, else pure-Java BouncyCastle.
+ * Chooses the {@link X25519Engine}: BoringSSL (bundled in Conscrypt) when it loads, else native
+ * libsodium when it loads, else pure-Java BouncyCastle.
  *
- * <p>The system property {@value #PROPERTY} ({@code auto}, {@code java} or {@code native}; default
- * {@code auto}) forces one. Both engines compute the same function and pass the same test vectors;
- * the choice only affects speed. Nothing secret is logged: only which engine was chosen and, if
+ * <p>The system property {@value #PROPERTY} ({@code auto}, {@code boringssl}, {@code native} or
+ * {@code java}; default {@code auto}) forces one ({@code native} is libsodium). The engines compute
+ * the same function and pass the same test vectors; the choice only affects speed. Nothing secret is logged: only which engine was chosen and, if
  * the native one could not be loaded, why.
  */
 public final class X25519Engines {
@@ -55,17 +56,39 @@ public final class X25519Engines {
     return SodiumX25519Engine.INSTANCE;
   }
 
-  /** Native if available, else Java. */
+  /** Whether the BoringSSL engine (Conscrypt's native library) is usable on this machine. */
+  public static boolean boringAvailable() {
+    return BoringX25519Engine.isAvailable();
+  }
+
+  /**
+   * The BoringSSL engine, through Conscrypt's JCA provider.
+   *
+   * @throws VeilException if it cannot be loaded here
+   */
+  public static X25519Engine boringEngine() {
+    if (!boringAvailable()) {
+      throw new VeilException("Cannot use the BoringSSL X25519 engine: Conscrypt could not be loaded ("
+          + BoringX25519Engine.unavailableReason() + "). Put conscrypt-openjdk-uber on the class path, "
+          + "or set -D" + PROPERTY + "=native (libsodium), java or auto.");
+    }
+    return BoringX25519Engine.INSTANCE;
+  }
+
+  /** BoringSSL if available, else libsodium if available, else Java. */
   public static X25519Engine auto() {
+    if (boringAvailable()) {
+      return BoringX25519Engine.INSTANCE;
+    }
     return nativeAvailable() ? SodiumX25519Engine.INSTANCE : JavaX25519Engine.INSTANCE;
   }
 
   /**
-   * The engine for a mode: {@code auto}, {@code java} or {@code native} (case-insensitive; null or
-   * blank means {@code auto}).
+   * The engine for a mode: {@code auto}, {@code boringssl}, {@code native} or {@code java}
+   * (case-insensitive; null or blank means {@code auto}).
    *
    * @throws InvalidInputException for any other value
-   * @throws VeilException if {@code native} is requested but unavailable
+   * @throws VeilException if {@code boringssl} or {@code native} is requested but unavailable
    */
   public static X25519Engine forMode(String mode) {
     String m = mode == null ? "" : mode.trim().toLowerCase(Locale.ROOT);
@@ -81,9 +104,12 @@ public final class X25519Engines {
       case "native":
         engine = nativeEngine();
         break;
+      case "boringssl":
+        engine = boringEngine();
+        break;
       default:
         throw new InvalidInputException(
-            "Cannot choose an X25519 engine: " + PROPERTY + "='" + mode + "' is not one of auto, java, native. "
+            "Cannot choose an X25519 engine: " + PROPERTY + "='" + mode + "' is not one of auto, boringssl, native, java. "
                 + "Fix or remove the system property.");
     }
     LOG.log(System.Logger.Level.DEBUG, "X25519 engine for mode ''{0}'': {1}", m.isEmpty() ? "auto" : m, engine.name());
@@ -104,12 +130,12 @@ public final class X25519Engines {
   }
 
   /**
-   * The edwards25519 group of the base OTs, following the same property: native when the
-   * configured X25519 engine is native and libsodium binds its edwards25519 functions, else pure
-   * Java. Both give the same results; the choice only affects speed.
+   * The edwards25519 group of the base OTs, following the same property: libsodium's when the
+   * configured X25519 engine is a native one and libsodium loads and binds its edwards25519
+   * functions, else pure Java. Both give the same results; the choice only affects speed.
    */
   public static Ed25519Group edwards() {
-    return configured() instanceof SodiumX25519Engine && Libsodium.edwardsAvailable()
+    return !(configured() instanceof JavaX25519Engine) && nativeAvailable() && Libsodium.edwardsAvailable()
         ? SodiumEd25519Group.INSTANCE
         : JavaEd25519Group.INSTANCE;
   }

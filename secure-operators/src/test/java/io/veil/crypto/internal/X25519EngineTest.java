@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Both X25519 engines against RFC 7748 section 5.2 and every Wycheproof x25519 vector. Wycheproof
+ * Every X25519 engine against RFC 7748 section 5.2 and every Wycheproof x25519 vector. Wycheproof
  * "acceptable" vectors (twist points, small-order and non-canonical public keys, zero shared
  * secret) are checked for the exact RFC 7748 output too: the engines implement the raw X25519
  * function; rejecting such peer points is {@code PsiCipher}'s job (see PsiCipherPeerPointTest).
@@ -34,6 +34,15 @@ class X25519EngineTest {
     }
     if (X25519Engines.nativeAvailable()) {
       engines.add(X25519Engines.nativeEngine());
+    }
+    if (bundledNativeExpected()) {
+      // Conscrypt bundles BoringSSL for linux-x86_64 too.
+      assertThat(X25519Engines.boringAvailable())
+          .as("Conscrypt's BoringSSL should load here: %s", BoringX25519Engine.unavailableReason())
+          .isTrue();
+    }
+    if (X25519Engines.boringAvailable()) {
+      engines.add(X25519Engines.boringEngine());
     }
     return engines;
   }
@@ -140,12 +149,14 @@ class X25519EngineTest {
     X25519Engine auto = X25519Engines.forMode("auto");
     assertThat(X25519Engines.forMode(null)).isSameAs(auto);
     assertThat(X25519Engines.forMode("")).isSameAs(auto);
+    if (X25519Engines.boringAvailable()) {
+      assertThat(auto.name()).isEqualTo("native-boringssl");
+      assertThat(X25519Engines.forMode("BoringSSL").name()).isEqualTo("native-boringssl");
+    }
     if (X25519Engines.nativeAvailable()) {
-      assertThat(auto.name()).isEqualTo("native-libsodium");
       assertThat(X25519Engines.forMode("native").name()).isEqualTo("native-libsodium");
       assertThat(Libsodium.version()).isEqualTo("1.0.18");
     } else {
-      assertThat(auto.name()).isEqualTo("java-bouncycastle");
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> X25519Engines.forMode("native"))
           .isInstanceOf(io.veil.VeilException.class)
           .hasMessageContaining(X25519Engines.PROPERTY);
