@@ -51,6 +51,7 @@ final class BoringX25519Engine implements X25519Engine {
   @Override
   public void scalarMult(byte[] k, int kOff, byte[] u, int uOff, byte[] out, int outOff) {
     State s = STATE.get();
+    System.arraycopy(u, uOff, s.spki, SPKI_PREFIX.length, BYTES); // first: out may be u, and the fallback reads it
     try {
       if (s.key == null || !Arrays.equals(s.scalar, 0, BYTES, k, kOff, kOff + BYTES)) {
         byte[] der = Arrays.copyOf(PKCS8_PREFIX, PKCS8_PREFIX.length + BYTES);
@@ -59,7 +60,6 @@ final class BoringX25519Engine implements X25519Engine {
         Arrays.fill(der, (byte) 0);
         System.arraycopy(k, kOff, s.scalar, 0, BYTES);
       }
-      System.arraycopy(u, uOff, s.spki, SPKI_PREFIX.length, BYTES);
       s.agreement.init(s.key);
       s.agreement.doPhase(s.factory.generatePublic(new X509EncodedKeySpec(s.spki)), true);
       if (s.agreement.generateSecret(out, outOff) != BYTES) {

@@ -10,8 +10,8 @@ import java.util.Locale;
  *
  * <p>The system property {@value #PROPERTY} ({@code auto}, {@code boringssl}, {@code native} or
  * {@code java}; default {@code auto}) forces one ({@code native} is libsodium). The engines compute
- * the same function and pass the same test vectors; the choice only affects speed. Nothing secret is logged: only which engine was chosen and, if
- * the native one could not be loaded, why.
+ * the same function and pass the same test vectors; the choice only affects speed. Nothing secret
+ * is logged: only which engine was chosen and, if a native one could not be loaded, why.
  */
 public final class X25519Engines {
   /** System property selecting the engine: {@code auto} (default), {@code java} or {@code native}. */
@@ -109,8 +109,8 @@ public final class X25519Engines {
         break;
       default:
         throw new InvalidInputException(
-            "Cannot choose an X25519 engine: " + PROPERTY + "='" + mode + "' is not one of auto, boringssl, native, java. "
-                + "Fix or remove the system property.");
+            "Cannot choose an X25519 engine: " + PROPERTY + "='" + mode
+                + "' is not one of auto, boringssl, native, java. Fix or remove the system property.");
     }
     LOG.log(System.Logger.Level.DEBUG, "X25519 engine for mode ''{0}'': {1}", m.isEmpty() ? "auto" : m, engine.name());
     return engine;
