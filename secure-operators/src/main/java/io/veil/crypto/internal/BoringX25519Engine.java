@@ -5,6 +5,7 @@ import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
@@ -65,7 +66,7 @@ final class BoringX25519Engine implements X25519Engine {
       if (s.agreement.generateSecret(out, outOff) != BYTES) {
         throw new IllegalStateException("X25519 gave a result that is not 32 bytes");
       }
-    } catch (InvalidKeyException | java.security.spec.InvalidKeySpecException e) {
+    } catch (InvalidKeyException | InvalidKeySpecException e) {
       JavaX25519Engine.INSTANCE.scalarMult(k, kOff, s.spki, SPKI_PREFIX.length, out, outOff);
     } catch (ShortBufferException e) {
       throw new IllegalArgumentException("out has no room for 32 bytes at " + outOff, e);

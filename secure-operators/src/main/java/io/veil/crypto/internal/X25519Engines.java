@@ -14,7 +14,10 @@ import java.util.Locale;
  * is logged: only which engine was chosen and, if a native one could not be loaded, why.
  */
 public final class X25519Engines {
-  /** System property selecting the engine: {@code auto} (default), {@code java} or {@code native}. */
+  /**
+   * System property selecting the engine: {@code auto} (default), {@code boringssl}, {@code native}
+   * (libsodium) or {@code java}.
+   */
   public static final String PROPERTY = "veil.crypto.x25519";
 
   private static final System.Logger LOG = System.getLogger(X25519Engines.class.getName());

@@ -149,9 +149,16 @@ class X25519EngineTest {
     X25519Engine auto = X25519Engines.forMode("auto");
     assertThat(X25519Engines.forMode(null)).isSameAs(auto);
     assertThat(X25519Engines.forMode("")).isSameAs(auto);
+    // auto: BoringSSL, else libsodium, else BouncyCastle.
+    String expectedAuto = X25519Engines.boringAvailable() ? "native-boringssl"
+        : X25519Engines.nativeAvailable() ? "native-libsodium" : "java-bouncycastle";
+    assertThat(auto.name()).isEqualTo(expectedAuto);
     if (X25519Engines.boringAvailable()) {
-      assertThat(auto.name()).isEqualTo("native-boringssl");
       assertThat(X25519Engines.forMode("BoringSSL").name()).isEqualTo("native-boringssl");
+    } else {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> X25519Engines.forMode("boringssl"))
+          .isInstanceOf(io.veil.VeilException.class)
+          .hasMessageContaining(X25519Engines.PROPERTY);
     }
     if (X25519Engines.nativeAvailable()) {
       assertThat(X25519Engines.forMode("native").name()).isEqualTo("native-libsodium");
