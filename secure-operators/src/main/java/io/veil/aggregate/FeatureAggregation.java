@@ -7,6 +7,7 @@ import io.veil.aggregate.internal.AggregationContext;
 import io.veil.aggregate.internal.Alignment;
 import io.veil.aggregate.internal.CommittedScan;
 import io.veil.aggregate.internal.FeatureRows;
+import io.veil.aggregate.internal.KeyTexts;
 import io.veil.aggregate.internal.Runs;
 import io.veil.aggregate.internal.SecureSum;
 import io.veil.aggregate.internal.VectorBlock;
@@ -261,12 +262,16 @@ public final class FeatureAggregation implements SecureOperator {
       total.count(); // read and check every peer's blocks now, while the job is live
       int scale = spec.scale();
       JavaRDD<Row> out = total.flatMap(b -> {
-        List<Row> rs = new ArrayList<>(b.keys().length);
-        for (int i = 0; i < b.keys().length; i++) {
-          Object[] r = new Object[b.keys()[i].length + dims];
-          System.arraycopy(b.keys()[i], 0, r, 0, b.keys()[i].length);
+        KeyTexts keys = b.keys();
+        int kc = keys.columns();
+        List<Row> rs = new ArrayList<>(keys.rows());
+        for (int i = 0; i < keys.rows(); i++) {
+          Object[] r = new Object[kc + dims];
+          for (int j = 0; j < kc; j++) {
+            r[j] = keys.get(i, j);
+          }
           for (int j = 0; j < dims; j++) {
-            r[b.keys()[i].length + j] = BigDecimal.valueOf(b.values()[i * dims + j], scale);
+            r[kc + j] = BigDecimal.valueOf(b.values()[i * dims + j], scale);
           }
           rs.add(RowFactory.create(r));
         }

@@ -257,7 +257,7 @@ public final class FeatureRows {
     public String firstKey;
     public String lastKey;
     public long[] values;
-    public String[][] keys;
+    public KeyTexts keys;
 
     /** The same chunk without its rows, for the driver. */
     public Chunk summary() {
@@ -287,7 +287,7 @@ public final class FeatureRows {
       Chunk c = new Chunk();
       c.partition = partition;
       long[] values = new long[1024 * dims];
-      List<String[]> keys = keepKeys ? new ArrayList<>() : null;
+      KeyTexts.Builder keys = null;
       String previous = null;
       while (rows.hasNext()) {
         Tuple2<String, Encoded> t = rows.next();
@@ -302,13 +302,14 @@ public final class FeatureRows {
         }
         System.arraycopy(t._2().values, 0, values, c.rows * dims, dims);
         if (keepKeys) {
+          keys = keys != null ? keys : new KeyTexts.Builder(t._2().keyText.length);
           keys.add(t._2().keyText);
         }
         c.rows++;
       }
       c.lastKey = previous;
       c.values = Arrays.copyOf(values, c.rows * dims);
-      c.keys = keepKeys ? keys.toArray(String[][]::new) : null;
+      c.keys = keys != null ? keys.build() : null;
       return List.of(c).iterator();
     }
   }
@@ -338,7 +339,7 @@ public final class FeatureRows {
         long rank = offsets[c.partition] + at;
         int n = (int) Math.min(c.rows - at, rowsPerBlock - rank % rowsPerBlock);
         long[] values = Arrays.copyOfRange(c.values, at * dims, (at + n) * dims);
-        String[][] keys = c.keys == null ? null : Arrays.copyOfRange(c.keys, at, at + n);
+        KeyTexts keys = c.keys == null ? null : c.keys.slice(at, at + n);
         out.add(new Tuple2<>(rank, new VectorBlock(Math.toIntExact(rank / rowsPerBlock), values, keys)));
         at += n;
       }
@@ -373,17 +374,13 @@ public final class FeatureRows {
         return pieces.get(0);
       }
       long[] values = new long[pieces.stream().mapToInt(p -> p.values().length).sum()];
-      boolean keys = pieces.get(0).keys() != null;
-      List<String[]> keyList = new ArrayList<>();
       int at = 0;
       for (VectorBlock p : pieces) {
         System.arraycopy(p.values(), 0, values, at, p.values().length);
         at += p.values().length;
-        if (keys) {
-          keyList.addAll(Arrays.asList(p.keys()));
-        }
       }
-      return new VectorBlock(pieces.get(0).index(), values, keys ? keyList.toArray(String[][]::new) : null);
+      return new VectorBlock(pieces.get(0).index(), values, pieces.get(0).keys() == null ? null
+          : KeyTexts.concat(pieces.stream().map(VectorBlock::keys).toList()));
     }
   }
 }

@@ -137,7 +137,7 @@ final class SumTasks {
       for (int i = 0; i < expected; i++) {
         int index = partition + i * layout.partitions();
         long[] sum;
-        String[][] keys = null;
+        KeyTexts keys = null;
         if (ownVector) {
           if (!own.hasNext()) {
             throw new IllegalStateException("own block " + index + " is missing");

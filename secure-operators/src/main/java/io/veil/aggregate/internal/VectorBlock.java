@@ -11,12 +11,12 @@ public final class VectorBlock implements Serializable {
   private static final long serialVersionUID = 1L;
   private int index;
   private long[] values;
-  private String[][] keys;
+  private KeyTexts keys;
 
   /** For Kryo. */
   VectorBlock() {}
 
-  public VectorBlock(int index, long[] values, String[][] keys) {
+  public VectorBlock(int index, long[] values, KeyTexts keys) {
     this.index = index;
     this.values = values;
     this.keys = keys;
@@ -31,7 +31,7 @@ public final class VectorBlock implements Serializable {
   }
 
   /** Row keys of the block's rows (null when not kept). */
-  public String[][] keys() {
+  public KeyTexts keys() {
     return keys;
   }
 }
