@@ -367,8 +367,8 @@ public final class AggregateOperator implements SecureOperator {
       spec.sums().forEach(v -> cols.add(col(Runs.quote(v.column()))));
       int committed = input.schema().fields().length;
       CommittedScan.Collected scanned = CommittedScan.collect(input.select(cols.toArray(Column[]::new)).javaRDD()
-          .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec),
-              new DatasetCommitment.Hasher(commitmentSalt, committed), committed)), CommittedScan::merge,
+          .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec, committed),
+              new DatasetCommitment.Hasher(commitmentSalt, committed))), CommittedScan::merge,
           commitmentSalt);
       long[][] out = new long[k + 1][groups];
       long[] problems = new long[GroupEncoder.problemCounters(spec)];

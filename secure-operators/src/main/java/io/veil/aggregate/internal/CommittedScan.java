@@ -10,26 +10,26 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import scala.Tuple2;
 
 /**
  * One pass over a party's input that both pre-aggregates it ({@link GroupEncoder}) and hashes it
  * for its input commitment ({@link DatasetCommitment.Hasher}), so the input is read once and never
- * cached. Input rows are the committed columns ({@code committed} of them) followed by the
- * encoder's columns. Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the
+ * cached. Input rows are the committed columns (the hasher's) followed by the encoder's columns. Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the
  * commitment's packed buckets (key {@link #bucketKey}, {@code byte[]}); merge with {@link #merge}.
  */
 public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, Integer, Object> {
   private static final long serialVersionUID = 1L;
   private final GroupEncoder encoder;
   private final DatasetCommitment.Hasher hasher;
-  private final int committed;
 
-  public CommittedScan(GroupEncoder encoder, DatasetCommitment.Hasher hasher, int committed) {
+  /**
+   * @param encoder reads its columns after the committed ones
+   * @param hasher hashes the committed columns
+   */
+  public CommittedScan(GroupEncoder encoder, DatasetCommitment.Hasher hasher) {
     this.encoder = encoder;
     this.hasher = hasher;
-    this.committed = committed;
   }
 
   /** Key of commitment bucket {@code b} (0..255): below the encoder's keys. */
@@ -107,7 +107,7 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
   @Override
   public Iterator<Tuple2<Integer, Object>> call(Iterator<Row> rows) {
     DatasetCommitment.Hasher h = hasher.fresh();
-    Iterator<Row> encoderRows = new Iterator<>() {
+    Iterator<Row> hashed = new Iterator<>() {
       @Override
       public boolean hasNext() {
         return rows.hasNext();
@@ -117,15 +117,11 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
       public Row next() {
         Row row = rows.next();
         h.add(row);
-        Object[] rest = new Object[row.length() - committed];
-        for (int i = 0; i < rest.length; i++) {
-          rest[i] = row.get(committed + i);
-        }
-        return RowFactory.create(rest);
+        return row;
       }
     };
     List<Tuple2<Integer, Object>> out = new ArrayList<>();
-    encoder.call(encoderRows).forEachRemaining(t -> out.add(new Tuple2<>(t._1(), t._2())));
+    encoder.call(hashed).forEachRemaining(t -> out.add(new Tuple2<>(t._1(), t._2())));
     h.packed().forEach(t -> out.add(new Tuple2<>(bucketKey(t._1()), t._2())));
     return out.iterator();
   }

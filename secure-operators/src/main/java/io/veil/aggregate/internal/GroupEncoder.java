@@ -7,6 +7,7 @@ import io.veil.spec.AggregateSpec.GroupColumn;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -17,9 +18,8 @@ import scala.Tuple2;
 
 /**
  * Local pre-aggregation of one party's rows into the declared group domain, in executors. Input rows
- * are the group columns (as strings for listed values, numeric for buckets) followed by the summed
- * columns (numeric). Output per task: one
- * entry per group seen, {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point
+ * hold, from a given column on, the group columns (as strings for listed values, numeric for
+ * buckets) followed by the summed columns (numeric). Output per task: one entry per group seen, {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point
  * units, and one entry {@code (-1, problem counters)}; merge with {@link #add}.
  *
  * <p>Problem counters, per group column: NULL, outside the domain; per summed column: NULL, out
@@ -34,12 +34,20 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
   private final List<FixedPoint> formats;
   private final int[] strides;
   private final long[][] integralBuckets;
+  private final int domainSize;
+  private final int first;
 
-  public GroupEncoder(AggregateSpec spec) {
+  /**
+   * @param first the index of the first group column in the rows given to {@link #call}: columns
+   *     before it are not read
+   */
+  public GroupEncoder(AggregateSpec spec, int first) {
+    this.first = first;
     this.groupBy = spec.groupBy();
     this.formats = spec.sums().stream().map(v -> FixedPoint.of(v.scale(), v.maxAbs())).toList();
     this.strides = strides(spec);
     this.integralBuckets = spec.groupBy().stream().map(GroupEncoder::integralBuckets).toArray(long[][]::new);
+    this.domainSize = spec.groups();
   }
 
   /** Row-major strides of the group columns: the first column varies slowest. */
@@ -82,7 +90,13 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
       }
       lookups.add(m);
     }
-    Map<Integer, long[]> groups = new HashMap<>();
+    // Accumulators of the groups seen, in one array, found through a dense index over the domain
+    // (at most AggregateSpec.MAX_GROUPS ints): no boxing or hashing per row.
+    int[] slotOf = new int[domainSize];
+    Arrays.fill(slotOf, -1);
+    int[] seen = new int[Math.min(domainSize, 1024)];
+    long[] acc = new long[seen.length * (k + 1)];
+    int slots = 0;
     long[] problems = new long[2 * g + 3 * k];
     long[] encoded = new long[k];
     rows:
@@ -90,13 +104,13 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
       Row row = rows.next();
       int index = 0;
       for (int j = 0; j < g; j++) {
-        if (row.isNullAt(j)) {
+        if (row.isNullAt(first + j)) {
           problems[2 * j]++;
           continue rows;
         }
         Map<String, Integer> lookup = lookups.get(j);
-        int i = lookup != null ? lookup.getOrDefault(row.getString(j), -1)
-            : bucketIndex(groupBy.get(j).buckets(), integralBuckets[j], row.get(j));
+        int i = lookup != null ? lookup.getOrDefault(row.getString(first + j), -1)
+            : bucketIndex(groupBy.get(j).buckets(), integralBuckets[j], row.get(first + j));
         if (i < 0) {
           problems[2 * j + 1]++;
           continue rows;
@@ -105,7 +119,7 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
       }
       for (int c = 0; c < k; c++) {
         int at = 2 * g + 3 * c;
-        Object v = row.get(g + c);
+        Object v = row.get(first + g + c);
         if (v == null) {
           problems[at]++;
           continue rows;
@@ -116,14 +130,26 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
           continue rows;
         }
       }
-      long[] acc = groups.computeIfAbsent(index, x -> new long[k + 1]);
-      acc[0]++;
+      int slot = slotOf[index];
+      if (slot < 0) {
+        if (slots == seen.length) {
+          seen = Arrays.copyOf(seen, Math.min(domainSize, 2 * slots));
+          acc = Arrays.copyOf(acc, seen.length * (k + 1));
+        }
+        slot = slots++;
+        slotOf[index] = slot;
+        seen[slot] = index;
+      }
+      int at = slot * (k + 1);
+      acc[at]++;
       for (int c = 0; c < k; c++) {
-        acc[c + 1] += encoded[c];
+        acc[at + c + 1] += encoded[c];
       }
     }
-    List<Tuple2<Integer, long[]>> out = new ArrayList<>(groups.size() + 1);
-    groups.forEach((i, acc) -> out.add(new Tuple2<>(i, acc)));
+    List<Tuple2<Integer, long[]>> out = new ArrayList<>(slots + 1);
+    for (int slot = 0; slot < slots; slot++) {
+      out.add(new Tuple2<>(seen[slot], Arrays.copyOfRange(acc, slot * (k + 1), (slot + 1) * (k + 1))));
+    }
     out.add(new Tuple2<>(PROBLEMS, problems));
     return out.iterator();
   }
