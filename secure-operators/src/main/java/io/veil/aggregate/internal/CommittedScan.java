@@ -15,8 +15,9 @@ import scala.Tuple2;
 /**
  * One pass over a party's input that both pre-aggregates it ({@link GroupEncoder}) and hashes it
  * for its input commitment ({@link DatasetCommitment.Hasher}), so the input is read once and never
- * cached. Input rows are the committed columns (the hasher's) followed by the encoder's columns. Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the
- * commitment's packed buckets (key {@link #bucketKey}, {@code byte[]}); merge with {@link #merge}.
+ * cached. Input rows are the committed columns (the hasher's) followed by the encoder's columns.
+ * Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the commitment's packed
+ * buckets (key {@link #bucketKey}, {@code byte[]}); merge with {@link #merge}.
  */
 public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, Integer, Object> {
   private static final long serialVersionUID = 1L;

@@ -19,8 +19,9 @@ import scala.Tuple2;
 /**
  * Local pre-aggregation of one party's rows into the declared group domain, in executors. Input rows
  * hold, from a given column on, the group columns (as strings for listed values, numeric for
- * buckets) followed by the summed columns (numeric). Output per task: one entry per group seen, {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point
- * units, and one entry {@code (-1, problem counters)}; merge with {@link #add}.
+ * buckets) followed by the summed columns (numeric). Output per task: one entry per group seen,
+ * {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point units, and one entry
+ * {@code (-1, problem counters)}; merge with {@link #add}.
  *
  * <p>Problem counters, per group column: NULL, outside the domain; per summed column: NULL, out
  * of range (or not finite), more decimals than the scale.
