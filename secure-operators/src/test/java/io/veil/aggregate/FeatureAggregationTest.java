@@ -55,9 +55,13 @@ class FeatureAggregationTest {
   }
 
   private static JobSpec spec(JobHarness h, String result) {
+    return spec(h, result, List.of("id"));
+  }
+
+  private static JobSpec spec(JobHarness h, String result, List<String> keys) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
-      parties.add(h.party(id, JobHarness.input(List.of("id"), List.of("a", "b", "c")),
+      parties.add(h.party(id, JobHarness.input(keys, List.of("a", "b", "c")),
           id.equals(result) ? JobHarness.output() : null));
     }
     Map<String, Object> section = new LinkedHashMap<>();
@@ -137,6 +141,55 @@ class FeatureAggregationTest {
       JobRecord.CommitmentRecord c = h.receipts(id).get(0).input();
       assertThat(c.root()).as(id).isEqualTo(DatasetCommitment.compute(spark.createDataFrame(inputs.get(id), SCHEMA),
           HexFormat.of().parseHex(c.salt())).rootHex());
+    }
+  }
+
+  /**
+   * A key of two columns, one of them non-ASCII text: the result party's rows carry both key cells
+   * as given, with the sums of that key's rows (blocks of 7 rows are cut and joined with their keys).
+   */
+  @Test
+  void aTwoColumnKeyComesBackCellByCell() throws Exception {
+    StructType schema = new StructType()
+        .add("branch", DataTypes.StringType, true)
+        .add("id", DataTypes.LongType, true)
+        .add("a", DataTypes.DoubleType, true)
+        .add("b", DataTypes.DoubleType, true)
+        .add("c", DataTypes.DoubleType, true);
+    String[] branches = {"Zürich", "東京 本店", "Lyon"};
+    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 5);
+    Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+    Map<String, BigDecimal[]> expected = new HashMap<>();
+    for (int p = 0; p < 2; p++) {
+      Random r = new Random(300 + p);
+      List<Row> rows = new ArrayList<>();
+      for (long id = 0; id < 40; id++) {
+        // The same id under two branches is two keys.
+        for (int b = 0; b < 2; b++) {
+          String branch = branches[(int) ((id + b) % branches.length)];
+          Row row = RowFactory.create(branch, id, v(r), v(r), v(r));
+          rows.add(row);
+          BigDecimal[] acc = expected.computeIfAbsent(branch + "|" + id,
+              k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
+          for (int j = 0; j < DIMS; j++) {
+            acc[j] = acc[j].add(BigDecimal.valueOf(row.getDouble(2 + j)));
+          }
+        }
+      }
+      Collections.shuffle(rows, r);
+      tables.put(h.ids.get(p), spark.createDataFrame(rows, schema));
+    }
+    JobHarness.Results results = h.runAll(spark, spec(h, "guest", List.of("branch", "id")), tables);
+    assertThat(results.errors()).isEmpty();
+    List<Row> z = results.outcomes().get("guest").details(FeatureAggregationResult.class).z().orElseThrow()
+        .collectAsList();
+    assertThat(z).hasSize(80);
+    for (Row row : z) {
+      BigDecimal[] want = expected.get(row.getString(0) + "|" + row.getString(1));
+      assertThat(want).as(row.toString()).isNotNull();
+      for (int j = 0; j < DIMS; j++) {
+        assertThat(row.getDecimal(2 + j)).isEqualByComparingTo(want[j]);
+      }
     }
   }
 
