@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
@@ -54,8 +55,8 @@ class KeyTextsTest {
     for (int cut = 0; cut <= ROWS.length; cut++) {
       KeyTexts head = k.slice(0, cut);
       KeyTexts tail = k.slice(cut, ROWS.length);
-      assertThat(cells(head)).containsExactly(java.util.Arrays.copyOfRange(ROWS, 0, cut));
-      assertThat(cells(tail)).containsExactly(java.util.Arrays.copyOfRange(ROWS, cut, ROWS.length));
+      assertThat(cells(head)).containsExactly(Arrays.copyOfRange(ROWS, 0, cut));
+      assertThat(cells(tail)).containsExactly(Arrays.copyOfRange(ROWS, cut, ROWS.length));
       assertThat(cells(KeyTexts.concat(List.of(head, tail)))).containsExactly(ROWS);
     }
     assertThat(cells(k.slice(2, 4))).containsExactly(ROWS[2], ROWS[3]);
