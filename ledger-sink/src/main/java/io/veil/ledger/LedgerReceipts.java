@@ -141,6 +141,10 @@ public final class LedgerReceipts implements ReceiptSink {
     return c == null ? null : new Receipt.Commitment(c.algorithm(), c.root(), c.rows(), c.salt());
   }
 
+  private static JobRecord.CommitmentRecord record(Receipt.Commitment c) {
+    return c == null ? null : new JobRecord.CommitmentRecord(c.algorithm(), c.root(), c.rows(), c.salt());
+  }
+
   /**
    * Anchors the ledger's new entry: a chain sink opened over the ledger queues it in its outbox and
    * sends it (and the usage records of the party's asset, if the receipt has any); waits up to
@@ -194,9 +198,8 @@ public final class LedgerReceipts implements ReceiptSink {
     Set<String> peers = new HashSet<>();
     r.peerCommitments().forEach(p -> peers.add(p.party()));
     Recorded recorded = new Recorded(ledger.toString(), entry.receiptHash(), HEX.formatHex(JobRoot.of(r)), Map.of());
-    return Optional.of(new Finished(recorded, r.finishedAt(),
-        r.inputCommitment() == null ? null : r.inputCommitment().root(),
-        r.outputCommitment() == null ? null : r.outputCommitment().root(), r.outputLocation(), r.result(), peers));
+    return Optional.of(new Finished(recorded, r.finishedAt(), record(r.inputCommitment()),
+        record(r.outputCommitment()), r.outputLocation(), r.result(), peers));
   }
 
   @Override

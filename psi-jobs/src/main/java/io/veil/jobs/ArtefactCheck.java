@@ -62,7 +62,14 @@ public final class ArtefactCheck implements EntryCheck {
   }
 
   private static void compare(String what, Dataset<Row> data, Receipt.Commitment c, List<String> problems) {
-    DatasetCommitment.Commitment now = DatasetCommitment.compute(data, HexFormat.of().parseHex(c.salt()));
+    if (!DatasetCommitment.known(c.algorithm())) {
+      problems.add("artefact " + what + " is committed under '" + c.algorithm() + "', which this release of Veil "
+          + "does not recompute (" + DatasetCommitment.ALGORITHM + ", " + DatasetCommitment.ALGORITHM_V1
+          + "): verify it with the release that wrote the receipt");
+      return;
+    }
+    DatasetCommitment.Commitment now = DatasetCommitment.compute(data, HexFormat.of().parseHex(c.salt()),
+        c.algorithm());
     if (!now.rootHex().equals(c.root()) || now.rowCount() != c.rows()) {
       problems.add("artefact " + what + " does not match its commitment (" + now.rowCount() + " rows now, "
           + c.rows() + " committed): it changed after the job ran");

@@ -49,17 +49,27 @@ public interface ReceiptSink {
    *
    * @param recorded where the receipt is, its hash and the job root
    * @param finishedAt when the job finished (ISO-8601)
-   * @param inputRoot this party's input commitment root, or null without input
-   * @param outputRoot the commitment root of the output as written, or null without one
+   * @param input this party's input commitment, or null without input
+   * @param output the commitment to the output as written, or null without one
    * @param outputLocation where the output was written, or null
    * @param result the result figures
    * @param peersReported the parties whose commitments the receipt records (they finished their part)
    */
-  record Finished(Recorded recorded, String finishedAt, String inputRoot, String outputRoot, String outputLocation,
-      Map<String, String> result, Set<String> peersReported) {
+  record Finished(Recorded recorded, String finishedAt, JobRecord.CommitmentRecord input,
+      JobRecord.CommitmentRecord output, String outputLocation, Map<String, String> result, Set<String> peersReported) {
     public Finished {
       result = Map.copyOf(result);
       peersReported = Set.copyOf(peersReported);
+    }
+
+    /** The input commitment's root, or null. */
+    public String inputRoot() {
+      return input == null ? null : input.root();
+    }
+
+    /** The output commitment's root, or null. */
+    public String outputRoot() {
+      return output == null ? null : output.root();
     }
   }
 }

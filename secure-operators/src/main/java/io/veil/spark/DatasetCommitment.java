@@ -6,6 +6,8 @@ import java.io.Serializable;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -19,15 +21,43 @@ import scala.Tuple2;
 /**
  * A binding, order-independent commitment to a table: every row is encoded canonically and hashed
  * with a salt (SHA-256(salt | row)); row hashes are spread over 256 buckets by their first byte;
- * each bucket's sorted hashes are hashed; the root is SHA-256 over the 256 bucket digests. The
- * same rows in any order and any partitioning give the same root; any added, removed or changed
- * row changes it. Computed by executors; the driver only collects 256 digests.
+ * each bucket's sorted hashes are hashed; the root is SHA-256 over the algorithm's name and the
+ * 256 bucket digests. The same rows in any order and any partitioning give the same root; any
+ * added, removed or changed row changes it. Computed by executors; the driver only collects 256
+ * digests.
  *
  * <p>Without the salt the root reveals nothing useful about the rows (it is a hash of salted
  * hashes); with the salt and the table, anyone can recompute it ({@code veil verify}).
+ *
+ * <p><b>Row encoding.</b> The salt, then per column {@code 0x00} for NULL, else {@code 0x01}, the
+ * 4-byte big-endian length and the value's bytes. {@value #ALGORITHM}, written into every new
+ * receipt, takes a value's bytes from the value alone, whatever the JVM, its version or its time
+ * zone:
+ *
+ * <ul>
+ *   <li>a string in UTF-8; a binary value as it is; an integer as its decimal digits; a decimal in
+ *       plain notation ({@link BigDecimal#toPlainString}); a boolean as {@code true} or {@code false};
+ *   <li>a double (float) as its IEEE-754 bits, 8 (4) bytes big-endian, NaN as the canonical NaN;
+ *   <li>a timestamp ({@code java.sql.Timestamp} or {@code Instant}) as its epoch second (8 bytes) and
+ *       nanosecond (4 bytes); a date ({@code java.sql.Date} or {@code LocalDate}) as its epoch day
+ *       (8 bytes);
+ *   <li>a struct, as its fields encoded as columns are; an array, as its elements in order; a map,
+ *       as its entries (key, then value, each encoded as a column) in the unsigned order of their
+ *       encodings, so a map's iteration order does not matter;
+ *   <li>anything else as {@code String.valueOf}, in UTF-8.
+ * </ul>
+ *
+ * <p>{@value #ALGORITHM_V1}, the first algorithm, wrote every value that is not a string, binary,
+ * integer or decimal as {@code String.valueOf}: a double's text changed with JDK 19 (JDK-4511638,
+ * {@code 1.0E23} was {@code 9.999999999999999E22}), a timestamp's follows the JVM's time zone and a
+ * nested value's the Scala version, so a verifier on another JVM could fail to recompute a root.
+ * Receipts that name it are still verified with it ({@link #compute(Dataset, byte[], String)}).
  */
 public final class DatasetCommitment {
-  public static final String ALGORITHM = "veil-rowset-sha256/v1";
+  /** The algorithm of every new commitment; receipts name it. */
+  public static final String ALGORITHM = "veil-rowset-sha256/v2";
+  /** The first algorithm (see the class comment), still recomputed for receipts that name it. */
+  public static final String ALGORITHM_V1 = "veil-rowset-sha256/v1";
   private static final int BUCKETS = 256;
   private static final int HASH_BYTES = 32;
 
@@ -41,8 +71,23 @@ public final class DatasetCommitment {
    */
   public record Commitment(long rowCount, String rootHex, String saltHex) implements Serializable {}
 
+  /** The commitment to {@code table} under {@link #ALGORITHM}. */
   public static Commitment compute(Dataset<Row> table, byte[] salt) {
-    Hasher hasher = new Hasher(salt, -1);
+    return compute(table, salt, ALGORITHM);
+  }
+
+  /** Whether this build recomputes commitments of {@code algorithm} ({@link #ALGORITHM} or {@link #ALGORITHM_V1}). */
+  public static boolean known(String algorithm) {
+    return ALGORITHM.equals(algorithm) || ALGORITHM_V1.equals(algorithm);
+  }
+
+  /**
+   * The commitment to {@code table} under {@code algorithm}, as a receipt names it.
+   *
+   * @throws IllegalArgumentException for an algorithm this build does not know ({@link #known})
+   */
+  public static Commitment compute(Dataset<Row> table, byte[] salt, String algorithm) {
+    Hasher hasher = new Hasher(salt, -1, algorithm);
     // Each task hashes its rows and ships one packed array of 32-byte hashes per bucket, not one
     // record per row.
     JavaPairRDD<Integer, byte[]> packed = table.javaRDD().mapPartitionsToPair(rows -> {
@@ -56,7 +101,7 @@ public final class DatasetCommitment {
         .mapToPair(b -> new Tuple2<>(b._1(), bucketDigest(b._2()))).collect();
     Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
     buckets.forEach(b -> digests.put(b._1(), b._2()));
-    return root(digests, salt);
+    return root(digests, salt, algorithm);
   }
 
   /**
@@ -67,20 +112,36 @@ public final class DatasetCommitment {
     private static final long serialVersionUID = 1L;
     private final byte[] salt;
     private final int columns;
+    private final boolean v1;
     private transient ByteArrayOutputStream[] byBucket;
 
     /**
+     * A hasher under {@link #ALGORITHM}.
+     *
      * @param salt the commitment's salt
      * @param columns how many leading columns of each row are committed (-1: all)
      */
     public Hasher(byte[] salt, int columns) {
-      this.salt = salt.clone();
-      this.columns = columns;
+      this(salt, columns, ALGORITHM);
     }
 
-    /** A hasher with the same salt and empty buffers. */
+    private Hasher(byte[] salt, int columns, String algorithm) {
+      if (!known(algorithm)) {
+        throw new IllegalArgumentException("commitment algorithm '" + algorithm + "' is not one this build of Veil "
+            + "recomputes (" + ALGORITHM + ", " + ALGORITHM_V1 + "); verify with the Veil release that wrote it");
+      }
+      this.salt = salt.clone();
+      this.columns = columns;
+      this.v1 = ALGORITHM_V1.equals(algorithm);
+    }
+
+    private String algorithm() {
+      return v1 ? ALGORITHM_V1 : ALGORITHM;
+    }
+
+    /** A hasher with the same salt and algorithm and empty buffers. */
     public Hasher fresh() {
-      return new Hasher(salt, columns);
+      return new Hasher(salt, columns, algorithm());
     }
 
     public void add(Row row) {
@@ -89,7 +150,7 @@ public final class DatasetCommitment {
 
     /** The row's 32-byte hash (over the committed columns), without adding it. */
     public byte[] hash(Row row) {
-      return rowHash(salt, row, columns < 0 ? row.length() : columns);
+      return ROW_ENCODER.get().hash(salt, row, columns < 0 ? row.length() : columns, v1);
     }
 
     /** Adds a row hash made by {@link #hash} (possibly by another hasher with the same salt). */
@@ -108,7 +169,7 @@ public final class DatasetCommitment {
     public Commitment commitment() {
       Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
       packed().forEach(t -> digests.put(t._1(), bucketDigest(List.of(t._2()))));
-      return root(digests, salt);
+      return root(digests, salt, algorithm());
     }
 
     /** (bucket, packed row hashes) for every non-empty bucket. */
@@ -149,10 +210,14 @@ public final class DatasetCommitment {
     return new Tuple2<>((long) count, md.digest());
   }
 
-  /** The commitment from every non-empty bucket's {@link #bucketDigest} (bucket 0..255). */
+  /** The commitment under {@link #ALGORITHM} from every non-empty bucket's {@link #bucketDigest} (bucket 0..255). */
   public static Commitment root(Map<Integer, Tuple2<Long, byte[]>> buckets, byte[] salt) {
+    return root(buckets, salt, ALGORITHM);
+  }
+
+  private static Commitment root(Map<Integer, Tuple2<Long, byte[]>> buckets, byte[] salt, String algorithm) {
     MessageDigest root = Sha256.newDigest();
-    root.update(ALGORITHM.getBytes(StandardCharsets.UTF_8));
+    root.update(algorithm.getBytes(StandardCharsets.UTF_8));
     byte[] empty = Sha256.newDigest().digest();
     long count = 0;
     for (int b = 0; b < BUCKETS; b++) {
@@ -163,22 +228,17 @@ public final class DatasetCommitment {
     return new Commitment(count, HexFormat.of().formatHex(root.digest()), HexFormat.of().formatHex(salt));
   }
 
-  static byte[] rowHash(byte[] salt, Row row) {
-    return rowHash(salt, row, row.length());
-  }
-
-  private static byte[] rowHash(byte[] salt, Row row, int columns) {
-    return ROW_ENCODER.get().hash(salt, row, columns);
+  /** One row's hash under {@code algorithm} ({@link #known}), all columns. */
+  static byte[] rowHash(byte[] salt, Row row, String algorithm) {
+    return new Hasher(salt, -1, algorithm).hash(row);
   }
 
   private static final ThreadLocal<RowEncoder> ROW_ENCODER = ThreadLocal.withInitial(RowEncoder::new);
 
   /**
    * The canonical row encoding of the class comment, written into one reused buffer and hashed in
-   * one call with a reused digest: {@code salt}, then per column {@code 0x00} for NULL, else {@code
-   * 0x01}, the 4-byte big-endian length and the value's bytes (a binary value as it is, a decimal
-   * in plain notation, anything else as {@code String.valueOf}, in UTF-8). Integers are written as
-   * their decimal digits directly, the bytes {@code String.valueOf} gives. One per thread.
+   * one call with a reused digest. Integers are written as their decimal digits directly, the bytes
+   * {@code String.valueOf} gives. One per thread.
    */
   private static final class RowEncoder {
     private static final int MAX_KEPT_BYTES = 1 << 20;
@@ -186,31 +246,107 @@ public final class DatasetCommitment {
     private byte[] buf = new byte[256];
     private int len;
 
-    byte[] hash(byte[] salt, Row row, int columns) {
+    byte[] hash(byte[] salt, Row row, int columns, boolean v1) {
       len = 0;
       put(salt);
       for (int i = 0; i < columns; i++) {
-        Object v = row.get(i);
-        if (v == null) {
-          room(1);
-          buf[len++] = 0;
-        } else if (v instanceof String str) {
-          value(str.getBytes(StandardCharsets.UTF_8));
-        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-          decimal(((Number) v).longValue());
-        } else if (v instanceof byte[] raw) {
-          value(raw);
-        } else if (v instanceof BigDecimal d) {
-          value(d.toPlainString().getBytes(StandardCharsets.UTF_8));
-        } else {
-          value(String.valueOf(v).getBytes(StandardCharsets.UTF_8));
-        }
+        cell(row.get(i), v1);
       }
       md.update(buf, 0, len);
       if (buf.length > MAX_KEPT_BYTES) {
         buf = new byte[256]; // a huge row's buffer is not kept for the thread's lifetime
       }
       return md.digest();
+    }
+
+    private void cell(Object v, boolean v1) {
+      if (v == null) {
+        room(1);
+        buf[len++] = 0;
+      } else if (v instanceof String str) {
+        value(str.getBytes(StandardCharsets.UTF_8));
+      } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+        decimal(((Number) v).longValue());
+      } else if (v instanceof byte[] raw) {
+        value(raw);
+      } else if (v instanceof BigDecimal d) {
+        value(d.toPlainString().getBytes(StandardCharsets.UTF_8));
+      } else if (v1) {
+        value(String.valueOf(v).getBytes(StandardCharsets.UTF_8));
+      } else if (v instanceof Double d) {
+        fixed(Double.doubleToLongBits(d), 8);
+      } else if (v instanceof Float f) {
+        fixed(Float.floatToIntBits(f), 4);
+      } else if (v instanceof java.sql.Timestamp t) { // before java.sql.Date: both are java.util.Dates
+        instant(t.toInstant());
+      } else if (v instanceof Instant t) {
+        instant(t);
+      } else if (v instanceof java.sql.Date d) {
+        fixed(d.toLocalDate().toEpochDay(), 8);
+      } else if (v instanceof LocalDate d) {
+        fixed(d.toEpochDay(), 8);
+      } else if (v instanceof Row r) {
+        int at = open();
+        for (int i = 0; i < r.length(); i++) {
+          cell(r.get(i), false);
+        }
+        close(at);
+      } else if (v instanceof scala.collection.Seq<?> seq) {
+        int at = open();
+        for (scala.collection.Iterator<?> it = seq.iterator(); it.hasNext(); ) {
+          cell(it.next(), false);
+        }
+        close(at);
+      } else if (v instanceof scala.collection.Map<?, ?> map) {
+        List<byte[]> entries = new ArrayList<>();
+        for (scala.collection.Iterator<?> it = map.iterator(); it.hasNext(); ) {
+          Tuple2<?, ?> e = (Tuple2<?, ?>) it.next();
+          RowEncoder one = new RowEncoder(); // each entry's encoding apart, to be sorted
+          one.cell(e._1(), false);
+          one.cell(e._2(), false);
+          entries.add(java.util.Arrays.copyOf(one.buf, one.len));
+        }
+        entries.sort(java.util.Arrays::compareUnsigned);
+        int at = open();
+        entries.forEach(this::put);
+        close(at);
+      } else {
+        value(String.valueOf(v).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+
+    /** A nested value's header, its length filled in by {@link #close}. */
+    private int open() {
+      header(0);
+      return len - 4;
+    }
+
+    private void close(int lengthAt) {
+      int length = len - lengthAt - 4;
+      buf[lengthAt] = (byte) (length >>> 24);
+      buf[lengthAt + 1] = (byte) (length >>> 16);
+      buf[lengthAt + 2] = (byte) (length >>> 8);
+      buf[lengthAt + 3] = (byte) length;
+    }
+
+    /** The low {@code bytes} bytes of {@code x}, big-endian, with their header. */
+    private void fixed(long x, int bytes) {
+      header(bytes);
+      room(bytes);
+      for (int i = bytes - 1; i >= 0; i--) {
+        buf[len++] = (byte) (x >>> (8 * i));
+      }
+    }
+
+    private void instant(Instant t) {
+      header(12);
+      room(12);
+      for (int i = 7; i >= 0; i--) {
+        buf[len++] = (byte) (t.getEpochSecond() >>> (8 * i));
+      }
+      for (int i = 3; i >= 0; i--) {
+        buf[len++] = (byte) (t.getNano() >>> (8 * i));
+      }
     }
 
     private void value(byte[] b) {

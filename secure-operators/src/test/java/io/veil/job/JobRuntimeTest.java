@@ -325,4 +325,66 @@ class JobRuntimeTest {
     assertThat(twice.get("bank_b").result()).as("bank_b has no rows to give: its recorded figures stand")
         .isEqualTo(h.receipts("bank_b").get(1).result());
   }
+
+  /**
+   * A finished period whose receipt an earlier release wrote, with commitments under {@code
+   * veil-rowset-sha256/v1}: run again, its input and output are checked under v1, the algorithm the
+   * receipt names, so the recorded result stands. A receipt naming an algorithm this release does
+   * not know is refused by name.
+   */
+  @Test
+  void aFinishedPeriodIsCheckedUnderTheCommitmentAlgorithmItsReceiptNames() {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b")).rememberingReceipts();
+    Path out = dir.resolve("v1-period-" + System.nanoTime());
+    List<Map<String, Object>> parties = new ArrayList<>();
+    for (String id : h.ids) {
+      parties.add(h.party(id, JobHarness.input(null, null), id.equals("bank_a") ? Map.of("path", out.toString())
+          : null));
+    }
+    JobSpec spec = JobSpec.parse(h.specYaml("toy-v1", "toy-sum", parties,
+        Map.of("resultParty", "bank_a", "column", "v")), "toy-v1.yaml", "2026-10");
+    Map<String, Dataset<Row>> inputs = Map.of("bank_a", values(1, 2, 3), "bank_b", values(40));
+    java.util.function.Supplier<JobHarness.Results> run = () -> {
+      Map<String, JobRequest> rqs = new LinkedHashMap<>();
+      inputs.forEach((id, d) -> rqs.put(id, h.request(spec, id, d).writeOutput(true).build()));
+      return JobHarness.runRequests(spark, rqs);
+    };
+    JobOutcome first = run.get().get("bank_a");
+    JobRecord written = h.receipts("bank_a").get(0);
+    assertThat(written.input().algorithm()).isEqualTo(DatasetCommitment.ALGORITHM);
+    Dataset<Row> output = spark.read().parquet(out.toString());
+    for (String id : h.ids) {
+      Dataset<Row> in = inputs.get(id);
+      h.editReceipts(id, r -> withCommitments(r, underV1(r.input(), in), r.output() == null ? null
+          : underV1(r.output(), output)));
+    }
+    assertThat(h.receipts("bank_a").get(0).input().root()).isNotEqualTo(written.input().root());
+
+    int sent = h.channel.allRecords().size();
+    JobHarness.Results again = run.get();
+    assertThat(again.get("bank_a").result()).isEqualTo(first.result());
+    assertThat(again.get("bank_a").receipt().notes().get("re-run")).contains("recorded result");
+    assertThat(again.get("bank_b").result()).isEqualTo(h.receipts("bank_b").get(0).result());
+    assertThat(h.channel.allRecords()).as("nothing sent").hasSize(sent);
+
+    h.editReceipts("bank_b", r -> withCommitments(r, new JobRecord.CommitmentRecord("veil-rowset-sha256/v0",
+        r.input().root(), r.input().rows(), r.input().salt()), null));
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", values(40)).build()))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("'veil-rowset-sha256/v0', which this release of Veil does not recompute")
+        .hasMessageContaining("Nothing was sent");
+  }
+
+  private static JobRecord.CommitmentRecord underV1(JobRecord.CommitmentRecord c, Dataset<Row> data) {
+    DatasetCommitment.Commitment v1 = DatasetCommitment.compute(data, HexFormat.of().parseHex(c.salt()),
+        DatasetCommitment.ALGORITHM_V1);
+    return new JobRecord.CommitmentRecord(DatasetCommitment.ALGORITHM_V1, v1.rootHex(), v1.rowCount(), c.salt());
+  }
+
+  private static JobRecord withCommitments(JobRecord r, JobRecord.CommitmentRecord in,
+      JobRecord.CommitmentRecord out) {
+    return new JobRecord(r.jobId(), r.jobName(), r.period(), r.operator(), r.party(), r.partyKey(), r.contractHash(),
+        r.approvals(), in, out, r.outputLocation(), r.result(), r.rounds(), r.peers(), r.startedAt(), r.finishedAt(),
+        r.inputAsset());
+  }
 }

@@ -111,6 +111,11 @@ public final class JobHarness {
     return this;
   }
 
+  /** Replaces each receipt {@code id} recorded by {@code edit}'s copy of it (say, as an earlier release wrote it). */
+  public void editReceipts(String id, java.util.function.UnaryOperator<JobRecord> edit) {
+    receipts.get(id).replaceAll(edit);
+  }
+
   /** The receipts {@code id} recorded, oldest first. */
   public List<JobRecord> receipts(String id) {
     return List.copyOf(receipts.get(id));
@@ -304,8 +309,7 @@ public final class JobHarness {
             Set<String> peers = new HashSet<>();
             r.peers().forEach(p -> peers.add(p.party()));
             return Optional.of(new Finished(recorded(r), r.finishedAt().toString(),
-                r.input() == null ? null : r.input().root(), r.output() == null ? null : r.output().root(),
-                r.outputLocation(), r.result(), peers));
+                r.input(), r.output(), r.outputLocation(), r.result(), peers));
           }
         }
       }

@@ -185,7 +185,8 @@ public final class JobRun {
         + me.id() + "'s input and output are still the ones it records");
     long inputRows = 0;
     if (input != null) {
-      DatasetCommitment.Commitment now = DatasetCommitment.compute(input, inputSalt(secret, jobId));
+      DatasetCommitment.Commitment now = DatasetCommitment.compute(input, inputSalt(secret, jobId),
+          recordedAlgorithm(done.input(), job, receipt));
       if (!now.rootHex().equals(done.inputRoot())) {
         throw new InputChangedException("Cannot run " + job + " again: it finished on " + done.finishedAt() + " ("
             + receipt + "), and " + me.id() + "'s input has changed since (commitment " + RunContext.prefix(
@@ -204,7 +205,8 @@ public final class JobRun {
             + "rows, or run the job as a new period (--period). Nothing was sent.");
       }
       output = JobOutputs.read(spark, me.output());
-      String root = DatasetCommitment.compute(output, outputSalt(secret, jobId)).rootHex();
+      String root = DatasetCommitment.compute(output, outputSalt(secret, jobId),
+          recordedAlgorithm(done.output(), job, receipt)).rootHex();
       if (!root.equals(done.outputRoot())) {
         throw new InvalidInputException("Cannot return the result of " + job + " again: the output at "
             + done.outputLocation() + " no longer matches the receipt (commitment " + RunContext.prefix(
@@ -235,6 +237,20 @@ public final class JobRun {
           + actual.map(StructType::simpleString).orElse("(none)") + " for " + me.id() + " but declares "
           + declared.map(StructType::simpleString).orElse("(none)"));
     }
+  }
+
+  /**
+   * The algorithm of a recorded commitment: receipts written by an earlier release may name an
+   * earlier one, which is recomputed as it was.
+   */
+  private static String recordedAlgorithm(JobRecord.CommitmentRecord c, String job, String receipt) {
+    if (!DatasetCommitment.known(c.algorithm())) {
+      throw new InvalidInputException("Cannot check " + job + " against its " + receipt + ": it records a "
+          + "commitment under '" + c.algorithm() + "', which this release of Veil does not recompute ("
+          + DatasetCommitment.ALGORITHM + ", " + DatasetCommitment.ALGORITHM_V1 + "). Run it with the release that "
+          + "wrote the receipt, or run the data as a new period (--period). Nothing was sent.");
+    }
+    return c.algorithm();
   }
 
   private record Output(Dataset<Row> table, String location, DatasetCommitment.Commitment commitment) {}
