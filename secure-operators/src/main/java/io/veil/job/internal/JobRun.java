@@ -241,9 +241,13 @@ public final class JobRun {
 
   /**
    * The algorithm of a recorded commitment: receipts written by an earlier release may name an
-   * earlier one, which is recomputed as it was.
+   * earlier one, which is recomputed as it was. None recorded: the current one (whose root then
+   * cannot match the missing one).
    */
   private static String recordedAlgorithm(JobRecord.CommitmentRecord c, String job, String receipt) {
+    if (c == null) {
+      return DatasetCommitment.ALGORITHM;
+    }
     if (!DatasetCommitment.known(c.algorithm())) {
       throw new InvalidInputException("Cannot check " + job + " against its " + receipt + ": it records a "
           + "commitment under '" + c.algorithm() + "', which this release of Veil does not recompute ("
