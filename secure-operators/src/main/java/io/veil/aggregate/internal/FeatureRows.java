@@ -8,9 +8,9 @@ import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
-import java.security.MessageDigest;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -156,7 +156,7 @@ public final class FeatureRows {
   /**
    * The sum of {@link #keyDigest} over many keys, {@link #addDigests} without a {@code BigInteger}
    * or a new digest per key: one reused SHA-256 and four 64-bit limbs with carries (a million keys
-   * took about 1 s of CPU the other way).
+   * in a fresh JVM: 0.46 s of CPU against 2.71 s the other way, {@code InputScanBench}).
    */
   public static final class KeyDigestSum {
     private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
