@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.veil.InvalidInputException;
 import io.veil.ProtocolException;
 import io.veil.aggregate.internal.ReleaseNotice;
+import io.veil.channel.PeerAbortedException;
 import io.veil.crypto.sharing.AggregationKeys;
 import io.veil.crypto.sharing.PairwiseSealing;
 import io.veil.job.JobOutcome;
@@ -256,14 +257,22 @@ class AggregateOperatorTest {
         requests.put(b, h.request(spec, b, tables.get(b)).build());
       }
       JobHarness.Results r = JobHarness.runRequests(spark, requests);
+      int refusedItself = 0;
       for (String b : banks) {
-        assertThat(r.error(b)).as(b).isInstanceOf(ProtocolException.class)
-            .hasMessageContaining("Cannot send sums to regulator")
+        Throwable e = r.error(b);
+        assertThat(e).as(b).isInstanceOf(ProtocolException.class).hasMessageNotContaining("77.5");
+        if (e instanceof PeerAbortedException) {
+          // Still waiting when another bank refused (a loaded machine's timing): it stops on that abort.
+          assertThat(e).as(b).hasMessageContaining("in step 'agg-release': it rejected what regulator sent");
+          continue;
+        }
+        refusedItself++;
+        assertThat(e).as(b).hasMessageContaining("Cannot send sums to regulator")
             .hasMessageContaining("whose count, added up by the data parties (step agg-check), is below the spec's "
-                + "minGroupSize 10")
-            .hasMessageNotContaining("77.5");
-        assertThat(((ProtocolException) r.error(b)).peer()).as(b).isEqualTo("regulator");
+                + "minGroupSize 10");
+        assertThat(((ProtocolException) e).peer()).as(b).isEqualTo("regulator");
       }
+      assertThat(refusedItself).as("the first bank to check refuses on its own").isPositive();
       assertThat(h.channel.streams()).as("no sum was sent, even masked")
           .noneMatch(st -> st.endsWith("." + AggregateOperator.STEP_SUMS));
     }
