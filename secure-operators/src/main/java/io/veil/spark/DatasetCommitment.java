@@ -16,6 +16,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import scala.Tuple2;
 
 /**
@@ -38,9 +39,10 @@ import scala.Tuple2;
  *   <li>a string in UTF-8; a binary value as it is; an integer as its decimal digits; a decimal in
  *       plain notation ({@link BigDecimal#toPlainString}); a boolean as {@code true} or {@code false};
  *   <li>a double (float) as its IEEE-754 bits, 8 (4) bytes big-endian, NaN as the canonical NaN;
- *   <li>a timestamp ({@code java.sql.Timestamp} or {@code Instant}) as its epoch second (8 bytes) and
- *       nanosecond (4 bytes); a date ({@code java.sql.Date} or {@code LocalDate}) as its epoch day
- *       (8 bytes);
+ *   <li>a timestamp ({@code java.sql.Timestamp} or {@code Instant}) as Spark holds it, microseconds
+ *       since the epoch (8 bytes; Spark's conversion to {@code java.sql.Timestamp} moves a timestamp
+ *       before 1582 with the JVM's time zone, and is undone); a date ({@code java.sql.Date} or {@code
+ *       LocalDate}) as its epoch day (8 bytes);
  *   <li>a struct, as its fields encoded as columns are; an array, as its elements in order; a map,
  *       as its entries (key, then value, each encoded as a column) in the unsigned order of their
  *       encodings, so a map's iteration order does not matter;
@@ -278,9 +280,11 @@ public final class DatasetCommitment {
       } else if (v instanceof Float f) {
         fixed(Float.floatToIntBits(f), 4);
       } else if (v instanceof java.sql.Timestamp t) { // before java.sql.Date: both are java.util.Dates
-        instant(t.toInstant());
+        // Spark's microseconds: it made t by rebasing them into this JVM's zone (before 1582, the
+        // instant moves with the zone), and undoes that here.
+        fixed(DateTimeUtils.fromJavaTimestamp(t), 8);
       } else if (v instanceof Instant t) {
-        instant(t);
+        fixed(DateTimeUtils.instantToMicros(t), 8);
       } else if (v instanceof java.sql.Date d) {
         fixed(d.toLocalDate().toEpochDay(), 8);
       } else if (v instanceof LocalDate d) {
@@ -338,16 +342,6 @@ public final class DatasetCommitment {
       }
     }
 
-    private void instant(Instant t) {
-      header(12);
-      room(12);
-      for (int i = 7; i >= 0; i--) {
-        buf[len++] = (byte) (t.getEpochSecond() >>> (8 * i));
-      }
-      for (int i = 3; i >= 0; i--) {
-        buf[len++] = (byte) (t.getNano() >>> (8 * i));
-      }
-    }
 
     private void value(byte[] b) {
       header(b.length);

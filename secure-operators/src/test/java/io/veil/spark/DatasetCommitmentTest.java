@@ -177,10 +177,10 @@ class DatasetCommitmentTest {
       b = ByteBuffer.allocate(8).putDouble(Double.isNaN(d) ? Double.NaN : d).array();
     } else if (v instanceof Float f) {
       b = ByteBuffer.allocate(4).putFloat(Float.isNaN(f) ? Float.NaN : f).array();
-    } else if (v instanceof Timestamp t) {
-      b = ByteBuffer.allocate(12).putLong(t.toInstant().getEpochSecond()).putInt(t.getNanos()).array();
+    } else if (v instanceof Timestamp t) { // after 1582: no calendar rebase, the instant is Spark's
+      b = ByteBuffer.allocate(8).putLong(micros(t.toInstant())).array();
     } else if (v instanceof Instant t) {
-      b = ByteBuffer.allocate(12).putLong(t.getEpochSecond()).putInt(t.getNano()).array();
+      b = ByteBuffer.allocate(8).putLong(micros(t)).array();
     } else if (v instanceof java.sql.Date d) {
       b = ByteBuffer.allocate(8).putLong(d.toLocalDate().toEpochDay()).array();
     } else if (v instanceof LocalDate d) {
@@ -198,6 +198,10 @@ class DatasetCommitmentTest {
       b = String.valueOf(v).getBytes(StandardCharsets.UTF_8);
     }
     return ByteBuffer.allocate(5 + b.length).put((byte) 1).putInt(b.length).put(b).array();
+  }
+
+  private static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
   }
 
   private static byte[] concat(List<byte[]> parts) {
@@ -252,7 +256,7 @@ class DatasetCommitmentTest {
     Row row = everyKind();
     // Fixed: this encoding defines every commitment Veil makes; it must never change.
     assertThat(HexFormat.of().formatHex(DatasetCommitment.rowHash(SALT, row, DatasetCommitment.ALGORITHM)))
-        .isEqualTo("4f240810191f62e1bbcaff9930c556a838e60ba9f23de60e8a8bdf2334f2ee08");
+        .isEqualTo("0c7030b607e79215f33b59e0cced5f5f6adb92a8c8156e58ef64b31a39a135b4");
     assertThat(DatasetCommitment.rowHash(SALT, row, DatasetCommitment.ALGORITHM)).isEqualTo(plainRowHash(SALT, row));
     for (Row big : List.of(RowFactory.create("y".repeat(3 << 20), 5L), RowFactory.create("z", 6L))) {
       assertThat(DatasetCommitment.rowHash(SALT, big, DatasetCommitment.ALGORITHM))
@@ -300,6 +304,28 @@ class DatasetCommitmentTest {
     }
     assertThat(v2).as("v2").containsOnly(v2.get(0));
     assertThat(Set.copyOf(v1)).as("v1 wrote the timestamp in the JVM's zone").hasSize(3);
+  }
+
+  @Test
+  void aTimestampBefore1582HashesAsSparkHoldsItInEveryTimeZone() {
+    // 1000-01-01T00:00:00Z in Spark's proleptic Gregorian microseconds. Spark rebases it into the
+    // hybrid calendar of java.sql.Timestamp in the JVM's zone: its instant moves with the zone.
+    long micros = -30_610_224_000_000_000L;
+    TimeZone before = TimeZone.getDefault();
+    List<String> v2 = new ArrayList<>();
+    Set<Instant> instants = new java.util.HashSet<>();
+    try {
+      for (String zone : List.of("UTC", "Asia/Tokyo", "America/New_York")) {
+        TimeZone.setDefault(TimeZone.getTimeZone(zone));
+        Timestamp t = org.apache.spark.sql.catalyst.util.DateTimeUtils.toJavaTimestamp(micros);
+        instants.add(t.toInstant());
+        v2.add(hex(RowFactory.create(t)));
+      }
+    } finally {
+      TimeZone.setDefault(before);
+    }
+    assertThat(instants).as("the trap: java.sql.Timestamp's instant follows the zone").hasSize(3);
+    assertThat(v2).containsOnly(hex(RowFactory.create(Instant.ofEpochSecond(micros / 1_000_000L))));
   }
 
   @Test
