@@ -342,7 +342,6 @@ public final class DatasetCommitment {
       }
     }
 
-
     private void value(byte[] b) {
       header(b.length);
       put(b);
