@@ -1,17 +1,20 @@
 package io.veil.jobs;
 
+import io.veil.InvalidInputException;
 import io.veil.connectors.input.PartyInputs;
 import io.veil.job.JobOutputs;
 import io.veil.ledger.EntryCheck;
 import io.veil.ledger.LedgerEntry;
 import io.veil.ledger.Receipt;
 import io.veil.spark.DatasetCommitment;
+import io.veil.spark.SparkErrors;
 import io.veil.spec.JobSpec;
 import io.veil.spec.PartySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -52,24 +55,34 @@ public final class ArtefactCheck implements EntryCheck {
           + spec.contractHash() + ")");
     }
     if (r.inputCommitment() != null) {
-      Dataset<Row> input = PartyInputs.open(spark, party.input(), party.id(), new PartyInputs.Secrets(jdbcPasswordFile));
-      compare("input " + describe(party.input().path(), party.input().table()), input, r.inputCommitment(), problems);
+      compare("input " + describe(party.input().path(), party.input().table()), () -> PartyInputs.open(spark,
+          party.input(), party.id(), new PartyInputs.Secrets(jdbcPasswordFile)), r.inputCommitment(), problems);
     }
     if (r.outputCommitment() != null && party.output() != null) {
-      compare("output " + party.output().location(), JobOutputs.read(spark, party.output()), r.outputCommitment(), problems);
+      compare("output " + party.output().location(), () -> JobOutputs.read(spark, party.output()),
+          r.outputCommitment(), problems);
     }
     return problems;
   }
 
-  private static void compare(String what, Dataset<Row> data, Receipt.Commitment c, List<String> problems) {
+  private static void compare(String what, Supplier<Dataset<Row>> data, Receipt.Commitment c,
+      List<String> problems) {
     if (!DatasetCommitment.known(c.algorithm())) {
       problems.add("artefact " + what + " is committed under '" + c.algorithm() + "', which this release of Veil "
           + "does not recompute (" + DatasetCommitment.ALGORITHM + ", " + DatasetCommitment.ALGORITHM_V1
           + "): verify it with the release that wrote the receipt");
       return;
     }
-    DatasetCommitment.Commitment now = DatasetCommitment.compute(data, HexFormat.of().parseHex(c.salt()),
-        c.algorithm());
+    DatasetCommitment.Commitment now;
+    try {
+      now = DatasetCommitment.compute(data.get(), HexFormat.of().parseHex(c.salt()), c.algorithm());
+    } catch (RuntimeException e) {
+      if (SparkErrors.unwrap(e) instanceof InvalidInputException unreadable) { // e.g. a file failing its checksum
+        problems.add("artefact " + what + " cannot be read: " + unreadable.getMessage());
+        return;
+      }
+      throw e;
+    }
     if (!now.rootHex().equals(c.root()) || now.rowCount() != c.rows()) {
       problems.add("artefact " + what + " does not match its commitment (" + now.rowCount() + " rows now, "
           + c.rows() + " committed): it changed after the job ran");

@@ -117,4 +117,22 @@ class ArtefactCheckTest {
       write(before, "input");
     }
   }
+
+  /** A file edited in place after Spark wrote it fails Hadoop's checksum: named, not an internal error. */
+  @Test
+  void aFileEditedInPlaceIsNamedAsUnreadable() throws Exception {
+    Receipt.Commitment v2 = committed(DatasetCommitment.ALGORITHM);
+    List<Row> before = input().collectAsList();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("input"))) {
+      Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      byte[] bytes = java.nio.file.Files.readAllBytes(part);
+      bytes[bytes.length / 2] ^= 1; // one bit, the length unchanged; the .crc beside it is not
+      java.nio.file.Files.write(part, bytes);
+      assertThat(check(v2)).singleElement().asString()
+          .contains("artefact input " + dir.resolve("input") + " cannot be read: Cannot read file:")
+          .contains("fails the checksum Hadoop wrote beside it (its .crc file)");
+    } finally {
+      write(before, "input");
+    }
+  }
 }

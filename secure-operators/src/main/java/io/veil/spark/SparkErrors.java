@@ -15,11 +15,26 @@ public final class SparkErrors {
       Pattern.compile("io\\.veil\\.(ProtocolException|InvalidInputException|VeilException|PolicyRefusedException): (.*?)(\\n|$)");
   private static final Pattern PEER_STEP =
       Pattern.compile("from (\\S+) in step '([^']+)'");
+  /** Hadoop's {@code ChecksumException}, as a cause (local mode) or in a remote task's message. */
+  private static final Pattern CHECKSUM =
+      Pattern.compile("org\\.apache\\.hadoop\\.fs\\.ChecksumException: Checksum error: (\\S+) at ");
 
   private SparkErrors() {}
 
-  /** The Veil error inside {@code t}, or {@code t} itself wrapped as a {@link VeilException}. */
+  /**
+   * The Veil error inside {@code t}, or {@code t} itself wrapped as a {@link VeilException}; a file
+   * failing Hadoop's checksum, wherever in the chain, becomes an {@link io.veil.InvalidInputException}
+   * naming it.
+   */
   public static RuntimeException unwrap(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      Matcher sum = CHECKSUM.matcher(c.getClass().getName() + ": " + c.getMessage());
+      if (sum.find()) {
+        return new io.veil.InvalidInputException("Cannot read " + sum.group(1) + ": it fails the checksum Hadoop "
+            + "wrote beside it (its .crc file), so it was changed or damaged after it was written. Restore it from a "
+            + "backup; if the edit was intended, delete the .crc file beside it.", t);
+      }
+    }
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof VeilException v) {
         return v;
