@@ -76,12 +76,13 @@ public final class ArtefactCheck implements EntryCheck {
     DatasetCommitment.Commitment now;
     try {
       now = DatasetCommitment.compute(data.get(), HexFormat.of().parseHex(c.salt()), c.algorithm());
-    } catch (RuntimeException e) {
-      if (SparkErrors.unwrap(e) instanceof InvalidInputException unreadable) { // e.g. a file failing its checksum
+    } catch (Exception e) { // SparkException is checked in Java's eyes but thrown undeclared
+      RuntimeException err = SparkErrors.unwrap(e);
+      if (err instanceof InvalidInputException unreadable) { // e.g. a file failing its checksum
         problems.add("artefact " + what + " cannot be read: " + unreadable.getMessage());
         return;
       }
-      throw e;
+      throw err;
     }
     if (!now.rootHex().equals(c.root()) || now.rowCount() != c.rows()) {
       problems.add("artefact " + what + " does not match its commitment (" + now.rowCount() + " rows now, "

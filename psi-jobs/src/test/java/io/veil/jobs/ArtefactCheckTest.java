@@ -118,19 +118,32 @@ class ArtefactCheckTest {
     }
   }
 
-  /** A file edited in place after Spark wrote it fails Hadoop's checksum: named, not an internal error. */
+  /**
+   * A file edited in place after Spark wrote it fails Hadoop's checksum: named, not an internal
+   * error, whether opening the file (its footer) or scanning it (a data page) finds it.
+   */
   @Test
   void aFileEditedInPlaceIsNamedAsUnreadable() throws Exception {
-    Receipt.Commitment v2 = committed(DatasetCommitment.ALGORITHM);
     List<Row> before = input().collectAsList();
-    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("input"))) {
-      Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
-      byte[] bytes = java.nio.file.Files.readAllBytes(part);
-      bytes[bytes.length / 2] ^= 1; // one bit, the length unchanged; the .crc beside it is not
-      java.nio.file.Files.write(part, bytes);
-      assertThat(check(v2)).singleElement().asString()
-          .contains("artefact input " + dir.resolve("input") + " cannot be read: Cannot read file:")
-          .contains("fails the checksum Hadoop wrote beside it (its .crc file)");
+    List<Row> many = new java.util.ArrayList<>();
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < 20_000; i++) {
+      many.add(RowFactory.create("k" + i, r.nextDouble(), null));
+    }
+    try {
+      for (double at : new double[] {0.2, 0.999}) { // a data page (the scan), the footer (opening)
+        write(many, "input");
+        Receipt.Commitment v2 = committed(DatasetCommitment.ALGORITHM);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve("input"))) {
+          Path part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+          byte[] bytes = java.nio.file.Files.readAllBytes(part);
+          bytes[(int) (bytes.length * at)] ^= 1; // one bit, the length unchanged; the .crc beside it is not
+          java.nio.file.Files.write(part, bytes);
+        }
+        assertThat(check(v2)).as("a bit flipped at %s of the file", at).singleElement().asString()
+            .contains("artefact input " + dir.resolve("input") + " cannot be read: Cannot read file:")
+            .contains("fails the checksum Hadoop wrote beside it (its .crc file)");
+      }
     } finally {
       write(before, "input");
     }
