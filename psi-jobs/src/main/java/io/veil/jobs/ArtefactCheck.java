@@ -69,8 +69,7 @@ public final class ArtefactCheck implements EntryCheck {
       List<String> problems) {
     if (!DatasetCommitment.known(c.algorithm())) {
       problems.add("artefact " + what + " is committed under '" + c.algorithm() + "', which this release of Veil "
-          + "does not recompute (" + DatasetCommitment.ALGORITHM + ", " + DatasetCommitment.ALGORITHM_V1
-          + "): verify it with the release that wrote the receipt");
+          + "does not recompute (" + DatasetCommitment.knownAlgorithms() + "): verify it with the release that wrote the receipt");
       return;
     }
     DatasetCommitment.Commitment now;

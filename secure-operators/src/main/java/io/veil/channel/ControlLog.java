@@ -238,6 +238,11 @@ public final class ControlLog implements AutoCloseable {
         + (m.step().isEmpty() ? "" : " in step '" + m.step() + "'") + ": " + a.text(peer) + ".");
   }
 
+  /** Waits up to {@code waitMs} for anything new on the log, returning as soon as something arrives. */
+  public synchronized void awaitNew(long waitMs) {
+    pollOnce(waitMs);
+  }
+
   /** Every verified message seen so far (all jobs and attempts on this log), in log order. */
   public synchronized List<ControlMessage> seen() {
     pollOnce(0);

@@ -83,6 +83,11 @@ public final class DatasetCommitment {
     return ALGORITHM.equals(algorithm) || ALGORITHM_V1.equals(algorithm);
   }
 
+  /** The algorithms this build recomputes, newest first, as messages name them: "v2, v1". */
+  public static String knownAlgorithms() {
+    return ALGORITHM + ", " + ALGORITHM_V1;
+  }
+
   /**
    * The commitment to {@code table} under {@code algorithm}, as a receipt names it.
    *
@@ -130,7 +135,7 @@ public final class DatasetCommitment {
     private Hasher(byte[] salt, int columns, String algorithm) {
       if (!known(algorithm)) {
         throw new IllegalArgumentException("commitment algorithm '" + algorithm + "' is not one this build of Veil "
-            + "recomputes (" + ALGORITHM + ", " + ALGORITHM_V1 + "); verify with the Veil release that wrote it");
+            + "recomputes (" + knownAlgorithms() + "); verify with the Veil release that wrote it");
       }
       this.salt = salt.clone();
       this.columns = columns;
@@ -302,17 +307,24 @@ public final class DatasetCommitment {
         }
         close(at);
       } else if (v instanceof scala.collection.Map<?, ?> map) {
-        List<byte[]> entries = new ArrayList<>();
+        int at = open();
+        int from = len;
+        List<int[]> entries = new ArrayList<>(); // each entry's encoding [start, end) in buf, to be sorted
         for (scala.collection.Iterator<?> it = map.iterator(); it.hasNext(); ) {
           Tuple2<?, ?> e = (Tuple2<?, ?>) it.next();
-          RowEncoder one = new RowEncoder(); // each entry's encoding apart, to be sorted
-          one.cell(e._1(), false);
-          one.cell(e._2(), false);
-          entries.add(java.util.Arrays.copyOf(one.buf, one.len));
+          int start = len;
+          cell(e._1(), false);
+          cell(e._2(), false);
+          entries.add(new int[] {start, len});
         }
-        entries.sort(java.util.Arrays::compareUnsigned);
-        int at = open();
-        entries.forEach(this::put);
+        byte[] written = java.util.Arrays.copyOfRange(buf, from, len);
+        entries.sort((a, b) -> java.util.Arrays.compareUnsigned(written, a[0] - from, a[1] - from,
+            written, b[0] - from, b[1] - from));
+        len = from;
+        for (int[] e : entries) {
+          System.arraycopy(written, e[0] - from, buf, len, e[1] - e[0]);
+          len += e[1] - e[0];
+        }
         close(at);
       } else {
         value(String.valueOf(v).getBytes(StandardCharsets.UTF_8));

@@ -117,6 +117,28 @@ class JobRuntimeTest {
     // Only masked totals crossed the channel: bank_b's 40 is in no record.
     byte[] forty = ByteBuffer.allocate(8).putLong(40).array();
     assertThat(h.channel.allRecords()).noneMatch(r -> contains(r, forty));
+    assertThat(h.channel.controlLogsOpened()).as("one control log per party").isEqualTo(4);
+    assertThat(h.channel.controlLogsOpen()).as("each closed when its job ended").isZero();
+  }
+
+  /**
+   * The control log is opened while the input's metadata is read; an input that fails its checks
+   * stops the job before anything is sent, and the log opened meanwhile is closed.
+   */
+  @Test
+  void anInputFailingItsChecksSendsNothingAndClosesTheControlLogOpenedMeanwhile() throws Exception {
+    JobHarness h = new JobHarness(dir, List.of("bank_a", "bank_b"));
+    JobSpec spec = toy(h, "v", null);
+    Dataset<Row> noV = spark.createDataFrame(List.of(RowFactory.create(2L)), new StructType().add("w",
+        DataTypes.LongType));
+    assertThatThrownBy(() -> VeilJobs.run(spark, h.request(spec, "bank_b", noV).build()))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("column 'v' is not a bigint column");
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (h.channel.controlLogsOpen() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(h.channel.controlLogsOpen()).as("the control log opened beside the checks, closed").isZero();
+    assertThat(h.channel.allRecords()).as("not even a hello").isEmpty();
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {
@@ -284,6 +306,7 @@ class JobRuntimeTest {
     JobOutcome first = run.apply(inputs).get("bank_a");
     assertThat(first.output().orElseThrow().collectAsList()).containsExactly(RowFactory.create(1146L));
     int sent = h.channel.allRecords().size();
+    int opened = h.channel.controlLogsOpened();
 
     // Every party runs the finished period again: the recorded result, checked, and not a message sent.
     JobHarness.Results again = run.apply(inputs);
@@ -295,6 +318,7 @@ class JobRuntimeTest {
     assertThat(a.receipt().notes().get("re-run")).contains("recorded result", "nothing recomputed or sent");
     assertThat(again.get("bank_b").result()).isEqualTo(run.apply(inputs).get("bank_b").result());
     assertThat(h.channel.allRecords()).as("nothing sent, not even a hello").hasSize(sent);
+    assertThat(h.channel.controlLogsOpened()).as("the control log not even opened").isEqualTo(opened);
     for (String id : h.ids) {
       assertThat(h.receipts(id)).as("nothing recorded again").hasSize(1);
     }

@@ -70,11 +70,32 @@ public final class InMemoryChannel implements Channel {
     }
   }
 
+  /** How many control log transports were opened on this channel so far. */
+  public int controlLogsOpened() {
+    Space s = space();
+    synchronized (s) {
+      return s.controlOpened;
+    }
+  }
+
+  /** How many control log transports opened on this channel are not closed yet. */
+  public int controlLogsOpen() {
+    Space s = space();
+    synchronized (s) {
+      return s.controlOpen;
+    }
+  }
+
   @Override
   public ControlTransport openControl(String log) {
     Space s = space();
+    synchronized (s) {
+      s.controlOpened++;
+      s.controlOpen++;
+    }
     return new ControlTransport() {
       private int cursor;
+      private boolean closed;
 
       @Override
       public void send(byte[] message) {
@@ -108,7 +129,14 @@ public final class InMemoryChannel implements Channel {
       }
 
       @Override
-      public void close() {}
+      public void close() {
+        synchronized (s) {
+          if (!closed) {
+            closed = true;
+            s.controlOpen--;
+          }
+        }
+      }
     };
   }
 
@@ -257,5 +285,7 @@ public final class InMemoryChannel implements Channel {
   private static final class Space {
     final Map<String, List<List<byte[]>>> streams = new java.util.HashMap<>();
     final Map<String, List<byte[]>> logs = new java.util.HashMap<>();
+    int controlOpened;
+    int controlOpen;
   }
 }

@@ -103,13 +103,11 @@ final class Handshake {
       if (approved.size() == peers.size()) {
         return approved;
       }
-      try {
-        Thread.sleep(POLL_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (Thread.currentThread().isInterrupted()) {
         throw new PeerTimeoutException(peers.get(0), "Cannot start job " + spec.jobId() + ": interrupted while "
             + "waiting for the approvals of " + String.join(", ", peers) + ".");
       }
+      log.awaitNew(POLL_MS); // back as soon as anything is appended: a peer's HELLO or acknowledgement
     }
   }
 }

@@ -87,22 +87,32 @@ public final class JobRun {
     rq.gates().forEach(g -> g.check(spec, me.id()));
     String jobId = spec.jobId();
 
-    // Metadata only: paths, headers/footers, column names and types.
+    Optional<ReceiptSink.Finished> finished = rq.receipts().finished(jobId, me.publicKey());
+    boolean rerun = finished.isPresent() && finished.get().peersReported().containsAll(spec.others(me.id()));
+    // A job that will run opens its control log while the input's metadata is read.
+    ControlOpening opening = rerun ? null : ControlOpening.start(rq.channel(), spec.controlLogName());
     Dataset<Row> input = null;
-    if (me.input() != null) {
-      input = rq.input() != null ? InputColumns.shape(rq.input(), me.input(), me.id())
-          : rq.inputReader().open(spark, me.input(), me.id());
-      operator.validateInput(spec, me, input.schema());
+    try {
+      // Metadata only: paths, headers/footers, column names and types.
+      if (me.input() != null) {
+        input = rq.input() != null ? InputColumns.shape(rq.input(), me.input(), me.id())
+            : rq.inputReader().open(spark, me.input(), me.id());
+        operator.validateInput(spec, me, input.schema());
+      }
+    } catch (Throwable e) {
+      if (opening != null) {
+        opening.discard();
+      }
+      throw e;
     }
     progress(rq, jobId, "spec, key, policy and input schema of " + me.id() + " are valid (" + spec.operator() + ", "
         + spec.name() + ")");
-    Optional<ReceiptSink.Finished> finished = rq.receipts().finished(jobId, me.publicKey());
-    if (finished.isPresent() && finished.get().peersReported().containsAll(spec.others(me.id()))) {
+    if (rerun) {
       return recordedOutcome(spark, rq, me, input, secret, finished.get(), started);
     }
 
-    try (ControlLog log = new ControlLog(rq.channel().openControl(spec.controlLogName()), me.id(),
-        secret.identity(), spec.partyKeys(), jobId, spec.contractHash())) {
+    try (ControlLog log = new ControlLog(opening.join(), me.id(), secret.identity(), spec.partyKeys(), jobId,
+        spec.contractHash())) {
       X25519Engines.preloadInBackground(); // while the approvals come in; no input is read
       String approval = Approval.sign(secret.identity(), spec.contractHash());
       byte[] agreementKey = AggregationKeys.derive(secret, jobId).publicKey();
@@ -251,7 +261,7 @@ public final class JobRun {
     if (!DatasetCommitment.known(c.algorithm())) {
       throw new InvalidInputException("Cannot check " + job + " against its " + receipt + ": it records a "
           + "commitment under '" + c.algorithm() + "', which this release of Veil does not recompute ("
-          + DatasetCommitment.ALGORITHM + ", " + DatasetCommitment.ALGORITHM_V1 + "). Run it with the release that "
+          + DatasetCommitment.knownAlgorithms() + "). Run it with the release that "
           + "wrote the receipt, or run the data as a new period (--period). Nothing was sent.");
     }
     return c.algorithm();
