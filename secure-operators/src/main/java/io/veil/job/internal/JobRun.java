@@ -281,7 +281,7 @@ public final class JobRun {
     }
     SparkSteps.describe(spark, rq.spec(), me.id(), "output", "writing to " + me.output().location());
     JobOutputs.write(table.get(), me.output());
-    Dataset<Row> written = JobOutputs.read(spark, me.output());
+    Dataset<Row> written = JobOutputs.readWritten(spark, me.output(), table.get().schema());
     DatasetCommitment.Commitment c = DatasetCommitment.compute(written, salt);
     progress(rq, rq.spec().jobId(), "wrote " + c.rowCount() + " rows to " + me.output().location());
     return new Output(written, me.output().location(), c);
