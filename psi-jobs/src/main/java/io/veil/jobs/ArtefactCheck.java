@@ -69,7 +69,8 @@ public final class ArtefactCheck implements EntryCheck {
       List<String> problems) {
     if (!DatasetCommitment.known(c.algorithm())) {
       problems.add("artefact " + what + " is committed under '" + c.algorithm() + "', which this release of Veil "
-          + "does not recompute (" + DatasetCommitment.knownAlgorithms() + "): verify it with the release that wrote the receipt");
+          + "does not recompute (" + DatasetCommitment.knownAlgorithms() + "): verify it with the release that "
+          + "wrote the receipt");
       return;
     }
     DatasetCommitment.Commitment now;

@@ -1,6 +1,7 @@
 package io.veil.job;
 
 import io.veil.spec.OutputSpec;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -15,8 +16,7 @@ public final class JobOutputs {
    * How a CSV output is read: its header names the columns, and a value the writer quoted because it
    * holds a line break stays one value (Spark's CSV reader splits such a row in two by default).
    */
-  private static final java.util.Map<String, String> CSV_READ = java.util.Map.of("header", "true", "multiLine",
-      "true");
+  private static final Map<String, String> CSV_READ = Map.of("header", "true", "multiLine", "true");
 
   private JobOutputs() {}
 
