@@ -64,11 +64,6 @@ final class Handshake {
           throw log.aborted(peer, m, (Abort) m.body());
         }
       }
-      Map<String, String> now = log.acknowledged();
-      if (!now.equals(acknowledged)) {
-        acknowledged = now;
-        log.publishAcks(); // promptly, so that peers waiting for this party need not wait for a heartbeat
-      }
       for (String peer : peers) {
         if (approved.containsKey(peer)) {
           continue;
@@ -99,6 +94,14 @@ final class Handshake {
               + ". Nothing was read or sent. Check that " + peer + " runs the job with the same spec and channel "
               + "(veil spec-hash prints the contract hash to compare), or raise peerTimeoutMs in the spec.");
         }
+      }
+      // After the approvals above, whose reads may have brought the peers' HELLOs: a peer waits for
+      // this party's acknowledgement of its attempt, which must go out before this party moves on
+      // (its next heartbeat may be minutes away).
+      Map<String, String> now = log.acknowledged();
+      if (!now.equals(acknowledged)) {
+        acknowledged = now;
+        log.publishAcks(); // promptly, so that peers waiting for this party need not wait for a heartbeat
       }
       if (approved.size() == peers.size()) {
         return approved;
