@@ -366,10 +366,11 @@ public final class AggregateOperator implements SecureOperator {
           : col(Runs.quote(g.column()))));
       spec.sums().forEach(v -> cols.add(col(Runs.quote(v.column()))));
       int committed = input.schema().fields().length;
-      CommittedScan.Collected scanned = CommittedScan.collect(input.select(cols.toArray(Column[]::new)).javaRDD()
-          .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec, committed),
-              new DatasetCommitment.Hasher(commitmentSalt, committed))), CommittedScan::merge,
-          commitmentSalt);
+      Dataset<Row> scan = input.select(cols.toArray(Column[]::new));
+      CommittedScan.Collected scanned = CommittedScan.collect(scan.queryExecution().toRdd().toJavaRDD()
+          .mapPartitionsToPair(new CommittedScan(new GroupEncoder(spec, scan.schema(), committed),
+              new DatasetCommitment.Hasher(commitmentSalt, committed).internal(scan.schema()))),
+          CommittedScan::merge, commitmentSalt);
       long[][] out = new long[k + 1][groups];
       long[] problems = new long[GroupEncoder.problemCounters(spec)];
       for (Tuple2<Integer, Object> t : scanned.entries()) {

@@ -198,10 +198,11 @@ public final class FeatureAggregation implements SecureOperator {
     keyColumns.forEach(k -> cols.add(col(Runs.quote(k)).cast("string")));
     valueColumns.forEach(v -> cols.add(col(Runs.quote(v))));
     int committed = input.schema().fields().length;
-    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(commitmentSalt, committed);
-    JavaRDD<FeatureRows.Encoded> encoded = input.select(cols.toArray(Column[]::new)).javaRDD()
+    Dataset<Row> scan = input.select(cols.toArray(Column[]::new));
+    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(commitmentSalt, committed).internal(scan.schema());
+    JavaRDD<FeatureRows.Encoded> encoded = scan.queryExecution().toRdd().toJavaRDD()
         .map(new FeatureRows.Encode(spec.normalization(), keyColumns.size(), format, c.isResultParty(),
-            hasher, committed))
+            hasher, scan.schema(), committed))
         .persist(StorageLevel.MEMORY_AND_DISK());
     String jobId = c.jobId();
     CommittedScan.Collected scanned = CommittedScan.collect(

@@ -200,20 +200,21 @@ public final class PsiInputs {
       String keyColumn, byte[] salt) {
     int committed = input.schema().size();
     Dataset<Row> keyed = CachedTables.cached(withKey(input, keyColumns, normalization, keyColumn));
-    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(salt, committed);
-    CommittedScan.Collected scan = CommittedScan.collect(keyed.javaRDD().mapPartitionsToPair(rows -> {
-      DatasetCommitment.Hasher h = hasher.fresh();
-      long[] counts = new long[2]; // rows, rows with a NULL key
-      rows.forEachRemaining(r -> {
-        h.add(r);
-        counts[0]++;
-        counts[1] += r.isNullAt(committed) ? 1 : 0;
-      });
-      List<Tuple2<Integer, Object>> out = new ArrayList<>();
-      out.add(new Tuple2<>(-1, counts));
-      h.packed().forEach(t -> out.add(new Tuple2<>(CommittedScan.bucketKey(t._1()), t._2())));
-      return out.iterator();
-    }), CommittedScan::merge, salt);
+    DatasetCommitment.Hasher hasher = new DatasetCommitment.Hasher(salt, committed).internal(keyed.schema());
+    CommittedScan.Collected scan = CommittedScan.collect(keyed.queryExecution().toRdd().toJavaRDD()
+        .mapPartitionsToPair(rows -> {
+          DatasetCommitment.Hasher h = hasher.fresh();
+          long[] counts = new long[2]; // rows, rows with a NULL key
+          rows.forEachRemaining(r -> {
+            h.add(r);
+            counts[0]++;
+            counts[1] += r.isNullAt(committed) ? 1 : 0;
+          });
+          List<Tuple2<Integer, Object>> out = new ArrayList<>();
+          out.add(new Tuple2<>(-1, counts));
+          h.packed().forEach(t -> out.add(new Tuple2<>(CommittedScan.bucketKey(t._1()), t._2())));
+          return out.iterator();
+        }), CommittedScan::merge, salt);
     long[] counts = scan.entries().stream().map(t -> (long[]) t._2()).findFirst().orElse(new long[2]);
     return new Keyed(input.sparkSession(), keyed, keyed.schema(), null, counts[0], counts[1], scan.commitment());
   }

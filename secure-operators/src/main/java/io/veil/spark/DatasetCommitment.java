@@ -11,12 +11,21 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.Tuple2;
 
 /**
@@ -96,12 +105,12 @@ public final class DatasetCommitment {
   public static Commitment compute(Dataset<Row> table, byte[] salt, String algorithm) {
     Hasher hasher = new Hasher(salt, -1, algorithm);
     // Each task hashes its rows and ships one packed array of 32-byte hashes per bucket, not one
-    // record per row.
-    JavaPairRDD<Integer, byte[]> packed = table.javaRDD().mapPartitionsToPair(rows -> {
-      Hasher h = hasher.fresh();
-      rows.forEachRemaining(h::add);
-      return h.packed().iterator();
-    });
+    // record per row. Under v2, Spark's internal rows are hashed as they are, without making a Row
+    // of each (the same hashes, see Hasher#internal).
+    Hasher internal = hasher.v1 ? null : hasher.internal(table.schema());
+    JavaPairRDD<Integer, byte[]> packed = hasher.v1
+        ? table.javaRDD().mapPartitionsToPair(rows -> packTask(hasher, rows, Hasher::add))
+        : table.queryExecution().toRdd().toJavaRDD().mapPartitionsToPair(rows -> packTask(internal, rows, Hasher::add));
     // At most 16 tasks for the 256 buckets; a small table (a report) needs no more than it has.
     int reducers = Math.max(1, Math.min(16, packed.getNumPartitions()));
     List<Tuple2<Integer, Tuple2<Long, byte[]>>> buckets = packed.groupByKey(reducers)
@@ -109,6 +118,14 @@ public final class DatasetCommitment {
     Map<Integer, Tuple2<Long, byte[]>> digests = new HashMap<>();
     buckets.forEach(b -> digests.put(b._1(), b._2()));
     return root(digests, salt, algorithm);
+  }
+
+  /** One task's rows hashed into packed per-bucket arrays ({@link Hasher#packed}). */
+  private static <T> Iterator<Tuple2<Integer, byte[]>> packTask(Hasher hasher, Iterator<T> rows,
+      BiConsumer<Hasher, T> add) {
+    Hasher h = hasher.fresh();
+    rows.forEachRemaining(r -> add.accept(h, r));
+    return h.packed().iterator();
   }
 
   /**
@@ -120,6 +137,7 @@ public final class DatasetCommitment {
     private final byte[] salt;
     private final int columns;
     private final boolean v1;
+    private final InternalCells cells; // null: the hasher takes Rows only
     private transient ByteArrayOutputStream[] byBucket;
 
     /**
@@ -133,6 +151,10 @@ public final class DatasetCommitment {
     }
 
     private Hasher(byte[] salt, int columns, String algorithm) {
+      this(salt, columns, algorithm, null);
+    }
+
+    private Hasher(byte[] salt, int columns, String algorithm, InternalCells cells) {
       if (!known(algorithm)) {
         throw new IllegalArgumentException("commitment algorithm '" + algorithm + "' is not one this build of Veil "
             + "recomputes (" + knownAlgorithms() + "); verify with the Veil release that wrote it");
@@ -140,6 +162,7 @@ public final class DatasetCommitment {
       this.salt = salt.clone();
       this.columns = columns;
       this.v1 = ALGORITHM_V1.equals(algorithm);
+      this.cells = cells;
     }
 
     private String algorithm() {
@@ -148,16 +171,49 @@ public final class DatasetCommitment {
 
     /** A hasher with the same salt and algorithm and empty buffers. */
     public Hasher fresh() {
-      return new Hasher(salt, columns, algorithm());
+      return new Hasher(salt, columns, algorithm(), cells == null ? null : cells.fresh());
+    }
+
+    /**
+     * This hasher for Spark's internal rows of {@code schema} ({@code Dataset.queryExecution().toRdd()}),
+     * which it hashes to exactly the bytes {@link #hash(Row)} gives for the {@code Row} Spark would
+     * make of each, without making it. Call on the driver, with the session that made the rows
+     * active: its settings decide some of Spark's conversions ({@link InternalCells}).
+     *
+     * @throws IllegalStateException for {@link #ALGORITHM_V1}, which is recomputed from Rows only
+     */
+    public Hasher internal(StructType schema) {
+      if (v1) {
+        throw new IllegalStateException(ALGORITHM_V1 + " is recomputed from Rows only");
+      }
+      int n = columns < 0 ? schema.length() : columns;
+      DataType[] types = new DataType[n];
+      for (int i = 0; i < n; i++) {
+        types[i] = schema.fields()[i].dataType();
+      }
+      return new Hasher(salt, columns, algorithm(), new InternalCells(types));
     }
 
     public void add(Row row) {
       addHash(hash(row));
     }
 
+    /** Adds an internal row of the schema given to {@link #internal}. */
+    public void add(InternalRow row) {
+      addHash(hash(row));
+    }
+
     /** The row's 32-byte hash (over the committed columns), without adding it. */
     public byte[] hash(Row row) {
       return ROW_ENCODER.get().hash(salt, row, columns < 0 ? row.length() : columns, v1);
+    }
+
+    /** An internal row's 32-byte hash: the same as {@link #hash(Row)} of its {@code Row}. */
+    public byte[] hash(InternalRow row) {
+      if (cells == null) {
+        throw new IllegalStateException("this hasher takes Rows; make one for internal rows with internal(schema)");
+      }
+      return ROW_ENCODER.get().hash(salt, row, cells);
     }
 
     /** Adds a row hash made by {@link #hash} (possibly by another hasher with the same salt). */
@@ -249,6 +305,8 @@ public final class DatasetCommitment {
    */
   private static final class RowEncoder {
     private static final int MAX_KEPT_BYTES = 1 << 20;
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
     private final MessageDigest md = Sha256.newDigest();
     private byte[] buf = new byte[256];
     private int len;
@@ -259,11 +317,104 @@ public final class DatasetCommitment {
       for (int i = 0; i < columns; i++) {
         cell(row.get(i), v1);
       }
+      return digest();
+    }
+
+    private byte[] digest() {
       md.update(buf, 0, len);
       if (buf.length > MAX_KEPT_BYTES) {
         buf = new byte[256]; // a huge row's buffer is not kept for the thread's lifetime
       }
       return md.digest();
+    }
+
+    byte[] hash(byte[] salt, InternalRow row, InternalCells cells) {
+      len = 0;
+      put(salt);
+      for (int i = 0; i < cells.types.length; i++) {
+        internalCell(row, i, cells);
+      }
+      return digest();
+    }
+
+    /** Cell {@code i} of an internal row, as {@link #cell} writes the value Spark converts it to. */
+    private void internalCell(InternalRow row, int i, InternalCells cells) {
+      if (row.isNullAt(i)) {
+        room(1);
+        buf[len++] = 0;
+        return;
+      }
+      switch (cells.kinds[i]) {
+        case InternalCells.STRING -> utf8(row.getUTF8String(i));
+        case InternalCells.LONG -> decimal(row.getLong(i));
+        case InternalCells.INT -> decimal(row.getInt(i));
+        case InternalCells.SHORT -> decimal(row.getShort(i));
+        case InternalCells.BYTE -> decimal(row.getByte(i));
+        case InternalCells.BINARY -> value(row.getBinary(i));
+        case InternalCells.DECIMAL -> {
+          DecimalType t = (DecimalType) cells.types[i];
+          plainDecimal(row.getDecimal(i, t.precision(), t.scale()));
+        }
+        case InternalCells.DOUBLE -> fixed(Double.doubleToLongBits(row.getDouble(i)), 8);
+        case InternalCells.FLOAT -> fixed(Float.floatToIntBits(row.getFloat(i)), 4);
+        case InternalCells.BOOLEAN -> value(row.getBoolean(i) ? TRUE : FALSE);
+        case InternalCells.TIMESTAMP -> fixed(cells.timestampMicros(row.getLong(i)), 8);
+        case InternalCells.DATE -> fixed(cells.epochDay(row.getInt(i)), 8);
+        default -> cell(cells.external(i, row.get(i, cells.types[i])), false);
+      }
+    }
+
+    /** A string's UTF-8 bytes as {@code String.getBytes} gives them from the string Spark makes of it. */
+    private void utf8(UTF8String s) {
+      int n = s.numBytes();
+      header(n);
+      room(n);
+      s.writeToMemory(buf, Platform.BYTE_ARRAY_OFFSET + len);
+      for (int j = len; j < len + n; j++) {
+        if (buf[j] < 0) { // not ASCII: decoding replaces malformed bytes, so take the decoded string's
+          len -= 5;
+          value(s.toString().getBytes(StandardCharsets.UTF_8));
+          return;
+        }
+      }
+      len += n;
+    }
+
+    /** {@link BigDecimal#toPlainString} of a Spark decimal, from its unscaled long when it has one. */
+    private void plainDecimal(Decimal d) {
+      int scale = d.scale();
+      if (d.precision() > Decimal.MAX_LONG_DIGITS() || scale < 0) {
+        value(d.toJavaBigDecimal().toPlainString().getBytes(StandardCharsets.US_ASCII));
+        return;
+      }
+      long unscaled = d.toUnscaledLong();
+      long m = Math.abs(unscaled); // at most 18 digits: no overflow
+      int digits = 1;
+      for (long t = m; t >= 10; t /= 10) {
+        digits++;
+      }
+      // toPlainString: [-] digits, with a point before the last `scale` of them and zeros in front
+      // when there are not more digits than the scale ("0.05").
+      int intDigits = Math.max(digits - scale, 1);
+      int length = (unscaled < 0 ? 1 : 0) + intDigits + (scale > 0 ? 1 + scale : 0);
+      header(length);
+      room(length);
+      int at = len + length;
+      for (int k = 0; k < scale; k++) {
+        buf[--at] = (byte) ('0' + (int) (m % 10));
+        m /= 10;
+      }
+      if (scale > 0) {
+        buf[--at] = '.';
+      }
+      for (int k = 0; k < intDigits; k++) {
+        buf[--at] = (byte) ('0' + (int) (m % 10));
+        m /= 10;
+      }
+      if (unscaled < 0) {
+        buf[--at] = '-';
+      }
+      len += length;
     }
 
     private void cell(Object v, boolean v1) {

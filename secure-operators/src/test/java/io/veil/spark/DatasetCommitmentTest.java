@@ -350,6 +350,65 @@ class DatasetCommitmentTest {
         .isEqualTo(reference(rows, DatasetCommitment.ALGORITHM));
   }
 
+  /**
+   * Every column type, with values where Spark's conversion to a Row is not the identity: malformed
+   * UTF-8, dates and timestamps before 1582 and before 1900, the Gregorian gap, NaN and -0.0,
+   * decimals below 1 and beyond 18 digits, and nested values holding such dates.
+   */
+  private static Dataset<Row> everyTypeInternally() {
+    return spark.range(0, 1500, 1, 3).selectExpr(
+        "CASE WHEN id % 11 = 0 THEN NULL ELSE concat('k', id) END AS s",
+        "CAST(unhex(sha2(CAST(id AS STRING), 256)) AS STRING) AS malformed",
+        "concat('Zoë 東京 ', id) AS unicode",
+        "id * 7919 - 5000000 AS l", "CAST(id AS INT) * -3 AS i", "CAST(id % 30000 AS SMALLINT) AS sh",
+        "CAST(id % 200 - 100 AS TINYINT) AS b", "unhex(sha2(CAST(id AS STRING), 224)) AS bin",
+        "CASE id WHEN 1 THEN CAST(-0.05 AS DECIMAL(12, 4)) WHEN 2 THEN CAST(0 AS DECIMAL(12, 4)) "
+            + "ELSE CAST((rand(1) - 0.5) * 2e6 AS DECIMAL(12, 4)) END AS d4",
+        "CAST(rand(2) - 0.5 AS DECIMAL(5, 5)) AS d55",
+        "CAST((rand(3) - 0.5) * 1e30 AS DECIMAL(38, 6)) AS dbig", "CAST(id - 500 AS DECIMAL(18, 0)) AS d18",
+        "CASE id WHEN 1 THEN double('NaN') WHEN 2 THEN CAST('-0.0' AS DOUBLE) WHEN 3 THEN double('-Infinity') "
+            + "ELSE (rand(4) - 0.5) * pow(10, CAST(rand(5) * 40 - 20 AS INT)) END AS x",
+        "CASE id WHEN 1 THEN float('NaN') ELSE CAST(rand(6) AS FLOAT) END AS f", "id % 3 = 0 AS flag",
+        "CASE id WHEN 1 THEN TIMESTAMP '1582-10-10 12:00:00' WHEN 2 THEN TIMESTAMP '1000-01-01 00:00:00' "
+            + "WHEN 3 THEN TIMESTAMP '1883-11-18 12:00:00' WHEN 4 THEN TIMESTAMP '1900-01-01 00:00:00' "
+            + "ELSE timestamp_micros(CAST(rand(7) * 3.1e17 - 6.2e16 AS BIGINT)) END AS ts",
+        "CASE id WHEN 1 THEN DATE '1582-10-10' WHEN 2 THEN DATE '1582-10-04' WHEN 3 THEN DATE '0001-01-01' "
+            + "WHEN 4 THEN DATE '1899-12-31' WHEN 5 THEN DATE '9999-12-31' "
+            + "ELSE date_from_unix_date(CAST(rand(8) * 3652000 - 719000 AS INT)) END AS day",
+        "CAST(timestamp_micros(CAST(rand(9) * 3.1e17 - 6.2e16 AS BIGINT)) AS TIMESTAMP_NTZ) AS ntz",
+        "make_ym_interval(CAST(id % 50 AS INT), 3) AS ym",
+        "named_struct('d', DATE '1582-10-10', 't', TIMESTAMP '1000-01-01 00:00:00', 'x', id / 7) AS st",
+        "array(date_from_unix_date(CAST(rand(10) * 3652000 - 719000 AS INT)), NULL) AS days",
+        "map(concat('k', id), CAST(id AS DECIMAL(12, 4)), 'z', NULL) AS m");
+  }
+
+  @Test
+  void internalRowsHashAsTheRowsSparkMakesOfThem() {
+    Dataset<Row> table = everyTypeInternally().cache();
+    for (String c : table.columns()) {
+      Dataset<Row> one = table.select(c);
+      assertThat(DatasetCommitment.compute(one, SALT).rootHex()).as("column %s", c)
+          .isEqualTo(reference(one.collectAsList(), DatasetCommitment.ALGORITHM));
+    }
+    TimeZone zone = TimeZone.getDefault();
+    String java8 = spark.conf().get("spark.sql.datetime.java8API.enabled");
+    try {
+      for (String z : List.of("America/Los_Angeles", "Asia/Kolkata")) {
+        for (String on : List.of("false", "true")) {
+          TimeZone.setDefault(TimeZone.getTimeZone(z));
+          spark.conf().set("spark.sql.datetime.java8API.enabled", on);
+          Dataset<Row> again = everyTypeInternally();
+          assertThat(DatasetCommitment.compute(again, SALT).rootHex()).as("JVM zone %s, Java 8 time %s", z, on)
+              .isEqualTo(reference(again.collectAsList(), DatasetCommitment.ALGORITHM));
+        }
+      }
+    } finally {
+      TimeZone.setDefault(zone);
+      spark.conf().set("spark.sql.datetime.java8API.enabled", java8);
+      table.unpersist();
+    }
+  }
+
   private static Row randomRow(Random r, int kinds) {
     Object[] row = new Object[1 + r.nextInt(12)];
     for (int c = 0; c < row.length; c++) {

@@ -9,17 +9,18 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import scala.Tuple2;
 
 /**
  * One pass over a party's input that both pre-aggregates it ({@link GroupEncoder}) and hashes it
  * for its input commitment ({@link DatasetCommitment.Hasher}), so the input is read once and never
- * cached. Input rows are the committed columns (the hasher's) followed by the encoder's columns.
+ * cached. Input rows are Spark's internal rows: the committed columns (the hasher's, made with
+ * {@link DatasetCommitment.Hasher#internal}) followed by the encoder's columns.
  * Output: the encoder's entries (key {@code >= -1}, {@code long[]}) and the commitment's packed
  * buckets (key {@link #bucketKey}, {@code byte[]}); merge with {@link #merge}.
  */
-public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, Integer, Object> {
+public final class CommittedScan implements PairFlatMapFunction<Iterator<InternalRow>, Integer, Object> {
   private static final long serialVersionUID = 1L;
   private final GroupEncoder encoder;
   private final DatasetCommitment.Hasher hasher;
@@ -106,17 +107,17 @@ public final class CommittedScan implements PairFlatMapFunction<Iterator<Row>, I
   }
 
   @Override
-  public Iterator<Tuple2<Integer, Object>> call(Iterator<Row> rows) {
+  public Iterator<Tuple2<Integer, Object>> call(Iterator<InternalRow> rows) {
     DatasetCommitment.Hasher h = hasher.fresh();
-    Iterator<Row> hashed = new Iterator<>() {
+    Iterator<InternalRow> hashed = new Iterator<>() {
       @Override
       public boolean hasNext() {
         return rows.hasNext();
       }
 
       @Override
-      public Row next() {
-        Row row = rows.next();
+      public InternalRow next() {
+        InternalRow row = rows.next();
         h.add(row);
         return row;
       }

@@ -22,6 +22,11 @@ import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 
 /** Executor side of feature aggregation: row encoding, alignment digest, and cutting into blocks. */
@@ -65,10 +70,10 @@ public final class FeatureRows {
   }
 
   /**
-   * Encodes rows of (the input's {@code committed} columns..., key columns as strings..., value
-   * columns...), each with its commitment hash over the input's columns.
+   * Encodes Spark's internal rows of (the input's {@code committed} columns..., key columns as
+   * strings..., value columns...), each with its commitment hash over the input's columns.
    */
-  public static final class Encode implements Function<Row, Encoded> {
+  public static final class Encode implements Function<InternalRow, Encoded> {
     private static final long serialVersionUID = 1L;
     private final KeyNormalization normalization;
     private final int keys;
@@ -76,44 +81,47 @@ public final class FeatureRows {
     private final boolean keepKeyText;
     private final DatasetCommitment.Hasher hasher;
     private final int committed;
+    private final DataType[] valueTypes;
 
+    /**
+     * @param schema the rows' schema
+     * @param hasher hashes the committed columns of internal rows ({@link DatasetCommitment.Hasher#internal})
+     */
     public Encode(KeyNormalization normalization, int keys, FixedPoint format, boolean keepKeyText,
-        DatasetCommitment.Hasher hasher, int committed) {
+        DatasetCommitment.Hasher hasher, StructType schema, int committed) {
       this.normalization = normalization;
       this.keys = keys;
       this.format = format;
       this.keepKeyText = keepKeyText;
       this.hasher = hasher;
       this.committed = committed;
+      this.valueTypes = Arrays.stream(schema.fields()).skip(committed + keys).map(StructField::dataType)
+          .toArray(DataType[]::new);
     }
 
     @Override
-    public Encoded call(Row row) {
-      Object[] rest = new Object[row.length() - committed];
-      for (int i = 0; i < rest.length; i++) {
-        rest[i] = row.get(committed + i);
-      }
-      Encoded e = encode(org.apache.spark.sql.RowFactory.create(rest));
+    public Encoded call(InternalRow row) {
+      Encoded e = encode(row);
       e.rowHash = hasher.hash(row);
       return e;
     }
 
-    private Encoded encode(Row row) {
+    private Encoded encode(InternalRow row) {
       Object[] keyCells = new Object[keys];
       for (int i = 0; i < keys; i++) {
-        keyCells[i] = row.get(i);
+        keyCells[i] = row.isNullAt(committed + i) ? null : row.getUTF8String(committed + i).toString();
       }
       byte[] key = normalization.encode(org.apache.spark.sql.RowFactory.create(keyCells));
       if (key == null) {
         return new Encoded(null, null, null, NULL_KEY);
       }
-      long[] values = new long[row.length() - keys];
+      long[] values = new long[valueTypes.length];
       for (int j = 0; j < values.length; j++) {
-        Object v = row.get(keys + j);
-        if (v == null) {
+        int at = committed + keys + j;
+        if (row.isNullAt(at)) {
           return new Encoded(null, null, null, NULL_VALUE);
         }
-        int status = format.tryEncode(v, values, j);
+        int status = format.tryEncode(number(row, at, valueTypes[j]), values, j);
         if (status != FixedPoint.ENCODED) {
           return new Encoded(null, null, null, status == FixedPoint.OUT_OF_RANGE ? OUT_OF_RANGE : INEXACT);
         }
@@ -122,11 +130,17 @@ public final class FeatureRows {
       if (keepKeyText) {
         text = new String[keys];
         for (int i = 0; i < keys; i++) {
-          text[i] = row.getString(i);
+          text[i] = (String) keyCells[i];
         }
       }
       return new Encoded(new String(key, StandardCharsets.ISO_8859_1), text, values, OK);
     }
+  }
+
+  /** A numeric cell (not null) as the boxed Java number a Row holds: a decimal as a {@code BigDecimal}. */
+  static Object number(InternalRow row, int i, DataType type) {
+    return type instanceof DecimalType d ? row.getDecimal(i, d.precision(), d.scale()).toJavaBigDecimal()
+        : row.get(i, type);
   }
 
   /**

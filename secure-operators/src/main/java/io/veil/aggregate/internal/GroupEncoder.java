@@ -13,20 +13,24 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.Tuple2;
 
 /**
  * Local pre-aggregation of one party's rows into the declared group domain, in executors. Input rows
- * hold, from a given column on, the group columns (as strings for listed values, numeric for
- * buckets) followed by the summed columns (numeric). Output per task: one entry per group seen,
- * {@code (group index, [count, sum_1, ..., sum_k])} with sums in fixed-point units, and one entry
- * {@code (-1, problem counters)}; merge with {@link #add}.
+ * are Spark's internal rows; from a given column on, they hold the group columns (as strings for
+ * listed values, numeric for buckets) followed by the summed columns (numeric). Output per task:
+ * one entry per group seen, {@code (group index, [count, sum_1, ..., sum_k])} with sums in
+ * fixed-point units, and one entry {@code (-1, problem counters)}; merge with {@link #add}.
  *
  * <p>Problem counters, per group column: NULL, outside the domain; per summed column: NULL, out
  * of range (or not finite), more decimals than the scale.
  */
-public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, Integer, long[]> {
+public final class GroupEncoder implements PairFlatMapFunction<Iterator<InternalRow>, Integer, long[]> {
   private static final long serialVersionUID = 1L;
   /** Key of the problem counters. */
   public static final int PROBLEMS = -1;
@@ -37,13 +41,16 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
   private final long[][] integralBuckets;
   private final int domainSize;
   private final int first;
+  private final DataType[] types; // of the rows' columns from `first` on
 
   /**
-   * @param first the index of the first group column in the rows given to {@link #call}: columns
-   *     before it are not read
+   * @param schema the schema of the rows given to {@link #call}
+   * @param first the index of the first group column in those rows: columns before it are not read
    */
-  public GroupEncoder(AggregateSpec spec, int first) {
+  public GroupEncoder(AggregateSpec spec, StructType schema, int first) {
     this.first = first;
+    this.types = Arrays.stream(schema.fields()).skip(first).map(StructField::dataType)
+        .toArray(DataType[]::new);
     this.groupBy = spec.groupBy();
     this.formats = spec.sums().stream().map(v -> FixedPoint.of(v.scale(), v.maxAbs())).toList();
     this.strides = strides(spec);
@@ -77,16 +84,16 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
   }
 
   @Override
-  public Iterator<Tuple2<Integer, long[]>> call(Iterator<Row> rows) {
+  public Iterator<Tuple2<Integer, long[]>> call(Iterator<InternalRow> rows) {
     int g = groupBy.size();
     int k = formats.size();
-    List<Map<String, Integer>> lookups = new ArrayList<>();
+    List<Map<UTF8String, Integer>> lookups = new ArrayList<>();
     for (GroupColumn c : groupBy) {
-      Map<String, Integer> m = null;
+      Map<UTF8String, Integer> m = null;
       if (c.values() != null) {
         m = new HashMap<>();
         for (int i = 0; i < c.values().size(); i++) {
-          m.put(c.values().get(i), i);
+          m.put(UTF8String.fromString(c.values().get(i)), i);
         }
       }
       lookups.add(m);
@@ -102,16 +109,16 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
     long[] encoded = new long[k];
     rows:
     while (rows.hasNext()) {
-      Row row = rows.next();
+      InternalRow row = rows.next();
       int index = 0;
       for (int j = 0; j < g; j++) {
         if (row.isNullAt(first + j)) {
           problems[2 * j]++;
           continue rows;
         }
-        Map<String, Integer> lookup = lookups.get(j);
-        int i = lookup != null ? lookup.getOrDefault(row.getString(first + j), -1)
-            : bucketIndex(groupBy.get(j).buckets(), integralBuckets[j], row.get(first + j));
+        Map<UTF8String, Integer> lookup = lookups.get(j);
+        int i = lookup != null ? lookup.getOrDefault(row.getUTF8String(first + j), -1)
+            : bucketIndex(groupBy.get(j).buckets(), integralBuckets[j], FeatureRows.number(row, first + j, types[j]));
         if (i < 0) {
           problems[2 * j + 1]++;
           continue rows;
@@ -120,12 +127,11 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Row>, In
       }
       for (int c = 0; c < k; c++) {
         int at = 2 * g + 3 * c;
-        Object v = row.get(first + g + c);
-        if (v == null) {
+        if (row.isNullAt(first + g + c)) {
           problems[at]++;
           continue rows;
         }
-        int status = formats.get(c).tryEncode(v, encoded, c);
+        int status = formats.get(c).tryEncode(FeatureRows.number(row, first + g + c, types[g + c]), encoded, c);
         if (status != FixedPoint.ENCODED) {
           problems[at + (status == FixedPoint.OUT_OF_RANGE ? 1 : 2)]++;
           continue rows;
