@@ -1,7 +1,9 @@
 package io.veil.spark;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -55,33 +57,33 @@ public final class InternalRowScanBench {
     spark.stop();
   }
 
+  /** Hashes one row and returns the sum of its group and summed cells (read as the scan reads them). */
+  private interface Reader<T> extends Serializable {
+    double read(DatasetCommitment.Hasher h, T row);
+  }
+
   private static double rowPass(Dataset<Row> scan, DatasetCommitment.Hasher rows) {
-    long t0 = System.nanoTime();
-    long n = scan.javaRDD().mapPartitions(it -> {
-      DatasetCommitment.Hasher h = rows.fresh();
-      long count = 0;
-      double sink = 0;
-      while (it.hasNext()) {
-        Row r = it.next();
-        h.add(r);
-        sink += r.getInt(3) + r.getLong(4) + r.getDouble(5);
-        count++;
-      }
-      return List.of(sink == 0.5 ? -1 : count).iterator();
-    }).reduce(Long::sum);
-    return seconds(t0, n);
+    return pass(scan.javaRDD(), rows, (h, r) -> {
+      h.add(r);
+      return r.getInt(3) + r.getLong(4) + r.getDouble(5);
+    });
   }
 
   private static double internalPass(Dataset<Row> scan, DatasetCommitment.Hasher internal) {
+    return pass(scan.queryExecution().toRdd().toJavaRDD(), internal, (DatasetCommitment.Hasher h, InternalRow r) -> {
+      h.add(r);
+      return r.getInt(3) + r.getLong(4) + r.getDouble(5);
+    });
+  }
+
+  private static <T> double pass(JavaRDD<T> rows, DatasetCommitment.Hasher hasher, Reader<T> reader) {
     long t0 = System.nanoTime();
-    long n = scan.queryExecution().toRdd().toJavaRDD().mapPartitions(it -> {
-      DatasetCommitment.Hasher h = internal.fresh();
+    long n = rows.mapPartitions(it -> {
+      DatasetCommitment.Hasher h = hasher.fresh();
       long count = 0;
       double sink = 0;
       while (it.hasNext()) {
-        InternalRow r = it.next();
-        h.add(r);
-        sink += r.getInt(3) + r.getLong(4) + r.getDouble(5);
+        sink += reader.read(h, it.next());
         count++;
       }
       return List.of(sink == 0.5 ? -1 : count).iterator();
