@@ -361,19 +361,32 @@ public final class ControlLog implements AutoCloseable {
    * that a peer waiting through a long step (hours on large inputs) sees this party is alive and
    * only times out when it is not. Each heartbeat acknowledges the peers' latest attempts (the
    * thread reads the log for that), so a peer that restarts mid-job is acknowledged within one
-   * interval.
+   * interval. A heartbeat that cannot be sent is logged and tried again at the next interval; only
+   * closing the log, or a message that stopped it ({@link #pollOnce}), ends the thread.
    */
   public void startHeartbeat(long intervalMs) {
     Thread t = new Thread(() -> {
-      try {
-        while (!Thread.currentThread().isInterrupted()) {
+      int failed = 0;
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
           Thread.sleep(intervalMs);
           publishAcks();
+          if (failed > 0) {
+            LOG.info("Job {}: {} publishes its heartbeats again, after {} that failed", jobId, me, failed);
+            failed = 0;
+          }
+        } catch (InterruptedException e) {
+          return; // closed
+        } catch (RuntimeException e) {
+          if (failure != null || Thread.currentThread().isInterrupted()) {
+            return; // a forged or broken message stopped the log, or it is closing: the main thread reports it
+          }
+          // A transient failure (a broker restarting, a slow acknowledgement) must not end the heartbeats:
+          // the main thread may not touch the log for hours, and the peers would take this party for dead.
+          failed++;
+          LOG.warn("Job {}: {} could not publish its heartbeat ({}); trying again in {} ms", jobId, me,
+              e.getMessage(), intervalMs);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        // The channel is gone; the main thread will notice on its next call.
       }
     }, "veil-heartbeat-" + me);
     t.setDaemon(true);

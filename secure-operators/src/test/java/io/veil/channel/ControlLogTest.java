@@ -79,6 +79,54 @@ class ControlLogTest {
   }
 
   @Test
+  void heartbeatsGoOnAfterSendsThatFailed() throws Exception {
+    ControlLog a = log("bank_a", A);
+    ControlTransport inner = channel.openControl("ctl");
+    java.util.concurrent.atomic.AtomicInteger sends = new java.util.concurrent.atomic.AtomicInteger();
+    ControlTransport flaky = new ControlTransport() {
+      @Override
+      public void send(byte[] message) {
+        int n = sends.incrementAndGet();
+        if (n >= 2 && n <= 4) { // the first three heartbeats, after the HELLO
+          throw new IllegalStateException("the broker is restarting");
+        }
+        inner.send(message);
+      }
+
+      @Override
+      public java.util.List<byte[]> poll(long maxWaitMs) {
+        return inner.poll(maxWaitMs);
+      }
+
+      @Override
+      public void close() {
+        inner.close();
+      }
+    };
+    ControlLog b = new ControlLog(flaky, "bank_b", B, Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey()), JOB,
+        CONTRACT);
+    b.publish(hello());
+    a.bind("bank_b", b.attempt());
+    b.startHeartbeat(100);
+    Thread finisher = new Thread(() -> {
+      try {
+        Thread.sleep(1_500);
+      } catch (InterruptedException e) {
+        return;
+      }
+      b.publish(notice(7));
+    });
+    finisher.start();
+    // Three failed heartbeats leave a gap of about 400 ms; a heartbeat thread that stopped at the first
+    // failure would leave bank_b silent until its notice, well beyond the timeout.
+    Notice n = a.await("bank_b", Notice.class, "step-1", 900, "its notice");
+    assertThat(n.payload()).containsExactly(7);
+    assertThat(sends.get()).as("heartbeats were sent after the failed ones").isGreaterThan(6);
+    finisher.join();
+    b.close();
+  }
+
+  @Test
   void anAbortCountsFromTheBoundAttemptOrWhenItNamesThisAttempt() {
     ControlLog earlier = log("bank_b", B);
     earlier.publish(hello());
