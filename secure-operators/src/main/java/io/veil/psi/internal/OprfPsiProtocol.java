@@ -36,7 +36,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 /**
  * Driver side of OPRF-based PSI (Kolesnikov, Kumaresan, Rosulek, Trieu, CCS 2016): the receiving
@@ -396,7 +395,7 @@ public final class OprfPsiProtocol {
     InSpark(Dataset<Row> keyColumn, int buckets) {
       // Partition p holds the distinct keys of bucket p: every later step is local to its partition.
       this.keys = keyColumn.javaRDD()
-          .mapToPair(r -> new Tuple2<Integer, byte[]>(bucket(r.getAs(0), buckets), r.getAs(0)))
+          .mapPartitionsToPair(rows -> OprfTasks.keyChunks(rows, buckets))
           .partitionBy(new HashPartitioner(buckets))
           .mapPartitions(OprfTasks::distinctKeys, true)
           .persist(StorageLevel.MEMORY_AND_DISK());

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
@@ -26,6 +28,8 @@ public final class OprfTasks {
   static final int OUT_BYTES = 16;
   /** PRF values the sender sends per key: one per cuckoo hash function. */
   static final int HASHES = CuckooHash.HASH_COUNT;
+  private static final java.lang.invoke.VarHandle INT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
   private static final byte[] TABLE_DOMAIN = "veil-oprf-psi-cuckoo/v1".getBytes(StandardCharsets.US_ASCII);
 
   private static final SendBatches.Packed EMPTY = new SendBatches.Packed() {
@@ -151,19 +155,87 @@ public final class OprfTasks {
     };
   }
 
-  /** The distinct keys of one bucket's partition (the bucketing shuffle brings a key's copies together). */
-  public static java.util.Iterator<byte[]> distinctKeys(java.util.Iterator<Tuple2<Integer, byte[]>> it) {
-    return ByteArrays.distinct(new java.util.Iterator<byte[]>() {
+  /**
+   * Bytes of one chunk of a bucket's keys in the bucketing shuffle, for {@code buckets} buckets:
+   * the buffers of one task take at most about 16 MiB together.
+   */
+  static int keyChunkBytes(int buckets) {
+    return Math.max(4 << 10, Math.min(1 << 20, (16 << 20) / Math.max(1, buckets)));
+  }
+
+  /**
+   * One task's keys, packed per bucket ({@link OprfPsiProtocol#bucket}) into chunks of about
+   * {@link #keyChunkBytes} (each key: its length as 4 bytes, then its bytes), made as the rows are
+   * read. The bucketing shuffle then moves a few large arrays instead of one record per key, whose
+   * serialization took most of that step.
+   */
+  static Iterator<Tuple2<Integer, byte[]>> keyChunks(Iterator<Row> rows, int buckets) {
+    int chunkBytes = keyChunkBytes(buckets);
+    byte[][] buf = new byte[buckets][];
+    int[] used = new int[buckets];
+    return new Iterator<>() {
+      private final java.util.ArrayDeque<Tuple2<Integer, byte[]>> ready = new java.util.ArrayDeque<>();
+      private boolean drained;
+
       @Override
       public boolean hasNext() {
-        return it.hasNext();
+        while (ready.isEmpty() && !drained) {
+          if (rows.hasNext()) {
+            add((byte[]) rows.next().get(0));
+          } else {
+            for (int b = 0; b < buckets; b++) {
+              flush(b);
+            }
+            drained = true;
+          }
+        }
+        return !ready.isEmpty();
       }
 
       @Override
-      public byte[] next() {
-        return it.next()._2();
+      public Tuple2<Integer, byte[]> next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return ready.poll();
       }
-    }).iterator();
+
+      private void add(byte[] key) {
+        int b = OprfPsiProtocol.bucket(key, buckets);
+        int need = 4 + key.length;
+        if (used[b] > 0 && used[b] + need > chunkBytes) {
+          flush(b);
+        }
+        if (buf[b] == null || used[b] + need > buf[b].length) {
+          int size = buf[b] == null ? Math.min(chunkBytes, 4 << 10) : buf[b].length * 2;
+          buf[b] = Arrays.copyOf(buf[b] == null ? new byte[0] : buf[b], Math.max(size, used[b] + need));
+        }
+        INT.set(buf[b], used[b], key.length);
+        System.arraycopy(key, 0, buf[b], used[b] + 4, key.length);
+        used[b] += need;
+      }
+
+      private void flush(int b) {
+        if (used[b] > 0) {
+          ready.add(new Tuple2<>(b, Arrays.copyOf(buf[b], used[b])));
+          used[b] = 0;
+        }
+      }
+    };
+  }
+
+  /** The distinct keys of one bucket's partition: its chunks ({@link #keyChunks}) from every task, unpacked. */
+  public static Iterator<byte[]> distinctKeys(Iterator<Tuple2<Integer, byte[]>> chunks) {
+    List<byte[]> keys = new ArrayList<>();
+    while (chunks.hasNext()) {
+      byte[] c = chunks.next()._2();
+      for (int at = 0; at < c.length; ) {
+        int n = (int) INT.get(c, at);
+        keys.add(Arrays.copyOfRange(c, at + 4, at + 4 + n));
+        at += 4 + n;
+      }
+    }
+    return ByteArrays.distinct(keys.iterator()).iterator();
   }
 
   /** The first {@code ell} bytes of each value, sorted, as elements to send (no locals). */
