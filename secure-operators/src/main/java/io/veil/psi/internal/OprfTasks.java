@@ -207,7 +207,7 @@ public final class OprfTasks {
           flush(b);
         }
         if (buf[b] == null || used[b] + need > buf[b].length) {
-          int size = buf[b] == null ? Math.min(chunkBytes, 4 << 10) : buf[b].length * 2;
+          int size = buf[b] == null ? Math.min(chunkBytes, 4 << 10) : Math.min(chunkBytes, buf[b].length * 2);
           buf[b] = Arrays.copyOf(buf[b] == null ? new byte[0] : buf[b], Math.max(size, used[b] + need));
         }
         INT.set(buf[b], used[b], key.length);
