@@ -30,6 +30,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.RangePartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -222,10 +224,17 @@ public final class FeatureAggregation implements SecureOperator {
 
     // Sort by key (one shuffle of the rows), pack each sorted partition, find repeated keys.
     int sortPartitions = (int) Math.max(p, Math.min(1 << 16, rows / ROWS_PER_SORTED_PARTITION + 1));
+    // Spark's range partitioner (a sampling job, as sortByKey runs), then the rows packed per range
+    // (PackedShuffle), each range sorted after the shuffle.
+    boolean keepKeys = c.isResultParty();
+    RangePartitioner<String, FeatureRows.Encoded> ranges = new RangePartitioner<>(sortPartitions,
+        encoded.mapToPair(e -> new Tuple2<>(e.sortKey, e)).rdd(), true, 20, scala.math.Ordering.String$.MODULE$,
+        scala.reflect.ClassTag$.MODULE$.apply(String.class));
+    FeatureRows.ToChunk toChunk = new FeatureRows.ToChunk(dims, keepKeys);
     JavaRDD<FeatureRows.Chunk> chunks = encoded
-        .mapToPair(e -> new Tuple2<>(e.sortKey, e.withoutSortKey()))
-        .sortByKey(true, sortPartitions)
-        .mapPartitionsWithIndex(new FeatureRows.ToChunk(dims, c.isResultParty()), true)
+        .mapPartitionsToPair(new FeatureRows.PackForSort(ranges, dims, keepKeys))
+        .partitionBy(new HashPartitioner(ranges.numPartitions()))
+        .mapPartitionsWithIndex((i, packed) -> toChunk.call(i, FeatureRows.unpackSorted(packed, dims, keepKeys)), true)
         .persist(StorageLevel.MEMORY_AND_DISK());
     List<FeatureRows.Chunk> sorted = new ArrayList<>(chunks.map(FeatureRows.Chunk::summary).collect());
     sorted.sort(java.util.Comparator.comparingInt(ch -> ch.partition));

@@ -4,6 +4,7 @@ import io.veil.crypto.Sha256;
 import io.veil.crypto.sharing.FixedPoint;
 import io.veil.psi.KeyNormalization;
 import io.veil.spark.DatasetCommitment;
+import io.veil.spark.PackedShuffle;
 import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -61,11 +62,6 @@ public final class FeatureRows {
       this.keyText = keyText;
       this.values = values;
       this.problem = problem;
-    }
-
-    /** This row without its sort key (which travels as the shuffle key) or row hash. */
-    public Encoded withoutSortKey() {
-      return new Encoded(null, keyText, values, problem);
     }
   }
 
@@ -334,6 +330,89 @@ public final class FeatureRows {
       c.lastKey = lastKey;
       return c;
     }
+  }
+
+  /**
+   * One task's encoded rows, packed per sorted partition ({@code ranges}, Spark's range partitioner
+   * of the sort keys) for the sort's shuffle ({@link PackedShuffle}): each record is the sort key
+   * (ISO-8859-1), the values and, when kept, the key texts. {@link #unpackSorted} reads them back.
+   */
+  public static final class PackForSort implements PairFlatMapFunction<Iterator<Encoded>, Integer, byte[]> {
+    private static final long serialVersionUID = 1L;
+    private final Partitioner ranges;
+    private final int dims;
+    private final boolean keepKeys;
+
+    public PackForSort(Partitioner ranges, int dims, boolean keepKeys) {
+      this.ranges = ranges;
+      this.dims = dims;
+      this.keepKeys = keepKeys;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, byte[]>> call(Iterator<Encoded> rows) {
+      return PackedShuffle.pack(rows, ranges.numPartitions(), e -> ranges.getPartition(e.sortKey), this::record);
+    }
+
+    private byte[] record(Encoded e) {
+      byte[] key = e.sortKey.getBytes(StandardCharsets.ISO_8859_1);
+      byte[][] texts = new byte[keepKeys ? e.keyText.length : 0][];
+      int size = 4 + key.length + 8 * dims + (keepKeys ? 4 : 0);
+      for (int i = 0; i < texts.length; i++) {
+        texts[i] = e.keyText[i] == null ? null : e.keyText[i].getBytes(StandardCharsets.UTF_8);
+        size += 4 + (texts[i] == null ? 0 : texts[i].length);
+      }
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+      b.putInt(key.length).put(key);
+      for (int j = 0; j < dims; j++) {
+        b.putLong(e.values[j]);
+      }
+      if (keepKeys) {
+        b.putInt(texts.length);
+        for (byte[] t : texts) {
+          if (t == null) {
+            b.putInt(-1);
+          } else {
+            b.putInt(t.length).put(t);
+          }
+        }
+      }
+      return b.array();
+    }
+  }
+
+  /**
+   * The rows of one sorted partition ({@link PackForSort}'s chunks from every task), unpacked and in
+   * ascending order of sort key (unsigned byte order, as {@code String} compares ISO-8859-1), as
+   * (sort key, row without it) for {@link ToChunk}.
+   */
+  public static Iterator<Tuple2<String, Encoded>> unpackSorted(Iterator<Tuple2<Integer, byte[]>> chunks, int dims,
+      boolean keepKeys) {
+    List<Tuple2<String, Encoded>> rows = new ArrayList<>();
+    PackedShuffle.forEachRecord(chunks, (c, off, len) -> {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(c, off, len);
+      int n = b.getInt();
+      String key = new String(c, b.position(), n, StandardCharsets.ISO_8859_1);
+      b.position(b.position() + n);
+      long[] values = new long[dims];
+      for (int j = 0; j < dims; j++) {
+        values[j] = b.getLong();
+      }
+      String[] text = null;
+      if (keepKeys) {
+        text = new String[b.getInt()];
+        for (int i = 0; i < text.length; i++) {
+          int t = b.getInt();
+          if (t >= 0) {
+            text[i] = new String(c, b.position(), t, StandardCharsets.UTF_8);
+            b.position(b.position() + t);
+          }
+        }
+      }
+      rows.add(new Tuple2<>(key, new Encoded(null, text, values, OK)));
+    });
+    rows.sort(Comparator.comparing(Tuple2::_1));
+    return rows.iterator();
   }
 
   /** Packs each key-sorted partition into one {@link Chunk}. */

@@ -8,6 +8,7 @@ import io.veil.crypto.ot.CuckooHash;
 import io.veil.crypto.ot.CuckooInsertionException;
 import io.veil.crypto.ot.KkrtOprf;
 import io.veil.spark.ByteArrays;
+import io.veil.spark.PackedShuffle;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -28,8 +29,6 @@ public final class OprfTasks {
   static final int OUT_BYTES = 16;
   /** PRF values the sender sends per key: one per cuckoo hash function. */
   static final int HASHES = CuckooHash.HASH_COUNT;
-  private static final java.lang.invoke.VarHandle INT =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
   private static final byte[] TABLE_DOMAIN = "veil-oprf-psi-cuckoo/v1".getBytes(StandardCharsets.US_ASCII);
 
   private static final SendBatches.Packed EMPTY = new SendBatches.Packed() {
@@ -156,85 +155,28 @@ public final class OprfTasks {
   }
 
   /**
-   * Bytes of one chunk of a bucket's keys in the bucketing shuffle, for {@code buckets} buckets:
-   * the buffers of one task take at most about 16 MiB together.
-   */
-  static int keyChunkBytes(int buckets) {
-    return Math.max(4 << 10, Math.min(1 << 20, (16 << 20) / Math.max(1, buckets)));
-  }
-
-  /**
-   * One task's keys, packed per bucket ({@link OprfPsiProtocol#bucket}) into chunks of about
-   * {@link #keyChunkBytes} (each key: its length as 4 bytes, then its bytes), made as the rows are
-   * read. The bucketing shuffle then moves a few large arrays instead of one record per key, whose
-   * serialization took most of that step.
+   * One task's keys, packed per bucket ({@link OprfPsiProtocol#bucket}) for the bucketing shuffle
+   * ({@link PackedShuffle}), so that it moves a few large arrays instead of one record per key.
    */
   static Iterator<Tuple2<Integer, byte[]>> keyChunks(Iterator<Row> rows, int buckets) {
-    int chunkBytes = keyChunkBytes(buckets);
-    byte[][] buf = new byte[buckets][];
-    int[] used = new int[buckets];
-    return new Iterator<>() {
-      private final java.util.ArrayDeque<Tuple2<Integer, byte[]>> ready = new java.util.ArrayDeque<>();
-      private boolean drained;
-
+    Iterator<byte[]> keys = new Iterator<>() {
       @Override
       public boolean hasNext() {
-        while (ready.isEmpty() && !drained) {
-          if (rows.hasNext()) {
-            add((byte[]) rows.next().get(0));
-          } else {
-            for (int b = 0; b < buckets; b++) {
-              flush(b);
-            }
-            drained = true;
-          }
-        }
-        return !ready.isEmpty();
+        return rows.hasNext();
       }
 
       @Override
-      public Tuple2<Integer, byte[]> next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        return ready.poll();
-      }
-
-      private void add(byte[] key) {
-        int b = OprfPsiProtocol.bucket(key, buckets);
-        int need = 4 + key.length;
-        if (used[b] > 0 && used[b] + need > chunkBytes) {
-          flush(b);
-        }
-        if (buf[b] == null || used[b] + need > buf[b].length) {
-          int size = buf[b] == null ? Math.min(chunkBytes, 4 << 10) : Math.min(chunkBytes, buf[b].length * 2);
-          buf[b] = Arrays.copyOf(buf[b] == null ? new byte[0] : buf[b], Math.max(size, used[b] + need));
-        }
-        INT.set(buf[b], used[b], key.length);
-        System.arraycopy(key, 0, buf[b], used[b] + 4, key.length);
-        used[b] += need;
-      }
-
-      private void flush(int b) {
-        if (used[b] > 0) {
-          ready.add(new Tuple2<>(b, Arrays.copyOf(buf[b], used[b])));
-          used[b] = 0;
-        }
+      public byte[] next() {
+        return (byte[]) rows.next().get(0);
       }
     };
+    return PackedShuffle.pack(keys, buckets, k -> OprfPsiProtocol.bucket(k, buckets), k -> k);
   }
 
   /** The distinct keys of one bucket's partition: its chunks ({@link #keyChunks}) from every task, unpacked. */
   public static Iterator<byte[]> distinctKeys(Iterator<Tuple2<Integer, byte[]>> chunks) {
     List<byte[]> keys = new ArrayList<>();
-    while (chunks.hasNext()) {
-      byte[] c = chunks.next()._2();
-      for (int at = 0; at < c.length; ) {
-        int n = (int) INT.get(c, at);
-        keys.add(Arrays.copyOfRange(c, at + 4, at + 4 + n));
-        at += 4 + n;
-      }
-    }
+    PackedShuffle.forEachRecord(chunks, (c, off, n) -> keys.add(Arrays.copyOfRange(c, off, off + n)));
     return ByteArrays.distinct(keys.iterator()).iterator();
   }
 

@@ -38,7 +38,7 @@ class OprfKeyChunksTest {
         keys.add(k.clone()); // a duplicate, in the same task
       }
     }
-    keys.add(new byte[3 * OprfTasks.keyChunkBytes(buckets)]); // larger than a chunk: a chunk of its own
+    keys.add(new byte[3 * io.veil.spark.PackedShuffle.chunkBytes(buckets)]); // larger than a chunk: a chunk of its own
     Map<Integer, Set<ByteBuffer>> expected = new HashMap<>();
     for (byte[] k : keys) {
       expected.computeIfAbsent(OprfPsiProtocol.bucket(k, buckets), b -> new HashSet<>()).add(ByteBuffer.wrap(k));
@@ -50,8 +50,8 @@ class OprfKeyChunksTest {
     for (List<byte[]> task : List.of(keys.subList(0, half), keys.subList(half, keys.size()))) {
       OprfTasks.keyChunks(rows(task), buckets).forEachRemaining(c -> {
         assertThat(c._2().length).as("a chunk holds at most its size, or one larger key")
-            .satisfiesAnyOf(n -> assertThat(n).isLessThanOrEqualTo(OprfTasks.keyChunkBytes(buckets)),
-                n -> assertThat(n).isEqualTo(4 + 3 * OprfTasks.keyChunkBytes(buckets)));
+            .satisfiesAnyOf(n -> assertThat(n).isLessThanOrEqualTo(io.veil.spark.PackedShuffle.chunkBytes(buckets)),
+                n -> assertThat(n).isEqualTo(4 + 3 * io.veil.spark.PackedShuffle.chunkBytes(buckets)));
         byBucket.computeIfAbsent(c._1(), b -> new ArrayList<>()).add(c);
       });
     }
