@@ -56,22 +56,28 @@ class ControlLogTest {
     assertThat(System.currentTimeMillis() - t0).isBetween(400L, 5_000L);
   }
 
-  @Test
-  void heartbeatsKeepASlowPeerAliveBeyondTheTimeout() throws Exception {
-    ControlLog a = log("bank_a", A);
-    ControlLog b = log("bank_b", B);
+  /** {@code b} says HELLO (bound by {@code a}), beats every 100 ms and publishes notice 7 after {@code ms}. */
+  private static Thread heartbeatsThenANoticeAfter(ControlLog a, ControlLog b, long ms) {
     b.publish(hello());
     a.bind("bank_b", b.attempt());
     b.startHeartbeat(100);
     Thread finisher = new Thread(() -> {
       try {
-        Thread.sleep(1_500);
+        Thread.sleep(ms);
       } catch (InterruptedException e) {
         return;
       }
       b.publish(notice(7));
     });
     finisher.start();
+    return finisher;
+  }
+
+  @Test
+  void heartbeatsKeepASlowPeerAliveBeyondTheTimeout() throws Exception {
+    ControlLog a = log("bank_a", A);
+    ControlLog b = log("bank_b", B);
+    Thread finisher = heartbeatsThenANoticeAfter(a, b, 1_500);
     Notice n = a.await("bank_b", Notice.class, "step-1", 500, "its notice");
     assertThat(n.payload()).containsExactly(7);
     finisher.join();
@@ -105,18 +111,7 @@ class ControlLogTest {
     };
     ControlLog b = new ControlLog(flaky, "bank_b", B, Map.of("bank_a", A.publicKey(), "bank_b", B.publicKey()), JOB,
         CONTRACT);
-    b.publish(hello());
-    a.bind("bank_b", b.attempt());
-    b.startHeartbeat(100);
-    Thread finisher = new Thread(() -> {
-      try {
-        Thread.sleep(1_500);
-      } catch (InterruptedException e) {
-        return;
-      }
-      b.publish(notice(7));
-    });
-    finisher.start();
+    Thread finisher = heartbeatsThenANoticeAfter(a, b, 1_500);
     // Three failed heartbeats leave a gap of about 400 ms; a heartbeat thread that stopped at the first
     // failure would leave bank_b silent until its notice, well beyond the timeout.
     Notice n = a.await("bank_b", Notice.class, "step-1", 900, "its notice");
