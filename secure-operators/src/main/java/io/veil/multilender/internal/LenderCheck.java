@@ -150,7 +150,7 @@ public final class LenderCheck {
     int buckets = partitions;
     // Partition b holds bucket b's distinct ids, as one array: the items of its cuckoo table.
     JavaRDD<byte[][]> tables = rows.select(KEY).where(col(KEY).isNotNull()).javaRDD()
-        .mapToPair(r -> new Tuple2<Integer, byte[]>(OprfPsiProtocol.bucket(r.getAs(0), buckets), r.getAs(0)))
+        .mapPartitionsToPair(it -> OprfTasks.keyChunks(it, buckets))
         .partitionBy(new HashPartitioner(partitions))
         .mapPartitions(OprfTasks::distinctKeys, true)
         .mapPartitions(it -> {

@@ -158,19 +158,9 @@ public final class OprfTasks {
    * One task's keys, packed per bucket ({@link OprfPsiProtocol#bucket}) for the bucketing shuffle
    * ({@link PackedShuffle}), so that it moves a few large arrays instead of one record per key.
    */
-  static Iterator<Tuple2<Integer, byte[]>> keyChunks(Iterator<Row> rows, int buckets) {
-    Iterator<byte[]> keys = new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return rows.hasNext();
-      }
-
-      @Override
-      public byte[] next() {
-        return (byte[]) rows.next().get(0);
-      }
-    };
-    return PackedShuffle.pack(keys, buckets, k -> OprfPsiProtocol.bucket(k, buckets), k -> k);
+  public static Iterator<Tuple2<Integer, byte[]>> keyChunks(Iterator<Row> rows, int buckets) {
+    return PackedShuffle.pack(rows, buckets, r -> OprfPsiProtocol.bucket((byte[]) r.get(0), buckets),
+        r -> (byte[]) r.get(0));
   }
 
   /** The distinct keys of one bucket's partition: its chunks ({@link #keyChunks}) from every task, unpacked. */
