@@ -46,6 +46,11 @@ final class InternalCells implements Serializable {
   static final int BOOLEAN = 10;
   static final int TIMESTAMP = 11;
   static final int DATE = 12;
+  /** From these on (microseconds, days) Spark's conversion gives back the same value: no rebasing. */
+  private static final long SAME_FROM_MICROS =
+      Math.max(RebaseDateTime.lastSwitchGregorianTs(), RebaseDateTime.lastSwitchJulianTs());
+  private static final int SAME_FROM_DAY =
+      Math.max(RebaseDateTime.lastSwitchGregorianDay(), RebaseDateTime.lastSwitchJulianDay());
 
   final DataType[] types;
   final int[] kinds;
@@ -102,7 +107,7 @@ final class InternalCells implements Serializable {
 
   /** Spark's microseconds as the Row path gets them back from the external timestamp. */
   long timestampMicros(long micros) {
-    if (java8Time || micros >= Math.max(RebaseDateTime.lastSwitchGregorianTs(), RebaseDateTime.lastSwitchJulianTs())) {
+    if (java8Time || micros >= SAME_FROM_MICROS) {
       return micros;
     }
     return DateTimeUtils.fromJavaTimestamp(DateTimeUtils.toJavaTimestamp(micros));
@@ -110,7 +115,7 @@ final class InternalCells implements Serializable {
 
   /** Spark's epoch day as the Row path gets it back from the external date. */
   long epochDay(int days) {
-    if (java8Time || days >= Math.max(RebaseDateTime.lastSwitchGregorianDay(), RebaseDateTime.lastSwitchJulianDay())) {
+    if (java8Time || days >= SAME_FROM_DAY) {
       return days;
     }
     return DateTimeUtils.toJavaDate(days).toLocalDate().toEpochDay();
