@@ -23,7 +23,6 @@ import io.veil.spec.JobSpec;
 import io.veil.spec.OperatorSettings;
 import io.veil.spec.PartySpec;
 import io.veil.spec.SpecSection;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,13 +35,17 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.Tuple2;
 
 /**
@@ -270,24 +273,27 @@ public final class FeatureAggregation implements SecureOperator {
     if (c.isResultParty()) {
       JavaRDD<VectorBlock> total = sum.receive(STEP_SUM, blocks, length).persist(StorageLevel.MEMORY_AND_DISK());
       total.count(); // read and check every peer's blocks now, while the job is live
+      StructType schema = zSchema(spec, keyColumns, c.dataParties().size());
       int scale = spec.scale();
-      JavaRDD<Row> out = total.flatMap(b -> {
+      int precision = ((DecimalType) schema.fields()[keyColumns.size()].dataType()).precision();
+      // Internal rows, as Spark's writers take them: no Row, BigDecimal and encoder per row.
+      JavaRDD<InternalRow> out = total.flatMap(b -> {
         KeyTexts keys = b.keys();
         int kc = keys.columns();
-        List<Row> rs = new ArrayList<>(keys.rows());
+        List<InternalRow> rs = new ArrayList<>(keys.rows());
         for (int i = 0; i < keys.rows(); i++) {
           Object[] r = new Object[kc + dims];
           for (int j = 0; j < kc; j++) {
-            r[j] = keys.get(i, j);
+            r[j] = UTF8String.fromString(keys.get(i, j));
           }
           for (int j = 0; j < dims; j++) {
-            r[kc + j] = BigDecimal.valueOf(b.values()[i * dims + j], scale);
+            r[kc + j] = Decimal.apply(b.values()[i * dims + j], precision, scale);
           }
-          rs.add(RowFactory.create(r));
+          rs.add(new GenericInternalRow(r));
         }
         return rs.iterator();
       });
-      z = Optional.of(spark.createDataFrame(out, zSchema(spec, keyColumns, c.dataParties().size())));
+      z = Optional.of(spark.internalCreateDataFrame(out.rdd(), schema, false));
     } else {
       sum.send(STEP_SUM, blocks, length);
     }

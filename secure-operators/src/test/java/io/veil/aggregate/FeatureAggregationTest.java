@@ -59,6 +59,10 @@ class FeatureAggregationTest {
   }
 
   private static JobSpec spec(JobHarness h, String result, List<String> keys) {
+    return spec(h, result, keys, Map.of());
+  }
+
+  private static JobSpec spec(JobHarness h, String result, List<String> keys, Map<String, Object> settings) {
     List<Map<String, Object>> parties = new ArrayList<>();
     for (String id : h.ids) {
       parties.add(h.party(id, JobHarness.input(keys, List.of("a", "b", "c")),
@@ -71,6 +75,7 @@ class FeatureAggregationTest {
     section.put("maxAbs", 1000);
     section.put("partitions", 3);
     section.put("batchRows", 7);
+    section.putAll(settings);
     return h.spec("features-test", "feature-aggregate", parties, section);
   }
 
@@ -92,9 +97,13 @@ class FeatureAggregationTest {
 
   /** Runs every party; each party's {@link FeatureAggregationResult} or error. */
   private static Map<String, Object> run(JobHarness h, Map<String, List<Row>> inputs, String result) {
+    return run(h, inputs, spec(h, result));
+  }
+
+  private static Map<String, Object> run(JobHarness h, Map<String, List<Row>> inputs, JobSpec spec) {
     Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
     inputs.forEach((id, rows) -> tables.put(id, spark.createDataFrame(rows, SCHEMA)));
-    JobHarness.Results r = h.runAll(spark, spec(h, result), tables);
+    JobHarness.Results r = h.runAll(spark, spec, tables);
     Map<String, Object> m = new LinkedHashMap<>();
     for (String id : h.ids) {
       m.put(id, r.errors().containsKey(id) ? r.error(id)
@@ -142,6 +151,49 @@ class FeatureAggregationTest {
       assertThat(c.root()).as(id).isEqualTo(DatasetCommitment.compute(spark.createDataFrame(inputs.get(id), SCHEMA),
           HexFormat.of().parseHex(c.salt())).rootHex());
     }
+  }
+
+  /**
+   * Sums of 19 digits (past the 18 that fit Parquet's long decimals, with 2 x maxAbs 4e18 at scale 0):
+   * the result party's decimals hold them exactly, negative ones too.
+   */
+  @Test
+  void sumsOfNineteenDigitsComeBackExactly() throws Exception {
+    List<Long> ids = List.of(3L, 1L, 4L, 15L, 92L, 65L);
+    JobHarness h = new JobHarness(dir, List.of("guest", "host"), 5);
+    Map<String, List<Row>> inputs = new LinkedHashMap<>();
+    Map<Long, BigDecimal[]> expected = new HashMap<>();
+    for (int p = 0; p < 2; p++) {
+      List<Row> rows = new ArrayList<>();
+      for (long id : ids) {
+        // m * 10^17 for |m| <= 40 is an exact double; the largest sums reach 8e18.
+        double[] v = {(id % 2 == 0 ? 40 : -40) * 1e17, ((id + p) % 30) * 1e17, -(id % 7) * 1e17 - 16};
+        rows.add(RowFactory.create(id, v[0], v[1], v[2]));
+        BigDecimal[] acc = expected.computeIfAbsent(id, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO,
+            BigDecimal.ZERO});
+        for (int j = 0; j < DIMS; j++) {
+          acc[j] = acc[j].add(new BigDecimal(v[j]));
+        }
+      }
+      inputs.put(h.ids.get(p), rows);
+    }
+    Map<String, Object> rs = run(h, inputs, spec(h, "guest", List.of("id"),
+        Map.of("scale", 0, "maxAbs", new BigDecimal("4000000000000000000"))));
+    if (rs.get("guest") instanceof Exception e) {
+      throw e;
+    }
+    FeatureAggregationResult guest = (FeatureAggregationResult) rs.get("guest");
+    assertThat(guest.z().orElseThrow().schema().fields()[1].dataType().simpleString()).isEqualTo("decimal(19,0)");
+    List<Row> z = guest.z().orElseThrow().collectAsList();
+    assertThat(z).hasSize(ids.size());
+    for (Row row : z) {
+      BigDecimal[] want = expected.get(Long.parseLong(row.getString(0)));
+      for (int j = 0; j < DIMS; j++) {
+        assertThat(row.getDecimal(1 + j)).isEqualByComparingTo(want[j]);
+      }
+    }
+    assertThat(z.stream().map(r -> r.getDecimal(1).abs().toPlainString().length()).max(Integer::compare))
+        .contains(19);
   }
 
   /**

@@ -131,7 +131,7 @@ public final class GroupEncoder implements PairFlatMapFunction<Iterator<Internal
           problems[at]++;
           continue rows;
         }
-        int status = formats.get(c).tryEncode(FeatureRows.number(row, first + g + c, types[g + c]), encoded, c);
+        int status = FeatureRows.tryEncode(formats.get(c), row, first + g + c, types[g + c], encoded, c);
         if (status != FixedPoint.ENCODED) {
           problems[at + (status == FixedPoint.OUT_OF_RANGE ? 1 : 2)]++;
           continue rows;

@@ -178,39 +178,46 @@ public final class FixedPoint implements java.io.Serializable {
    */
   public int tryEncode(Object cell, long[] out, int at) {
     if (cell instanceof Long || cell instanceof Integer || cell instanceof Short || cell instanceof Byte) {
-      long v = ((Number) cell).longValue();
-      if (v > maxEncoded / POW10[scale] || v < -(maxEncoded / POW10[scale])) {
-        return OUT_OF_RANGE; // |v * 10^s| > maxEncoded: v * 10^s is a multiple of 10^s
-      }
-      out[at] = v * POW10[scale];
-      return ENCODED;
+      return tryEncodeLong(((Number) cell).longValue(), out, at);
     }
-    BigDecimal exact;
     if (cell instanceof Double || cell instanceof Float) {
-      double x = ((Number) cell).doubleValue();
-      if (!Double.isFinite(x)) {
-        return OUT_OF_RANGE;
-      }
-      double y = x * POW10[scale];
-      if (Math.abs(y) < 0x1p52) {
-        long r = Math.round(y);
-        // r and 10^s are exact doubles and division rounds correctly: x is the double nearest to
-        // r / 10^s, so r / 10^s is x's shortest decimal (two decimals at this scale are further apart
-        // than the spacing of doubles below 2^52 / 10^s).
-        if ((double) r / POW10[scale] == x) {
-          if (r > maxEncoded || r < -maxEncoded) {
-            return OUT_OF_RANGE;
-          }
-          out[at] = r;
-          return ENCODED;
-        }
-      }
-      exact = BigDecimal.valueOf(x);
-    } else if (cell instanceof BigDecimal d) {
-      exact = d;
-    } else {
-      exact = new BigDecimal(cell.toString());
+      return tryEncodeDouble(((Number) cell).doubleValue(), out, at);
     }
+    return tryEncodeExact(cell instanceof BigDecimal d ? d : new BigDecimal(cell.toString()), out, at);
+  }
+
+  /** {@link #tryEncode} of an integral cell, unboxed. */
+  public int tryEncodeLong(long v, long[] out, int at) {
+    if (v > maxEncoded / POW10[scale] || v < -(maxEncoded / POW10[scale])) {
+      return OUT_OF_RANGE; // |v * 10^s| > maxEncoded: v * 10^s is a multiple of 10^s
+    }
+    out[at] = v * POW10[scale];
+    return ENCODED;
+  }
+
+  /** {@link #tryEncode} of a {@code double} (or {@code float}) cell, unboxed. */
+  public int tryEncodeDouble(double x, long[] out, int at) {
+    if (!Double.isFinite(x)) {
+      return OUT_OF_RANGE;
+    }
+    double y = x * POW10[scale];
+    if (Math.abs(y) < 0x1p52) {
+      long r = Math.round(y);
+      // r and 10^s are exact doubles and division rounds correctly: x is the double nearest to
+      // r / 10^s, so r / 10^s is x's shortest decimal (two decimals at this scale are further apart
+      // than the spacing of doubles below 2^52 / 10^s).
+      if ((double) r / POW10[scale] == x) {
+        if (r > maxEncoded || r < -maxEncoded) {
+          return OUT_OF_RANGE;
+        }
+        out[at] = r;
+        return ENCODED;
+      }
+    }
+    return tryEncodeExact(BigDecimal.valueOf(x), out, at);
+  }
+
+  private int tryEncodeExact(BigDecimal exact, long[] out, int at) {
     if (exact.abs().compareTo(maxAbs) > 0) {
       return OUT_OF_RANGE;
     }
