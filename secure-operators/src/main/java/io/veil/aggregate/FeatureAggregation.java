@@ -277,6 +277,8 @@ public final class FeatureAggregation implements SecureOperator {
       int scale = spec.scale();
       int precision = ((DecimalType) schema.fields()[keyColumns.size()].dataType()).precision();
       // Internal rows, as Spark's writers take them: no Row, BigDecimal and encoder per row.
+      // (internalCreateDataFrame is private[sql] in Scala, public in bytecode: a Spark that
+      // changes it fails this build, not a job.)
       JavaRDD<InternalRow> out = total.flatMap(b -> {
         KeyTexts keys = b.keys();
         int kc = keys.columns();
